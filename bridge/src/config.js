@@ -1,0 +1,108 @@
+// Configuration from the environment and the repo-root `.env` (real env vars win over .env).
+// A missing required setting throws ConfigError naming it; server.js prints it and exits 1.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BRIDGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO_ROOT = path.resolve(BRIDGE_DIR, '..');
+
+export class ConfigError extends Error {}
+
+/** Minimal .env parser: KEY=VALUE lines, `export` prefix, # comments, single/double quotes. */
+export function parseDotenv(text) {
+  const out = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const m = line.match(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/);
+    if (!m) continue;
+    let value = m[2];
+    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) {
+      const quote = value[0];
+      value = value.slice(1, -1);
+      if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\"/g, '"');
+    } else {
+      value = value.replace(/\s+#.*$/, '');
+    }
+    out[m[1]] = value;
+  }
+  return out;
+}
+
+/** The .env files looked at, lowest precedence first: repo root (bridge's parent), then the cwd. */
+function readDotenvFiles(files) {
+  const merged = {};
+  for (const file of files) {
+    try {
+      Object.assign(merged, parseDotenv(fs.readFileSync(file, 'utf8')));
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err;
+    }
+  }
+  return merged;
+}
+
+function int(env, name, fallback, { min = 0 } = {}) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return n;
+}
+
+const REQUIRED = ['BRIDGE_TOKEN', 'BRIDGE_WEBHOOK_SECRET', 'DJANGO_WEBHOOK_URL'];
+
+/**
+ * Build the config object. `env` defaults to process.env merged over the .env files;
+ * pass `dotenvFiles: []` to ignore .env (tests).
+ */
+export function loadConfig({
+  env = process.env,
+  dotenvFiles = [...new Set([path.join(REPO_ROOT, '.env'), path.resolve(process.cwd(), '.env')])],
+} = {}) {
+  const e = { ...readDotenvFiles(dotenvFiles), ...env };
+  for (const name of REQUIRED) {
+    if (!e[name]) throw new ConfigError(`missing required setting ${name} (set it in the environment or in .env)`);
+  }
+  if (!e.BRIDGE_WEBHOOK_SECRET.startsWith('whsec_')) {
+    throw new ConfigError('BRIDGE_WEBHOOK_SECRET must look like whsec_<base64>');
+  }
+  const secretBytes = Buffer.from(e.BRIDGE_WEBHOOK_SECRET.slice('whsec_'.length), 'base64');
+  if (secretBytes.length < 16) throw new ConfigError('BRIDGE_WEBHOOK_SECRET must hold at least 16 bytes of base64');
+  try {
+    new URL(e.DJANGO_WEBHOOK_URL);
+  } catch {
+    throw new ConfigError(`DJANGO_WEBHOOK_URL is not a URL: "${e.DJANGO_WEBHOOK_URL}"`);
+  }
+  const port = int(e, 'BRIDGE_PORT', 3001);
+  const host = e.BRIDGE_HOST || '127.0.0.1';
+  return Object.freeze({
+    port,
+    host,
+    nodeId: e.BRIDGE_NODE_ID || `${os.hostname()}:${port}`,
+    dataDir: path.resolve(REPO_ROOT, e.BRIDGE_DATA_DIR || '.data/bridge'),
+    token: e.BRIDGE_TOKEN,
+    webhookSecret: e.BRIDGE_WEBHOOK_SECRET,
+    webhookUrl: e.DJANGO_WEBHOOK_URL,
+    chromiumPath: e.CHROMIUM_PATH || '/usr/bin/chromium',
+    logLevel: e.BRIDGE_LOG_LEVEL || 'info',
+    // 64 MB: WhatsApp's own ceiling for media other than documents; base64 bodies are 4/3 of it.
+    mediaMaxBytes: int(e, 'BRIDGE_MEDIA_MAX_BYTES', 64 * 1024 * 1024, { min: 1 }),
+    mediaFetchTimeoutMs: int(e, 'BRIDGE_MEDIA_FETCH_TIMEOUT_MS', 60_000, { min: 1 }),
+    outbox: Object.freeze({
+      minBackoffMs: int(e, 'BRIDGE_OUTBOX_MIN_BACKOFF_MS', 500, { min: 1 }),
+      maxBackoffMs: int(e, 'BRIDGE_OUTBOX_MAX_BACKOFF_MS', 30_000, { min: 1 }),
+      requestTimeoutMs: int(e, 'BRIDGE_WEBHOOK_TIMEOUT_MS', 15_000, { min: 1 }),
+      concurrency: int(e, 'BRIDGE_OUTBOX_CONCURRENCY', 32, { min: 1 }),
+    }),
+    webjs: Object.freeze({
+      initTimeoutMs: int(e, 'BRIDGE_WEBJS_INIT_TIMEOUT_MS', 60_000, { min: 1 }),
+      retryBaseMs: int(e, 'BRIDGE_WEBJS_RETRY_BASE_MS', 10_000, { min: 1 }),
+      retryMaxMs: int(e, 'BRIDGE_WEBJS_RETRY_MAX_MS', 5 * 60_000, { min: 1 }),
+    }),
+    // Idempotency records of finished sends are kept this long (Celery's retry window is far shorter).
+    sendRecordTtlMs: int(e, 'BRIDGE_SEND_RECORD_TTL_HOURS', 24 * 7, { min: 1 }) * 3600_000,
+  });
+}

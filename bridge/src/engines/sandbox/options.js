@@ -1,0 +1,81 @@
+// Sandbox session options: validated and defaulted once, at POST /sessions.
+import { invalidRequest } from '../../errors.js';
+import { Rng, seedFrom } from '../../lib/prng.js';
+
+export const DEFAULT_ACK_DELAYS_MS = Object.freeze({ sent: 150, delivered: 400, read: 1200, played: 1500 });
+
+// Virtual customers every sandbox session starts with (phones in Indonesia's +62 range, like the
+// project's examples; none is a real subscriber number pattern the sandbox would ever dial).
+export const DEFAULT_CUSTOMERS = Object.freeze([
+  { phone: '6281100000001', name: 'Ayu Lestari' },
+  { phone: '6281100000002', name: 'Budi Santoso' },
+  { phone: '6281100000003', name: 'Citra Dewi' },
+  { phone: '6281100000004', name: 'Dimas Pratama' },
+  { phone: '6281100000005', name: 'Eka Putri' },
+]);
+
+const DIGITS = /^[0-9]{5,20}$/;
+
+export function normalizeSandboxOptions(options = {}, sessionId = '') {
+  const fields = {};
+  const known = new Set(['qr_scan_delay_ms', 'ack_delays_ms', 'auto_reply', 'auto_reply_typing_ms', 'fail_numbers', 'seed', 'phone', 'customers']);
+  for (const key of Object.keys(options)) if (!known.has(key)) fields[`options.${key}`] = 'unknown sandbox option';
+
+  const nonNegInt = (v, name) => {
+    if (v === undefined) return undefined;
+    if (!Number.isInteger(v) || v < 0 || v > 3_600_000) fields[name] = 'integer between 0 and 3600000';
+    return v;
+  };
+
+  const seed = options.seed ?? seedFrom('sandbox', sessionId);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) fields['options.seed'] = 'integer between 0 and 2^32-1';
+
+  const ack = { ...DEFAULT_ACK_DELAYS_MS };
+  if (options.ack_delays_ms !== undefined) {
+    if (typeof options.ack_delays_ms !== 'object' || options.ack_delays_ms === null || Array.isArray(options.ack_delays_ms)) {
+      fields['options.ack_delays_ms'] = 'object {sent, delivered, read, played}';
+    } else {
+      for (const [k, v] of Object.entries(options.ack_delays_ms)) {
+        if (!(k in ack)) fields[`options.ack_delays_ms.${k}`] = 'unknown tick (sent, delivered, read, played)';
+        else ack[k] = nonNegInt(v, `options.ack_delays_ms.${k}`);
+      }
+    }
+  }
+
+  let failNumbers = [];
+  if (options.fail_numbers !== undefined) {
+    if (!Array.isArray(options.fail_numbers) || !options.fail_numbers.every((n) => typeof n === 'string' && DIGITS.test(n.replace(/^\+/, '').replace(/@c\.us$/, '')))) {
+      fields['options.fail_numbers'] = 'list of phone numbers (digits)';
+    } else {
+      failNumbers = options.fail_numbers.map((n) => n.replace(/^\+/, '').replace(/@c\.us$/, ''));
+    }
+  }
+
+  let customers = DEFAULT_CUSTOMERS.map((c) => ({ ...c }));
+  if (options.customers !== undefined) {
+    if (!Array.isArray(options.customers) || !options.customers.every((c) => c && typeof c === 'object' && typeof c.phone === 'string' && DIGITS.test(c.phone) && (c.name === undefined || c.name === null || typeof c.name === 'string'))) {
+      fields['options.customers'] = 'list of {phone (digits), name}';
+    } else {
+      customers = options.customers.map((c) => ({ phone: c.phone, name: c.name ?? null }));
+    }
+  }
+
+  let phone = options.phone;
+  if (phone !== undefined && (typeof phone !== 'string' || !DIGITS.test(phone))) fields['options.phone'] = 'digits';
+  if (phone === undefined && Number.isInteger(seed)) phone = `6289${new Rng(seedFrom('phone', seed)).digits(8)}`;
+
+  if (options.auto_reply !== undefined && typeof options.auto_reply !== 'boolean') fields['options.auto_reply'] = 'boolean';
+
+  const normalized = {
+    qr_scan_delay_ms: nonNegInt(options.qr_scan_delay_ms, 'options.qr_scan_delay_ms') ?? 3000,
+    ack_delays_ms: ack,
+    auto_reply: options.auto_reply ?? false,
+    auto_reply_typing_ms: nonNegInt(options.auto_reply_typing_ms, 'options.auto_reply_typing_ms') ?? 1500,
+    fail_numbers: failNumbers,
+    seed,
+    phone,
+    customers,
+  };
+  if (Object.keys(fields).length) throw invalidRequest('invalid sandbox options', fields);
+  return normalized;
+}

@@ -1,0 +1,51 @@
+// Wire the pieces together: store -> outbox -> media -> sessions -> app. Used by server.js and by
+// tests (which call app.inject() or listen on a real port).
+import pino from 'pino';
+import { Store } from './store.js';
+import { Outbox } from './outbox.js';
+import { MediaStore } from './media.js';
+import { SessionManager } from './sessions.js';
+import { SendRegistry } from './sends.js';
+import { buildApp } from './app.js';
+import { SandboxEngine } from './engines/sandbox/index.js';
+import { WebjsEngine } from './engines/webjs/index.js';
+
+export const ENGINES = Object.freeze({ sandbox: SandboxEngine, webjs: WebjsEngine });
+
+const PRUNE_INTERVAL_MS = 3600_000;
+
+export async function createBridge(config, { logger } = {}) {
+  const log = logger ?? pino({ level: config.logLevel, base: { node: config.nodeId } });
+  const store = new Store(config.dataDir);
+  const outbox = new Outbox({ store, url: config.webhookUrl, secret: config.webhookSecret, logger: log.child({ part: 'outbox' }), ...config.outbox });
+  const media = new MediaStore({ store, dataDir: config.dataDir, maxBytes: config.mediaMaxBytes, token: config.token, fetchTimeoutMs: config.mediaFetchTimeoutMs });
+  const sessions = new SessionManager({ store, outbox, media, config, log: log.child({ part: 'sessions' }), engines: ENGINES });
+  const sends = new SendRegistry({ store, media, log, ttlMs: config.sendRecordTtlMs });
+  const app = buildApp({ config, sessions, outbox, media, sends, logger: log });
+
+  let pruneTimer = null;
+  let closed = false;
+
+  return {
+    app, store, outbox, sessions, media, sends, log,
+    /** Resume delivery of what is on disk, then start every stored session again. */
+    async start() {
+      outbox.start();
+      const restored = await sessions.restoreAll();
+      await sends.prune().catch((err) => log.error({ err }, 'pruning send records failed'));
+      pruneTimer = setInterval(() => sends.prune().catch((err) => log.error({ err }, 'pruning send records failed')), PRUNE_INTERVAL_MS);
+      pruneTimer.unref();
+      return { restored, outbox_depth: outbox.depth };
+    },
+    /** Graceful stop: no new requests, engines stopped (not logged out), outbox flushed to disk. */
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(pruneTimer);
+      await app.close();
+      await sessions.stopAll();
+      await outbox.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,130 @@
+// The sessions this bridge node owns: create, find, forget, and start them all again after a
+// restart. Each one's {id, engine, workspace, options, state} lives in the store.
+import { buildEnvelope, SESSION_STATUSES } from './events.js';
+import { invalidRequest, sessionExists, sessionNotFound } from './errors.js';
+
+export class SessionManager {
+  /**
+   * @param {{store, outbox, media, config, log, engines: Record<string, typeof import('./engines/base.js').Engine>}} deps
+   */
+  constructor({ store, outbox, media, config, log, engines }) {
+    this.store = store;
+    this.outbox = outbox;
+    this.media = media;
+    this.config = config;
+    this.log = log;
+    this.engines = engines;
+    this.sessions = new Map();
+    this.creating = new Map();
+  }
+
+  #context(id, workspace) {
+    return {
+      emit: (type, data) => this.outbox.enqueue(id, buildEnvelope({ type, sessionId: id, workspace, data })),
+      media: this.media,
+      config: this.config,
+      log: this.log.child({ session_id: id }),
+      saveState: async (patch) => {
+        const record = this.store.sessions.get(id);
+        if (!record) return; // forgotten meanwhile (DELETE)
+        await this.store.sessions.put(id, { ...record, state: { ...record.state, ...patch } });
+      },
+      // Which client_id produced a wa message id (webjs: to tag message_create from our own sends).
+      rememberSend: (waMessageId, clientId) => this.store.waIndex.put([id, waMessageId], clientId),
+      clientIdFor: (waMessageId) => this.store.waIndex.get([id, waMessageId]) ?? null,
+    };
+  }
+
+  #instantiate(record) {
+    const EngineClass = this.engines[record.engine];
+    return new EngineClass({
+      id: record.id,
+      workspace: record.workspace,
+      options: record.options,
+      state: record.state,
+      ctx: this.#context(record.id, record.workspace),
+    });
+  }
+
+  /** Start every stored session again (after a restart). Sandbox sessions that were connected reconnect without a QR. */
+  async restoreAll() {
+    const records = [...this.store.sessions.getRange({})].map((e) => e.value);
+    for (const record of records) {
+      if (!this.engines[record.engine]) {
+        this.log.error({ session_id: record.id, engine: record.engine }, 'stored session has an unknown engine; skipped');
+        continue;
+      }
+      const session = this.#instantiate(record);
+      this.sessions.set(record.id, session);
+      await session.start().catch((err) => this.log.error({ err, session_id: record.id }, 'session failed to start'));
+    }
+    return records.length;
+  }
+
+  /** POST /sessions. Same id + engine + workspace is idempotent: {created: false}. */
+  async create({ id, engine, workspace, options = {} }) {
+    const existing = this.sessions.get(id) || (await this.creating.get(id));
+    if (existing) {
+      if (existing.engine !== engine || existing.workspace !== workspace) throw sessionExists(id, existing.engine);
+      return { created: false, session: existing };
+    }
+    const EngineClass = this.engines[engine];
+    if (!EngineClass) throw invalidRequest(`unknown engine ${engine}`, { engine: 'unknown engine' });
+    const normalized = EngineClass.normalizeOptions(options, id);
+    const pending = (async () => {
+      const record = { id, engine, workspace, options: normalized, state: {}, created_at: Date.now() };
+      await this.store.sessions.put(id, record);
+      const session = this.#instantiate(record);
+      this.sessions.set(id, session);
+      await session.start();
+      return session;
+    })();
+    this.creating.set(id, pending);
+    try {
+      return { created: true, session: await pending };
+    } finally {
+      this.creating.delete(id);
+    }
+  }
+
+  get(id) {
+    const session = this.sessions.get(id);
+    if (!session) throw sessionNotFound(id);
+    return session;
+  }
+
+  list() {
+    return [...this.sessions.values()];
+  }
+
+  /** DELETE /sessions/:id: log out (emits session.status logged_out), then forget it. */
+  async remove(id) {
+    const session = this.get(id);
+    this.sessions.delete(id);
+    try {
+      await session.logout();
+    } finally {
+      await this.store.sessions.remove(id);
+      await this.store.root.transaction(() => {
+        for (const key of this.store.sends.getKeys(rangeOf(id))) this.store.sends.remove(key);
+        for (const key of this.store.waIndex.getKeys(rangeOf(id))) this.store.waIndex.remove(key);
+      });
+    }
+    return session;
+  }
+
+  health() {
+    const byStatus = Object.fromEntries(SESSION_STATUSES.map((s) => [s, 0]));
+    for (const session of this.sessions.values()) byStatus[session.status]++;
+    return { total: this.sessions.size, by_status: byStatus };
+  }
+
+  /** Process shutdown: stop engines (no logout), they resume on the next start. */
+  async stopAll() {
+    await Promise.allSettled([...this.sessions.values()].map((s) => s.stop()));
+  }
+}
+
+function rangeOf(id) {
+  return { start: [id], end: [`${id}\u0000`] };
+}

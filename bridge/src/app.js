@@ -1,6 +1,6 @@
 // Build the fastify app (no listen): server.js listens, tests call app.inject().
 import crypto from 'node:crypto';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { BridgeError, ErrorCode, invalidRequest, unauthorized } from './errors.js';
 import healthRoutes from './routes/health.js';
 import sessionRoutes from './routes/sessions.js';
@@ -43,7 +43,7 @@ export function buildApp({ config, sessions, outbox, media, sends, logger }) {
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: false, useDefaults: true } },
     routerOptions: { maxParamLength: 300 },
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   const startedAt = Date.now();
   app.decorate('bridge', { config, sessions, outbox, media, sends, startedAt });

@@ -136,7 +136,7 @@ export function statusForDisconnect(reason) {
 /**
  * A presence payload from the listener injected into the page -> our events.
  * payload: {id: "628...@c.us", isOnline: bool|undefined, chatstate: "typing"|"recording"|"available"|"unavailable"|undefined, t}
- * prev: the previous payload for the same id (or undefined). Returns [["chat.typing"|..., data], ...].
+ * prev: the previous payload for the same id (or undefined). Returns [["presence" | "typing", data], ...].
  */
 export function presenceEvents(payload, prev = {}) {
   const out = [];

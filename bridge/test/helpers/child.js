@@ -1,0 +1,22 @@
+// Run the real `node src/server.js` as a child process.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './index.js';
+
+export const BRIDGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export async function spawnBridge(env, { cwd = BRIDGE_DIR } = {}) {
+  const child = spawn(process.execPath, [path.join(BRIDGE_DIR, 'src/server.js')], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (c) => { output.stdout += c; });
+  child.stderr.on('data', (c) => { output.stderr += c; });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const base = `http://127.0.0.1:${env.BRIDGE_PORT}`;
+  const ready = () => waitFor(async () => (await fetch(`${base}/health`)).ok, { timeout: 15000, interval: 50, message: 'bridge child /health' });
+  return { child, output, exited, base, ready };
+}

@@ -1,0 +1,69 @@
+// kill -9 of a real `node src/server.js`: events queued while Django was down are delivered after
+// the restart, in order; sessions come back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TOKEN, testEnv, startReceiver, freePort, waitFor } from './helpers/index.js';
+import { spawnBridge } from './helpers/child.js';
+
+const call = (base, method, path, body) => fetch(`${base}${path}`, {
+  method,
+  headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+  body: body ? JSON.stringify(body) : undefined,
+}).then(async (r) => ({ status: r.status, body: await r.json() }));
+
+test('after kill -9 the bridge resumes delivery and restarts its sessions', async () => {
+  const receiverPort = await freePort();
+  const env = testEnv({
+    BRIDGE_PORT: String(await freePort()),
+    DJANGO_WEBHOOK_URL: `http://127.0.0.1:${receiverPort}/hooks/bridge/`,
+    BRIDGE_LOG_LEVEL: 'warn',
+  });
+  // Django is down: nothing listens on receiverPort.
+  let bridge = await spawnBridge(env);
+  await bridge.ready();
+  const created = await call(bridge.base, 'POST', '/sessions', { id: 'k9', engine: 'sandbox', workspace: 'demo', options: { qr_scan_delay_ms: 0, ack_delays_ms: { sent: 1, delivered: 2, read: 3 } } });
+  assert.equal(created.status, 201);
+  const sent = [];
+  for (let i = 0; i < 20; i++) {
+    const r = await call(bridge.base, 'POST', '/sessions/k9/messages', { to: '6281100000001', type: 'text', body: `m${i}`, client_id: `k9-${i}` });
+    assert.equal(r.status, 201);
+    sent.push(r.body.wa_message_id);
+  }
+  // All 20 messages' acks are on disk too (3 per message).
+  await waitFor(async () => (await (await fetch(`${bridge.base}/health`)).json()).outbox.depth >= 4 + 20 * 4, { message: 'events queued' });
+  const before = (await (await fetch(`${bridge.base}/health`)).json()).outbox.depth;
+  bridge.child.kill('SIGKILL');
+  assert.equal((await bridge.exited).signal, 'SIGKILL');
+
+  const receiver = await startReceiver({ port: receiverPort });
+  bridge = await spawnBridge(env);
+  try {
+    await bridge.ready();
+    await waitFor(async () => (await (await fetch(`${bridge.base}/health`)).json()).outbox.depth === 0, { timeout: 20000, message: 'outbox drained' });
+    const events = receiver.events();
+    assert.ok(events.length >= before, `delivered ${events.length} of ${before}`);
+    // Nothing lost: every message's created + acks; nothing reordered within the session.
+    const created = events.filter((e) => e.type === 'message.created').map((e) => e.data.wa_message_id);
+    assert.deepEqual(created, sent);
+    for (const id of sent) {
+      const mine = events.filter((e) => e.data.wa_message_id === id).map((e) => (e.type === 'message.ack' ? e.data.ack : 'created'));
+      assert.deepEqual(mine, ['created', 1, 2, 3]);
+    }
+    const ids = receiver.delivered.map((d) => d.headers['webhook-id']);
+    assert.equal(new Set(ids).size, ids.length, 'no duplicates in this run');
+    // The session came back, connected, without a new QR.
+    const s = await call(bridge.base, 'GET', '/sessions/k9');
+    assert.equal(s.body.status, 'connected');
+    const statuses = events.filter((e) => e.type === 'session.status').map((e) => e.data.status);
+    assert.deepEqual(statuses, ['starting', 'qr', 'connected', 'starting', 'connected']);
+    // And the idempotency records survived kill -9.
+    const repeat = await call(bridge.base, 'POST', '/sessions/k9/messages', { to: '6281100000001', type: 'text', body: 'm0', client_id: 'k9-0' });
+    assert.equal(repeat.status, 200);
+    assert.equal(repeat.body.wa_message_id, sent[0]);
+  } finally {
+    bridge.child.kill('SIGTERM');
+    const { code } = await bridge.exited;
+    assert.equal(code, 0, `graceful exit; stderr: ${bridge.output.stderr.slice(-500)}`);
+    await receiver.close();
+  }
+});

@@ -87,6 +87,8 @@ export function loadConfig({
     webhookSecret: e.BRIDGE_WEBHOOK_SECRET,
     webhookUrl: e.DJANGO_WEBHOOK_URL,
     chromiumPath: e.CHROMIUM_PATH || '/usr/bin/chromium',
+    // Extra Chromium flags set by the operator (e.g. --proxy-server=...), space separated.
+    chromiumExtraArgs: (e.BRIDGE_CHROMIUM_EXTRA_ARGS || '').split(/\s+/).filter(Boolean),
     logLevel: e.BRIDGE_LOG_LEVEL || 'info',
     // 64 MB: WhatsApp's own ceiling for media other than documents; base64 bodies are 4/3 of it.
     mediaMaxBytes: int(e, 'BRIDGE_MEDIA_MAX_BYTES', 64 * 1024 * 1024, { min: 1 }),

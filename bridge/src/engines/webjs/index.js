@@ -104,7 +104,7 @@ export class WebjsEngine extends Engine {
       puppeteer: {
         executablePath: config.chromiumPath,
         headless: true,
-        args: [...CHROMIUM_ARGS],
+        args: [...CHROMIUM_ARGS, ...config.chromiumExtraArgs],
         // Puppeteer's own launch timeout, inside our overall bound.
         timeout: Math.min(config.webjs.initTimeoutMs, 30_000),
       },

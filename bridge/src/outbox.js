@@ -11,6 +11,8 @@
 // - webhook-id is fixed at enqueue and stable across retries and restarts; the signature and
 //   webhook-timestamp are made per attempt (verifiers reject timestamps older than 5 minutes) over
 //   the exact bytes stored at enqueue.
+import http from 'node:http';
+import https from 'node:https';
 import { Webhook } from 'standardwebhooks';
 import { Store } from './store.js';
 import { newEventId } from './lib/ids.js';
@@ -26,6 +28,10 @@ export class Outbox {
     this.maxBackoffMs = maxBackoffMs;
     this.requestTimeoutMs = requestTimeoutMs;
     this.semaphore = new Semaphore(concurrency);
+    this.target = new URL(url);
+    this.transport = this.target.protocol === 'https:' ? https : http;
+    // Keep-alive connections, at most one per concurrent delivery.
+    this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
     this.seq = 0;
     this.depth = 0;
     this.loops = new Map(); // session_id -> running delivery loop promise
@@ -137,23 +143,42 @@ export class Outbox {
 
   async #post(record, attempt) {
     const now = new Date();
+    const body = Buffer.from(record.body, 'utf8');
     const headers = {
       'content-type': 'application/json',
+      'content-length': body.length,
       'user-agent': 'blazz-bridge',
       'webhook-id': record.id,
       'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
       'webhook-signature': this.webhook.sign(record.id, now, record.body),
       'x-blazz-attempt': String(attempt + 1),
     };
-    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
-    const signal = AbortSignal.any([timeout, this.stopController.signal]);
-    try {
-      const res = await fetch(this.url, { method: 'POST', headers, body: Buffer.from(record.body, 'utf8'), signal });
-      const text = (await res.text()).slice(0, 500);
-      return { ok: res.status >= 200 && res.status < 300, status: res.status, text };
-    } catch (err) {
-      return { ok: false, status: 0, error: err.cause?.code || err.cause?.message || err.message || String(err) };
-    }
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (outcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.stopController.signal.removeEventListener('abort', onStop);
+        resolve(outcome);
+      };
+      const req = this.transport.request(this.target, { method: 'POST', headers, agent: this.agent }, (res) => {
+        const chunks = [];
+        let size = 0;
+        res.on('data', (c) => {
+          if (size < 500) chunks.push(c);
+          size += c.length;
+        });
+        res.on('end', () => finish({ ok: res.statusCode >= 200 && res.statusCode < 300, status: res.statusCode, text: Buffer.concat(chunks).toString('utf8').slice(0, 500) }));
+        res.on('error', (err) => finish({ ok: false, status: 0, error: err.code || err.message }));
+      });
+      // Node's http timers are per socket; our own bound covers connect + answer.
+      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.requestTimeoutMs} ms`)), this.requestTimeoutMs);
+      const onStop = () => req.destroy(new Error('outbox stopping'));
+      this.stopController.signal.addEventListener('abort', onStop, { once: true });
+      req.on('error', (err) => finish({ ok: false, status: 0, error: err.code || err.message }));
+      req.end(body);
+    });
   }
 
   /** Depth and the age of the oldest undelivered event, for /health. */
@@ -173,6 +198,7 @@ export class Outbox {
   async stop() {
     this.stopController.abort();
     await Promise.allSettled([...this.loops.values()]);
+    this.agent.destroy();
     await this.db.flushed;
   }
 }

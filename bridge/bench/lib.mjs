@@ -168,4 +168,15 @@ export async function stop(bridge, signal = 'SIGTERM') {
   await bridge.exited;
 }
 
+/** Full GC in a bridge started with gcNodeArgs(), then its process.memoryUsage() (bytes). */
+export async function gcAndMeasure(bridge, file) {
+  const before = fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0;
+  bridge.child.kill('SIGUSR2');
+  await waitFor(() => fs.existsSync(file) && fs.statSync(file).mtimeMs > before && fs.readFileSync(file, 'utf8').length > 0, { message: 'memory report' });
+  await new Promise((r) => setTimeout(r, 200)); // let the OS settle RSS after the GC
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+export const gcNodeArgs = () => ['--expose-gc', '--import', path.join(BRIDGE_DIR, 'bench/gc-preload.mjs')];
+
 export const round = (n, d = 1) => (n === null ? null : Math.round(n * 10 ** d) / 10 ** d);

@@ -32,6 +32,12 @@ export class SessionManager {
       // Which client_id produced a wa message id (webjs: to tag message_create from our own sends).
       rememberSend: (waMessageId, clientId) => this.store.waIndex.put([id, waMessageId], clientId),
       clientIdFor: (waMessageId) => this.store.waIndex.get([id, waMessageId]) ?? null,
+      // The engine's own durable records, namespaced by session.
+      kv: {
+        put: (key, value) => this.store.engineKv.put([id, key], value),
+        remove: (key) => this.store.engineKv.remove([id, key]),
+        entries: () => [...this.store.engineKv.getRange(rangeOf(id))].map(({ key, value }) => [key[1], value]),
+      },
     };
   }
 
@@ -108,6 +114,7 @@ export class SessionManager {
       await this.store.root.transaction(() => {
         for (const key of this.store.sends.getKeys(rangeOf(id))) this.store.sends.remove(key);
         for (const key of this.store.waIndex.getKeys(rangeOf(id))) this.store.waIndex.remove(key);
+        for (const key of this.store.engineKv.getKeys(rangeOf(id))) this.store.engineKv.remove(key);
       });
     }
     return session;

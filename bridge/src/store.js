@@ -5,6 +5,7 @@
 //   sends     [session_id, client_id] -> idempotency record        at-most-once sends
 //   wa_index  [session_id, wa_message_id] -> client_id             which wa id came from which client_id
 //   media     [session_id, media_id] -> {mimetype, filename, size} media metadata (bytes are files)
+//   engine_kv [session_id, key] -> value                           an engine's own durable records (sandbox: pending acks)
 // Writes return promises that resolve once the transaction is committed and flushed.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +26,7 @@ export class Store {
     this.sends = this.root.openDB({ name: 'sends' });
     this.waIndex = this.root.openDB({ name: 'wa_index' });
     this.media = this.root.openDB({ name: 'media' });
+    this.engineKv = this.root.openDB({ name: 'engine_kv' });
   }
 
   /** All keys under a [prefix, ...] array key, in order. */

@@ -230,3 +230,23 @@ test('a connected sandbox session reconnects after a restart without a new QR', 
     await r.close();
   }
 });
+
+test('acks still due when the bridge stops are sent after it starts again, each once', async () => {
+  const dataDir = tempDir();
+  const r = await startReceiver();
+  let b = await startBridge({ DJANGO_WEBHOOK_URL: r.url, BRIDGE_DATA_DIR: dataDir });
+  await connectedSandbox(b.app, 'pending', { ack_delays_ms: { sent: 1, delivered: 300, read: 600, played: 700 } });
+  const m = (await json(b.app, 'POST', '/sessions/pending/messages', { to: '6281100000001', type: 'voice', media: { data: loadSample('voice').data.toString('base64'), mimetype: 'audio/ogg; codecs=opus' }, client_id: 'p1' })).body;
+  const acks = () => r.events((e) => e.type === 'message.ack' && e.data.wa_message_id === m.wa_message_id).map((e) => e.data.ack);
+  await waitFor(() => acks().length === 1, { message: 'first ack' });
+  await b.close();
+  b = await startBridge({ DJANGO_WEBHOOK_URL: r.url, BRIDGE_DATA_DIR: dataDir });
+  try {
+    await waitFor(() => acks().length === 4, { message: 'remaining acks after restart' });
+    assert.deepEqual(acks(), [1, 2, 3, 4]);
+    assert.deepEqual(b.store.engineKv.getRange({}).asArray, [], 'nothing left pending');
+  } finally {
+    await b.close();
+    await r.close();
+  }
+});

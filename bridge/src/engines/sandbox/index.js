@@ -90,6 +90,7 @@ export class SandboxEngine extends Engine {
   async #connect() {
     await this.setStatus(SessionStatus.CONNECTED, { phone: this.options.phone });
     this.#log('connected', { phone: this.options.phone });
+    this.#resumeAcks();
   }
 
   async stop() {
@@ -215,7 +216,7 @@ export class SandboxEngine extends Engine {
       ack: Ack.PENDING,
     });
     this.#log('message', { direction: 'out', wa_message_id: waMessageId, to: chatId, type: data.type, body: data.body, client_id: clientId });
-    this.#scheduleAcks(waMessageId, customer, data.type === 'voice');
+    await this.#scheduleAcks(waMessageId, customer, data.type === 'voice');
     return { wa_message_id: waMessageId, timestamp };
   }
 
@@ -240,7 +241,12 @@ export class SandboxEngine extends Engine {
     return out;
   }
 
-  #scheduleAcks(waMessageId, customer, isVoice) {
+  /**
+   * Acks for one sent message, one timer at a time. The schedule is kept in the store
+   * (ctx.kv `ack:<wa id>`, with the index of the next tick) so that acks still due when the
+   * bridge stops are sent after it starts again: none lost, none repeated.
+   */
+  async #scheduleAcks(waMessageId, customer, isVoice) {
     const d = this.options.ack_delays_ms;
     const fails = this.options.fail_numbers.includes(customer.phone);
     const steps = fails
@@ -252,20 +258,35 @@ export class SandboxEngine extends Engine {
       previous = Math.max(previous, at);
       return [previous, ack];
     });
-    const sentAt = Date.now();
-    const next = (i) => {
-      if (i >= schedule.length) return;
-      const [at, ack] = schedule[i];
-      this.#after(Math.max(0, sentAt + at - Date.now()), async () => {
+    const pending = { phone: customer.phone, sent_at: Date.now(), schedule, next: 0 };
+    await this.ctx.kv.put(`ack:${waMessageId}`, pending);
+    this.#runAcks(waMessageId, pending);
+  }
+
+  #runAcks(waMessageId, pending) {
+    const customer = this.#customer(pending.phone);
+    const step = (i) => {
+      if (i >= pending.schedule.length) return;
+      const [at, ack] = pending.schedule[i];
+      this.#after(Math.max(0, pending.sent_at + at - Date.now()), async () => {
         await this.ctx.emit(...events.messageAck({ wa_message_id: waMessageId, ack }));
+        if (i + 1 < pending.schedule.length) await this.ctx.kv.put(`ack:${waMessageId}`, { ...pending, next: i + 1 });
+        else await this.ctx.kv.remove(`ack:${waMessageId}`);
         const received = customer.received.find((m) => m.wa_message_id === waMessageId);
         if (received) received.ack = ack;
         this.#log('ack', { wa_message_id: waMessageId, ack });
         if (ack === Ack.READ && this.options.auto_reply) this.#scheduleAutoReply(customer);
-        next(i + 1);
+        step(i + 1);
       });
     };
-    next(0);
+    step(pending.next);
+  }
+
+  /** After a restart: the acks that were still due when the bridge stopped. */
+  #resumeAcks() {
+    for (const [key, pending] of this.ctx.kv.entries()) {
+      if (key.startsWith('ack:')) this.#runAcks(key.slice('ack:'.length), pending);
+    }
   }
 
   /** A customer who read a message goes online, types, replies with a short sentence, goes offline. */

@@ -14,12 +14,12 @@ export const ENGINES = Object.freeze({ sandbox: SandboxEngine, webjs: WebjsEngin
 
 const PRUNE_INTERVAL_MS = 3600_000;
 
-export async function createBridge(config, { logger } = {}) {
+export async function createBridge(config, { logger, engines = ENGINES } = {}) {
   const log = logger ?? pino({ level: config.logLevel, base: { node: config.nodeId } });
   const store = new Store(config.dataDir);
   const outbox = new Outbox({ store, url: config.webhookUrl, secret: config.webhookSecret, logger: log.child({ part: 'outbox' }), ...config.outbox });
   const media = new MediaStore({ store, dataDir: config.dataDir, maxBytes: config.mediaMaxBytes, token: config.token, fetchTimeoutMs: config.mediaFetchTimeoutMs });
-  const sessions = new SessionManager({ store, outbox, media, config, log: log.child({ part: 'sessions' }), engines: ENGINES });
+  const sessions = new SessionManager({ store, outbox, media, config, log: log.child({ part: 'sessions' }), engines });
   const sends = new SendRegistry({ store, media, log, ttlMs: config.sendRecordTtlMs });
   const app = buildApp({ config, sessions, outbox, media, sends, logger: log });
 

@@ -36,6 +36,8 @@ export class Store {
   }
 
   async close() {
+    if (this.closed) return;
+    this.closed = true;
     await this.root.flushed;
     await this.root.close();
   }

@@ -40,15 +40,15 @@ export function makeConfig(overrides = {}) {
 }
 
 /** A bridge in-process (fastify inject and/or a real port). Call close() in after(). */
-export async function startBridge(overrides = {}) {
+export async function startBridge(overrides = {}, { engines } = {}) {
   const config = makeConfig(overrides);
-  const bridge = await createBridge(config, { logger: pino({ level: config.logLevel }) });
+  const bridge = await createBridge(config, { logger: pino({ level: config.logLevel }), ...(engines ? { engines } : {}) });
   await bridge.start();
   return { ...bridge, config };
 }
 
 /** Poll `fn` until it returns a truthy value; throw after `timeout` ms with `message`. */
-export async function waitFor(fn, { timeout = 5000, interval = 10, message = 'condition' } = {}) {
+export async function waitFor(fn, { timeout = 10000, interval = 10, message = 'condition' } = {}) {
   const deadline = Date.now() + timeout;
   let last;
   for (;;) {

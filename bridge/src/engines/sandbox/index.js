@@ -269,12 +269,13 @@ export class SandboxEngine extends Engine {
       if (i >= pending.schedule.length) return;
       const [at, ack] = pending.schedule[i];
       this.#after(Math.max(0, pending.sent_at + at - Date.now()), async () => {
-        await this.ctx.emit(...events.messageAck({ wa_message_id: waMessageId, ack }));
-        if (i + 1 < pending.schedule.length) await this.ctx.kv.put(`ack:${waMessageId}`, { ...pending, next: i + 1 });
-        else await this.ctx.kv.remove(`ack:${waMessageId}`);
+        // The simulated network state first, so an observer who saw the webhook sees it too.
         const received = customer.received.find((m) => m.wa_message_id === waMessageId);
         if (received) received.ack = ack;
         this.#log('ack', { wa_message_id: waMessageId, ack });
+        await this.ctx.emit(...events.messageAck({ wa_message_id: waMessageId, ack }));
+        if (i + 1 < pending.schedule.length) await this.ctx.kv.put(`ack:${waMessageId}`, { ...pending, next: i + 1 });
+        else await this.ctx.kv.remove(`ack:${waMessageId}`);
         if (ack === Ack.READ && this.options.auto_reply) this.#scheduleAutoReply(customer);
         step(i + 1);
       });

@@ -81,6 +81,25 @@ export class WebjsEngine extends Engine {
     this.cachePath = path.join(root, 'cache');
   }
 
+  /** The whatsapp-web.js Client for one attempt (tests override this with a fake client). */
+  async createClient() {
+    const { Client, LocalAuth } = await wwebjs();
+    const { config } = this.ctx;
+    return new Client({
+      authStrategy: new LocalAuth({ clientId: authClientId(this.id), dataPath: this.authDataPath }),
+      puppeteer: {
+        executablePath: config.chromiumPath,
+        headless: true,
+        args: [...CHROMIUM_ARGS, ...config.chromiumExtraArgs],
+        // Puppeteer's own launch timeout, inside our overall bound.
+        timeout: Math.min(config.webjs.initTimeoutMs, 30_000),
+      },
+      webVersionCache: { type: 'local', path: this.cachePath },
+      qrMaxRetries: 0,
+      authTimeoutMs: config.webjs.initTimeoutMs,
+    });
+  }
+
   get userDataDir() {
     return path.join(this.authDataPath, `session-${authClientId(this.id)}`);
   }
@@ -97,21 +116,8 @@ export class WebjsEngine extends Engine {
 
   async #launch() {
     if (this.stopped) return;
-    const { Client, LocalAuth } = await wwebjs();
     const { config } = this.ctx;
-    const client = new Client({
-      authStrategy: new LocalAuth({ clientId: authClientId(this.id), dataPath: this.authDataPath }),
-      puppeteer: {
-        executablePath: config.chromiumPath,
-        headless: true,
-        args: [...CHROMIUM_ARGS, ...config.chromiumExtraArgs],
-        // Puppeteer's own launch timeout, inside our overall bound.
-        timeout: Math.min(config.webjs.initTimeoutMs, 30_000),
-      },
-      webVersionCache: { type: 'local', path: this.cachePath },
-      qrMaxRetries: 0,
-      authTimeoutMs: config.webjs.initTimeoutMs,
-    });
+    const client = await this.createClient();
     this.client = client;
     this.#wire(client);
     this.#armWatchdog(client);

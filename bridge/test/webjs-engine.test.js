@@ -1,0 +1,206 @@
+// The webjs engine's lifecycle and send path against a fake whatsapp-web.js Client (an
+// EventEmitter that behaves like the real one: message_create and the first ack fire before
+// sendMessage resolves). Messages are real whatsapp-web.js Message objects.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { TOKEN, startBridge, startReceiver, json, waitFor } from './helpers/index.js';
+import { WebjsEngine } from '../src/engines/webjs/index.js';
+import { SandboxEngine } from '../src/engines/sandbox/index.js';
+
+const require = createRequire(import.meta.url);
+const Message = require('whatsapp-web.js/src/structures/Message.js');
+
+const ME = '6289912345678@c.us';
+const CUSTOMER = '6281234567890@c.us';
+let counter = 0;
+
+function rawMessage({ fromMe, body = 'hi', type = 'chat', extra = {} }) {
+  const id = `3EB0${String(++counter).padStart(18, '0')}`;
+  const remote = CUSTOMER;
+  return {
+    id: { fromMe, remote, id, _serialized: `${fromMe}_${remote}_${id}` },
+    body, type, t: 1732500000 + counter,
+    from: fromMe ? ME : CUSTOMER, to: fromMe ? CUSTOMER : ME,
+    notifyName: fromMe ? undefined : 'Budi', ...extra,
+  };
+}
+
+class FakeClient extends EventEmitter {
+  constructor() {
+    super();
+    this.calls = [];
+    this.failNextSend = false;
+  }
+  async initialize() { setImmediate(() => this.emit('qr', '2@fake-qr,abc=,def=')); }
+  async destroy() { this.calls.push(['destroy']); }
+  async logout() { this.calls.push(['logout']); }
+  async getNumberId(n) { return n === '6280000000000' ? null : { _serialized: `${n}@c.us` }; }
+  async sendMessage(to, content, options) {
+    this.calls.push(['sendMessage', to, typeof content === 'string' ? content : content.constructor.name, options]);
+    if (this.failNextSend) { this.failNextSend = false; throw new Error('Evaluation failed: t: t'); }
+    const msg = new Message(null, rawMessage({ fromMe: true, body: typeof content === 'string' ? content : '' }));
+    // As in WhatsApp Web: the message is created and acked before the send promise resolves.
+    this.emit('message_create', msg);
+    this.emit('message_ack', msg, 1);
+    await new Promise((r) => setTimeout(r, 10));
+    return msg;
+  }
+  async sendSeen(chatId) { this.calls.push(['sendSeen', chatId]); return true; }
+  async getChatById(chatId) {
+    return {
+      sendStateTyping: async () => this.calls.push(['typing', chatId]),
+      sendStateRecording: async () => this.calls.push(['recording', chatId]),
+      clearState: async () => this.calls.push(['paused', chatId]),
+    };
+  }
+  async sendReaction(id, emoji) { this.calls.push(['react', id, emoji]); }
+  async requestPairingCode(phone) { return `CODE${phone.slice(-4)}`; }
+  ready() {
+    this.info = { wid: { user: '6289912345678', _serialized: ME } };
+    this.emit('authenticated');
+    this.emit('ready');
+  }
+}
+
+const clients = [];
+class FakeWebjsEngine extends WebjsEngine {
+  async createClient() {
+    const client = new FakeClient();
+    clients.push(client);
+    return client;
+  }
+}
+
+let bridge;
+let receiver;
+before(async () => {
+  receiver = await startReceiver();
+  bridge = await startBridge(
+    { DJANGO_WEBHOOK_URL: receiver.url, BRIDGE_WEBJS_RETRY_BASE_MS: '20', BRIDGE_WEBJS_RETRY_MAX_MS: '40' },
+    { engines: { sandbox: SandboxEngine, webjs: FakeWebjsEngine } },
+  );
+});
+after(async () => {
+  await bridge.close();
+  await receiver.close();
+});
+
+const of = (session) => receiver.events((e) => e.session_id === session);
+const status = async (id) => (await json(bridge.app, 'GET', `/sessions/${id}`)).body;
+
+async function connected(id) {
+  const before = clients.length;
+  await json(bridge.app, 'POST', '/sessions', { id, engine: 'webjs', workspace: 'demo' });
+  await waitFor(async () => (await status(id)).status === 'qr', { message: 'qr' });
+  const client = clients[before];
+  client.ready();
+  await waitFor(async () => (await status(id)).status === 'connected', { message: 'connected' });
+  return client;
+}
+
+test('qr -> session.qr and status qr with a data URL; pairing code; ready -> connected with the phone', async () => {
+  await json(bridge.app, 'POST', '/sessions', { id: 'wq', engine: 'webjs', workspace: 'demo' });
+  const s = await waitFor(async () => { const b = await status('wq'); return b.status === 'qr' && b; });
+  assert.equal(s.qr_raw, '2@fake-qr,abc=,def=');
+  assert.match(s.qr, /^data:image\/png;base64,/);
+  assert.deepEqual((await json(bridge.app, 'POST', '/sessions/wq/pairing-code', { phone: '6281234567890' })).body, { code: 'CODE7890' });
+  clients.at(-1).ready();
+  const c = await waitFor(async () => { const b = await status('wq'); return b.status === 'connected' && b; });
+  assert.equal(c.phone, '6289912345678');
+  const statuses = () => of('wq').filter((e) => e.type === 'session.status').map((e) => e.data.status);
+  await waitFor(() => statuses().length === 3 && of('wq').some((e) => e.type === 'session.qr'), { message: 'status events delivered' });
+  assert.deepEqual(statuses(), ['starting', 'qr', 'connected']);
+});
+
+test('our send: one message.created with the client_id, queued before its acks', async () => {
+  const client = await connected('ws');
+  const r = await json(bridge.app, 'POST', '/sessions/ws/messages', { to: '6281234567890', type: 'text', body: 'Hello', client_id: 'w-1', reply_to: 'false_6281234567890@c.us_ABC' });
+  assert.equal(r.status, 201);
+  assert.deepEqual(client.calls.find((c) => c[0] === 'sendMessage').slice(1), ['6281234567890@c.us', 'Hello', { sendSeen: false, quotedMessageId: 'false_6281234567890@c.us_ABC' }]);
+  const id = r.body.wa_message_id;
+  client.emit('message_ack', { id: { _serialized: id } }, 3);
+  await waitFor(() => of('ws').filter((e) => e.data.wa_message_id === id).length === 3);
+  const mine = of('ws').filter((e) => e.data.wa_message_id === id);
+  assert.deepEqual(mine.map((e) => [e.type, e.data.client_id ?? e.data.ack]), [['message.created', 'w-1'], ['message.ack', 1], ['message.ack', 3]]);
+  const again = await json(bridge.app, 'POST', '/sessions/ws/messages', { to: '6281234567890', type: 'text', body: 'Hello', client_id: 'w-1', reply_to: 'false_6281234567890@c.us_ABC' });
+  assert.equal(again.status, 200);
+  assert.equal(client.calls.filter((c) => c[0] === 'sendMessage').length, 1);
+});
+
+test('a number not on WhatsApp is send_failed with no record; a send that throws is never retried', async () => {
+  const client = await connected('wf');
+  const nobody = await json(bridge.app, 'POST', '/sessions/wf/messages', { to: '6280000000000', type: 'text', body: 'x', client_id: 'wf-1' });
+  assert.equal(nobody.status, 502);
+  assert.equal(nobody.body.error.code, 'send_failed');
+  assert.equal(bridge.store.sends.get(['wf', 'wf-1']), undefined);
+  client.failNextSend = true;
+  const broken = await json(bridge.app, 'POST', '/sessions/wf/messages', { to: '6281234567890', type: 'text', body: 'x', client_id: 'wf-2' });
+  assert.equal(broken.status, 502);
+  assert.match(broken.body.error.message, /Evaluation failed/);
+  const repeat = await json(bridge.app, 'POST', '/sessions/wf/messages', { to: '6281234567890', type: 'text', body: 'x', client_id: 'wf-2' });
+  assert.equal(repeat.status, 409);
+  assert.equal(repeat.body.error.code, 'send_outcome_unknown');
+});
+
+test('typed on the phone -> message.created with client_id null; received media is downloaded once and served', async () => {
+  const client = await connected('wr');
+  const phoneMsg = new Message(null, rawMessage({ fromMe: true, body: 'from my phone' }));
+  client.emit('message_create', phoneMsg);
+  const image = new Message(null, rawMessage({ fromMe: false, type: 'image', body: 'base64thumb', extra: { caption: 'look', mimetype: 'image/png', directPath: '/v/x.enc', size: 4 } }));
+  let downloads = 0;
+  image.downloadMedia = async () => { downloads++; return { mimetype: 'image/png', data: Buffer.from('PNG!').toString('base64'), filename: null }; };
+  client.emit('message_create', image);
+  client.emit('message', image);
+  await waitFor(() => of('wr').some((e) => e.type === 'message.received'));
+  const created = of('wr').find((e) => e.type === 'message.created');
+  assert.equal(created.data.client_id, null);
+  assert.equal(created.data.body, 'from my phone');
+  const received = of('wr').find((e) => e.type === 'message.received');
+  assert.equal(received.data.caption, 'look');
+  assert.equal(received.data.from_name, 'Budi');
+  assert.equal(downloads, 1);
+  const res = await bridge.app.inject({ method: 'GET', url: `/sessions/wr/media/${received.data.media.id}`, headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.body, 'PNG!');
+});
+
+test('seen, typing and reactions go to the client', async () => {
+  const client = await connected('wo');
+  await json(bridge.app, 'POST', '/sessions/wo/chats/6281234567890/seen');
+  await json(bridge.app, 'POST', '/sessions/wo/chats/6281234567890@c.us/typing', { state: 'recording' });
+  await json(bridge.app, 'POST', '/sessions/wo/chats/6281234567890@c.us/typing', { state: 'paused' });
+  await json(bridge.app, 'POST', '/sessions/wo/messages/false_6281234567890@c.us_X/reactions', { emoji: '🙏' });
+  assert.deepEqual(client.calls.filter((c) => c[0] !== 'destroy'), [
+    ['sendSeen', '6281234567890@c.us'], ['recording', '6281234567890@c.us'], ['paused', '6281234567890@c.us'], ['react', 'false_6281234567890@c.us_X', '🙏'],
+  ]);
+});
+
+test('disconnected reconnects with backoff; LOGOUT ends in logged_out; auth_failure is failed', async () => {
+  const client = await connected('wd');
+  const count = clients.length;
+  client.emit('disconnected', 'CONFLICT');
+  await waitFor(() => clients.length === count + 1, { message: 'a new client after the backoff' });
+  assert.ok(client.calls.some((c) => c[0] === 'destroy'));
+  const statusesOf = () => of('wd').filter((e) => e.type === 'session.status').map((e) => [e.data.status, e.data.reason]);
+  await waitFor(() => statusesOf().length >= 5, { message: 'status events delivered' });
+  assert.deepEqual(statusesOf().slice(3, 5), [['disconnected', 'disconnected: CONFLICT'], ['starting', null]]);
+
+  const next = clients.at(-1);
+  await waitFor(async () => (await status('wd')).status === 'qr');
+  next.emit('auth_failure', 'bad session');
+  await waitFor(async () => (await status('wd')).status === 'failed');
+  assert.equal((await status('wd')).reason, 'auth_failure: bad session');
+
+  const third = await waitFor(() => clients.length === count + 2 && clients.at(-1));
+  await waitFor(async () => (await status('wd')).status === 'qr');
+  third.ready();
+  await waitFor(async () => (await status('wd')).status === 'connected');
+  third.emit('disconnected', 'LOGOUT');
+  await waitFor(async () => (await status('wd')).status === 'logged_out');
+  const n = clients.length;
+  // Not a wait for a condition: proving nothing happens takes time. A retry would come within 40 ms.
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(clients.length, n, 'no reconnect after a logout');
+});

@@ -1,0 +1,41 @@
+// Every endpoint of docs/api.md the SPA uses, one function each. Stores call these.
+import { get, post, patch, del, upload } from './http.js';
+
+export const api = {
+  me: () => get('/me/'),
+
+  chats: ({ q, cursor } = {}) => (cursor ? get(cursor) : get('/chats/', { query: { q } })),
+  contacts: ({ q, cursor } = {}) => (cursor ? get(cursor) : get('/contacts/', { query: { q } })),
+  contact: (id) => get(`/contacts/${id}/`),
+  createContact: ({ phone, name }) => post('/contacts/', name ? { phone, name } : { phone }),
+  updateContact: (id, changes) => patch(`/contacts/${id}/`, changes),
+  markRead: (contactId) => post(`/contacts/${contactId}/read/`),
+  exportUrl: (contactId, format) => `/api/v1/contacts/${contactId}/export/?format=${encodeURIComponent(format)}`,
+
+  messages: (contactId, { cursor, pageSize } = {}) =>
+    cursor ? get(cursor) : get(`/contacts/${contactId}/messages/`, { query: { page_size: pageSize } }),
+  sendMessage: (contactId, body) => post(`/contacts/${contactId}/messages/`, body),
+  retryMessage: (messageId) => post(`/messages/${messageId}/retry/`),
+  react: (messageId, emoji) => post(`/messages/${messageId}/reactions/`, { emoji }),
+  searchMessages: ({ q, cursor } = {}) => (cursor ? get(cursor) : get('/messages/search/', { query: { q } })),
+
+  uploadMedia: (file, opts) => upload('/media/', file, opts),
+
+  sessions: () => get('/sessions/'),
+  session: (id) => get(`/sessions/${encodeURIComponent(id)}/`),
+  createSession: ({ engine, name }) => post('/sessions/', name ? { engine, name } : { engine }),
+  logoutSession: (id) => del(`/sessions/${encodeURIComponent(id)}/`),
+
+  members: () => get('/members/'),
+  addMember: (body) => post('/members/', body),
+  removeMember: (id) => del(`/members/${id}/`),
+  apiKeys: () => get('/api-keys/'),
+  createApiKey: (name) => post('/api-keys/', { name }),
+  revokeApiKey: (id) => del(`/api-keys/${id}/`),
+};
+
+/** Lists answer either a page `{next, previous, results}` or a bare array: accept both. */
+export function pageOf(answer) {
+  if (Array.isArray(answer)) return { next: null, previous: null, results: answer };
+  return { next: answer?.next ?? null, previous: answer?.previous ?? null, results: answer?.results ?? [] };
+}

@@ -1,0 +1,73 @@
+// Per-chat drafts kept in localStorage, restored when the chat is opened again (or the page
+// reloads). Written on every change: a draft must survive an immediate reload.
+import { ref, watch, unref } from 'vue';
+
+const PREFIX = 'blazz:draft:';
+
+export function draftKey(scope, contactId) {
+  return `${PREFIX}${scope || 'default'}:${contactId}`;
+}
+
+function safeStorage(storage) {
+  try {
+    return storage ?? globalThis.localStorage ?? null;
+  } catch {
+    return null; // storage disabled (privacy mode): drafts live in memory only
+  }
+}
+
+export function readDraft(scope, contactId, storage) {
+  const s = safeStorage(storage);
+  try {
+    return (s && s.getItem(draftKey(scope, contactId))) || '';
+  } catch {
+    return '';
+  }
+}
+
+export function writeDraft(scope, contactId, text, storage) {
+  const s = safeStorage(storage);
+  if (!s) return;
+  try {
+    if (text) s.setItem(draftKey(scope, contactId), text);
+    else s.removeItem(draftKey(scope, contactId));
+  } catch {
+    /* quota: drafts are best effort */
+  }
+}
+
+/**
+ * @param {import('vue').Ref<number|null>} contactId the open chat
+ * @param {{scope?: string|import('vue').Ref<string>, storage?: Storage}} [opts] scope: the workspace slug
+ * @returns {{text: import('vue').Ref<string>, clear: () => void}}
+ */
+export function useDraft(contactId, { scope = 'default', storage } = {}) {
+  const text = ref('');
+  let loading = false;
+
+  watch(
+    () => unref(contactId),
+    (id) => {
+      loading = true;
+      text.value = id == null ? '' : readDraft(unref(scope), id, storage);
+      loading = false;
+    },
+    { immediate: true, flush: 'sync' },
+  );
+
+  watch(
+    text,
+    (value) => {
+      const id = unref(contactId);
+      if (loading || id == null) return;
+      writeDraft(unref(scope), id, value, storage);
+    },
+    { flush: 'sync' },
+  );
+
+  function clear() {
+    text.value = '';
+  }
+
+  return { text, clear };
+}

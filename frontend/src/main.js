@@ -1,0 +1,30 @@
+import { createApp } from 'vue';
+import { createPinia } from 'pinia';
+import App from './App.vue';
+import { createAppRouter } from './router.js';
+import { createRealtime, REALTIME_KEY } from './realtime/index.js';
+import { useChatsStore } from './stores/chats.js';
+import { useMessagesStore } from './stores/messages.js';
+import { useSessionsStore } from './stores/sessions.js';
+import { useRealtimeStore } from './stores/connection.js';
+import './styles/main.css';
+
+const app = createApp(App);
+const pinia = createPinia();
+app.use(pinia);
+app.use(createAppRouter());
+
+const realtime = createRealtime({
+  stores: {
+    chats: useChatsStore(pinia),
+    messages: useMessagesStore(pinia),
+    sessions: useSessionsStore(pinia),
+    connection: useRealtimeStore(pinia),
+  },
+});
+app.provide(REALTIME_KEY, realtime);
+realtime.start();
+// Tests and benches look at the socket through this (never the components).
+window.__blazz = { realtime, pinia };
+
+app.mount('#app');

@@ -1,0 +1,261 @@
+// The chat list: one row per contact (the chat row of docs/api.md), by contact id, ordered by
+// last activity; plus who is typing and who is online. Every apply action is idempotent and a
+// stale row never pushes a newer last message out.
+import { defineStore } from 'pinia';
+import { ref, computed, shallowReactive, toRaw } from 'vue';
+import { api, pageOf } from '../api/index.js';
+import { nextStatus } from '../lib/status.js';
+
+function activityOf(chat) {
+  const t = Date.parse(chat.last_message_at || chat.last_message?.timestamp || chat.created_at || '');
+  return Number.isNaN(t) ? 0 : t;
+}
+
+function sameMessage(a, b) {
+  if (!a || !b) return false;
+  if (a.id != null && b.id != null) return a.id === b.id;
+  return Boolean(a.client_id && a.client_id === b.client_id);
+}
+
+export const useChatsStore = defineStore('chats', () => {
+  const byId = shallowReactive({});
+  /** contactId -> {state, from, user, until} while someone types there */
+  const typing = shallowReactive({});
+  /** contactId -> {online, last_seen} */
+  const presence = shallowReactive({});
+  const openId = ref(null);
+  const next = ref(null);
+  const loaded = ref(false);
+  const loading = ref(false);
+  const loadingMore = ref(false);
+  const error = ref(null);
+
+  const search = shallowReactive({ q: '', loading: false, chats: [], messages: [], error: null });
+  let searchSerial = 0;
+  const typingTimers = new Map();
+
+  /** Contact ids, most recent activity first. */
+  const orderedIds = computed(() => {
+    const rows = Object.values(byId);
+    rows.sort((a, b) => b._t - a._t || b.id - a.id);
+    return rows.map((r) => r.id);
+  });
+
+  const openChat = computed(() => (openId.value != null ? byId[openId.value] || null : null));
+  const unreadTotal = computed(() => Object.values(byId).reduce((n, c) => n + (c.unread_count > 0 ? 1 : 0), 0));
+
+  /** Merge a chat row. A row older than ours keeps our newer last message and its time. */
+  function upsert(incoming) {
+    if (!incoming || incoming.id == null) return;
+    const existing = toRaw(byId)[incoming.id];
+    const row = { ...existing, ...incoming };
+    if (existing) {
+      const incomingT = activityOf(incoming);
+      if (existing._t > incomingT && existing.last_message) {
+        row.last_message = existing.last_message;
+        row.last_message_at = existing.last_message_at;
+      } else if (sameMessage(existing.last_message, incoming.last_message)) {
+        row.last_message = {
+          ...incoming.last_message,
+          status: nextStatus(existing.last_message.status, incoming.last_message.status),
+        };
+      }
+    }
+    row._t = Math.max(activityOf(row), existing?._t || 0);
+    byId[incoming.id] = row;
+  }
+
+  /** `chat.updated`: the whole chat row. */
+  function applyChatUpdated(chat) {
+    upsert(chat);
+  }
+
+  /** A live message: bump the row's preview and order (the unread count comes with chat.updated). */
+  function applyMessage(message) {
+    if (!message || message.contact_id == null) return;
+    const row = byId[message.contact_id];
+    if (!row) return;
+    const t = Date.parse(message.timestamp || message.created_at || '') || Date.now();
+    if (sameMessage(row.last_message, message)) {
+      byId[row.id] = { ...row, last_message: { ...message, status: nextStatus(row.last_message.status, message.status) } };
+      return;
+    }
+    if (t < row._t) return;
+    byId[row.id] = { ...row, last_message: message, last_message_at: message.timestamp || new Date(t).toISOString(), _t: t };
+  }
+
+  /** `message.status`: the preview's tick follows the thread's. */
+  function applyMessageStatus(frame) {
+    const row = byId[frame.contact_id];
+    if (!row || !row.last_message) return;
+    const last = row.last_message;
+    const matches = (frame.message_id != null && last.id === frame.message_id) || (frame.client_id && last.client_id === frame.client_id);
+    if (!matches) return;
+    const status = nextStatus(last.status, frame.status);
+    if (status === last.status) return;
+    byId[row.id] = { ...row, last_message: { ...last, status, id: last.id ?? frame.message_id } };
+  }
+
+  /** `message.revoked`: the preview says so too. */
+  function applyRevoked(frame) {
+    const row = byId[frame.contact_id];
+    if (!row || !row.last_message || row.last_message.id !== frame.message_id || row.last_message.revoked) return;
+    byId[row.id] = { ...row, last_message: { ...row.last_message, revoked: true } };
+  }
+
+  /** `typing`: {contact_id, from, user, state, expires_in}. "paused" clears it; it also expires. */
+  function applyTyping({ contact_id: id, from = 'contact', user = null, state, expires_in: expiresIn }) {
+    if (id == null) return;
+    clearTimeout(typingTimers.get(id));
+    typingTimers.delete(id);
+    if (!state || state === 'paused') {
+      if (typing[id]) delete typing[id];
+      return;
+    }
+    const seconds = Number(expiresIn) > 0 ? Number(expiresIn) : 6;
+    typing[id] = { state, from, user, until: Date.now() + seconds * 1000 };
+    typingTimers.set(id, setTimeout(() => {
+      typingTimers.delete(id);
+      delete typing[id];
+    }, seconds * 1000));
+  }
+
+  /** `presence`: {contact_id, online, last_seen} */
+  function applyPresence({ contact_id: id, online, last_seen: lastSeen }) {
+    if (id == null) return;
+    const prev = presence[id];
+    if (prev && prev.online === Boolean(online) && prev.last_seen === (lastSeen ?? prev.last_seen)) return;
+    presence[id] = { online: Boolean(online), last_seen: lastSeen ?? prev?.last_seen ?? null };
+  }
+
+  /** The customer's own message means they are not typing any more. */
+  function clearTypingOnMessage(message) {
+    if (message?.direction === 'in' && typing[message.contact_id]?.from === 'contact') {
+      applyTyping({ contact_id: message.contact_id, state: 'paused' });
+    }
+  }
+
+  async function fetchChats() {
+    loading.value = true;
+    error.value = null;
+    try {
+      const page = pageOf(await api.chats());
+      for (const chat of page.results) upsert(chat);
+      if (!loaded.value) next.value = page.next;
+      loaded.value = true;
+    } catch (err) {
+      error.value = err;
+      throw err;
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  /** The source of truth again (a seq gap, a reconnect, a wake-up): the newest page, merged. */
+  function refresh() {
+    return fetchChats();
+  }
+
+  async function loadMore() {
+    if (!next.value || loadingMore.value) return;
+    loadingMore.value = true;
+    try {
+      const page = pageOf(await api.chats({ cursor: next.value }));
+      for (const chat of page.results) upsert(chat);
+      next.value = page.next;
+    } finally {
+      loadingMore.value = false;
+    }
+  }
+
+  /** One contact's row (opening a chat by URL that is not in the loaded pages). */
+  async function ensureChat(id) {
+    if (byId[id]) return byId[id];
+    const contact = await api.contact(id);
+    upsert({ unread_count: 0, last_message: null, ...contact });
+    return byId[id];
+  }
+
+  function setOpen(id) {
+    openId.value = id == null ? null : Number(id);
+  }
+
+  /** Zero the badge at once (the read frame or POST follows). */
+  function clearUnread(id) {
+    const row = byId[id];
+    if (row && row.unread_count) byId[id] = { ...row, unread_count: 0 };
+  }
+
+  /** REST fallback of the socket's `read` frame. */
+  async function markRead(id) {
+    clearUnread(id);
+    const row = await api.markRead(id);
+    if (row && row.id != null) upsert(row);
+  }
+
+  /** "New chat": a contact by phone number (200 with the existing one when known). */
+  async function createChat({ phone, name }) {
+    const contact = await api.createContact({ phone, name });
+    upsert({ unread_count: 0, last_message: null, ...contact });
+    return byId[contact.id];
+  }
+
+  /** Search chats (name, phone, text) and messages at once; the latest query wins. */
+  async function runSearch(q) {
+    const serial = ++searchSerial;
+    search.q = q;
+    if (!q.trim()) {
+      search.chats = [];
+      search.messages = [];
+      search.loading = false;
+      search.error = null;
+      return;
+    }
+    search.loading = true;
+    search.error = null;
+    try {
+      const [chatsPage, messagesPage] = await Promise.all([api.chats({ q }), api.searchMessages({ q })]);
+      if (serial !== searchSerial) return;
+      const chats = pageOf(chatsPage).results;
+      for (const chat of chats) upsert(chat);
+      search.chats = chats.map((c) => c.id);
+      search.messages = pageOf(messagesPage).results;
+    } catch (err) {
+      if (serial === searchSerial) search.error = err;
+    } finally {
+      if (serial === searchSerial) search.loading = false;
+    }
+  }
+
+  return {
+    byId,
+    typing,
+    presence,
+    openId,
+    next,
+    loaded,
+    loading,
+    loadingMore,
+    error,
+    search,
+    orderedIds,
+    openChat,
+    unreadTotal,
+    applyChatUpdated,
+    applyMessage,
+    applyMessageStatus,
+    applyRevoked,
+    applyTyping,
+    applyPresence,
+    clearTypingOnMessage,
+    fetchChats,
+    refresh,
+    loadMore,
+    ensureChat,
+    setOpen,
+    clearUnread,
+    markRead,
+    createChat,
+    runSearch,
+  };
+});

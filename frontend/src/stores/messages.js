@@ -1,0 +1,490 @@
+// Messages of every opened thread, normalised by a stable key.
+//
+// A message's key is `c:<client_id>` when it has a client_id (every message this SPA or a CRM
+// sent), else `m:<id>`. The optimistic bubble and the server's copy of it therefore share one key
+// from the first frame on, whichever of the POST answer, `message.new` or `message.status` arrives
+// first: reconciliation is a merge, never a swap. Every apply action is idempotent and statuses
+// only move forward (lib/status.js).
+import { defineStore } from 'pinia';
+import { ref, shallowReactive, toRaw } from 'vue';
+import { api, pageOf } from '../api/index.js';
+import { nextStatus } from '../lib/status.js';
+import { dayKey } from '../lib/format.js';
+import { useMeStore } from './me.js';
+
+export const PAGE_SIZE = 50;
+
+export function messageKey(message) {
+  if (message.client_id) return `c:${message.client_id}`;
+  return `m:${message.id}`;
+}
+
+function timeOf(message) {
+  const t = Date.parse(message.timestamp || message.created_at || '');
+  return Number.isNaN(t) ? Date.now() : t;
+}
+
+/** Sort order of a thread: WhatsApp time, then server id (optimistic ones, without id, last). */
+function compare(a, b) {
+  if (a._t !== b._t) return a._t - b._t;
+  const ai = a.id ?? Infinity;
+  const bi = b.id ?? Infinity;
+  if (ai !== bi) return ai < bi ? -1 : 1;
+  return a._key < b._key ? -1 : a._key > b._key ? 1 : 0;
+}
+
+function newClientId() {
+  if (globalThis.crypto && typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID();
+  // Older browsers (non-secure context): RFC 4122 v4 from getRandomValues.
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * Merge what the server (or a frame) says into what we have. Monotonic facts stay true: the
+ * status never goes backwards, a revoke or an edit is never undone by a stale copy, ready media
+ * stays ready. Local bookkeeping (`_local`: upload progress, whether the POST got through) stays.
+ */
+export function mergeMessage(existing, incoming, { explicit = false } = {}) {
+  if (!existing) {
+    const message = { ...incoming };
+    message._key = messageKey(message);
+    message._t = timeOf(message);
+    message._day = dayKey(message._t);
+    return message;
+  }
+  const merged = { ...existing, ...incoming, _local: existing._local };
+  merged.status = nextStatus(existing.status, incoming.status, { explicit });
+  if (merged.status !== incoming.status) merged.failure_reason = existing.failure_reason;
+  merged.revoked = Boolean(existing.revoked || incoming.revoked);
+  if (existing.revoked && !incoming.revoked) merged.revoked_at = existing.revoked_at;
+  merged.edited = Boolean(existing.edited || incoming.edited);
+  if ((existing.edits?.length || 0) > (incoming.edits?.length || 0)) merged.edits = existing.edits;
+  if (existing.media?.ready && incoming.media && !incoming.media.ready) merged.media = existing.media;
+  if (incoming.media === undefined) merged.media = existing.media;
+  merged._key = existing._key;
+  merged._t = incoming.timestamp || incoming.created_at ? timeOf(merged) : existing._t;
+  merged._day = dayKey(merged._t);
+  return merged;
+}
+
+export const useMessagesStore = defineStore('messages', () => {
+  /** key -> message (objects are replaced, never mutated, so a shallow map is enough). */
+  const byKey = shallowReactive({});
+  /** contactId -> {keys: string[], next, loading, loaded, error} */
+  const threads = shallowReactive({});
+  /** The latest inbound message that arrived live (watched by useNotifications). */
+  const lastInbound = ref(null);
+  /** The latest message this tab sent (the thread scrolls to it). */
+  const lastSentKey = ref(null);
+
+  // Plain indexes, not reactive: server id -> key; statuses that arrived before their message.
+  const keyById = new Map();
+  const earlyStatus = new Map();
+
+  function thread(contactId) {
+    return threads[contactId] || null;
+  }
+
+  function ensureThread(contactId) {
+    if (!threads[contactId]) {
+      threads[contactId] = shallowReactive({ keys: [], next: null, loading: false, loadingOlder: false, loaded: false, error: null });
+    }
+    return threads[contactId];
+  }
+
+  function keyFor({ message_id, client_id }) {
+    if (message_id != null && keyById.has(message_id)) return keyById.get(message_id);
+    if (client_id && byKey[`c:${client_id}`]) return `c:${client_id}`;
+    if (message_id != null && byKey[`m:${message_id}`]) return `m:${message_id}`;
+    return null;
+  }
+
+  /** Store one message (merged with what we have); returns [key, positionChanged]. */
+  function ingest(incoming, opts) {
+    const key = messageKey(incoming);
+    const existing = toRaw(byKey)[key];
+    let merged = mergeMessage(existing, incoming, opts);
+    if (merged.id != null) {
+      keyById.set(merged.id, key);
+      const early = earlyStatus.get(merged.id);
+      if (early) {
+        earlyStatus.delete(merged.id);
+        merged = withStatus(merged, early);
+      }
+    }
+    byKey[key] = merged;
+    const moved = !existing || existing._t !== merged._t;
+    return [key, moved];
+  }
+
+  function withStatus(message, frame, { explicit = false } = {}) {
+    const status = nextStatus(message.status, frame.status, { explicit });
+    if (status === message.status) return message;
+    const updated = { ...message, status };
+    updated.failure_reason = status === 'failed' ? frame.failure_reason || message.failure_reason || '' : '';
+    if (frame.at && status !== 'pending') updated[`${status}_at`] = frame.at;
+    if (frame.wa_message_id) updated.wa_message_id = frame.wa_message_id;
+    return updated;
+  }
+
+  /** Insert keys into a thread keeping it sorted; `resort` when a message's time changed. */
+  function placeInThread(contactId, keys, { resort = false } = {}) {
+    const t = ensureThread(contactId);
+    const raw = toRaw(byKey);
+    const present = new Set(t.keys);
+    const fresh = keys.filter((k) => !present.has(k));
+    if (!fresh.length && !resort) return;
+    const list = t.keys.concat(fresh);
+    // Usually the new ones belong at the end (live) or the start (older page): check before sorting.
+    list.sort((a, b) => compare(raw[a], raw[b]));
+    t.keys = list;
+  }
+
+  function applyLive(message, { addToThread }) {
+    if (!message || message.contact_id == null) return null;
+    const [key, moved] = ingest(message);
+    const t = threads[message.contact_id];
+    if (t && t.loaded && (addToThread || t.keys.includes(key))) placeInThread(message.contact_id, [key], { resort: moved });
+    return key;
+  }
+
+  /** `message.new`: a message appeared (inbound, another agent's, or our own echoed back). */
+  function applyMessageNew(message) {
+    const known = message && byKey[messageKey(message)];
+    const key = applyLive(message, { addToThread: true });
+    if (key && !known && message.direction === 'in') lastInbound.value = byKey[key];
+    return key;
+  }
+
+  /** `message.updated`: the whole message again (media ready, edited, ...). */
+  function applyMessageUpdated(message) {
+    return applyLive(message, { addToThread: true });
+  }
+
+  /** `message.status`: {message_id, contact_id, client_id, wa_message_id, status, failure_reason, at} */
+  function applyMessageStatus(frame) {
+    const key = keyFor(frame);
+    if (!key) {
+      // Known later (its message.new or the REST page): keep the furthest status, apply then.
+      if (frame.message_id != null) {
+        const prev = earlyStatus.get(frame.message_id);
+        const status = nextStatus(prev?.status, frame.status);
+        if (!prev || status !== prev.status) earlyStatus.set(frame.message_id, frame);
+      }
+      return;
+    }
+    const current = byKey[key];
+    const updated = withStatus(current, frame);
+    if (updated !== current) {
+      if (updated.id == null && frame.message_id != null) {
+        updated.id = frame.message_id;
+        keyById.set(frame.message_id, key);
+      }
+      byKey[key] = updated;
+    }
+  }
+
+  /** `message.reaction`: {message_id, reactions} (the whole list after the change) */
+  function applyReaction({ message_id, reactions }) {
+    const key = keyFor({ message_id });
+    if (!key) return;
+    byKey[key] = { ...byKey[key], reactions: reactions || [] };
+  }
+
+  /** `message.revoked`: {message_id, revoked_at} */
+  function applyRevoked({ message_id, revoked_at }) {
+    const key = keyFor({ message_id });
+    if (!key || byKey[key].revoked) return;
+    byKey[key] = { ...byKey[key], revoked: true, revoked_at: revoked_at || null };
+  }
+
+  function ingestPage(contactId, results) {
+    const keys = [];
+    let moved = false;
+    for (const message of results) {
+      const [key, m] = ingest({ contact_id: Number(contactId), ...message });
+      keys.push(key);
+      moved = moved || m;
+    }
+    return { keys, moved };
+  }
+
+  /** Open a thread: the newest page, once (later opens reuse it; the socket keeps it fresh). */
+  async function loadThread(contactId, { force = false } = {}) {
+    const t = ensureThread(contactId);
+    if ((t.loaded && !force) || t.loading) return;
+    t.loading = true;
+    t.error = null;
+    try {
+      const page = pageOf(await api.messages(contactId, { pageSize: PAGE_SIZE }));
+      const { keys } = ingestPage(contactId, page.results);
+      if (!t.loaded) t.next = page.next;
+      t.loaded = true;
+      placeInThread(contactId, keys, { resort: true });
+    } catch (err) {
+      t.error = err;
+      throw err;
+    } finally {
+      t.loading = false;
+    }
+  }
+
+  /**
+   * After a seq gap, a reconnect or a wake-up: refetch the newest page and merge it. When the page
+   * does not reach what we had (more than a page was missed), the thread restarts from that page
+   * (older pages load again on scroll) so it never shows a hole; unsent optimistic ones stay.
+   */
+  async function refreshThread(contactId) {
+    const t = ensureThread(contactId);
+    if (!t.loaded) return loadThread(contactId);
+    const page = pageOf(await api.messages(contactId, { pageSize: PAGE_SIZE }));
+    const before = new Set(t.keys);
+    const { keys } = ingestPage(contactId, page.results);
+    const overlaps = keys.length === 0 || keys.some((k) => before.has(k)) || !page.next;
+    if (overlaps) {
+      placeInThread(contactId, keys, { resort: true });
+      return;
+    }
+    const raw = toRaw(byKey);
+    const unsent = t.keys.filter((k) => raw[k] && raw[k].id == null);
+    t.keys = [];
+    t.next = page.next;
+    placeInThread(contactId, keys.concat(unsent), { resort: true });
+  }
+
+  /** Older messages (scrolling up): follow the `next` cursor. */
+  async function loadOlder(contactId) {
+    const t = ensureThread(contactId);
+    if (!t.loaded || !t.next || t.loadingOlder) return false;
+    t.loadingOlder = true;
+    try {
+      const page = pageOf(await api.messages(contactId, { cursor: t.next }));
+      const { keys } = ingestPage(contactId, page.results);
+      t.next = page.next;
+      placeInThread(contactId, keys);
+      return true;
+    } finally {
+      t.loadingOlder = false;
+    }
+  }
+
+  /** Now, but never before the thread's newest message (a client clock behind the server's). */
+  function sendTime(contactId) {
+    const t = threads[contactId];
+    const last = t && t.keys.length ? toRaw(byKey)[t.keys[t.keys.length - 1]] : null;
+    return new Date(Math.max(Date.now(), last ? last._t + 1 : 0)).toISOString();
+  }
+
+  function optimistic(contactId, fields) {
+    const me = useMeStore();
+    const clientId = newClientId();
+    const now = sendTime(contactId);
+    return {
+      id: null,
+      contact_id: Number(contactId),
+      direction: 'out',
+      type: 'text',
+      body: '',
+      caption: '',
+      media: null,
+      status: 'pending',
+      failure_reason: '',
+      wa_message_id: null,
+      client_id: clientId,
+      reply_to: null,
+      reactions: [],
+      edited: false,
+      edits: [],
+      revoked: false,
+      revoked_at: null,
+      sent_by: me.user ? { id: me.user.id, name: me.user.name } : null,
+      timestamp: now,
+      created_at: now,
+      ...fields,
+      _local: { posted: false, request: null, progress: null, preview: null },
+    };
+  }
+
+  function sendBody(message) {
+    const body = { client_id: message.client_id, type: message.type };
+    if (message.body) body.body = message.body;
+    if (message.caption) body.caption = message.caption;
+    if (message.media?.id) body.media_id = message.media.id;
+    if (message.reply_to?.id) body.reply_to = message.reply_to.id;
+    if (message.location) body.location = message.location;
+    if (message.contact_card) body.contact_card = message.contact_card;
+    return body;
+  }
+
+  function setLocal(key, changes) {
+    const current = byKey[key];
+    if (!current) return;
+    byKey[key] = { ...current, _local: { ...current._local, ...changes } };
+  }
+
+  function markFailed(key, reason) {
+    const current = byKey[key];
+    if (!current) return;
+    // Not explicit: if a frame already said delivered, the message did go out after all.
+    byKey[key] = withStatus(current, { status: 'failed', failure_reason: reason });
+  }
+
+  async function post(key) {
+    const message = byKey[key];
+    try {
+      const answer = await api.sendMessage(message.contact_id, sendBody(message));
+      ingest(answer);
+      setLocal(key, { posted: true });
+      const t = threads[message.contact_id];
+      if (t) placeInThread(message.contact_id, [key], { resort: true });
+    } catch (err) {
+      // The POST never got an answer, or the server refused it: either way the message is not
+      // known to be stored, so Retry re-POSTs with the same client_id (idempotent server-side).
+      setLocal(key, { posted: false });
+      markFailed(key, err.message || 'Not sent');
+    }
+  }
+
+  /**
+   * Optimistic send: the bubble is in the store (clock) before the POST leaves.
+   * @param {number} contactId
+   * @param {{type?: string, body?: string, caption?: string, media?: object, replyTo?: object}} fields
+   * @returns {string} the message key
+   */
+  function send(contactId, { type = 'text', body = '', caption = '', media = null, replyTo = null } = {}) {
+    const message = optimistic(contactId, {
+      type,
+      body,
+      caption,
+      media,
+      reply_to: replyTo ? { id: replyTo.id, type: replyTo.type, body: replyTo.body, direction: replyTo.direction } : null,
+    });
+    const [key] = ingest(message);
+    ensureThread(contactId);
+    placeInThread(contactId, [key]);
+    lastSentKey.value = key;
+    post(key);
+    return key;
+  }
+
+  /**
+   * An attachment: the bubble shows at once with the upload's progress, then the message is
+   * POSTed with the uploaded media's id.
+   */
+  async function sendMedia(contactId, file, { type, caption = '', replyTo = null, previewUrl = null } = {}) {
+    const message = optimistic(contactId, {
+      type,
+      caption,
+      media: { id: null, url: previewUrl, mimetype: file.type, filename: file.name || 'file', size: file.size, ready: true },
+      reply_to: replyTo ? { id: replyTo.id, type: replyTo.type, body: replyTo.body, direction: replyTo.direction } : null,
+    });
+    const [key] = ingest(message);
+    ensureThread(contactId);
+    placeInThread(contactId, [key]);
+    lastSentKey.value = key;
+    setLocal(key, { progress: 0, file, preview: previewUrl });
+    await uploadThenPost(key);
+    return key;
+  }
+
+  async function uploadThenPost(key) {
+    const message = byKey[key];
+    const file = message._local?.file;
+    if (!message.media?.id && file) {
+      try {
+        const media = await api.uploadMedia(file, { onProgress: (fraction) => setLocal(key, { progress: fraction }) });
+        byKey[key] = { ...byKey[key], media: { ...media, url: byKey[key].media?.url || media.url } };
+        setLocal(key, { progress: null });
+      } catch (err) {
+        setLocal(key, { progress: null });
+        markFailed(key, err.message || 'Upload failed');
+        return;
+      }
+    }
+    await post(key);
+  }
+
+  /** Retry a failed message: server-side retry when it was stored, else POST again (same client_id). */
+  async function retry(key) {
+    const message = byKey[key];
+    if (!message || message.status !== 'failed') return;
+    byKey[key] = withStatus(message, { status: 'pending' }, { explicit: true });
+    if (message._local && !message._local.posted && message.id == null) {
+      await uploadThenPost(key);
+      return;
+    }
+    if (message._local && !message._local.posted && !message.media?.id && message._local.file) {
+      await uploadThenPost(key);
+      return;
+    }
+    try {
+      const answer = await api.retryMessage(message.id);
+      const current = byKey[key];
+      byKey[key] = mergeMessage(current, answer, { explicit: current.status === 'pending' && answer.status === 'pending' });
+    } catch (err) {
+      if (err.code === 'not_failed') return; // someone else retried it already
+      if (err.isNetwork || err.status >= 400) {
+        if (message._local) setLocal(key, { posted: message._local.posted });
+        markFailed(key, err.message || 'Retry failed');
+      }
+    }
+  }
+
+  /** React to a message (`""` removes our reaction). */
+  async function react(key, emoji) {
+    const message = byKey[key];
+    if (!message || message.id == null) return;
+    const me = useMeStore();
+    const others = (message.reactions || []).filter((r) => !(r.from === 'agent' && (r.user_id == null || r.user_id === me.user?.id)));
+    byKey[key] = { ...message, reactions: emoji ? [...others, { emoji, from: 'agent', user_id: me.user?.id ?? null }] : others };
+    try {
+      const answer = await api.react(message.id, emoji);
+      if (answer) ingest(answer);
+    } catch {
+      byKey[key] = { ...byKey[key], reactions: message.reactions };
+    }
+  }
+
+  /** The messages of a thread, oldest first (for components that need them all; the thread view reads keys). */
+  function threadMessages(contactId) {
+    const t = threads[contactId];
+    return t ? t.keys.map((k) => byKey[k]) : [];
+  }
+
+  function $reset() {
+    for (const k of Object.keys(byKey)) delete byKey[k];
+    for (const k of Object.keys(threads)) delete threads[k];
+    keyById.clear();
+    earlyStatus.clear();
+    lastInbound.value = null;
+    lastSentKey.value = null;
+  }
+
+  return {
+    byKey,
+    threads,
+    lastInbound,
+    lastSentKey,
+    thread,
+    keyFor,
+    applyMessageNew,
+    applyMessageUpdated,
+    applyMessageStatus,
+    applyReaction,
+    applyRevoked,
+    loadThread,
+    refreshThread,
+    loadOlder,
+    send,
+    sendMedia,
+    retry,
+    react,
+    threadMessages,
+    $reset,
+  };
+});

@@ -1,0 +1,29 @@
+import { defineConfig } from 'vite';
+import vue from '@vitejs/plugin-vue';
+
+// Django serves the built assets under /static/ (STATICFILES_DIRS = frontend/dist) and renders
+// dist/index.html itself at / and at every SPA route of a workspace host.
+export default defineConfig({
+  base: '/static/',
+  plugins: [vue()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2020',
+    sourcemap: false,
+  },
+  server: {
+    // `npm run dev` against `make run`: proxy the API and the socket to daphne.
+    proxy: {
+      '/api': { target: 'http://127.0.0.1:8000', changeOrigin: false },
+      '/ws': { target: 'ws://127.0.0.1:8000', ws: true },
+      '/login': 'http://127.0.0.1:8000',
+      '/logout': 'http://127.0.0.1:8000',
+    },
+  },
+  test: {
+    environment: 'jsdom',
+    include: ['tests/unit/**/*.test.js'],
+    restoreMocks: true,
+  },
+});

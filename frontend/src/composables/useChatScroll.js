@@ -26,6 +26,8 @@ export function useChatScroll({ container, wrapper, rows, isOwn = () => false, o
     return null;
   }
 
+  lastKey = lastMessageKey(rows.value || []);
+
   watch(
     rows,
     (now) => {

@@ -80,8 +80,11 @@ export function useVirtualList({ container, wrapper = null, items, estimate = 64
     visible.value = list.slice(s, e);
   }
 
+  /** From the real geometry: estimated heights make the model's total approximate. */
   function computeAtBottom() {
-    atBottom.value = total.value - (viewTop + viewHeight()) <= bottomThreshold;
+    const el = container.value;
+    if (!el) return;
+    atBottom.value = el.scrollHeight - el.scrollTop - el.clientHeight <= bottomThreshold;
   }
 
   function captureAnchor() {
@@ -94,15 +97,19 @@ export function useVirtualList({ container, wrapper = null, items, estimate = 64
     anchor = { key: list[i].key, delta: offsets[i] - viewTop };
   }
 
-  function applyScroll(target) {
-    pendingScroll = target;
+  /** After the DOM has the new spacers: go to the bottom, or to `target`. */
+  function applyScroll(target, { bottom = false } = {}) {
+    pendingScroll = { target, bottom };
     nextTick(() => {
       const el = container.value;
-      if (!el || pendingScroll == null) return;
-      if (Math.abs(el.scrollTop - pendingScroll) > 0.5) el.scrollTop = pendingScroll;
+      if (!el || !pendingScroll) return;
+      const { target: t, bottom: toBottom } = pendingScroll;
       pendingScroll = null;
+      const want = toBottom ? el.scrollHeight - el.clientHeight : t;
+      if (Math.abs(el.scrollTop - want) > 0.5) el.scrollTop = want;
       viewTop = el.scrollTop;
-      computeAtBottom();
+      if (toBottom) atBottom.value = true;
+      else computeAtBottom();
       captureAnchor();
       updateRange();
     });
@@ -110,23 +117,24 @@ export function useVirtualList({ container, wrapper = null, items, estimate = 64
 
   /** Recompute after rows or heights changed, keeping the view where the reader expects it. */
   function relayout({ toBottom = false } = {}) {
-    const wasAtBottom = atBottom.value;
+    const stick = stickToBottom && (toBottom || atBottom.value);
     rebuild();
     let target = viewTop;
-    if (stickToBottom && (toBottom || wasAtBottom)) {
+    if (stick) {
       target = Math.max(0, total.value - viewHeight());
     } else if (stickToBottom && anchor && indexByKey.has(anchor.key)) {
-      target = Math.max(0, offsets[indexByKey.get(anchor.key)] + anchor.delta * -1);
+      target = Math.max(0, offsets[indexByKey.get(anchor.key)] - anchor.delta);
     }
     viewTop = target;
-    if (stickToBottom && (toBottom || wasAtBottom)) atBottom.value = true;
+    if (stick) atBottom.value = true;
     updateRange();
-    if (container.value && Math.abs((container.value.scrollTop || 0) - target) > 0.5) applyScroll(target);
+    if (container.value && (stick || Math.abs((container.value.scrollTop || 0) - target) > 0.5)) applyScroll(target, { bottom: stick });
   }
 
   function onScroll() {
     const el = container.value;
     if (!el) return;
+    pendingScroll = null; // the reader moved: their position wins over a queued adjustment
     viewTop = el.scrollTop;
     computeAtBottom();
     captureAnchor();

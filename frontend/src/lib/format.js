@@ -82,12 +82,12 @@ export function initials(name) {
   return (first + second).toUpperCase();
 }
 
-/** A stable hue per contact id, for avatar backgrounds. */
+/** A stable hue per contact id, for avatar backgrounds (golden-angle steps spread close ids apart). */
 export function avatarHue(seed) {
   let hash = 0;
   const text = String(seed ?? '');
   for (let i = 0; i < text.length; i += 1) hash = (hash * 31 + text.charCodeAt(i)) | 0;
-  return Math.abs(hash) % 360;
+  return Math.round(Math.abs(hash) * 137.508) % 360;
 }
 
 /** One-line preview of a message for the chat list and quotes. */

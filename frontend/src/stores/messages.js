@@ -366,8 +366,8 @@ export const useMessagesStore = defineStore('messages', () => {
     });
     const [key] = ingest(message);
     ensureThread(contactId);
+    lastSentKey.value = key; // before the thread changes: the view scrolls to it
     placeInThread(contactId, [key]);
-    lastSentKey.value = key;
     post(key);
     return key;
   }
@@ -385,8 +385,8 @@ export const useMessagesStore = defineStore('messages', () => {
     });
     const [key] = ingest(message);
     ensureThread(contactId);
-    placeInThread(contactId, [key]);
     lastSentKey.value = key;
+    placeInThread(contactId, [key]);
     setLocal(key, { progress: 0, file, preview: previewUrl });
     await uploadThenPost(key);
     return key;

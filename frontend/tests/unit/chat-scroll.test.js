@@ -1,0 +1,107 @@
+// The smart auto-scroll and the "N new messages" pill, with a scroll container whose geometry we
+// control (jsdom has no layout).
+import { describe, it, expect } from 'vitest';
+import { ref, nextTick, effectScope } from 'vue';
+import { useChatScroll } from '../../src/composables/useChatScroll.js';
+
+const ROW = 50;
+
+function fakeContainer(height = 500) {
+  const el = { clientHeight: height, scrollTop: 0, content: () => 0 };
+  Object.defineProperty(el, 'scrollHeight', { get: () => Math.max(el.content(), height) });
+  return el;
+}
+
+function setup(count = 40) {
+  const rows = ref(Array.from({ length: count }, (_, i) => ({ key: `m${i}`, kind: 'msg' })));
+  const el = fakeContainer();
+  const container = ref(el);
+  const own = new Set();
+  const scope = effectScope();
+  const scroll = scope.run(() => useChatScroll({ container, rows, estimate: ROW, isOwn: (r) => own.has(r.key) }));
+  // The DOM's height is the list's total (spacers + rows at their estimated height).
+  el.content = () => scroll.total.value;
+  const sync = () => {};
+  return { rows, el, scroll, own, sync, scope };
+}
+
+async function settle(sync) {
+  sync();
+  await nextTick();
+  await nextTick();
+}
+
+describe('useChatScroll', () => {
+  it('test_at_the_bottom_new_messages_scroll_into_view', async () => {
+    const { rows, el, scroll, sync } = setup();
+    scroll.scrollToBottom();
+    await settle(sync);
+    expect(el.scrollTop).toBe(40 * ROW - 500);
+    rows.value = [...rows.value, { key: 'new1', kind: 'msg' }];
+    await settle(sync);
+    expect(el.scrollTop).toBe(41 * ROW - 500);
+    expect(scroll.newCount.value).toBe(0);
+  });
+
+  it('test_scrolled_up_new_messages_show_the_pill_and_do_not_move_the_view', async () => {
+    const { rows, el, scroll, sync } = setup();
+    scroll.scrollToBottom();
+    await settle(sync);
+    el.scrollTop = 300; // the reader scrolls up
+    scroll.onScroll();
+    expect(scroll.atBottom.value).toBe(false);
+    rows.value = [...rows.value, { key: 'n1', kind: 'msg' }];
+    await settle(sync);
+    rows.value = [...rows.value, { key: 'n2', kind: 'msg' }, { key: 'n3', kind: 'msg' }];
+    await settle(sync);
+    expect(el.scrollTop).toBe(300);
+    expect(scroll.newCount.value).toBe(3);
+    scroll.jumpToBottom();
+    await settle(sync);
+    expect(scroll.newCount.value).toBe(0);
+    expect(el.scrollTop).toBe(43 * ROW - 500);
+  });
+
+  it('test_my_own_message_scrolls_down_even_when_scrolled_up', async () => {
+    const { rows, el, scroll, sync, own } = setup();
+    el.scrollTop = 100;
+    scroll.onScroll();
+    own.add('mine');
+    rows.value = [...rows.value, { key: 'mine', kind: 'msg' }];
+    await settle(sync);
+    expect(scroll.newCount.value).toBe(0);
+    expect(el.scrollTop).toBe(41 * ROW - 500);
+  });
+
+  it('test_older_messages_prepended_keep_the_reader_in_place', async () => {
+    const { rows, el, scroll, sync } = setup();
+    el.scrollTop = 120; // row m2 is at the top, 20 px into it
+    scroll.onScroll();
+    const older = Array.from({ length: 30 }, (_, i) => ({ key: `o${i}`, kind: 'msg' }));
+    rows.value = [...older, ...rows.value];
+    await settle(sync);
+    expect(el.scrollTop).toBe(30 * ROW + 120);
+    expect(scroll.newCount.value).toBe(0);
+  });
+
+  it('test_only_rows_near_the_viewport_are_rendered', async () => {
+    const { el, scroll, sync } = setup(10000);
+    scroll.scrollToBottom();
+    await settle(sync);
+    expect(scroll.visible.value.length).toBeLessThan(60);
+    expect(scroll.visible.value.at(-1).key).toBe('m9999');
+    expect(scroll.padTop.value + scroll.padBottom.value + scroll.visible.value.length * ROW).toBe(10000 * ROW);
+    el.scrollTop = 5000 * ROW;
+    scroll.onScroll();
+    expect(scroll.visible.value.some((r) => r.key === 'm5000')).toBe(true);
+  });
+
+  it('test_day_separators_and_typing_rows_are_not_counted', async () => {
+    const { rows, el, scroll, sync } = setup();
+    el.scrollTop = 0;
+    scroll.onScroll();
+    rows.value = [...rows.value, { key: 'd:tomorrow', kind: 'day' }, { key: 'x', kind: 'msg' }, { key: 'typing', kind: 'typing' }];
+    await settle(sync);
+    expect(scroll.newCount.value).toBe(1);
+  });
+});

@@ -1,0 +1,115 @@
+import { describe, it, expect, beforeEach, afterEach, vi } from 'vitest';
+import { setActivePinia, createPinia } from 'pinia';
+import { makeChat, makeMessage } from './helpers.js';
+
+vi.mock('../../src/api/index.js', () => ({
+  api: { chats: vi.fn(), searchMessages: vi.fn(), createContact: vi.fn(), markRead: vi.fn(), contact: vi.fn() },
+  pageOf: (a) => (Array.isArray(a) ? { next: null, results: a } : a),
+}));
+const { api } = await import('../../src/api/index.js');
+const { useChatsStore } = await import('../../src/stores/chats.js');
+
+describe('chats store', () => {
+  let chats;
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    vi.clearAllMocks();
+    chats = useChatsStore();
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('test_orders_by_last_activity_and_reorders_live', () => {
+    chats.applyChatUpdated(makeChat({ id: 1, last_message_at: '2026-11-25T10:00:00Z' }));
+    chats.applyChatUpdated(makeChat({ id: 2, last_message_at: '2026-11-25T11:00:00Z' }));
+    expect(chats.orderedIds).toEqual([2, 1]);
+    const m = makeMessage({ id: 9, contact_id: 1, timestamp: '2026-11-25T12:00:00Z' });
+    chats.applyMessage(m);
+    expect(chats.orderedIds).toEqual([1, 2]);
+    expect(chats.byId[1].last_message.id).toBe(9);
+  });
+
+  it('test_a_stale_chat_row_keeps_the_newer_last_message', () => {
+    const newer = makeMessage({ id: 20, contact_id: 1, timestamp: '2026-11-25T12:00:00Z' });
+    chats.applyChatUpdated(makeChat({ id: 1, last_message: newer, last_message_at: newer.timestamp, unread_count: 2 }));
+    const older = makeMessage({ id: 19, contact_id: 1, timestamp: '2026-11-25T11:00:00Z' });
+    chats.applyChatUpdated(makeChat({ id: 1, last_message: older, last_message_at: older.timestamp, unread_count: 1 }));
+    expect(chats.byId[1].last_message.id).toBe(20);
+  });
+
+  it('test_duplicate_chat_updated_is_a_no_op', () => {
+    const row = makeChat({ id: 3, unread_count: 2 });
+    chats.applyChatUpdated(row);
+    const before = { ...chats.byId[3] };
+    chats.applyChatUpdated({ ...row });
+    expect(chats.byId[3]).toEqual(before);
+  });
+
+  it('test_preview_tick_never_moves_backwards', () => {
+    const m = makeMessage({ id: 30, contact_id: 4, direction: 'out', status: 'sent', client_id: 'c30' });
+    chats.applyChatUpdated(makeChat({ id: 4, last_message: m, last_message_at: m.timestamp }));
+    chats.applyMessageStatus({ message_id: 30, contact_id: 4, client_id: 'c30', status: 'read' });
+    chats.applyMessageStatus({ message_id: 30, contact_id: 4, client_id: 'c30', status: 'delivered' });
+    expect(chats.byId[4].last_message.status).toBe('read');
+    chats.applyChatUpdated(makeChat({ id: 4, last_message: { ...m, status: 'delivered' }, last_message_at: m.timestamp }));
+    expect(chats.byId[4].last_message.status).toBe('read');
+  });
+
+  it('test_typing_shows_then_clears_on_paused_or_expiry', () => {
+    vi.useFakeTimers();
+    chats.applyTyping({ contact_id: 5, from: 'contact', user: null, state: 'typing', expires_in: 5 });
+    expect(chats.typing[5]).toMatchObject({ state: 'typing', from: 'contact' });
+    chats.applyTyping({ contact_id: 5, from: 'contact', state: 'paused' });
+    expect(chats.typing[5]).toBeUndefined();
+    chats.applyTyping({ contact_id: 5, from: 'contact', state: 'typing', expires_in: 5 });
+    vi.advanceTimersByTime(4999);
+    expect(chats.typing[5]).toBeTruthy();
+    vi.advanceTimersByTime(1);
+    expect(chats.typing[5]).toBeUndefined();
+  });
+
+  it('test_the_customers_message_ends_their_typing', () => {
+    chats.applyTyping({ contact_id: 6, from: 'contact', state: 'typing', expires_in: 5 });
+    chats.clearTypingOnMessage(makeMessage({ contact_id: 6, direction: 'in' }));
+    expect(chats.typing[6]).toBeUndefined();
+  });
+
+  it('test_presence_is_idempotent', () => {
+    chats.applyPresence({ contact_id: 7, online: true, last_seen: null });
+    const first = chats.presence[7];
+    chats.applyPresence({ contact_id: 7, online: true, last_seen: null });
+    expect(chats.presence[7]).toBe(first);
+    chats.applyPresence({ contact_id: 7, online: false, last_seen: '2026-11-25T10:00:00Z' });
+    expect(chats.presence[7]).toEqual({ online: false, last_seen: '2026-11-25T10:00:00Z' });
+  });
+
+  it('test_search_asks_chats_and_messages_and_the_latest_query_wins', async () => {
+    let resolveFirst;
+    api.chats.mockImplementationOnce(() => new Promise((r) => { resolveFirst = r; }));
+    api.searchMessages.mockResolvedValueOnce({ next: null, results: [makeMessage({ id: 1 })] });
+    const first = chats.runSearch('bu');
+    api.chats.mockResolvedValueOnce({ next: null, results: [makeChat({ id: 8, display_name: 'Budi' })] });
+    api.searchMessages.mockResolvedValueOnce({ next: null, results: [] });
+    await chats.runSearch('budi');
+    resolveFirst({ next: null, results: [makeChat({ id: 9 })] });
+    await first;
+    expect(api.chats).toHaveBeenLastCalledWith({ q: 'budi' });
+    expect(api.searchMessages).toHaveBeenLastCalledWith({ q: 'budi' });
+    expect(chats.search.chats).toEqual([8]);
+  });
+
+  it('test_new_chat_by_phone_upserts_the_contact', async () => {
+    api.createContact.mockResolvedValueOnce(makeChat({ id: 40, phone: '+628123', last_message: null, last_message_at: null }));
+    const chat = await chats.createChat({ phone: '+628123' });
+    expect(chat.id).toBe(40);
+    expect(chats.orderedIds).toContain(40);
+  });
+
+  it('test_fetch_merges_pages', async () => {
+    api.chats.mockResolvedValueOnce({ next: 'http://x/?cursor=2', results: [makeChat({ id: 1 })] });
+    await chats.fetchChats();
+    api.chats.mockResolvedValueOnce({ next: null, results: [makeChat({ id: 2, last_message_at: '2026-11-24T10:00:00Z' })] });
+    await chats.loadMore();
+    expect(chats.orderedIds).toEqual([1, 2]);
+    expect(chats.next).toBe(null);
+  });
+});

@@ -1,0 +1,144 @@
+// Starts the real stack on test ports (`python -m blazz.devrun`, embedded PostgreSQL and Redis
+// under .data/e2e), waits until it answers, logs in as the demo member once (saved storage state),
+// and finds the demo's sandbox session. Returns the teardown: SIGTERM, then wait for the exit.
+// E2E_EXTERNAL_STACK=1 uses a stack that is already running on E2E_PORT / E2E_BRIDGE_PORT.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from '@playwright/test';
+import {
+  STACK, REPO_ROOT, RESULTS_DIR, DEMO_STATE, WORLD_FILE, DEMO_USER, CHROMIUM_PATH, CHROMIUM_ARGS,
+  nodeRequest, waitFor, bridgeToken,
+} from './stack.js';
+
+const START_TIMEOUT_MS = 240_000;
+
+function startStack() {
+  const python = path.join(REPO_ROOT, '.venv', 'bin', 'python');
+  if (!fs.existsSync(python)) throw new Error(`${python} is missing: run \`make install\` first`);
+  const env = { ...process.env, PORT: String(STACK.webPort), BRIDGE_PORT: String(STACK.bridgePort), BLAZZ_DATA_DIR: STACK.dataDir };
+  // Its own embedded PostgreSQL and Redis, never the ones of `make run` or `make test`.
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  delete env.BLAZZ_WEB_PORT;
+  delete env.BRIDGE_URL;
+  delete env.BRIDGE_DATA_DIR;
+  delete env.DJANGO_WEBHOOK_URL;
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const log = fs.createWriteStream(path.join(RESULTS_DIR, 'e2e-stack.log'));
+  const child = spawn(python, ['-m', 'blazz.devrun'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  let bannerSeen = false;
+  const onData = (chunk) => {
+    log.write(chunk);
+    if (!bannerSeen) {
+      output = (output + chunk.toString()).slice(-20_000);
+      if (output.includes('Blazz is running')) bannerSeen = true;
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+    log.end();
+  });
+  return {
+    child,
+    bannerSeen: () => bannerSeen,
+    exited: () => exited,
+    tail: () => output.slice(-3000),
+  };
+}
+
+async function healthy() {
+  try {
+    const res = await nodeRequest({ path: '/api/health/', host: STACK.publicHost, timeoutMs: 2000 });
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function stopStack(stack) {
+  if (!stack || stack.exited()) return;
+  const pid = stack.child.pid;
+  try {
+    process.kill(pid, 'SIGTERM'); // devrun stops honcho, the embedded servers, then exits
+  } catch {
+    return;
+  }
+  try {
+    await waitFor(() => stack.exited(), { timeout: 60_000, interval: 250, what: 'the stack to stop' });
+  } catch {
+    // It did not stop in time: end its process group (it was started detached, so that group is ours).
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+/** Log in through the server-rendered form; returns the page on the inbox. */
+export async function loginAs(context, { email, password }, baseUrl = STACK.demoUrl) {
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/login/`);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForLoadState('load'), page.locator('form button[type=submit], form [type=submit]').first().click()]);
+  return page;
+}
+
+export default async function globalSetup() {
+  fs.mkdirSync(path.dirname(DEMO_STATE), { recursive: true });
+  let stack = null;
+  if (process.env.E2E_EXTERNAL_STACK !== '1') {
+    if (await healthy()) {
+      throw new Error(`Something already answers on port ${STACK.webPort}: stop it, or set E2E_EXTERNAL_STACK=1 to test against it.`);
+    }
+    stack = startStack();
+    try {
+      await waitFor(async () => {
+        if (stack.exited()) throw new Error(`the stack exited (${JSON.stringify(stack.exited())}):\n${stack.tail()}`);
+        return stack.bannerSeen() && (await healthy());
+      }, { timeout: START_TIMEOUT_MS, interval: 500, what: 'the stack (python -m blazz.devrun)' });
+    } catch (err) {
+      await stopStack(stack);
+      throw new Error(`${err.message}\n--- stack output ---\n${stack.tail()}`);
+    }
+  }
+
+  if (!bridgeToken()) throw new Error('BRIDGE_TOKEN not found in the environment nor in .env (run `make install`)');
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  try {
+    const context = await browser.newContext();
+    const page = await loginAs(context, DEMO_USER);
+    await page.waitForURL(`${STACK.demoUrl}/`, { timeout: 30_000 });
+    const world = await page.evaluate(async () => {
+      const me = await (await fetch('/api/v1/me/')).json();
+      const sessionsAnswer = await (await fetch('/api/v1/sessions/')).json();
+      const sessions = Array.isArray(sessionsAnswer) ? sessionsAnswer : sessionsAnswer.results;
+      return { me, sessions };
+    });
+    const session = world.sessions.find((s) => s.engine === 'sandbox' && s.status === 'connected') || world.sessions.find((s) => s.engine === 'sandbox');
+    if (!session) throw new Error(`the demo workspace has no sandbox session: ${JSON.stringify(world.sessions)}`);
+    await waitFor(async () => {
+      const answer = await page.evaluate(async (id) => (await fetch(`/api/v1/sessions/${encodeURIComponent(id)}/`)).json(), session.id);
+      return answer.status === 'connected';
+    }, { timeout: 60_000, what: `sandbox session ${session.id} to be connected` });
+    await context.storageState({ path: DEMO_STATE });
+    fs.writeFileSync(WORLD_FILE, JSON.stringify({ sessionId: session.id, me: world.me }, null, 2));
+    await context.close();
+  } catch (err) {
+    await browser.close();
+    await stopStack(stack);
+    throw err;
+  }
+  await browser.close();
+
+  return async () => {
+    await stopStack(stack);
+  };
+}

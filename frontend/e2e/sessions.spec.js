@@ -1,0 +1,27 @@
+// The sessions page: status, the live QR replaced by "connected", add a number, log out.
+import { test, expect, screenshot } from './fixtures.js';
+
+test('sessions page: add a sandbox number, its QR turns into "connected", log it out', async ({ page, world }) => {
+  await page.goto('/sessions');
+  const demoCard = page.locator(`[data-testid=session][data-session-id="${world.sessionId}"]`);
+  await expect(demoCard).toHaveAttribute('data-status', 'connected');
+  await expect(demoCard.getByTestId('session-connected')).toBeVisible();
+
+  const name = `E2E number ${Date.now() % 100000}`;
+  await page.getByTestId('session-name').fill(name);
+  await page.getByTestId('session-engine').selectOption('sandbox');
+  await page.getByTestId('session-add').click();
+  const card = page.locator('[data-testid=session]', { hasText: name });
+  await expect(card).toBeVisible();
+  // the sandbox shows a QR for a few seconds, then "scans itself": live, without a reload
+  await expect(card.getByTestId('session-qr').locator('img')).toBeVisible({ timeout: 30_000 });
+  await screenshot(page, 'sessions-qr');
+  await expect(card).toHaveAttribute('data-status', 'connected', { timeout: 30_000 });
+  await expect(card.getByTestId('session-qr')).toHaveCount(0);
+  await expect(card.getByTestId('session-connected')).toBeVisible();
+  await screenshot(page, 'sessions');
+
+  page.once('dialog', (d) => d.accept());
+  await card.getByTestId('session-logout').click();
+  await expect(card).toHaveAttribute('data-status', 'logged_out');
+});

@@ -1,0 +1,41 @@
+// Gzip size of the JS and CSS the inbox ships (frontend/dist/assets, every chunk: the entry and
+// the lazily loaded pages), against the 150 KB budget. `--build` rebuilds first.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { FRONTEND } from './frontend_stub_api.mjs';
+import { ensureBuilt } from './frontend_bench_lib.mjs';
+
+ensureBuilt();
+const dist = path.join(FRONTEND, 'dist');
+const assets = path.join(dist, 'assets');
+const index = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
+let js = 0;
+let css = 0;
+let initial = 0;
+let raw = 0;
+const files = [];
+for (const name of fs.readdirSync(assets)) {
+  if (!/\.(js|css)$/.test(name)) continue;
+  const data = fs.readFileSync(path.join(assets, name));
+  const gz = zlib.gzipSync(data, { level: 9 }).length;
+  raw += data.length;
+  if (name.endsWith('.js')) js += gz;
+  else css += gz;
+  const eager = index.includes(`assets/${name}`);
+  if (eager) initial += gz;
+  files.push({ name, gzip_bytes: gz, eager });
+}
+const total = js + css;
+console.log(JSON.stringify({
+  bench: 'frontend_bundle_size',
+  setup: 'vite build of frontend/ (base /static/), gzip -9 of every .js and .css in dist/assets',
+  js_gzip_kb: Math.round((js / 1024) * 10) / 10,
+  css_gzip_kb: Math.round((css / 1024) * 10) / 10,
+  total_gzip_kb: Math.round((total / 1024) * 10) / 10,
+  initial_gzip_kb: Math.round((initial / 1024) * 10) / 10,
+  raw_kb: Math.round(raw / 1024),
+  files: files.length,
+  budget_kb: 150,
+  within_budget: total <= 150 * 1024,
+}));

@@ -131,9 +131,9 @@ export function createRealtime({
         refetch('apply_error');
       }
     }
-    if (frame.type === E.HELLO) {
-      refetch(reconnected ? 'reconnect' : 'connect');
-    }
+    // The first socket: what changed between the initial REST load and the join is refetched.
+    // (A reconnect already refetched on open, so a server without `hello` is covered too.)
+    if (frame.type === E.HELLO && !reconnected) refetch('connect');
   }
 
   /** Coalesced: one refetch at a time, one more if asked meanwhile. */
@@ -212,6 +212,8 @@ export function createRealtime({
       connection.setStatus('open');
       armHeartbeat();
       if (subscribedContact != null) send({ type: C.SUBSCRIBE, contact_id: subscribedContact });
+      // Back after a drop: whatever happened meanwhile is only in the REST API.
+      if (reconnected) refetch('reconnect');
     };
     socket.onmessage = (event) => {
       armHeartbeat();

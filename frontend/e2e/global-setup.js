@@ -2,7 +2,7 @@
 // under .data/e2e), waits until it answers, logs in as the demo member once (saved storage state),
 // and finds the demo's sandbox session. Returns the teardown: SIGTERM, then wait for the exit.
 // E2E_EXTERNAL_STACK=1 uses a stack that is already running on E2E_PORT / E2E_BRIDGE_PORT.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
@@ -16,6 +16,10 @@ const START_TIMEOUT_MS = 240_000;
 function startStack() {
   const python = path.join(REPO_ROOT, '.venv', 'bin', 'python');
   if (!fs.existsSync(python)) throw new Error(`${python} is missing: run \`make install\` first`);
+  if (!fs.existsSync(path.join(REPO_ROOT, '.env'))) {
+    // What `make install` does: the secrets the stack and these tests share (BRIDGE_TOKEN).
+    execFileSync(python, ['-m', 'blazz.envfile', '.env'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  }
   const env = { ...process.env, PORT: String(STACK.webPort), BRIDGE_PORT: String(STACK.bridgePort), BLAZZ_DATA_DIR: STACK.dataDir };
   // Its own embedded PostgreSQL and Redis, never the ones of `make run` or `make test`.
   delete env.DATABASE_URL;
@@ -117,11 +121,24 @@ export default async function globalSetup() {
     const page = await loginAs(context, DEMO_USER);
     await page.waitForURL(`${STACK.demoUrl}/`, { timeout: 30_000 });
     const world = await page.evaluate(async () => {
-      const me = await (await fetch('/api/v1/me/')).json();
-      const sessionsAnswer = await (await fetch('/api/v1/sessions/')).json();
-      const sessions = Array.isArray(sessionsAnswer) ? sessionsAnswer : sessionsAnswer.results;
-      return { me, sessions };
+      const json = async (url) => {
+        const res = await fetch(url, { headers: { Accept: 'application/json' } });
+        const text = await res.text();
+        try {
+          return { status: res.status, body: JSON.parse(text) };
+        } catch {
+          return { status: res.status, body: null, text: text.slice(0, 200) };
+        }
+      };
+      return { me: await json('/api/v1/me/'), sessions: await json('/api/v1/sessions/') };
     });
+    for (const [what, answer] of Object.entries(world)) {
+      if (answer.status !== 200 || !answer.body) {
+        throw new Error(`the backend does not answer GET /api/v1/${what}/ as docs/api.md says (HTTP ${answer.status}): ${answer.text || JSON.stringify(answer.body)}`);
+      }
+    }
+    world.me = world.me.body;
+    world.sessions = Array.isArray(world.sessions.body) ? world.sessions.body : world.sessions.body.results;
     const session = world.sessions.find((s) => s.engine === 'sandbox' && s.status === 'connected') || world.sessions.find((s) => s.engine === 'sandbox');
     if (!session) throw new Error(`the demo workspace has no sandbox session: ${JSON.stringify(world.sessions)}`);
     await waitFor(async () => {

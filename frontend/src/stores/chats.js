@@ -65,6 +65,21 @@ export const useChatsStore = defineStore('chats', () => {
     byId[incoming.id] = row;
   }
 
+  // A message for a chat we have no row for (a new customer): its chat.updated normally follows
+  // at once; if it has not come shortly after, the list is refetched.
+  const missingRows = new Set();
+  let missingTimer = null;
+  function fetchMissingRow(id) {
+    missingRows.add(id);
+    if (missingTimer) return;
+    missingTimer = setTimeout(() => {
+      missingTimer = null;
+      const stillMissing = [...missingRows].some((cid) => !byId[cid]);
+      missingRows.clear();
+      if (stillMissing && loaded.value) fetchChats().catch(() => {});
+    }, 1000);
+  }
+
   /** `chat.updated`: the whole chat row. */
   function applyChatUpdated(chat) {
     upsert(chat);
@@ -74,7 +89,10 @@ export const useChatsStore = defineStore('chats', () => {
   function applyMessage(message) {
     if (!message || message.contact_id == null) return;
     const row = byId[message.contact_id];
-    if (!row) return;
+    if (!row) {
+      fetchMissingRow(message.contact_id);
+      return;
+    }
     const t = Date.parse(message.timestamp || message.created_at || '') || Date.now();
     if (sameMessage(row.last_message, message)) {
       byId[row.id] = { ...row, last_message: { ...message, status: nextStatus(row.last_message.status, message.status) } };

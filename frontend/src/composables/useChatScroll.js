@@ -15,7 +15,15 @@ import { useVirtualList } from './useVirtualList.js';
  * @param {number} [opts.topThreshold] px from the top that triggers onReachTop
  */
 export function useChatScroll({ container, wrapper, rows, isOwn = () => false, onReachTop = null, topThreshold = 400, estimate = 72, bottomThreshold = 48 }) {
-  const list = useVirtualList({ container, wrapper, items: rows, estimate, stickToBottom: true, bottomThreshold });
+  const list = useVirtualList({
+    container,
+    wrapper,
+    items: rows,
+    estimate,
+    stickToBottom: true,
+    bottomThreshold,
+    anchorable: (row) => row.kind === undefined || row.kind === 'msg',
+  });
   const newCount = ref(0);
   let lastKey = null;
 

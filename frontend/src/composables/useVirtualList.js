@@ -14,8 +14,9 @@ import { ref, shallowRef, watch, nextTick, onMounted, onBeforeUnmount, getCurren
  * @param {number} [opts.overscan] px rendered above and below the viewport
  * @param {boolean} [opts.stickToBottom] chat mode (see above)
  * @param {number} [opts.bottomThreshold] px from the bottom that still counts as "at the bottom"
+ * @param {(item: any) => boolean} [opts.anchorable] rows whose key is a stable identity (kept in place)
  */
-export function useVirtualList({ container, wrapper = null, items, estimate = 64, overscan = 800, stickToBottom = false, bottomThreshold = 48 }) {
+export function useVirtualList({ container, wrapper = null, items, estimate = 64, overscan = 800, stickToBottom = false, bottomThreshold = 48, anchorable = () => true }) {
   const heights = new Map();
   let offsets = [0];
   let indexByKey = new Map();
@@ -93,7 +94,11 @@ export function useVirtualList({ container, wrapper = null, items, estimate = 64
       anchor = null;
       return;
     }
-    const i = indexAt(viewTop);
+    // The first row with a stable identity at the top of the viewport (a day separator's key
+    // moves to the top of the older page that contains that day's earlier messages).
+    let i = indexAt(viewTop);
+    const last = Math.min(list.length - 1, i + 50);
+    while (i < last && !anchorable(list[i])) i += 1;
     anchor = { key: list[i].key, delta: offsets[i] - viewTop };
   }
 

@@ -84,6 +84,20 @@ describe('useChatScroll', () => {
     expect(scroll.newCount.value).toBe(0);
   });
 
+  it('test_at_the_very_top_a_prepended_page_keeps_the_reader_in_place_despite_the_day_separator', async () => {
+    // the thread starts with the day separator of the oldest loaded day...
+    const { rows, el, scroll, sync } = setup();
+    rows.value = [{ key: 'd:day1', kind: 'day' }, ...rows.value];
+    await settle(sync);
+    el.scrollTop = 0;
+    scroll.onScroll();
+    // ...and the older page has earlier messages of that same day: the separator moves above them
+    const older = Array.from({ length: 20 }, (_, i) => ({ key: `o${i}`, kind: 'msg' }));
+    rows.value = [{ key: 'd:day1', kind: 'day' }, ...older, ...rows.value.slice(1)];
+    await settle(sync);
+    expect(el.scrollTop).toBe(20 * ROW);
+  });
+
   it('test_only_rows_near_the_viewport_are_rendered', async () => {
     const { el, scroll, sync } = setup(10000);
     scroll.scrollToBottom();

@@ -112,6 +112,9 @@ export function sandbox(sessionId) {
     inbound: (from, body, extra = {}) => call('inbound', { from, type: 'text', body, ...extra }),
     typing: (from, state) => call('typing', { from, state }),
     presence: (from, online) => call('presence', { from, online }),
+    react: (from, waMessageId, emoji) => call('reactions', { from, wa_message_id: waMessageId, emoji }),
+    edit: (from, waMessageId, body) => call('edit', { from, wa_message_id: waMessageId, body }),
+    revoke: (from, waMessageId) => call('revoke', { from, wa_message_id: waMessageId }),
     customer: (phone) => call(`customers/${encodeURIComponent(phone)}`),
   };
 }

@@ -5,6 +5,7 @@ import { defineStore } from 'pinia';
 import { ref, computed, shallowReactive, toRaw } from 'vue';
 import { api, pageOf } from '../api/index.js';
 import { nextStatus } from '../lib/status.js';
+import { useMeStore } from './me.js';
 
 function activityOf(chat) {
   const t = Date.parse(chat.last_message_at || chat.last_message?.timestamp || chat.created_at || '');
@@ -124,6 +125,8 @@ export const useChatsStore = defineStore('chats', () => {
   /** `typing`: {contact_id, from, user, state, expires_in}. "paused" clears it; it also expires. */
   function applyTyping({ contact_id: id, from = 'contact', user = null, state, expires_in: expiresIn }) {
     if (id == null) return;
+    const me = useMeStore();
+    if (from === 'agent' && user && me.user && user.id === me.user.id) return; // our own, echoed
     clearTimeout(typingTimers.get(id));
     typingTimers.delete(id);
     if (!state || state === 'paused') {

@@ -1,0 +1,26 @@
+"""HTTP and WebSockets in one ASGI app, served by daphne.
+
+HTTP goes to Django (django-tenants picks the schema from the host). WebSockets go through
+`TenantWebsocketMiddleware` (django-tenants has none: it resolves the workspace from the Host
+header before auth and refuses unknown hosts), then session auth, then the inbox consumer.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "blazz.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up)
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from chats.routing import websocket_urlpatterns  # noqa: E402
+from workspaces.asgi import TenantWebsocketMiddleware  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": TenantWebsocketMiddleware(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

@@ -1,0 +1,41 @@
+"""Write `.env` with generated secrets when it is missing (`make install` calls this).
+
+Only secrets and machine-wide choices go in `.env`; addresses derived from PORT are computed by the
+dev runner at start, so changing PORT needs no edit here.
+"""
+
+import base64
+import secrets
+import sys
+from pathlib import Path
+
+TEMPLATE = """# Written by `make` on first run. Secrets: keep this file out of git (it is in .gitignore).
+DEBUG=true
+SECRET_KEY={secret_key}
+BRIDGE_TOKEN={bridge_token}
+BRIDGE_WEBHOOK_SECRET=whsec_{webhook_secret}
+BASE_DOMAIN=localhost
+# Unset = embedded PostgreSQL and Redis under .data/ (started by make run / make test):
+# DATABASE_URL=postgres://user:password@host:5432/blazz
+# REDIS_URL=redis://host:6379/0
+"""
+
+
+def main() -> int:
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / ".env")
+    if path.exists():
+        return 0
+    path.write_text(
+        TEMPLATE.format(
+            secret_key=secrets.token_urlsafe(50),
+            bridge_token=secrets.token_urlsafe(32),
+            webhook_secret=base64.b64encode(secrets.token_bytes(32)).decode(),
+        )
+    )
+    path.chmod(0o600)
+    print(f"wrote {path} with generated secrets")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

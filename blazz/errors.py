@@ -1,0 +1,137 @@
+"""The one error shape: `{"error": {"code": "...", "message": "...", "fields": {...}}}` with a 4xx.
+
+Services raise `DomainError` subclasses (or `DomainError(code, message)`); the DRF exception handler
+below and `error_response()` for plain Django views turn them into that shape. Tests assert codes,
+never prose.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf_exceptions, status as http
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_default_handler
+
+logger = logging.getLogger(__name__)
+
+
+class ErrorCode(str, enum.Enum):
+    """Codes shared by every app. Each app keeps its own enum for the codes only it raises."""
+
+    INVALID_REQUEST = "invalid_request"
+    NOT_FOUND = "not_found"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    THROTTLED = "throttled"
+    CONFLICT = "conflict"
+    WORKSPACE_SUSPENDED = "workspace_suspended"
+
+
+class DomainError(Exception):
+    """A rule of the domain said no. Carries the code, a human message, and the HTTP status."""
+
+    status_code = http.HTTP_400_BAD_REQUEST
+    code: str = ErrorCode.INVALID_REQUEST.value
+
+    def __init__(self, code=None, message: str = "", *, fields: dict | None = None, status: int | None = None):
+        if code is not None:
+            self.code = code.value if isinstance(code, enum.Enum) else str(code)
+        if status is not None:
+            self.status_code = status
+        self.message = message or self.code.replace("_", " ")
+        self.fields = fields or {}
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    status_code = http.HTTP_404_NOT_FOUND
+    code = ErrorCode.NOT_FOUND.value
+
+
+class Conflict(DomainError):
+    status_code = http.HTTP_409_CONFLICT
+    code = ErrorCode.CONFLICT.value
+
+
+class Forbidden(DomainError):
+    status_code = http.HTTP_403_FORBIDDEN
+    code = ErrorCode.FORBIDDEN.value
+
+
+def error_body(code, message: str, fields: dict | None = None) -> dict:
+    code = code.value if isinstance(code, enum.Enum) else code
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def error_response(code, message: str, status: int, fields: dict | None = None) -> JsonResponse:
+    """For plain Django views that answer JSON."""
+    return JsonResponse(error_body(code, message, fields), status=status)
+
+
+def _flatten(detail) -> dict:
+    """DRF's nested validation details -> {field: [messages]} (nested keys joined with dots)."""
+    out: dict = {}
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), item)
+        elif isinstance(value, list) and value and all(isinstance(v, (dict, list)) for v in value):
+            for index, item in enumerate(value):
+                walk(f"{prefix}.{index}" if prefix else str(index), item)
+        else:
+            items = value if isinstance(value, list) else [value]
+            out.setdefault(prefix or "non_field_errors", []).extend(str(v) for v in items)
+
+    walk("", detail)
+    return out
+
+
+_DRF_CODES = {
+    drf_exceptions.NotAuthenticated: ErrorCode.UNAUTHORIZED,
+    drf_exceptions.AuthenticationFailed: ErrorCode.UNAUTHORIZED,
+    drf_exceptions.PermissionDenied: ErrorCode.FORBIDDEN,
+    drf_exceptions.NotFound: ErrorCode.NOT_FOUND,
+    drf_exceptions.MethodNotAllowed: ErrorCode.METHOD_NOT_ALLOWED,
+    drf_exceptions.UnsupportedMediaType: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    drf_exceptions.Throttled: ErrorCode.THROTTLED,
+    drf_exceptions.ParseError: ErrorCode.INVALID_REQUEST,
+    drf_exceptions.NotAcceptable: ErrorCode.INVALID_REQUEST,
+}
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every error leaves in the one shape."""
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(error_body(ErrorCode.INVALID_REQUEST, "Invalid input.", fields), status=400)
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+
+    response = drf_default_handler(exc, context)
+    if response is None:
+        return None  # a real bug: let Django log it and answer 500
+    if isinstance(exc, drf_exceptions.ValidationError):
+        body = error_body(ErrorCode.INVALID_REQUEST, "Invalid input.", _flatten(exc.detail))
+    else:
+        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
+        if code is None:
+            code = getattr(exc, "default_code", "error")
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        body = error_body(code, str(detail))
+    response.data = body
+    return response

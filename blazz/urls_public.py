@@ -1,0 +1,19 @@
+"""URLs of the public host: landing, signup, login, the superusers' admin, health, the bridge webhook."""
+
+from django.urls import include, path
+
+from blazz.admin_sites import public_admin
+from blazz.health import health_view
+from workspaces import api as workspaces_api, views as workspaces_views
+
+urlpatterns = [
+    path("", workspaces_views.landing, name="landing"),
+    path("signup/", workspaces_views.signup, name="signup"),
+    path("login/", workspaces_views.public_login, name="login"),
+    path("logout/", workspaces_views.logout_view, name="logout"),
+    path("workspaces/", workspaces_views.workspace_picker, name="workspace-picker"),
+    path("admin/", public_admin.urls),
+    path("api/health/", health_view, name="health"),
+    path("api/v1/signup/", workspaces_api.SignupApi.as_view(), name="api-signup"),
+    path("hooks/", include("webhooks.urls")),
+]

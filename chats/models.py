@@ -1,0 +1,1 @@
+"""chats models (tenant schema)."""

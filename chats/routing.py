@@ -1,0 +1,3 @@
+"""WebSocket routes of a workspace host."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""sessions_wa models (tenant schema)."""

@@ -1,0 +1,173 @@
+"""Workspace API on a workspace host: who am I, members, API keys; and signup on the public host."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from blazz.openapi import error_responses
+from workspaces import selectors, services
+from workspaces.authentication import ApiKeyPrincipal
+from workspaces.models import Role
+from workspaces.permissions import IsWorkspaceAdmin, IsWorkspaceMember, request_membership
+
+
+class WorkspaceOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    host = serializers.CharField()
+    url = serializers.CharField()
+
+
+class MemberOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.CharField(source="user.email")
+    name = serializers.SerializerMethodField()
+    role = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def get_name(self, membership) -> str:
+        return membership.user.get_full_name() or membership.user.email
+
+
+class ApiKeyOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class MeApi(APIView):
+    permission_classes = [IsWorkspaceMember]
+
+    class OutputSerializer(serializers.Serializer):
+        workspace = WorkspaceOutput()
+        user = inline_serializer("MeUser", {"id": serializers.IntegerField(allow_null=True),
+                                            "email": serializers.CharField(), "name": serializers.CharField()})
+        role = serializers.CharField()
+
+    @extend_schema(operation_id="me", responses={200: OutputSerializer, **error_responses(401, 403)})
+    def get(self, request):
+        if isinstance(request.user, ApiKeyPrincipal):
+            user = {"id": None, "email": "", "name": request.user.username}
+            role = "api_key"
+        else:
+            user = {"id": request.user.pk, "email": request.user.email,
+                    "name": request.user.get_full_name() or request.user.email}
+            role = request_membership(request).role
+        return Response(self.OutputSerializer({"workspace": request.tenant, "user": user, "role": role}).data)
+
+
+class MemberListApi(APIView):
+    permission_classes = [IsWorkspaceMember]
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.CharField(max_length=300)
+        role = serializers.ChoiceField(choices=Role.choices, default=Role.AGENT)
+        password = serializers.CharField(required=False, allow_blank=True, max_length=200, write_only=True)
+
+    class CreatedSerializer(MemberOutput):
+        invite_url = serializers.CharField(allow_null=True)
+
+    @extend_schema(operation_id="members_list", responses={200: MemberOutput(many=True), **error_responses(401, 403)})
+    def get(self, request):
+        return Response(MemberOutput(selectors.member_list(workspace=request.tenant), many=True).data)
+
+    @extend_schema(operation_id="members_add", request=InputSerializer,
+                   responses={201: CreatedSerializer, **error_responses(400, 401, 403, 409)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership, invite_url = services.member_add(
+            workspace=request.tenant, actor=request.user, email=data.validated_data["email"],
+            role=data.validated_data["role"], password=data.validated_data.get("password") or None,
+        )
+        body = MemberOutput(membership).data
+        body["invite_url"] = invite_url
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailApi(APIView):
+    permission_classes = [IsWorkspaceMember]
+
+    class InputSerializer(serializers.Serializer):
+        role = serializers.ChoiceField(choices=Role.choices)
+
+    @extend_schema(operation_id="members_update", request=InputSerializer,
+                   responses={200: MemberOutput, **error_responses(400, 401, 403, 404, 409)})
+    def patch(self, request, member_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.member_change_role(
+            workspace=request.tenant, actor=request.user, membership_id=member_id, role=data.validated_data["role"],
+        )
+        return Response(MemberOutput(membership).data)
+
+    @extend_schema(operation_id="members_remove", responses={204: None, **error_responses(401, 403, 404, 409)})
+    def delete(self, request, member_id: int):
+        services.member_remove(workspace=request.tenant, actor=request.user, membership_id=member_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiKeyListApi(APIView):
+    permission_classes = [IsWorkspaceAdmin]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=100)
+
+    class CreatedSerializer(ApiKeyOutput):
+        key = serializers.CharField(help_text="The key in clear. Shown once: it is not stored.")
+
+    @extend_schema(operation_id="api_keys_list", responses={200: ApiKeyOutput(many=True), **error_responses(401, 403)})
+    def get(self, request):
+        return Response(ApiKeyOutput(selectors.api_key_list(workspace=request.tenant), many=True).data)
+
+    @extend_schema(operation_id="api_keys_create", request=InputSerializer,
+                   responses={201: CreatedSerializer, **error_responses(400, 401, 403)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        created_by = None if isinstance(request.user, ApiKeyPrincipal) else request.user
+        key, raw_key = services.api_key_create(
+            workspace=request.tenant, name=data.validated_data["name"], created_by=created_by
+        )
+        body = ApiKeyOutput(key).data
+        body["key"] = raw_key
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyDetailApi(APIView):
+    permission_classes = [IsWorkspaceAdmin]
+
+    @extend_schema(operation_id="api_keys_revoke", responses={200: ApiKeyOutput, **error_responses(401, 403, 404)})
+    def delete(self, request, key_id: int):
+        key = services.api_key_revoke(workspace=request.tenant, key_id=key_id)
+        return Response(ApiKeyOutput(key).data)
+
+
+class SignupApi(APIView):
+    """Public host: create an account and its first workspace (the JSON twin of /signup/)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        # Blank values pass through: the service validates them and answers with a specific code.
+        email = serializers.CharField(max_length=300, allow_blank=True)
+        password = serializers.CharField(max_length=200, write_only=True, allow_blank=True)
+        slug = serializers.CharField(max_length=64, allow_blank=True)
+        name = serializers.CharField(max_length=300, allow_blank=True)
+
+    @extend_schema(operation_id="signup", request=InputSerializer,
+                   responses={201: WorkspaceOutput, **error_responses(400, 409)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _user, workspace = services.signup(**data.validated_data)
+        return Response(WorkspaceOutput(workspace).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,28 @@
+"""The demo workspace `make run` leaves a newcomer in: `demo`, with demo@example.com / demo."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from workspaces import services
+from workspaces.models import Membership, Role, Workspace
+
+DEMO_SLUG = "demo"
+DEMO_NAME = "Demo Company"
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo"  # a demo login on a dev machine: deliberately simple, printed by `make run`
+
+
+def ensure_demo_workspace() -> Workspace:
+    """Idempotent: a second `make run` finds everything in place and changes nothing."""
+    User = get_user_model()
+    with transaction.atomic():
+        user = User.objects.filter(username=DEMO_EMAIL).first()
+        if user is None:
+            # Bypasses the password validators on purpose: "demo" is the documented demo password.
+            user = User.objects.create_user(username=DEMO_EMAIL, email=DEMO_EMAIL, password=DEMO_PASSWORD,
+                                            first_name="Demo", last_name="Agent")
+    workspace = Workspace.objects.filter(slug=DEMO_SLUG).first()
+    if workspace is None:
+        workspace = services.workspace_create(slug=DEMO_SLUG, name=DEMO_NAME, owner=user)
+    Membership.objects.get_or_create(user=user, workspace=workspace, defaults={"role": Role.OWNER})
+    return workspace

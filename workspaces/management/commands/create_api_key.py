@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from blazz.errors import DomainError
+from workspaces import services
+from workspaces.models import Workspace
+
+
+class Command(BaseCommand):
+    help = "Create an API key for a workspace and print it (once: only its hash is stored)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--workspace", required=True, help="the workspace's slug")
+        parser.add_argument("--name", required=True)
+
+    def handle(self, *args, workspace, name, **options):
+        ws = Workspace.objects.filter(slug=workspace).exclude(schema_name="public").first()
+        if ws is None:
+            raise CommandError(f"no workspace with slug {workspace!r}")
+        try:
+            _key, raw_key = services.api_key_create(workspace=ws, name=name)
+        except DomainError as exc:
+            raise CommandError(f"{exc.code}: {exc.message}")
+        self.stdout.write(raw_key)

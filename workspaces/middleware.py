@@ -1,0 +1,62 @@
+"""Which workspace a request is for, and whether it may enter."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from blazz.errors import ErrorCode, error_response
+from workspaces.models import PUBLIC_SCHEMA, Workspace
+
+SESSION_WORKSPACE_KEY = "blazz_workspace"
+
+
+def wants_json(request) -> bool:
+    return request.path.startswith(("/api/", "/hooks/")) or "application/json" in request.headers.get("Accept", "")
+
+
+def refuse(request, status: int, code, message: str):
+    if wants_json(request):
+        return error_response(code, message, status)
+    html = render_to_string("workspaces/refused.html", {"status": status, "message": message}, request=request)
+    return HttpResponse(html, status=status)
+
+
+class WorkspaceMiddleware(TenantMainMiddleware):
+    """django-tenants' host -> schema switch, with the public hosts known without a Domain row,
+    and a clear 404 for a host that names no workspace."""
+
+    def get_tenant(self, domain_model, hostname):
+        if hostname in settings.PUBLIC_HOSTS:
+            public = Workspace.objects.filter(schema_name=PUBLIC_SCHEMA).first()
+            if public is None:
+                from workspaces.services import ensure_public_workspace
+
+                public = ensure_public_workspace()
+            return public
+        return super().get_tenant(domain_model, hostname)
+
+    def no_tenant_found(self, request, hostname):
+        return refuse(request, 404, ErrorCode.NOT_FOUND, f"There is no workspace at {hostname}.")
+
+
+class WorkspaceAccessMiddleware:
+    """On a workspace host: a suspended workspace answers 403, and a login belongs to the host it
+    was made on (a session cookie carried to another workspace's host authenticates no one)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None and not tenant.is_public:
+            if tenant.is_suspended and not request.path.startswith("/api/health/"):
+                return refuse(request, 403, ErrorCode.WORKSPACE_SUSPENDED, "This workspace is suspended.")
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                if request.session.get(SESSION_WORKSPACE_KEY) != tenant.schema_name:
+                    request.user = AnonymousUser()
+        return self.get_response(request)

@@ -1,0 +1,93 @@
+"""Public schema: who the workspaces are, who belongs to them, and how machines get in."""
+
+from django.conf import settings
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+PUBLIC_SCHEMA = "public"
+
+
+class Workspace(TenantMixin):
+    """A company using Blazz: one PostgreSQL schema, one host `{slug}.{BASE_DOMAIN}`."""
+
+    slug = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_suspended = models.BooleanField(default=False)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_reason = models.CharField(max_length=200, blank=True)
+
+    auto_create_schema = True
+    auto_drop_schema = True
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.slug
+
+    @property
+    def is_public(self) -> bool:
+        return self.schema_name == PUBLIC_SCHEMA
+
+    @property
+    def host(self) -> str:
+        return f"{self.slug}.{settings.BASE_DOMAIN}"
+
+    @property
+    def url(self) -> str:
+        port = settings.SITE_PORT
+        default_port = {"http": "80", "https": "443"}.get(settings.SITE_SCHEME)
+        suffix = f":{port}" if port and port != default_port else ""
+        return f"{settings.SITE_SCHEME}://{self.host}{suffix}"
+
+
+class Domain(DomainMixin):
+    class Meta:
+        ordering = ["domain"]
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    AGENT = "agent", "Agent"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "workspace"], name="membership_unique_user_workspace")]
+        ordering = ["workspace_id", "created_at"]
+
+    def __str__(self):
+        return f"{self.user} @ {self.workspace} ({self.role})"
+
+
+class ApiKey(models.Model):
+    """A workspace's key for CRMs. Only its SHA-256 is stored; the key is shown once, at creation.
+
+    Keys carry 192 random bits, so a fast hash is enough: there is nothing to brute-force.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True, help_text="Shown to recognise the key.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

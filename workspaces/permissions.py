@@ -1,0 +1,41 @@
+from rest_framework import permissions
+
+from workspaces import selectors
+from workspaces.authentication import ApiKeyPrincipal
+from workspaces.models import Role
+
+
+def request_membership(request):
+    """The caller's Membership in the request's workspace (cached on the request), or None."""
+    if not hasattr(request, "_blazz_membership"):
+        request._blazz_membership = selectors.membership_for(
+            user=request.user, workspace=getattr(request, "tenant", None)
+        ) if not isinstance(request.user, ApiKeyPrincipal) else None
+    return request._blazz_membership
+
+
+class IsWorkspaceMember(permissions.BasePermission):
+    """A member of this host's workspace (session), or this workspace's API key."""
+
+    message = "You are not a member of this workspace."
+
+    def has_permission(self, request, view):
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or tenant.is_public:
+            return False
+        if isinstance(request.user, ApiKeyPrincipal):
+            return request.user.workspace.pk == tenant.pk
+        return request_membership(request) is not None
+
+
+class IsWorkspaceAdmin(IsWorkspaceMember):
+    """Owners and admins (and API keys, which act for the workspace)."""
+
+    message = "Only an owner or an admin can do this."
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        if isinstance(request.user, ApiKeyPrincipal):
+            return True
+        return request_membership(request).role in (Role.OWNER, Role.ADMIN)

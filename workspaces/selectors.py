@@ -1,0 +1,35 @@
+"""Reads of the public schema."""
+
+from django.db.models import Count, QuerySet
+
+from workspaces.models import PUBLIC_SCHEMA, ApiKey, Membership, Workspace
+
+
+def workspace_list_for_user(*, user) -> QuerySet[Workspace]:
+    return (
+        Workspace.objects.filter(memberships__user=user)
+        .exclude(schema_name=PUBLIC_SCHEMA)
+        .order_by("name")
+    )
+
+
+def membership_for(*, user, workspace) -> Membership | None:
+    if user is None or not getattr(user, "is_authenticated", False) or workspace is None:
+        return None
+    return Membership.objects.filter(user=user, workspace=workspace).first()
+
+
+def member_list(*, workspace) -> QuerySet[Membership]:
+    return Membership.objects.filter(workspace=workspace).select_related("user").order_by("created_at")
+
+
+def api_key_list(*, workspace) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(workspace=workspace).order_by("-created_at")
+
+
+def api_key_by_hash(*, key_hash: str) -> ApiKey | None:
+    return ApiKey.objects.select_related("workspace").filter(key_hash=key_hash, revoked_at__isnull=True).first()
+
+
+def workspace_list_for_admin() -> QuerySet[Workspace]:
+    return Workspace.objects.exclude(schema_name=PUBLIC_SCHEMA).annotate(member_count=Count("memberships"))

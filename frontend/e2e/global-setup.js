@@ -97,7 +97,12 @@ export async function loginAs(context, { email, password }, baseUrl = STACK.demo
 export default async function globalSetup() {
   fs.mkdirSync(path.dirname(DEMO_STATE), { recursive: true });
   let stack = null;
-  if (process.env.E2E_EXTERNAL_STACK !== '1') {
+  let stub = null;
+  if (process.env.E2E_STACK === 'stub') {
+    // Only to check the suite itself without the backend (see e2e/stub/README.md).
+    const { startContractStub } = await import('./stub/server.mjs');
+    stub = await startContractStub({ webPort: STACK.webPort, bridgePort: STACK.bridgePort });
+  } else if (process.env.E2E_EXTERNAL_STACK !== '1') {
     if (await healthy()) {
       throw new Error(`Something already answers on port ${STACK.webPort}: stop it, or set E2E_EXTERNAL_STACK=1 to test against it.`);
     }
@@ -113,7 +118,7 @@ export default async function globalSetup() {
     }
   }
 
-  if (!bridgeToken()) throw new Error('BRIDGE_TOKEN not found in the environment nor in .env (run `make install`)');
+  if (!stub && !bridgeToken()) throw new Error('BRIDGE_TOKEN not found in the environment nor in .env (run `make install`)');
 
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
@@ -151,11 +156,13 @@ export default async function globalSetup() {
   } catch (err) {
     await browser.close();
     await stopStack(stack);
+    await stub?.close();
     throw err;
   }
   await browser.close();
 
   return async () => {
     await stopStack(stack);
+    await stub?.close();
   };
 }

@@ -61,7 +61,8 @@ test.describe('messages', () => {
     const { wa_message_id: waId } = await sandbox.inbound(customer.phone, 'my adress is Jl. Merdeka 1');
     await expect(bubbleWithText(page, 'my adress is Jl. Merdeka 1')).toBeVisible();
     await sandbox.edit(customer.phone, waId, 'my address is Jl. Merdeka 10');
-    const edited = bubbleWithText(page, 'my address is Jl. Merdeka 10');
+    const key = await bubbleWithText(page, 'my address is Jl. Merdeka 10').getAttribute('data-message-key');
+    const edited = page.locator(`[data-testid=thread] [data-message-key="${key}"]`);
     await expect(edited.getByTestId('edited-mark')).toBeVisible();
     await sandbox.revoke(customer.phone, waId);
     await expect(edited.getByTestId('deleted-mark')).toContainText('This message was deleted');

@@ -45,11 +45,12 @@ export function useDraft(contactId, { scope = 'default', storage } = {}) {
   const text = ref('');
   let loading = false;
 
+  // The scope (workspace) may arrive after the chat (GET /me/ still in flight): re-read then.
   watch(
-    () => unref(contactId),
-    (id) => {
+    () => [unref(contactId), unref(scope)],
+    ([id, sc]) => {
       loading = true;
-      text.value = id == null ? '' : readDraft(unref(scope), id, storage);
+      text.value = id == null ? '' : readDraft(sc, id, storage);
       loading = false;
     },
     { immediate: true, flush: 'sync' },

@@ -39,6 +39,16 @@ describe('useDraft', () => {
     expect(localStorage.getItem(draftKey('demo', 3))).toBe(null);
   });
 
+  it('test_the_draft_shows_once_the_workspace_is_known', async () => {
+    effectScope().run(() => useDraft(ref(9), { scope: 'demo' })).text.value = 'saved earlier';
+    const scope = ref('default'); // GET /me/ not answered yet
+    const { text } = effectScope().run(() => useDraft(ref(9), { scope }));
+    expect(text.value).toBe('');
+    scope.value = 'demo';
+    await nextTick();
+    expect(text.value).toBe('saved earlier');
+  });
+
   it('test_drafts_are_per_workspace', () => {
     effectScope().run(() => useDraft(ref(1), { scope: 'a' })).text.value = 'for a';
     expect(effectScope().run(() => useDraft(ref(1), { scope: 'b' })).text.value).toBe('');

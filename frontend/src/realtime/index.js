@@ -19,6 +19,9 @@ const HEARTBEAT_TIMEOUT_MS = 45000;
 // Hidden longer than this (or a timer that fired this late) = the machine may have slept.
 const SLEEP_GAP_MS = 30000;
 const WAKE_CHECK_MS = 5000;
+// Gaps come in bursts (the workspace's seq also counts frames sent only to the sockets viewing
+// one contact: presence, another agent typing); one refetch per burst is enough.
+const GAP_DEBOUNCE_MS = 250;
 
 export function inboxSocketUrl(location = globalThis.location) {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -55,6 +58,15 @@ export function createRealtime({
   let refetching = null;
   let refetchAgain = false;
   let reconnected = false;
+  let gapTimer = null;
+
+  function refetchAfterGap() {
+    if (gapTimer) return;
+    gapTimer = setTimeout(() => {
+      gapTimer = null;
+      refetch('gap');
+    }, GAP_DEBOUNCE_MS);
+  }
 
   // Event type -> store action(s). Adding an event = one line here and one in events.js.
   const routes = {
@@ -104,7 +116,7 @@ export function createRealtime({
     if (CURRENT_SEQ_FRAMES.has(frame.type)) {
       if (last != null && seq > last) {
         connection.lastSeq = seq;
-        refetch('gap');
+        refetchAfterGap();
       }
       return 'apply';
     }
@@ -114,7 +126,7 @@ export function createRealtime({
     }
     if (seq <= last) return 'duplicate';
     connection.lastSeq = seq;
-    if (seq > last + 1) refetch('gap');
+    if (seq > last + 1) refetchAfterGap();
     return 'apply';
   }
 
@@ -315,6 +327,8 @@ export function createRealtime({
     stopped = true;
     clearTimeout(reconnectTimer);
     clearTimeout(heartbeatTimer);
+    clearTimeout(gapTimer);
+    gapTimer = null;
     clearInterval(wakeTimer);
     if (env && env.removeEventListener) {
       env.removeEventListener('online', onOnline);

@@ -147,6 +147,10 @@ describe('realtime module', () => {
     last().receive({ type: E.CHAT_UPDATED, seq: 11, chat: makeChat({ id: 1 }) });
     expect(api.chats).not.toHaveBeenCalled();
     last().receive({ type: E.CHAT_UPDATED, seq: 14, chat: makeChat({ id: 2 }) });
+    last().receive({ type: E.CHAT_UPDATED, seq: 16, chat: makeChat({ id: 3 }) }); // a burst: one refetch
+    await flush();
+    expect(api.chats).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(250);
     await flush();
     expect(api.chats).toHaveBeenCalledTimes(1);
     expect(api.messages).toHaveBeenCalledWith(12, expect.anything());
@@ -158,6 +162,7 @@ describe('realtime module', () => {
     await flush();
     vi.clearAllMocks();
     last().receive({ type: E.PING, seq: 12 });
+    vi.advanceTimersByTime(250);
     await flush();
     expect(api.chats).toHaveBeenCalledTimes(1);
   });

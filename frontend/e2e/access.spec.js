@@ -31,7 +31,7 @@ test('a member of another workspace cannot open the demo inbox', async ({ browse
   const answer = await demo.goto(`${STACK.demoUrl}/`);
   await expect(demo.getByTestId('chat-list')).toHaveCount(0);
   expect([200, 302, 403]).toContain(answer.status()); // the login page (200 after a redirect) or the 403 page
-  const api = await demo.evaluate(async () => (await fetch('/api/v1/chats/')).status);
+  const api = await demo.evaluate(async () => (await fetch('/api/v1/me/')).status);
   expect([401, 403]).toContain(api);
   await context.close();
 });

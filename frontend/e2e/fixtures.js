@@ -21,6 +21,7 @@ export const test = base.extend({
     await use(JSON.parse(fs.readFileSync(WORLD_FILE, 'utf8')));
   },
   sandbox: async ({ world }, use) => {
+    if (!world.sessionId) throw new Error(`no connected sandbox session to act as the customer: ${world.missing.join('; ')}`);
     await use(sandboxClient(world.sessionId));
   },
   /** The demo member's inbox, loaded. */

@@ -137,21 +137,32 @@ export default async function globalSetup() {
       };
       return { me: await json('/api/v1/me/'), sessions: await json('/api/v1/sessions/') };
     });
-    for (const [what, answer] of Object.entries(world)) {
-      if (answer.status !== 200 || !answer.body) {
-        throw new Error(`the backend does not answer GET /api/v1/${what}/ as docs/api.md says (HTTP ${answer.status}): ${answer.text || JSON.stringify(answer.body)}`);
+    if (world.me.status !== 200 || !world.me.body) {
+      throw new Error(`the backend does not answer GET /api/v1/me/ as docs/api.md says (HTTP ${world.me.status}): ${world.me.text || ''}`);
+    }
+    // Without the sessions API the tests that need the sandbox fail with this reason; the others
+    // (login, tenancy) still run.
+    const missing = [];
+    let session = null;
+    if (world.sessions.status !== 200 || !world.sessions.body) {
+      missing.push(`GET /api/v1/sessions/ answered HTTP ${world.sessions.status}: ${(world.sessions.text || '').replace(/\s+/g, ' ').slice(0, 120)}`);
+    } else {
+      const sessions = Array.isArray(world.sessions.body) ? world.sessions.body : world.sessions.body.results;
+      session = sessions.find((s) => s.engine === 'sandbox' && s.status === 'connected') || sessions.find((s) => s.engine === 'sandbox');
+      if (!session) missing.push(`the demo workspace has no sandbox session: ${JSON.stringify(sessions)}`);
+    }
+    if (session) {
+      try {
+        await waitFor(async () => {
+          const answer = await page.evaluate(async (id) => (await fetch(`/api/v1/sessions/${encodeURIComponent(id)}/`)).json(), session.id);
+          return answer.status === 'connected';
+        }, { timeout: 60_000, what: `sandbox session ${session.id} to be connected` });
+      } catch (err) {
+        missing.push(err.message);
       }
     }
-    world.me = world.me.body;
-    world.sessions = Array.isArray(world.sessions.body) ? world.sessions.body : world.sessions.body.results;
-    const session = world.sessions.find((s) => s.engine === 'sandbox' && s.status === 'connected') || world.sessions.find((s) => s.engine === 'sandbox');
-    if (!session) throw new Error(`the demo workspace has no sandbox session: ${JSON.stringify(world.sessions)}`);
-    await waitFor(async () => {
-      const answer = await page.evaluate(async (id) => (await fetch(`/api/v1/sessions/${encodeURIComponent(id)}/`)).json(), session.id);
-      return answer.status === 'connected';
-    }, { timeout: 60_000, what: `sandbox session ${session.id} to be connected` });
     await context.storageState({ path: DEMO_STATE });
-    fs.writeFileSync(WORLD_FILE, JSON.stringify({ sessionId: session.id, me: world.me }, null, 2));
+    fs.writeFileSync(WORLD_FILE, JSON.stringify({ sessionId: session ? session.id : null, me: world.me.body, missing }, null, 2));
     await context.close();
   } catch (err) {
     await browser.close();

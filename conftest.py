@@ -106,3 +106,92 @@ def api_key_b(world) -> str:
 
     _key, raw = services.api_key_create(workspace=world.ws_b, name="crm")
     return raw
+
+
+# --- the real stack (integration tests) ------------------------------------------------------------
+
+SANDBOX_TEST_OPTIONS = {
+    "qr_scan_delay_ms": 0,
+    "ack_delays_ms": {"sent": 40, "delivered": 80, "read": 140, "played": 180},
+    "auto_reply": False,
+    "seed": 42,
+    "fail_numbers": ["6289900000000"],
+}
+
+
+class StackWorkspace:
+    """A workspace of the integration world: committed for real, seen by the stack's processes."""
+
+    def __init__(self, stack, slug: str):
+        from django_tenants.utils import schema_context
+
+        from sessions_wa import services as sessions
+        from workspaces import services
+        from workspaces.models import Workspace
+
+        connection.set_schema_to_public()
+        self.workspace = Workspace.objects.filter(slug=slug).first()
+        if self.workspace is None:
+            owner = services.user_get_or_create(email=f"owner@{slug}.test", password=PASSWORD)
+            self.workspace = services.workspace_create(slug=slug, name=slug.title(), owner=owner)
+        self.owner = services.user_get_or_create(email=f"owner@{slug}.test", password=None)
+        _key, self.api_key = services.api_key_create(workspace=self.workspace, name="integration")
+        with schema_context(self.workspace.schema_name):
+            self.session = sessions.session_create(engine="sandbox", name="test number",
+                                                   options=SANDBOX_TEST_OPTIONS)
+        self.stack = stack
+        self.host = self.workspace.host
+        self.schema = self.workspace.schema_name
+
+    def api(self):
+        return self.stack.http(self.host, Authorization=f"Bearer {self.api_key}")
+
+
+@pytest.fixture(scope="session")
+def stack(django_db_setup, django_db_blocker):
+    """daphne, a Celery worker and the bridge, against the test database and Redis."""
+    import base64
+    import secrets
+
+    from django.conf import settings
+
+    from blazz.testing import Stack, database_url
+    from sessions_wa import bridge
+    from webhooks import api as webhooks_api
+
+    settings.BRIDGE_TOKEN = settings.BRIDGE_TOKEN or secrets.token_urlsafe(24)
+    settings.BRIDGE_WEBHOOK_SECRET = settings.BRIDGE_WEBHOOK_SECRET or "whsec_" + base64.b64encode(
+        secrets.token_bytes(24)).decode()
+    running = Stack(
+        database_url=database_url(connection.settings_dict), redis_url=settings.REDIS_URL,
+        secret_key=settings.SECRET_KEY, bridge_token=settings.BRIDGE_TOKEN,
+        webhook_secret=settings.BRIDGE_WEBHOOK_SECRET,
+    )
+    settings.BRIDGE_URL = running.bridge_url
+    settings.INTERNAL_BASE_URL = running.web_url
+    bridge._client = None
+    webhooks_api._verifier = None
+    try:
+        running.start()
+    except Exception:
+        running.stop()
+        raise
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def live(stack, django_db_blocker):
+    """Database access outside any test transaction: what a test writes here is committed."""
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.fixture(scope="session")
+def stack_a(stack, live) -> StackWorkspace:
+    return StackWorkspace(stack, "stacka")
+
+
+@pytest.fixture(scope="session")
+def stack_b(stack, live) -> StackWorkspace:
+    return StackWorkspace(stack, "stackb")

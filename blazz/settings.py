@@ -59,6 +59,7 @@ SHARED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
@@ -154,6 +155,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Every periodic job, in one place. Per-workspace jobs fan out through for_each_workspace.
+CELERY_BEAT_SCHEDULE = {
+    "sessions-reconcile": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": 30.0,
+        "args": ["sessions_wa.tasks.sessions_reconcile_task"],
+    },
+    "messages-requeue-stuck": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": 60.0,
+        "args": ["chats.tasks.messages_requeue_stuck_task"],
+    },
+    "applied-webhooks-prune": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": 6 * 3600.0,
+        "args": ["webhooks.tasks.applied_webhooks_prune_task"],
+    },
+}
 
 # --- the bridge ------------------------------------------------------------------------------------
 BRIDGE_URL = env.str("BRIDGE_URL", default="http://127.0.0.1:3001").rstrip("/")
@@ -162,6 +178,12 @@ BRIDGE_WEBHOOK_SECRET = env.str("BRIDGE_WEBHOOK_SECRET", default="")
 BRIDGE_TIMEOUT_SECONDS = env.float("BRIDGE_TIMEOUT_SECONDS", default=10.0)
 # Typing, read receipts and presence are direct calls that must never hold up a request.
 BRIDGE_FAST_TIMEOUT_SECONDS = env.float("BRIDGE_FAST_TIMEOUT_SECONDS", default=2.0)
+# Sending: how long the worker keeps trying while the bridge is away, before `failed`.
+MESSAGE_SEND_MAX_RETRIES = env.int("MESSAGE_SEND_MAX_RETRIES", default=8)  # ~4 min with the default cap
+MESSAGE_SEND_BACKOFF_CAP_SECONDS = env.float("MESSAGE_SEND_BACKOFF_CAP_SECONDS", default=60.0)
+# Fault injection for the test suite only: seconds a send task waits between the bridge's answer
+# and recording it (the window in which a test kills the worker). Always 0 in production.
+FAULT_PAUSE_AFTER_BRIDGE_SEND_SECONDS = env.float("FAULT_PAUSE_AFTER_BRIDGE_SEND_SECONDS", default=0.0)
 # Where the bridge reaches Django (media it fetches to send), seen from the bridge's host.
 INTERNAL_BASE_URL = env.str("INTERNAL_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from blazz.admin_sites import public_admin
 from blazz.health import health_view
+from chats.internal import internal_media
 from workspaces import api as workspaces_api, views as workspaces_views
 
 urlpatterns = [
@@ -16,4 +17,5 @@ urlpatterns = [
     path("api/health/", health_view, name="health"),
     path("api/v1/signup/", workspaces_api.SignupApi.as_view(), name="api-signup"),
     path("hooks/", include("webhooks.urls")),
+    path("internal/media/<str:schema>/<str:media_id>/", internal_media, name="internal-media"),
 ]

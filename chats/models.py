@@ -1,1 +1,205 @@
-"""chats models (tenant schema)."""
+"""Tenant schema: contacts, their messages, reactions, media, and events waiting for their message."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models.functions import Coalesce
+
+
+class Contact(models.Model):
+    """A customer: one WhatsApp id per workspace. Chats are contacts with messages."""
+
+    wa_id = models.CharField(max_length=100, unique=True, help_text="e.g. 6281234567890@c.us")
+    phone = models.CharField(max_length=32, db_index=True, help_text="E.164, e.g. +6281234567890")
+    name = models.CharField(max_length=200, blank=True, help_text="Set by agents or the CRM.")
+    push_name = models.CharField(max_length=200, blank=True, help_text="What the customer calls themselves.")
+    avatar_url = models.URLField(max_length=500, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    unread_count = models.PositiveIntegerField(default=0)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_message = models.ForeignKey("Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", db_constraint=False)
+    session = models.ForeignKey("sessions_wa.WhatsAppSession", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="contacts", help_text="The number this conversation goes through.")
+    online = models.BooleanField(default=False)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            # The chat list: contacts with messages, newest activity first.
+            models.Index(models.F("last_message_at").desc(nulls_last=True), "id", name="contact_chat_list_idx"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.push_name or self.phone
+
+
+class Direction(models.TextChoices):
+    IN = "in", "Inbound"
+    OUT = "out", "Outbound"
+
+
+class MessageType(models.TextChoices):
+    TEXT = "text"
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+    VOICE = "voice"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACT = "contact"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+
+
+MEDIA_TYPES = frozenset({MessageType.IMAGE, MessageType.VIDEO, MessageType.AUDIO, MessageType.VOICE,
+                         MessageType.DOCUMENT, MessageType.STICKER})
+
+
+class MessageStatus(models.TextChoices):
+    """Outbound ticks, WhatsApp Web's, from whatsapp-web.js `message_ack`. Only moves forward."""
+
+    PENDING = "pending"      # ACK_PENDING = 0, and our own queue before the bridge has it
+    SENT = "sent"            # ACK_SERVER = 1: one grey tick
+    DELIVERED = "delivered"  # ACK_DEVICE = 2: two grey ticks
+    READ = "read"            # ACK_READ = 3: two blue ticks
+    PLAYED = "played"        # ACK_PLAYED = 4: two blue ticks, played mark on voice
+    FAILED = "failed"        # ACK_ERROR = -1, the bridge refused, or retries ran out
+
+
+STATUS_RANK = {
+    MessageStatus.PENDING: 0, MessageStatus.SENT: 1, MessageStatus.DELIVERED: 2,
+    MessageStatus.READ: 3, MessageStatus.PLAYED: 4,
+}
+ACK_TO_STATUS = {
+    -1: MessageStatus.FAILED, 0: MessageStatus.PENDING, 1: MessageStatus.SENT,
+    2: MessageStatus.DELIVERED, 3: MessageStatus.READ, 4: MessageStatus.PLAYED,
+}
+
+
+class MediaStatus(models.TextChoices):
+    PENDING = "pending"  # inbound: the worker has not fetched it from the bridge yet
+    READY = "ready"
+    FAILED = "failed"
+
+
+class MediaFile(models.Model):
+    """An uploaded file (to send) or an inbound one (fetched from the bridge by a worker)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    file = models.FileField(upload_to="media/%Y/%m/", blank=True)
+    mimetype = models.CharField(max_length=100)
+    filename = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=MediaStatus.choices, default=MediaStatus.READY)
+    error = models.CharField(max_length=300, blank=True)
+    bridge_media_id = models.CharField(max_length=200, blank=True)
+    session = models.ForeignKey("sessions_wa.WhatsAppSession", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", db_constraint=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.filename or str(self.id)
+
+
+class Message(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messages")
+    session = models.ForeignKey("sessions_wa.WhatsAppSession", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    type = models.CharField(max_length=10, choices=MessageType.choices, default=MessageType.TEXT)
+    body = models.TextField(blank=True)
+    caption = models.TextField(blank=True)
+    media = models.ForeignKey(MediaFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    location = models.JSONField(null=True, blank=True)
+    contact_card = models.JSONField(null=True, blank=True)
+
+    status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING)
+    failure_reason = models.CharField(max_length=500, blank=True)
+    wa_message_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    client_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reply_to_wa_id = models.CharField(max_length=200, blank=True, help_text="Quoted id, kept when unknown here.")
+
+    edits = models.JSONField(default=list, blank=True, help_text="Earlier texts: [{body, edited_at}].")
+    edited_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False, help_text="Deleted by the sender; the content is kept for agents.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", db_constraint=False)
+    send_attempts = models.PositiveIntegerField(default=0)
+
+    timestamp = models.DateTimeField(help_text="When it happened on WhatsApp: a thread's order.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    played_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    search = models.GeneratedField(
+        expression=SearchVector(Coalesce("body", models.Value(""), output_field=models.TextField()),
+                                Coalesce("caption", models.Value(""), output_field=models.TextField()),
+                                config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        indexes = [
+            models.Index("contact", models.F("timestamp").desc(), models.F("id").desc(), name="message_thread_idx"),
+            GinIndex(fields=["search"], name="message_search_idx"),
+            models.Index(fields=["status", "created_at"], name="message_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.direction} {self.type} {self.pk}"
+
+
+class Reaction(models.Model):
+    """One reaction per reactor per message; a new emoji replaces it, "" removes it.
+    `reactor` is the reactor's WhatsApp id, or "me" for this workspace's own number."""
+
+    ME = "me"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    reactor = models.CharField(max_length=100)
+    emoji = models.CharField(max_length=32)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", db_constraint=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "reactor"], name="reaction_one_per_reactor")]
+
+    def __str__(self):
+        return f"{self.emoji} by {self.reactor}"
+
+
+class PendingMessageEvent(models.Model):
+    """A bridge event about a message not known yet (an ack that overtook its message). Kept, and
+    applied when the message appears: never dropped."""
+
+    wa_message_id = models.CharField(max_length=200, db_index=True)
+    type = models.CharField(max_length=40)
+    data = models.JSONField()
+    session_id = models.CharField(max_length=64)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]

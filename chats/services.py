@@ -1,1 +1,854 @@
+"""Every write to contacts and messages: the send path, the receive path, and what agents do.
 
+Everything here runs inside the workspace's schema (a request on its host, a task carrying its
+schema, or the bridge webhook inside `schema_context`). Functions take keyword arguments, write in
+one transaction, and publish their events after commit (`chats.events.publish_on_commit`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import mimetypes
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from blazz.errors import Conflict, DomainError, NotFound
+from chats import events
+from chats.errors import ChatErrorCode as Code
+from chats.models import (
+    ACK_TO_STATUS, MEDIA_TYPES, STATUS_RANK, Contact, Direction, MediaFile, MediaStatus, Message, MessageStatus,
+    MessageType, PendingMessageEvent, Reaction,
+)
+from chats.phones import normalise_phone, phone_from_chat_id
+from chats.serializers import chat_data, message_data
+from sessions_wa import bridge
+from sessions_wa.errors import SessionErrorCode
+from sessions_wa.models import SessionStatus, WhatsAppSession
+from sessions_wa.selectors import session_default
+
+logger = logging.getLogger(__name__)
+
+
+def _schema() -> str:
+    return connection.schema_name
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _from_epoch(value) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(float(value), tz=dt.timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return timezone.now()
+
+
+def _message_for_event(message_id: int) -> Message:
+    return (Message.objects.select_related("media", "reply_to", "sent_by")
+            .prefetch_related("reactions").get(pk=message_id))
+
+
+def _contact_for_event(contact_id: int) -> Contact:
+    return (Contact.objects.select_related("assignee", "last_message__media", "last_message__reply_to",
+                                           "last_message__sent_by")
+            .prefetch_related("last_message__reactions").get(pk=contact_id))
+
+
+def publish_message(message_id: int, event_class) -> None:
+    """Publish a message event (message.new / message.updated) after commit, built from the row as
+    committed."""
+    schema = _schema()
+
+    def send():
+        with _schema_of(schema):
+            data = message_data(_message_for_event(message_id))
+        events.publish_now(schema, event_class(message=data))
+
+    transaction.on_commit(_logged(send))
+
+
+def publish_chat(contact_id: int) -> None:
+    """Publish chat.updated (the chat-list row) after commit."""
+    schema = _schema()
+
+    def send():
+        with _schema_of(schema):
+            data = chat_data(_contact_for_event(contact_id))
+        events.publish_now(schema, events.ChatUpdated(chat=data))
+
+    transaction.on_commit(_logged(send))
+
+
+def _schema_of(schema):
+    from django_tenants.utils import schema_context
+
+    return schema_context(schema)
+
+
+def _logged(fn):
+    def run():
+        try:
+            fn()
+        except Exception:
+            logger.exception("could not publish an event")
+
+    return run
+
+
+def _publish_status(message: Message) -> None:
+    at = {
+        MessageStatus.SENT: message.sent_at, MessageStatus.DELIVERED: message.delivered_at,
+        MessageStatus.READ: message.read_at, MessageStatus.PLAYED: message.played_at,
+        MessageStatus.FAILED: message.failed_at,
+    }.get(message.status)
+    events.publish_on_commit(_schema(), events.MessageStatusChanged(
+        message_id=message.pk, contact_id=message.contact_id, client_id=message.client_id,
+        wa_message_id=message.wa_message_id, status=message.status, failure_reason=message.failure_reason,
+        at=_iso(at),
+    ))
+
+
+# --- contacts ---------------------------------------------------------------------------------------
+
+
+def contact_get_or_create(*, wa_id: str, push_name: str = "", session: WhatsAppSession | None = None) -> Contact:
+    """The contact with this WhatsApp id, created when new (safe under concurrent first messages)."""
+    contact = Contact.objects.filter(wa_id=wa_id).first()
+    if contact is None:
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(
+                    wa_id=wa_id, phone=phone_from_chat_id(wa_id), push_name=(push_name or "")[:200], session=session,
+                )
+        except IntegrityError:
+            contact = Contact.objects.get(wa_id=wa_id)
+    return contact
+
+
+def contact_create(*, phone: str, name: str = "", custom_fields: dict | None = None,
+                   tags: list | None = None) -> tuple[Contact, bool]:
+    """A contact by phone number (a CRM import, or an agent's "new chat"). Returns (contact, created);
+    a known number returns the existing contact, unchanged."""
+    e164, wa_id = normalise_phone(phone)
+    existing = Contact.objects.filter(wa_id=wa_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(
+                wa_id=wa_id, phone=e164, name=(name or "").strip()[:200], custom_fields=custom_fields or {},
+                tags=tags or [], session=session_default(),
+            )
+    except IntegrityError:
+        return Contact.objects.get(wa_id=wa_id), False
+    return contact, True
+
+
+def contact_update(*, contact: Contact, name: str | None = None, custom_fields: dict | None = None,
+                   tags: list | None = None, assignee_id: int | None = None, assignee_set: bool = False) -> Contact:
+    """Emits: chat.updated."""
+    if assignee_set and assignee_id is not None:
+        from workspaces.models import Membership
+
+        if not Membership.objects.filter(workspace__schema_name=_schema(), user_id=assignee_id).exists():
+            raise DomainError(Code.ASSIGNEE_NOT_MEMBER, "The assignee must be a member of this workspace.",
+                              fields={"assignee_id": ["not a member"]})
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if name is not None:
+            contact.name = name.strip()[:200]
+        if custom_fields is not None:
+            contact.custom_fields = custom_fields
+        if tags is not None:
+            contact.tags = tags
+        if assignee_set:
+            contact.assignee_id = assignee_id
+        contact.save()
+        publish_chat(contact.pk)
+    return contact
+
+
+def contact_delete(*, contact: Contact) -> None:
+    contact.delete()
+
+
+def contact_mark_read(*, contact: Contact) -> Contact:
+    """Clear the unread count and send WhatsApp's read receipt (a direct call with a short timeout:
+    a bridge that is down costs the receipt, never the request). Emits: chat.updated."""
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        had_unread = contact.unread_count > 0
+        contact.unread_count = 0
+        contact.save(update_fields=["unread_count", "updated_at"])
+        contact.messages.filter(direction=Direction.IN, read_at__isnull=True).update(
+            read_at=timezone.now(), status=MessageStatus.READ
+        )
+        publish_chat(contact.pk)
+    session = contact.session
+    if had_unread and session is not None and session.is_connected:
+        try:
+            bridge.chat_seen(session.id, contact.wa_id)
+        except (bridge.BridgeUnavailable, bridge.BridgeError) as exc:
+            logger.warning("read receipt for %s not sent: %s", contact.wa_id, exc)
+    return contact
+
+
+# --- sending ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    type: str
+    body: str = ""
+    caption: str = ""
+    media_id: str | None = None
+    reply_to_id: int | None = None
+    location: dict | None = None
+    contact_card: dict | None = None
+    session_id: str | None = None
+
+
+def _validate_send(request: SendRequest) -> None:
+    if request.type not in MessageType.values or request.type in (MessageType.REVOKED, MessageType.UNKNOWN):
+        raise DomainError(Code.TYPE_INVALID, f"Cannot send a message of type {request.type!r}.",
+                          fields={"type": ["invalid"]})
+    if request.type == MessageType.TEXT and not request.body.strip():
+        raise DomainError(Code.BODY_REQUIRED, "A text message needs a body.", fields={"body": ["required"]})
+    if request.type in MEDIA_TYPES and not request.media_id:
+        raise DomainError(Code.MEDIA_REQUIRED, f"A {request.type} message needs media_id (upload it first).",
+                          fields={"media_id": ["required"]})
+    if request.type == MessageType.LOCATION:
+        loc = request.location or {}
+        try:
+            lat, lng = float(loc["latitude"]), float(loc["longitude"])
+            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+                raise ValueError
+        except (KeyError, TypeError, ValueError):
+            raise DomainError("invalid_request", "location needs latitude and longitude.",
+                              fields={"location": ["invalid"]})
+    if request.type == MessageType.CONTACT:
+        card = request.contact_card or {}
+        if not card.get("name") or not card.get("phone"):
+            raise DomainError("invalid_request", "contact_card needs name and phone.",
+                              fields={"contact_card": ["invalid"]})
+        normalise_phone(card["phone"])
+
+
+def _choose_session(*, contact: Contact, session_id: str | None) -> WhatsAppSession:
+    if session_id:
+        session = WhatsAppSession.objects.filter(pk=session_id, deleted_at__isnull=True).first()
+        if session is None:
+            raise NotFound(SessionErrorCode.SESSION_NOT_FOUND, "No such session.")
+    else:
+        session = contact.session if contact.session and contact.session.deleted_at is None else session_default()
+    if session is None:
+        raise Conflict(SessionErrorCode.NO_SESSION, "Connect a WhatsApp number first.")
+    if not session.is_connected:
+        raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED,
+                       f"The number {session.name or session.phone or session.id} is {session.status}.")
+    return session
+
+
+def _same_request(message: Message, contact: Contact, request: SendRequest) -> bool:
+    return (
+        message.contact_id == contact.pk and message.type == request.type and message.body == request.body
+        and message.caption == request.caption
+        and (str(message.media_id) if message.media_id else None) == (str(request.media_id) if request.media_id else None)
+        and message.reply_to_id == request.reply_to_id
+        and (message.location or None) == (request.location or None)
+        and (message.contact_card or None) == (request.contact_card or None)
+    )
+
+
+def _existing_for_client_id(client_id: str, contact: Contact, request: SendRequest) -> Message | None:
+    message = Message.objects.filter(client_id=client_id).first()
+    if message is None:
+        return None
+    if not _same_request(message, contact, request):
+        raise Conflict(Code.CLIENT_ID_CONFLICT, "This client_id was used for a different message.",
+                       fields={"client_id": ["used for a different message"]})
+    return message
+
+
+def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent_by=None) -> tuple[Message, bool]:
+    """Store a `pending` outbound message and, after commit, queue its delivery to the bridge.
+
+    Idempotent by `client_id`: the same request again returns (the same message, False); a
+    different one under a used client_id is a 409. Emits: message.new, chat.updated.
+    """
+    client_id = (client_id or "").strip()
+    if not client_id or len(client_id) > 100:
+        raise DomainError(Code.CLIENT_ID_REQUIRED, "client_id (1 to 100 characters) is required.",
+                          fields={"client_id": ["required"]})
+    request = SendRequest(**{**request.__dict__, "body": request.body or "", "caption": request.caption or ""})
+    existing = _existing_for_client_id(client_id, contact, request)
+    if existing is not None:
+        return existing, False
+    _validate_send(request)
+    session = _choose_session(contact=contact, session_id=request.session_id)
+    media = None
+    if request.media_id:
+        media = MediaFile.objects.filter(pk=request.media_id).first()
+        if media is None:
+            raise NotFound(Code.MEDIA_NOT_FOUND, "No such media.", fields={"media_id": ["not found"]})
+        if media.status != MediaStatus.READY:
+            raise Conflict(Code.MEDIA_NOT_READY, "That media is not ready.", fields={"media_id": ["not ready"]})
+    reply_to = None
+    if request.reply_to_id is not None:
+        reply_to = Message.objects.filter(pk=request.reply_to_id, contact=contact).first()
+        if reply_to is None:
+            raise NotFound(Code.REPLY_TO_NOT_FOUND, "The quoted message is not in this chat.",
+                           fields={"reply_to": ["not found"]})
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                contact=contact, session=session, direction=Direction.OUT, type=request.type, body=request.body,
+                caption=request.caption, media=media, location=request.location, contact_card=request.contact_card,
+                reply_to=reply_to, reply_to_wa_id=(reply_to.wa_message_id or "") if reply_to else "",
+                status=MessageStatus.PENDING, client_id=client_id, sent_by=sent_by if getattr(sent_by, "pk", None) else None,
+                timestamp=now,
+            )
+            Contact.objects.filter(pk=contact.pk).update(last_message=message, last_message_at=now, session=session)
+            publish_message(message.pk, events.MessageNew)
+            publish_chat(contact.pk)
+            _queue_delivery(message.pk)
+    except IntegrityError:
+        # A concurrent request with the same client_id won the insert.
+        existing = _existing_for_client_id(client_id, contact, request)
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def _queue_delivery(message_id: int) -> None:
+    from chats.tasks import message_send_task
+
+    transaction.on_commit(lambda: message_send_task.delay(message_id))
+
+
+class DeliveryOutcome:
+    DONE = "done"          # the bridge has it (or it had moved on already)
+    RETRY = "retry"        # a passing failure: try again later
+    FAILED = "failed"      # marked failed
+
+
+def _bridge_payload(message: Message) -> dict:
+    payload = {"to": message.contact.wa_id, "type": message.type, "client_id": message.client_id}
+    if message.body:
+        payload["body"] = message.body
+    if message.caption:
+        payload["caption"] = message.caption
+    if message.media_id:
+        media = message.media
+        payload["media"] = {
+            "url": f"{settings.INTERNAL_BASE_URL}/internal/media/{_schema()}/{media.pk}/",
+            "mimetype": media.mimetype, "filename": media.filename or f"{media.pk}",
+        }
+    if message.location:
+        payload["location"] = message.location
+    if message.contact_card:
+        payload["contact"] = {"name": message.contact_card["name"],
+                              "phone": normalise_phone(message.contact_card["phone"])[0].lstrip("+")}
+    if message.reply_to_wa_id:
+        payload["reply_to"] = message.reply_to_wa_id
+    return payload
+
+
+def message_deliver(*, message_id: int) -> tuple[str, str]:
+    """Hand a pending message to the bridge (the Celery task's body). Returns (outcome, reason).
+
+    Safe to run twice, concurrently or after a crash: it returns early once the message has moved
+    on, and the bridge sends at most once per client_id, answering a repeat with the first answer.
+    """
+    message = Message.objects.select_related("contact", "media", "session").filter(pk=message_id).first()
+    if message is None or message.direction != Direction.OUT:
+        return DeliveryOutcome.DONE, "gone"
+    if message.status != MessageStatus.PENDING or message.wa_message_id:
+        return DeliveryOutcome.DONE, "moved on"
+    if message.session is None:
+        message_mark_failed(message_id=message.pk, reason="The number it was sent through was removed.")
+        return DeliveryOutcome.FAILED, "no session"
+    Message.objects.filter(pk=message.pk).update(send_attempts=F("send_attempts") + 1)
+    try:
+        answer = bridge.message_send(message.session_id, _bridge_payload(message))
+    except bridge.BridgeUnavailable as exc:
+        return DeliveryOutcome.RETRY, f"The bridge is unavailable: {exc}"
+    except bridge.BridgeError as exc:
+        if exc.retryable:
+            return DeliveryOutcome.RETRY, exc.message
+        if exc.code == "send_outcome_unknown":
+            # The bridge may have sent it; its message.created event will link it if so.
+            message_mark_failed(message_id=message.pk, reason="Interrupted mid-send; it may have been delivered.")
+            return DeliveryOutcome.FAILED, exc.code
+        message_mark_failed(message_id=message.pk, reason=f"{exc.code}: {exc.message}")
+        return DeliveryOutcome.FAILED, exc.code
+    pause = settings.FAULT_PAUSE_AFTER_BRIDGE_SEND_SECONDS
+    if pause:  # fault injection for tests: a window in which to kill the worker mid-send
+        import time
+
+        time.sleep(pause)
+    message_link_wa_id(message_id=message.pk, wa_message_id=answer["wa_message_id"])
+    return DeliveryOutcome.DONE, "sent"
+
+
+def message_link_wa_id(*, message_id: int, wa_message_id: str) -> Message | None:
+    """Record the WhatsApp id of our message (from the bridge's answer or its message.created event),
+    then apply whatever events about that id arrived before it. Emits: message.status."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        if message is None:
+            return None
+        if message.wa_message_id == wa_message_id:
+            return message
+        if message.wa_message_id:
+            logger.warning("message %s has wa id %s; ignoring %s", message.pk, message.wa_message_id, wa_message_id)
+            return message
+        if Message.objects.filter(wa_message_id=wa_message_id).exclude(pk=message.pk).exists():
+            logger.warning("wa id %s belongs to another message already", wa_message_id)
+            return message
+        message.wa_message_id = wa_message_id
+        fields = ["wa_message_id"]
+        if message.status == MessageStatus.FAILED:
+            # The bridge's word that the message exists beats our "interrupted mid-send" guess.
+            message.status, message.failure_reason, message.failed_at = MessageStatus.PENDING, "", None
+            fields += ["status", "failure_reason", "failed_at"]
+            _publish_status(message)
+        message.save(update_fields=fields)
+        _apply_pending_events(message)
+    return message
+
+
+def message_mark_failed(*, message_id: int, reason: str) -> Message | None:
+    """A send that will not happen without the agent's retry. Emits: message.status, chat.updated."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status != MessageStatus.PENDING or message.wa_message_id:
+            return message
+        message.status = MessageStatus.FAILED
+        message.failure_reason = reason[:500]
+        message.failed_at = timezone.now()
+        message.save(update_fields=["status", "failure_reason", "failed_at"])
+        _publish_status(message)
+        _publish_chat_if_last(message)
+    return message
+
+
+def message_retry(*, message: Message) -> Message:
+    """failed -> pending, only by this explicit retry; the same client_id goes to the bridge again.
+    Emits: message.status."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.direction != Direction.OUT:
+            raise Conflict(Code.NOT_OUTBOUND, "Only our own messages can be retried.")
+        if message.status != MessageStatus.FAILED:
+            raise Conflict(Code.NOT_FAILED, f"The message is {message.status}, not failed.")
+        if message.session is None or not message.session.is_connected:
+            raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, "Its WhatsApp number is not connected.")
+        message.status, message.failure_reason, message.failed_at = MessageStatus.PENDING, "", None
+        message.save(update_fields=["status", "failure_reason", "failed_at"])
+        _publish_status(message)
+        _publish_chat_if_last(message)
+        _queue_delivery(message.pk)
+    return message
+
+
+def messages_requeue_stuck(*, older_than: dt.timedelta) -> int:
+    """Queue again the pending messages nobody has handed to the bridge for a while (a task lost
+    with its broker, say). Delivery is idempotent, so a duplicate costs nothing."""
+    cutoff = timezone.now() - older_than
+    ids = list(Message.objects.filter(direction=Direction.OUT, status=MessageStatus.PENDING,
+                                      wa_message_id__isnull=True, created_at__lt=cutoff)
+               .values_list("pk", flat=True)[:500])
+    for message_id in ids:
+        _queue_delivery(message_id)
+    return len(ids)
+
+
+def message_react(*, message: Message, emoji: str, user) -> Message:
+    """React as this workspace's number ("" removes). The bridge call is direct, with a short
+    timeout. Emits: message.reaction."""
+    if not isinstance(emoji, str) or len(emoji) > 32:
+        raise DomainError(Code.EMOJI_INVALID, "emoji: one emoji, or \"\" to remove.", fields={"emoji": ["invalid"]})
+    if not message.wa_message_id:
+        raise Conflict(Code.NOT_SENT_YET, "The message has no WhatsApp id yet.")
+    session = message.session or message.contact.session
+    if session is None or not session.is_connected:
+        raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, "Its WhatsApp number is not connected.")
+    try:
+        bridge.reaction_send(session.id, message.wa_message_id, emoji)
+    except bridge.BridgeUnavailable as exc:
+        raise DomainError(Code.BRIDGE_UNAVAILABLE, f"The bridge is unavailable: {exc}", status=503)
+    except bridge.BridgeError as exc:
+        raise DomainError(exc.code, exc.message, status=502 if exc.status >= 500 else 409)
+    with transaction.atomic():
+        _set_reaction(message=message, reactor=Reaction.ME, emoji=emoji, user=user)
+    return message
+
+
+def _set_reaction(*, message: Message, reactor: str, emoji: str, user=None) -> None:
+    if emoji:
+        Reaction.objects.update_or_create(
+            message=message, reactor=reactor,
+            defaults={"emoji": emoji, "user": user if getattr(user, "pk", None) else None},
+        )
+    else:
+        Reaction.objects.filter(message=message, reactor=reactor).delete()
+    schema = _schema()
+    message_id, contact_id = message.pk, message.contact_id
+
+    def send():
+        with _schema_of(schema):
+            from chats.serializers import reaction_list
+
+            reactions = reaction_list(Message.objects.prefetch_related("reactions").get(pk=message_id))
+        events.publish_now(schema, events.MessageReactionChanged(
+            message_id=message_id, contact_id=contact_id, reactions=reactions))
+
+    transaction.on_commit(_logged(send))
+
+
+def _publish_chat_if_last(message: Message) -> None:
+    if Contact.objects.filter(pk=message.contact_id, last_message_id=message.pk).exists():
+        publish_chat(message.contact_id)
+
+
+# --- media ----------------------------------------------------------------------------------------------
+
+ALLOWED_MIMETYPES = {
+    "image/jpeg", "image/png", "image/webp", "image/gif",
+    "video/mp4", "video/3gpp", "video/quicktime", "video/webm",
+    "audio/ogg", "audio/mpeg", "audio/mp4", "audio/aac", "audio/amr", "audio/webm", "audio/wav", "audio/x-wav",
+    "application/pdf", "application/msword", "application/zip", "text/plain", "text/csv",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+}
+
+
+def media_upload(*, uploaded_file, uploaded_by=None) -> MediaFile:
+    """Store an upload to send later. 413 over the size limit, 415 outside the allowed types."""
+    if uploaded_file.size > settings.MEDIA_MAX_UPLOAD_BYTES:
+        raise DomainError(Code.PAYLOAD_TOO_LARGE,
+                          f"Files are limited to {settings.MEDIA_MAX_UPLOAD_BYTES // (1024 * 1024)} MB.", status=413)
+    if uploaded_file.size == 0:
+        raise DomainError("invalid_request", "The file is empty.", fields={"file": ["empty"]})
+    mimetype = (uploaded_file.content_type or "").split(";")[0].strip().lower()
+    if mimetype in ("", "application/octet-stream"):
+        mimetype = (mimetypes.guess_type(uploaded_file.name or "")[0] or "").lower()
+    if mimetype not in ALLOWED_MIMETYPES:
+        raise DomainError(Code.UNSUPPORTED_MEDIA_TYPE, f"Files of type {mimetype or 'unknown'} cannot be sent.",
+                          status=415)
+    filename = (uploaded_file.name or "file").rsplit("/", 1)[-1][:255]
+    media = MediaFile(mimetype=mimetype, filename=filename, size=uploaded_file.size, status=MediaStatus.READY,
+                      uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None)
+    media.file.save(filename, uploaded_file, save=False)
+    media.save()
+    return media
+
+
+def media_fetch_from_bridge(*, media_id) -> MediaFile | None:
+    """Fetch an inbound file from the bridge into our storage (the worker task's body).
+    Emits: message.updated for each message showing it."""
+    from django.core.files.base import ContentFile
+
+    media = MediaFile.objects.filter(pk=media_id).first()
+    if media is None or media.status == MediaStatus.READY:
+        return media
+    content, content_type = bridge.media_download(media.session_id, media.bridge_media_id)
+    name = media.filename or f"{media.pk}{mimetypes.guess_extension(media.mimetype or content_type) or ''}"
+    with transaction.atomic():
+        media = MediaFile.objects.select_for_update().get(pk=media_id)
+        if media.status == MediaStatus.READY:
+            return media
+        media.file.save(name, ContentFile(content), save=False)
+        media.size = len(content)
+        media.status = MediaStatus.READY
+        media.error = ""
+        media.save()
+        for message_id in media.messages.values_list("pk", flat=True):
+            publish_message(message_id, events.MessageUpdated)
+    return media
+
+
+def media_mark_failed(*, media_id, reason: str) -> None:
+    with transaction.atomic():
+        updated = MediaFile.objects.filter(pk=media_id).exclude(status=MediaStatus.READY).update(
+            status=MediaStatus.FAILED, error=reason[:300])
+        if updated:
+            for message_id in Message.objects.filter(media_id=media_id).values_list("pk", flat=True):
+                publish_message(message_id, events.MessageUpdated)
+
+
+# --- receiving: the bridge's message events -----------------------------------------------------------
+
+
+def _media_from_event(session: WhatsAppSession, media: dict | None) -> MediaFile | None:
+    if not media:
+        return None
+    record = MediaFile.objects.create(
+        mimetype=(media.get("mimetype") or "application/octet-stream")[:100],
+        filename=(media.get("filename") or "")[:255], size=int(media.get("size") or 0),
+        status=MediaStatus.PENDING if media.get("id") else MediaStatus.FAILED,
+        error="" if media.get("id") else "The bridge could not download it.",
+        bridge_media_id=media.get("id") or "", session=session,
+    )
+    if media.get("id"):
+        from chats.tasks import media_fetch_task
+
+        transaction.on_commit(lambda: media_fetch_task.delay(str(record.pk)))
+    return record
+
+
+def message_apply_received(*, session: WhatsAppSession, data: dict) -> Message | None:
+    """message.received: a customer wrote. Contact get-or-create, the message, the unread count.
+    A message already known (by wa_message_id) changes nothing. Emits: message.new, chat.updated."""
+    wa_message_id = data["wa_message_id"]
+    existing = Message.objects.filter(wa_message_id=wa_message_id).first()
+    if existing is not None:
+        return existing
+    contact = contact_get_or_create(wa_id=data["chat_id"], push_name=data.get("from_name") or "", session=session)
+    timestamp = _from_epoch(data.get("timestamp"))
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                contact=contact, session=session, direction=Direction.IN, type=_known_type(data.get("type")),
+                body=data.get("body") or "", caption=data.get("caption") or "",
+                media=_media_from_event(session, data.get("media")),
+                location=data.get("location"), contact_card=_card(data.get("contact")),
+                wa_message_id=wa_message_id, status=MessageStatus.DELIVERED, delivered_at=timezone.now(),
+                reply_to=_reply_to(data.get("reply_to")), reply_to_wa_id=data.get("reply_to") or "",
+                timestamp=timestamp,
+            )
+    except IntegrityError:  # a concurrent event about the same message stored it first
+        return Message.objects.get(wa_message_id=wa_message_id)
+    updates = {"unread_count": F("unread_count") + 1, "session": session}
+    if data.get("from_name"):
+        updates["push_name"] = data["from_name"][:200]
+    if contact.last_message_at is None or timestamp >= contact.last_message_at:
+        updates.update(last_message=message, last_message_at=timestamp)
+    Contact.objects.filter(pk=contact.pk).update(**updates)
+    publish_message(message.pk, events.MessageNew)
+    publish_chat(contact.pk)
+    _apply_pending_events(message)
+    return message
+
+
+def message_apply_created(*, session: WhatsAppSession, data: dict) -> Message | None:
+    """message.created: one of our messages now exists on WhatsApp: sent through the API (carries
+    our client_id: link it) or typed on the phone (store it as outbound). Emits: message.new or
+    message.status, chat.updated."""
+    wa_message_id = data["wa_message_id"]
+    client_id = data.get("client_id")
+    if client_id:
+        message = Message.objects.filter(client_id=client_id).first()
+        if message is not None:
+            return message_link_wa_id(message_id=message.pk, wa_message_id=wa_message_id)
+    existing = Message.objects.filter(wa_message_id=wa_message_id).first()
+    if existing is not None:
+        return existing
+    contact = contact_get_or_create(wa_id=data.get("chat_id") or data["to"], session=session)
+    timestamp = _from_epoch(data.get("timestamp"))
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                contact=contact, session=session, direction=Direction.OUT, type=_known_type(data.get("type")),
+                body=data.get("body") or "", caption=data.get("caption") or "",
+                media=_media_from_event(session, data.get("media")),
+                location=data.get("location"), contact_card=_card(data.get("contact")),
+                wa_message_id=wa_message_id, status=MessageStatus.PENDING,
+                reply_to=_reply_to(data.get("reply_to")), reply_to_wa_id=data.get("reply_to") or "",
+                timestamp=timestamp,
+            )
+    except IntegrityError:
+        return Message.objects.get(wa_message_id=wa_message_id)
+    updates = {"session": session}
+    if contact.last_message_at is None or timestamp >= contact.last_message_at:
+        updates.update(last_message=message, last_message_at=timestamp)
+    Contact.objects.filter(pk=contact.pk).update(**updates)
+    publish_message(message.pk, events.MessageNew)
+    publish_chat(contact.pk)
+    _apply_pending_events(message)
+    return message
+
+
+def _known_type(value) -> str:
+    return value if value in MessageType.values else MessageType.UNKNOWN
+
+
+def _card(contact: dict | None) -> dict | None:
+    if not contact:
+        return None
+    return {"name": contact.get("name") or "", "phone": contact.get("phone") or "", "vcard": contact.get("vcard") or ""}
+
+
+def _reply_to(wa_message_id: str | None) -> Message | None:
+    if not wa_message_id:
+        return None
+    return Message.objects.filter(wa_message_id=wa_message_id).first()
+
+
+def _locked_by_wa_id(wa_message_id: str) -> Message | None:
+    return Message.objects.select_for_update().filter(wa_message_id=wa_message_id).first()
+
+
+def _keep_for_later(session: WhatsAppSession, event_type: str, data: dict) -> None:
+    PendingMessageEvent.objects.create(wa_message_id=data["wa_message_id"], type=event_type, data=data,
+                                       session_id=session.pk)
+
+
+def message_apply_ack(*, session: WhatsAppSession, data: dict) -> Message | None:
+    """message.ack: status only moves forward; a late or repeated ack changes nothing; an ack for a
+    message not known yet is kept and applied when it appears. Emits: message.status."""
+    message = _locked_by_wa_id(data["wa_message_id"])
+    if message is None:
+        _keep_for_later(session, "message.ack", data)
+        return None
+    _apply_ack(message, int(data["ack"]))
+    return message
+
+
+def _apply_ack(message: Message, ack: int) -> bool:
+    """Caller holds the row lock. Returns whether the status moved."""
+    new = ACK_TO_STATUS.get(ack)
+    if new is None or message.direction != Direction.OUT:
+        return False
+    now = timezone.now()
+    if new == MessageStatus.FAILED:
+        if message.status not in (MessageStatus.PENDING, MessageStatus.SENT):
+            return False  # an error after delivery means nothing to the customer's view
+        message.status, message.failed_at = MessageStatus.FAILED, now
+        message.failure_reason = "WhatsApp reported an error sending this message."
+    else:
+        current_rank = STATUS_RANK.get(message.status, -1)  # failed: -1, any real ack moves it forward
+        if STATUS_RANK[new] <= current_rank:
+            return False
+        if message.status == MessageStatus.FAILED:
+            message.failure_reason, message.failed_at = "", None
+        message.status = new
+        # A later tick implies the earlier ones.
+        for status, field in ((MessageStatus.SENT, "sent_at"), (MessageStatus.DELIVERED, "delivered_at"),
+                              (MessageStatus.READ, "read_at"), (MessageStatus.PLAYED, "played_at")):
+            if STATUS_RANK[status] <= STATUS_RANK[new] and getattr(message, field) is None:
+                setattr(message, field, now)
+    message.save(update_fields=["status", "failure_reason", "failed_at", "sent_at", "delivered_at", "read_at",
+                                "played_at"])
+    _publish_status(message)
+    _publish_chat_if_last(message)
+    return True
+
+
+def message_apply_reaction(*, session: WhatsAppSession, data: dict) -> Message | None:
+    """message.reaction: one per reactor, replaced or removed (""). Emits: message.reaction."""
+    message = _locked_by_wa_id(data["wa_message_id"])
+    if message is None:
+        _keep_for_later(session, "message.reaction", data)
+        return None
+    _apply_reaction(message, session, data)
+    return message
+
+
+def _apply_reaction(message: Message, session: WhatsAppSession, data: dict) -> None:
+    reactor = data.get("from") or ""
+    if reactor and reactor == session.own_chat_id:
+        reactor = Reaction.ME
+    current = Reaction.objects.filter(message=message, reactor=reactor).values_list("emoji", flat=True).first()
+    if (current or "") == (data.get("emoji") or ""):
+        return  # our own reaction reported back, or a repeat
+    _set_reaction(message=message, reactor=reactor, emoji=data.get("emoji") or "")
+
+
+def message_apply_edited(*, session: WhatsAppSession, data: dict) -> Message | None:
+    """message.edited: the new text, the previous ones kept. Emits: message.updated."""
+    message = _locked_by_wa_id(data["wa_message_id"])
+    if message is None:
+        _keep_for_later(session, "message.edited", data)
+        return None
+    _apply_edit(message, data.get("body") or "")
+    return message
+
+
+def _apply_edit(message: Message, body: str) -> None:
+    if message.body == body:
+        return
+    now = timezone.now()
+    message.edits = [*message.edits, {"body": message.body, "edited_at": _iso(now)}]
+    message.body = body
+    message.edited_at = now
+    message.save(update_fields=["edits", "body", "edited_at"])
+    publish_message(message.pk, events.MessageUpdated)
+    _publish_chat_if_last(message)
+
+
+def message_apply_revoked(*, session: WhatsAppSession, data: dict) -> Message | None:
+    """message.revoked: deleted for everyone. The content stays for agents. Emits: message.revoked."""
+    message = _locked_by_wa_id(data["wa_message_id"])
+    if message is None:
+        _keep_for_later(session, "message.revoked", data)
+        return None
+    _apply_revoke(message)
+    return message
+
+
+def _apply_revoke(message: Message) -> None:
+    if message.revoked:
+        return
+    message.revoked = True
+    message.revoked_at = timezone.now()
+    message.save(update_fields=["revoked", "revoked_at"])
+    events.publish_on_commit(_schema(), events.MessageRevoked(
+        message_id=message.pk, contact_id=message.contact_id, revoked_at=_iso(message.revoked_at)))
+    _publish_chat_if_last(message)
+
+
+def _apply_pending_events(message: Message) -> None:
+    """Apply, in arrival order, the events that came before this message was known."""
+    if not message.wa_message_id:
+        return
+    pending = list(PendingMessageEvent.objects.select_for_update().filter(wa_message_id=message.wa_message_id))
+    if not pending:
+        return
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    for event in pending:
+        session = WhatsAppSession.objects.filter(pk=event.session_id).first()
+        if event.type == "message.ack":
+            _apply_ack(message, int(event.data["ack"]))
+        elif event.type == "message.reaction" and session is not None:
+            _apply_reaction(message, session, event.data)
+        elif event.type == "message.edited":
+            _apply_edit(message, event.data.get("body") or "")
+        elif event.type == "message.revoked":
+            _apply_revoke(message)
+    PendingMessageEvent.objects.filter(pk__in=[event.pk for event in pending]).delete()
+
+
+# --- typing and presence ---------------------------------------------------------------------------------
+
+
+def contact_apply_typing(*, session: WhatsAppSession, data: dict) -> None:
+    """chat.typing from the bridge: relayed to the agents; nothing is written. Emits: typing."""
+    contact_id = Contact.objects.filter(wa_id=data["chat_id"]).values_list("pk", flat=True).first()
+    if contact_id is None:
+        return
+    state = data.get("state") if data.get("state") in ("typing", "recording", "paused") else "paused"
+    events.publish_on_commit(_schema(), events.Typing(contact_id=contact_id, sender="contact", user=None, state=state))
+
+
+def contact_apply_presence(*, session: WhatsAppSession, data: dict) -> None:
+    """contact.presence: online / last seen, kept on the contact. Emits: presence."""
+    contact = Contact.objects.filter(wa_id=data["chat_id"]).first()
+    if contact is None:
+        return
+    online = bool(data.get("online"))
+    last_seen = _from_epoch(data["last_seen"]) if data.get("last_seen") else (timezone.now() if not online else None)
+    Contact.objects.filter(pk=contact.pk).update(online=online, last_seen=last_seen or contact.last_seen)
+    events.publish_on_commit(_schema(), events.Presence(
+        contact_id=contact.pk, online=online, last_seen=_iso(last_seen or contact.last_seen)))

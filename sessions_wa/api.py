@@ -1,1 +1,55 @@
+"""Sessions API: the workspace's WhatsApp numbers."""
 
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from blazz.errors import NotFound
+from blazz.openapi import error_responses
+from sessions_wa import selectors, services
+from sessions_wa.errors import SessionErrorCode as Code
+from sessions_wa.models import Engine
+from sessions_wa.serializers import SessionSerializer
+from workspaces.permissions import IsWorkspaceAdmin, IsWorkspaceMember
+
+
+class SessionListApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        engine = serializers.ChoiceField(choices=Engine.choices, default=Engine.SANDBOX)
+        name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+        options = serializers.DictField(required=False, default=dict)
+
+    def get_permissions(self):
+        return [IsWorkspaceAdmin()] if self.request.method == "POST" else [IsWorkspaceMember()]
+
+    @extend_schema(operation_id="sessions_list", responses={200: SessionSerializer(many=True), **error_responses(401, 403)})
+    def get(self, request):
+        return Response(SessionSerializer(selectors.session_list(), many=True).data)
+
+    @extend_schema(operation_id="sessions_create", request=InputSerializer,
+                   responses={201: SessionSerializer, **error_responses(400, 401, 403)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.session_create(**data.validated_data)
+        return Response(SessionSerializer(selectors.session_get(session.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class SessionDetailApi(APIView):
+    def get_permissions(self):
+        return [IsWorkspaceAdmin()] if self.request.method == "DELETE" else [IsWorkspaceMember()]
+
+    def _get(self, session_id):
+        session = selectors.session_get(session_id)
+        if session is None:
+            raise NotFound(Code.SESSION_NOT_FOUND, "No such session.")
+        return session
+
+    @extend_schema(operation_id="sessions_retrieve", responses={200: SessionSerializer, **error_responses(401, 403, 404)})
+    def get(self, request, session_id: str):
+        return Response(SessionSerializer(self._get(session_id)).data)
+
+    @extend_schema(operation_id="sessions_logout", responses={200: SessionSerializer, **error_responses(401, 403, 404)})
+    def delete(self, request, session_id: str):
+        return Response(SessionSerializer(services.session_logout(session=self._get(session_id))).data)

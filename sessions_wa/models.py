@@ -1,1 +1,56 @@
-"""sessions_wa models (tenant schema)."""
+"""Tenant schema: the workspace's WhatsApp numbers, as the bridge runs them."""
+
+from django.db import models
+
+
+class Engine(models.TextChoices):
+    SANDBOX = "sandbox", "Sandbox (simulated WhatsApp)"
+    WEBJS = "webjs", "WhatsApp Web (whatsapp-web.js)"
+
+
+class SessionStatus(models.TextChoices):
+    """The same words in the bridge, Django, the API and the UI."""
+
+    STARTING = "starting"
+    QR = "qr"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    FAILED = "failed"
+    LOGGED_OUT = "logged_out"
+
+
+class WhatsAppSession(models.Model):
+    """One WhatsApp number. The id is chosen here and is unique across workspaces
+    (`{schema}.{random}`), because one bridge serves every workspace."""
+
+    id = models.CharField(primary_key=True, max_length=64)
+    name = models.CharField(max_length=100, blank=True)
+    engine = models.CharField(max_length=10, choices=Engine.choices)
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=SessionStatus.choices, default=SessionStatus.STARTING)
+    reason = models.CharField(max_length=500, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    qr_raw = models.TextField(blank=True)
+    qr_data_url = models.TextField(blank=True)
+    node = models.CharField(max_length=200, blank=True, help_text="The bridge node that owns this session.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Logged out and removed by a user. Kept so late webhooks of it still resolve.",
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.name or self.id
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == SessionStatus.CONNECTED
+
+    @property
+    def own_chat_id(self) -> str:
+        return f"{self.phone.lstrip('+')}@c.us" if self.phone else ""

@@ -1,1 +1,175 @@
+"""Every write to sessions: create, log out, and the status the bridge reports.
 
+All functions run inside the workspace's schema (a request on its host, a task carrying its
+schema, or `schema_context`). Emits: session.status.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from blazz.errors import DomainError, NotFound
+from chats import events
+from sessions_wa import bridge
+from sessions_wa.errors import SessionErrorCode as Code
+from sessions_wa.models import Engine, SessionStatus, WhatsAppSession
+from sessions_wa.serializers import session_data
+
+logger = logging.getLogger(__name__)
+
+
+def _schema() -> str:
+    return connection.schema_name
+
+
+def _publish(session: WhatsAppSession) -> None:
+    events.publish_on_commit(_schema(), events.SessionStatusChanged(session=session_data(session)))
+
+
+def _phone(digits: str | None) -> str:
+    digits = (digits or "").strip().lstrip("+")
+    return f"+{digits}" if digits else ""
+
+
+def session_create(*, engine: str, name: str = "", options: dict | None = None) -> WhatsAppSession:
+    """Record a new number and ask the bridge to start it. When the bridge cannot be reached the
+    session stays `starting` and the reconcile task starts it once the bridge is back.
+    Emits: session.status."""
+    if engine not in Engine.values:
+        raise DomainError(Code.ENGINE_INVALID, f"engine must be one of {', '.join(Engine.values)}",
+                          fields={"engine": ["invalid"]})
+    if options is not None and not isinstance(options, dict):
+        raise DomainError("invalid_request", "options must be an object", fields={"options": ["not an object"]})
+    with transaction.atomic():
+        session = WhatsAppSession.objects.create(
+            id=f"{_schema()}.{secrets.token_hex(4)}", engine=engine, name=(name or "").strip()[:100],
+            options=options or {}, status=SessionStatus.STARTING,
+        )
+        _publish(session)
+    return session_start_on_bridge(session=session)
+
+
+def session_start_on_bridge(*, session: WhatsAppSession) -> WhatsAppSession:
+    """POST /sessions on the bridge (idempotent there); apply its answer unless a webhook got here first."""
+    try:
+        info = bridge.session_create(session_id=session.id, engine=session.engine, workspace=_schema(),
+                                     options=session.options)
+    except bridge.BridgeUnavailable as exc:
+        logger.warning("bridge unavailable creating %s: %s", session.id, exc)
+        return session_apply_state(session_id=session.id, status=SessionStatus.STARTING,
+                                   reason="Waiting for the bridge.", only_if_status=SessionStatus.STARTING) or session
+    except bridge.BridgeError as exc:
+        return session_apply_state(session_id=session.id, status=SessionStatus.FAILED, reason=exc.message) or session
+    return session_apply_bridge_info(session_id=session.id, info=info, only_if_status=SessionStatus.STARTING) or session
+
+
+def session_apply_bridge_info(*, session_id: str, info: dict, only_if_status=None, older_than=None):
+    return session_apply_state(
+        session_id=session_id, status=info.get("status"), phone=info.get("phone"), reason=info.get("reason") or "",
+        qr_raw=info.get("qr_raw"), qr_data_url=info.get("qr"), node=info.get("node"),
+        only_if_status=only_if_status, older_than=older_than,
+    )
+
+
+def session_apply_state(
+    *, session_id: str, status: str | None, phone: str | None = None, reason: str = "",
+    qr_raw: str | None = None, qr_data_url: str | None = None, node: str | None = None,
+    only_if_status: str | None = None, older_than=None,
+) -> WhatsAppSession | None:
+    """Apply what the bridge says of a session. Returns the session, or None when the condition
+    (`only_if_status`, or the row not updated since `older_than`) kept it unchanged.
+    Emits: session.status when something visible changed."""
+    if status not in SessionStatus.values:
+        raise DomainError("invalid_request", f"unknown session status {status!r}", fields={"status": ["unknown"]})
+    with transaction.atomic():
+        session = WhatsAppSession.objects.select_for_update().filter(pk=session_id).first()
+        if session is None:
+            raise NotFound(Code.SESSION_NOT_FOUND, f"no session {session_id}")
+        if only_if_status is not None and session.status != only_if_status:
+            return None
+        if older_than is not None and session.updated_at > older_than:
+            return None
+        if session.deleted_at is not None and status != SessionStatus.LOGGED_OUT:
+            return session  # removed by a user: late news of it changes nothing
+        before = (session.status, session.phone, session.reason, session.qr_raw, session.node)
+        session.status = status
+        session.reason = (reason or "")[:500]
+        if phone:
+            session.phone = _phone(phone)
+        if node:
+            session.node = node[:200]
+        if status == SessionStatus.QR:
+            if qr_raw:
+                session.qr_raw = qr_raw
+            if qr_data_url:
+                session.qr_data_url = qr_data_url
+        else:
+            session.qr_raw = session.qr_data_url = ""
+        if status == SessionStatus.CONNECTED and before[0] != SessionStatus.CONNECTED:
+            session.connected_at = timezone.now()
+        session.save()
+        if before != (session.status, session.phone, session.reason, session.qr_raw, session.node):
+            _publish(session)
+    return session
+
+
+def session_apply_qr(*, session_id: str, qr: str, qr_data_url: str | None) -> WhatsAppSession | None:
+    return session_apply_state(session_id=session_id, status=SessionStatus.QR, qr_raw=qr, qr_data_url=qr_data_url)
+
+
+def session_logout(*, session: WhatsAppSession) -> WhatsAppSession:
+    """Log the number out and remove it from the workspace. The row is kept (marked deleted) so
+    late webhooks of it still resolve; the reconcile task repeats the bridge call if it failed.
+    Emits: session.status."""
+    try:
+        bridge.session_delete(session.id)
+    except bridge.BridgeError as exc:
+        if exc.code != "session_not_found":
+            logger.warning("bridge refused to delete %s: %s", session.id, exc)
+    except bridge.BridgeUnavailable as exc:
+        logger.warning("bridge unavailable deleting %s (will retry): %s", session.id, exc)
+    with transaction.atomic():
+        session = WhatsAppSession.objects.select_for_update().get(pk=session.pk)
+        session.status = SessionStatus.LOGGED_OUT
+        session.qr_raw = session.qr_data_url = ""
+        session.deleted_at = session.deleted_at or timezone.now()
+        session.save()
+        _publish(session)
+    return session
+
+
+def sessions_reconcile() -> dict:
+    """Make the bridge run what this workspace has: start sessions it does not know (it lost its
+    data, or was down when they were created), delete the ones users removed, and adopt the
+    bridge's status where no webhook has said anything newer. Run by beat and at worker start."""
+    counts = {"started": 0, "deleted": 0, "updated": 0}
+    from workspaces.models import Workspace
+
+    workspace = Workspace.objects.filter(schema_name=_schema()).first()
+    suspended = workspace is not None and workspace.is_suspended
+    for session in WhatsAppSession.objects.all():
+        asked_at = timezone.now()
+        try:
+            info = bridge.session_get(session.id)
+        except bridge.BridgeError as exc:
+            if exc.code != "session_not_found":
+                raise
+            info = None
+        if session.deleted_at is not None:
+            if info is not None:
+                bridge.session_delete(session.id)
+                counts["deleted"] += 1
+            continue
+        if suspended:
+            continue  # a suspended workspace's sessions are not started
+        if info is None:
+            session_start_on_bridge(session=session)
+            counts["started"] += 1
+        elif info.get("status") != session.status or (info.get("node") or "") != session.node:
+            if session_apply_bridge_info(session_id=session.id, info=info, older_than=asked_at):
+                counts["updated"] += 1
+    return counts

@@ -1,1 +1,27 @@
+"""Celery tasks of sessions: keep the bridge running what each workspace has."""
 
+import logging
+
+from celery.signals import worker_ready
+
+from blazz.celery import app
+from sessions_wa import bridge, services
+
+logger = logging.getLogger(__name__)
+
+
+@app.task(bind=True, max_retries=20, acks_late=True)
+def sessions_reconcile_task(self):
+    """Runs in one workspace's schema. The bridge being away is normal at start-up: retry soon."""
+    try:
+        return services.sessions_reconcile()
+    except bridge.BridgeUnavailable as exc:
+        raise self.retry(countdown=min(3 * (self.request.retries + 1), 30), exc=exc)
+
+
+@worker_ready.connect
+def reconcile_at_start(sender=None, **kwargs):
+    """A worker coming up makes sure every workspace's sessions run, without waiting for beat."""
+    from workspaces.tasks import for_each_workspace
+
+    for_each_workspace.delay("sessions_wa.tasks.sessions_reconcile_task")

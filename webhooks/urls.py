@@ -1,3 +1,7 @@
 """/hooks/ on the public host: the bridge's signed webhooks land here."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from webhooks.api import bridge_webhook
+
+urlpatterns = [path("bridge/", bridge_webhook, name="bridge-webhook")]

@@ -25,4 +25,25 @@ def ensure_demo_workspace() -> Workspace:
     if workspace is None:
         workspace = services.workspace_create(slug=DEMO_SLUG, name=DEMO_NAME, owner=user)
     Membership.objects.get_or_create(user=user, workspace=workspace, defaults={"role": Role.OWNER})
+    ensure_demo_session(workspace)
     return workspace
+
+
+def ensure_demo_session(workspace: Workspace) -> None:
+    """A sandbox number whose simulated customers answer. The row is made here; a worker's
+    reconcile starts it on the bridge as soon as both are up (no need to wait for the bridge)."""
+    import os
+
+    from django_tenants.utils import schema_context
+
+    from sessions_wa.models import Engine, SessionStatus, WhatsAppSession
+
+    with schema_context(workspace.schema_name):
+        if WhatsAppSession.objects.filter(deleted_at__isnull=True).exists():
+            return
+        auto_reply = os.environ.get("DEMO_SANDBOX_AUTO_REPLY", "true").lower() in ("1", "true", "yes")
+        WhatsAppSession.objects.create(
+            id=f"{workspace.schema_name}.demo", name="Demo number (sandbox)", engine=Engine.SANDBOX,
+            status=SessionStatus.STARTING, reason="Waiting for the bridge.",
+            options={"qr_scan_delay_ms": 2000, "auto_reply": auto_reply, "seed": 7},
+        )

@@ -1,0 +1,95 @@
+"""The send and receive paths with the real pieces: daphne, a Celery worker, the bridge
+(sandbox engine), PostgreSQL and Redis, all as processes."""
+
+import uuid
+
+import pytest
+from django_tenants.utils import schema_context
+
+from blazz.testing import wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+CUSTOMER = "+6281100000001"
+
+
+def new_contact(ws, phone=CUSTOMER):
+    with ws.api() as api:
+        response = api.post("/api/v1/contacts/", json={"phone": phone})
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+
+def message_status(ws, message_id):
+    with ws.api() as api:
+        for message in api.get(f"/api/v1/contacts/{ws.contact_id}/messages/").json()["results"]:
+            if message["id"] == message_id:
+                return message
+    return None
+
+
+def get_message(ws, contact_id, message_id):
+    with ws.api() as api:
+        results = api.get(f"/api/v1/contacts/{contact_id}/messages/", params={"page_size": 100}).json()["results"]
+    return next((m for m in results if m["id"] == message_id), None)
+
+
+def test_api_send_reaches_the_customer_and_ticks_come_back_to_read(stack, stack_a):
+    contact = new_contact(stack_a)
+    client_id = f"c-{uuid.uuid4()}"
+
+    with stack_a.api() as api:
+        response = api.post(f"/api/v1/contacts/{contact['id']}/messages/", json={"client_id": client_id, "body": "Hi!"})
+    assert response.status_code == 201, response.text
+    message = response.json()
+    assert message["status"] == "pending"
+
+    def customer_has_it():
+        received = stack.customer(stack_a.session.id, CUSTOMER)["received"]
+        return [m for m in received if m["client_id"] == client_id]
+
+    got = wait_until(customer_has_it, 15, message="the sandbox customer to receive the message")
+    assert len(got) == 1 and got[0]["body"] == "Hi!"
+    final = wait_until(lambda: (m := get_message(stack_a, contact["id"], message["id"])) and m["status"] == "read" and m,
+                       15, message="status read")
+    assert final["wa_message_id"] == got[0]["wa_message_id"]
+    assert final["sent_at"] and final["delivered_at"] and final["read_at"]
+
+
+def test_same_client_id_twice_is_one_message(stack, stack_a):
+    contact = new_contact(stack_a, "+6281100000002")
+    body = {"client_id": f"c-{uuid.uuid4()}", "body": "once"}
+    with stack_a.api() as api:
+        first = api.post(f"/api/v1/contacts/{contact['id']}/messages/", json=body)
+        second = api.post(f"/api/v1/contacts/{contact['id']}/messages/", json=body)
+        conflict = api.post(f"/api/v1/contacts/{contact['id']}/messages/", json={**body, "body": "twice"})
+
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["id"] == second.json()["id"]
+    assert conflict.status_code == 409 and conflict.json()["error"]["code"] == "client_id_conflict"
+    wait_until(lambda: get_message(stack_a, contact["id"], first.json()["id"])["status"] == "read", 15)
+    received = stack.customer(stack_a.session.id, "+6281100000002")["received"]
+    assert [m["body"] for m in received if m["client_id"] == body["client_id"]] == ["once"]
+
+
+def test_a_customer_message_lands_in_its_workspace_once(stack, stack_a, stack_b):
+    from chats.models import Message
+
+    text = f"hello from a customer {uuid.uuid4()}"
+    with stack.bridge_http() as bridge:
+        response = bridge.post(f"/sandbox/sessions/{stack_a.session.id}/inbound",
+                               json={"from": "6281100000003", "name": "Citra", "body": text})
+    assert response.status_code in (200, 201), response.text
+    wa_id = response.json()["wa_message_id"]
+
+    def stored():
+        with schema_context(stack_a.schema):
+            return list(Message.objects.filter(wa_message_id=wa_id).values_list("body", "direction"))
+
+    assert wait_until(stored, 10, message="the inbound message in workspace A") == [(text, "in")]
+    with schema_context(stack_b.schema):
+        assert not Message.objects.filter(body=text).exists()
+    with stack_a.api() as api:
+        chats = api.get("/api/v1/chats/", params={"q": "Citra"}).json()["results"]
+    assert chats[0]["push_name"] == "Citra" and chats[0]["unread_count"] >= 1
+    assert chats[0]["last_message"]["body"] == text

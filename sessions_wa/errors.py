@@ -1,0 +1,10 @@
+import enum
+
+
+class SessionErrorCode(str, enum.Enum):
+    SESSION_NOT_FOUND = "session_not_found"
+    SESSION_NOT_CONNECTED = "session_not_connected"
+    NO_SESSION = "no_session"
+    ENGINE_INVALID = "engine_invalid"
+    BRIDGE_UNAVAILABLE = "bridge_unavailable"
+    BRIDGE_ERROR = "bridge_error"

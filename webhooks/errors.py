@@ -1,0 +1,9 @@
+import enum
+
+
+class WebhookErrorCode(str, enum.Enum):
+    INVALID_SIGNATURE = "invalid_signature"
+    INVALID_PAYLOAD = "invalid_payload"
+    UNKNOWN_WORKSPACE = "unknown_workspace"
+    UNKNOWN_SESSION = "unknown_session"
+    UNKNOWN_EVENT_TYPE = "unknown_event_type"

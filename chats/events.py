@@ -18,6 +18,7 @@ which receive the per-contact events of every contact).
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from typing import Any, ClassVar
 
@@ -221,7 +222,9 @@ def publish_now(schema: str, event: Event) -> dict:
     seq = client.incr(_seq_key(schema))
     data = frame(event, seq)
     layer = get_channel_layer()
-    body = layer.serialize({"type": LAYER_MESSAGE_TYPE, "frame": data})
+    # Encoded once here rather than once per socket by every consumer.
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    body = layer.serialize({"type": LAYER_MESSAGE_TYPE, "frame": data, "text": text})
     pipe = client.pipeline(transaction=False)
     for group in event.groups(schema):
         pipe.publish(_group_channel(group), body)

@@ -1,3 +1,7 @@
 """WebSocket routes of a workspace host."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from chats.consumers import InboxConsumer
+
+websocket_urlpatterns = [path("ws/inbox/", InboxConsumer.as_asgi())]

@@ -246,7 +246,10 @@ def _choose_session(*, contact: Contact, session_id: str | None) -> WhatsAppSess
         if session is None:
             raise NotFound(SessionErrorCode.SESSION_NOT_FOUND, "No such session.")
     else:
-        session = contact.session if contact.session and contact.session.deleted_at is None else session_default()
+        session = None
+        if contact.session_id:
+            session = WhatsAppSession.objects.filter(pk=contact.session_id, deleted_at__isnull=True).first()
+        session = session or session_default()
     if session is None:
         raise Conflict(SessionErrorCode.NO_SESSION, "Connect a WhatsApp number first.")
     if not session.is_connected:

@@ -1,0 +1,253 @@
+"""The inbox REST API in-process (no bridge: sends stay pending; nothing leaves)."""
+
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import schema_context
+
+from chats import services
+from chats.models import Message
+from conftest import host_client
+from sessions_wa.models import SessionStatus, WhatsAppSession
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+@pytest.fixture
+def session_a(world):
+    with schema_context(world.ws_a.schema_name):
+        return WhatsAppSession.objects.create(id="ws_acme.api", engine="sandbox", status=SessionStatus.CONNECTED,
+                                              phone="+628000000001")
+
+
+@pytest.fixture
+def contact_a(client_a, session_a):
+    return client_a.post("/api/v1/contacts/", {"phone": "+6281234567890", "name": "Budi"},
+                         content_type="application/json").json()
+
+
+def post_message(client, contact_id, **body):
+    body.setdefault("client_id", str(uuid.uuid4()))
+    return client.post(f"/api/v1/contacts/{contact_id}/messages/", body, content_type="application/json")
+
+
+def inbound(world, session, body, chat_id="6281234567890@c.us", name="Budi"):
+    with schema_context(world.ws_a.schema_name):
+        return services.message_apply_received(session=session, data={
+            "wa_message_id": f"in-{uuid.uuid4()}", "chat_id": chat_id, "from_name": name, "type": "text",
+            "body": body, "timestamp": 1764000000})
+
+
+def test_contacts_crud(world, client_a, contact_a):
+    assert contact_a["phone"] == "+6281234567890" and contact_a["display_name"] == "Budi"
+    again = client_a.post("/api/v1/contacts/", {"phone": "6281234567890"}, content_type="application/json")
+    assert again.status_code == 200 and again.json()["id"] == contact_a["id"]
+
+    patched = client_a.patch(f"/api/v1/contacts/{contact_a['id']}/",
+                             {"name": "Budi S", "tags": ["vip"], "custom_fields": {"crm_id": 7},
+                              "assignee_id": world.agent_a.pk}, content_type="application/json").json()
+    assert (patched["name"], patched["tags"], patched["custom_fields"]) == ("Budi S", ["vip"], {"crm_id": 7})
+    assert patched["assignee"]["email"] == "agent@acme.test"
+
+    assert client_a.delete(f"/api/v1/contacts/{contact_a['id']}/").status_code == 204
+    assert client_a.get(f"/api/v1/contacts/{contact_a['id']}/").status_code == 404
+
+
+def test_assignee_must_be_a_member_of_this_workspace(world, client_a, contact_a):
+    response = client_a.patch(f"/api/v1/contacts/{contact_a['id']}/", {"assignee_id": world.agent_b.pk},
+                              content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "assignee_not_member"
+
+
+@pytest.mark.parametrize("body, field", [({}, "phone"), ({"phone": "nope"}, "phone"), ({"phone": "+6281", "tags": "x"}, "tags")])
+def test_contact_create_bad_input(client_a, session_a, body, field):
+    response = client_a.post("/api/v1/contacts/", body, content_type="application/json")
+    assert response.status_code == 400 and field in response.json()["error"]["fields"]
+
+
+def test_send_then_list_thread_newest_first_with_cursor_pages(client_a, contact_a):
+    first = post_message(client_a, contact_a["id"], body="one")
+    assert first.status_code == 201 and first.json()["status"] == "pending"
+    for n in range(2, 6):
+        post_message(client_a, contact_a["id"], body=f"n{n}")
+
+    page = client_a.get(f"/api/v1/contacts/{contact_a['id']}/messages/?page_size=3").json()
+    older = client_a.get(page["next"].split("testserver", 1)[-1]).json()
+
+    assert [m["body"] for m in page["results"]] == ["n5", "n4", "n3"]
+    assert [m["body"] for m in older["results"]] == ["n2", "one"] and older["next"] is None
+
+
+def test_send_is_idempotent_by_client_id(client_a, contact_a):
+    first = post_message(client_a, contact_a["id"], client_id="same", body="hi")
+    second = post_message(client_a, contact_a["id"], client_id="same", body="hi")
+    conflict = post_message(client_a, contact_a["id"], client_id="same", body="other")
+
+    assert (first.status_code, second.status_code, conflict.status_code) == (201, 200, 409)
+    assert first.json()["id"] == second.json()["id"]
+    assert conflict.json()["error"]["code"] == "client_id_conflict"
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ({"body": "x", "client_id": ""}, 400, "invalid_request"),
+    ({"body": "x", "type": "hologram"}, 400, "invalid_request"),
+    ({"body": ""}, 400, "body_required"),
+    ({"type": "image"}, 400, "media_required"),
+    ({"type": "image", "media_id": "not-a-uuid"}, 400, "invalid_request"),
+    ({"type": "location", "location": {"latitude": "north"}}, 400, "invalid_request"),
+    ({"body": "x", "reply_to": 99999}, 404, "reply_to_not_found"),
+    ({"body": "x", "session_id": "ws_acme.nope"}, 404, "session_not_found"),
+])
+def test_send_bad_input_is_a_clear_4xx(client_a, contact_a, body, status, code):
+    response = post_message(client_a, contact_a["id"], **body)
+    assert response.status_code == status and response.json()["error"]["code"] == code
+
+
+def test_send_without_a_connected_number_is_409(world, client_a, contact_a, session_a):
+    with schema_context(world.ws_a.schema_name):
+        WhatsAppSession.objects.filter(pk=session_a.pk).update(status="qr")
+    response = post_message(client_a, contact_a["id"], body="x")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "session_not_connected"
+
+
+def test_send_to_an_unknown_contact_is_404(client_a, session_a):
+    assert post_message(client_a, 987654, body="x").json()["error"]["code"] == "contact_not_found"
+
+
+def test_chat_list_search_by_name_phone_and_text(world, client_a, session_a):
+    inbound(world, session_a, "where is my parcel", name="Budi")
+    inbound(world, session_a, "thanks a lot", chat_id="6289876543210@c.us", name="Citra")
+
+    def names(q):
+        return [c["display_name"] for c in client_a.get("/api/v1/chats/", {"q": q}).json()["results"]]
+
+    assert names("") == ["Citra", "Budi"]
+    assert names("cit") == ["Citra"]
+    assert names("98765") == ["Citra"]
+    assert names("parc") == ["Budi"]
+    assert names("zzz") == []
+    row = client_a.get("/api/v1/chats/").json()["results"][0]
+    assert row["unread_count"] == 1 and row["last_message"]["body"] == "thanks a lot"
+
+
+def test_message_search(world, client_a, session_a):
+    inbound(world, session_a, "the invoice is attached")
+    inbound(world, session_a, "something else")
+
+    results = client_a.get("/api/v1/messages/search/", {"q": "invoice"}).json()["results"]
+
+    assert [r["body"] for r in results] == ["the invoice is attached"]
+    assert results[0]["contact"]["display_name"] == "Budi"
+    assert client_a.get("/api/v1/messages/search/", {"q": "   "}).json()["results"] == []
+
+
+def test_read_clears_unread(world, client_a, session_a):
+    message = inbound(world, session_a, "hello?")
+
+    response = client_a.post(f"/api/v1/contacts/{message.contact_id}/read/")
+
+    assert response.status_code == 200 and response.json()["unread_count"] == 0
+
+
+@pytest.mark.parametrize("fmt, needle", [("json", '"messages": ['), ("csv", "timestamp,direction"), ("txt", "Budi: hello")])
+def test_export_formats(world, client_a, session_a, fmt, needle):
+    message = inbound(world, session_a, "hello")
+
+    response = client_a.get(f"/api/v1/contacts/{message.contact_id}/export/", {"format": fmt})
+
+    assert response.status_code == 200
+    assert needle in b"".join(response.streaming_content).decode()
+    assert "attachment" in response["Content-Disposition"]
+
+
+def test_export_bad_format_is_400(world, client_a, session_a):
+    message = inbound(world, session_a, "hello")
+    assert client_a.get(f"/api/v1/contacts/{message.contact_id}/export/", {"format": "pdf"}).status_code == 400
+
+
+def test_media_upload_then_send_by_id(client_a, contact_a):
+    upload = client_a.post("/api/v1/media/", {"file": SimpleUploadedFile("dot.png", PNG, content_type="image/png")})
+    assert upload.status_code == 201
+    media = upload.json()
+    assert (media["mimetype"], media["size"], media["ready"]) == ("image/png", len(PNG), True)
+    assert b"".join(client_a.get(media["url"]).streaming_content) == PNG
+
+    sent = post_message(client_a, contact_a["id"], type="image", media_id=media["id"], caption="look")
+    assert sent.status_code == 201 and sent.json()["media"]["id"] == media["id"]
+
+
+def test_media_of_a_type_we_do_not_send_is_415(client_a):
+    response = client_a.post("/api/v1/media/", {"file": SimpleUploadedFile("x.html", b"<script>", content_type="text/html")})
+    assert response.status_code == 415 and response.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_media_over_the_limit_is_413(client_a, settings):
+    settings.MEDIA_MAX_UPLOAD_BYTES = 10
+    response = client_a.post("/api/v1/media/", {"file": SimpleUploadedFile("a.png", PNG, content_type="image/png")})
+    assert response.status_code == 413 and response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_media_upload_without_a_file_is_400(client_a):
+    assert client_a.post("/api/v1/media/", {}).status_code == 400
+
+
+def test_unknown_media_is_404(client_a):
+    assert client_a.get("/api/v1/media/not-a-uuid/").status_code == 404
+    assert client_a.get(f"/api/v1/media/{uuid.uuid4()}/").status_code == 404
+
+
+def test_workspace_b_gets_404_for_as_contact_message_session_and_media(world, client_a, contact_a, session_a, api_key_b):
+    message = post_message(client_a, contact_a["id"], body="secret").json()
+    media = client_a.post("/api/v1/media/", {"file": SimpleUploadedFile("d.png", PNG, content_type="image/png")}).json()
+    for b_client in (host_client(world.ws_b, world.owner_b),
+                     host_client(world.ws_b, HTTP_AUTHORIZATION=f"Bearer {api_key_b}")):
+        assert b_client.get(f"/api/v1/contacts/{contact_a['id']}/").status_code == 404
+        assert b_client.get(f"/api/v1/contacts/{contact_a['id']}/messages/").status_code == 404
+        assert post_message(b_client, contact_a["id"], body="x").status_code == 404
+        assert b_client.post(f"/api/v1/messages/{message['id']}/retry/").status_code == 404
+        assert b_client.post(f"/api/v1/messages/{message['id']}/reactions/", {"emoji": "x"},
+                             content_type="application/json").status_code == 404
+        assert b_client.get(f"/api/v1/sessions/{session_a.pk}/").status_code == 404
+        assert b_client.delete(f"/api/v1/sessions/{session_a.pk}/").status_code == 404
+        assert b_client.get(f"/api/v1/media/{media['id']}/").status_code == 404
+        assert b_client.get("/api/v1/chats/").json()["results"] == []
+        assert b_client.get("/api/v1/messages/search/", {"q": "secret"}).json()["results"] == []
+    with schema_context(world.ws_a.schema_name):
+        assert Message.objects.filter(body="secret").count() == 1
+
+
+def test_retry_of_a_pending_message_is_409(client_a, contact_a):
+    message = post_message(client_a, contact_a["id"], body="x").json()
+    response = client_a.post(f"/api/v1/messages/{message['id']}/retry/")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "not_failed"
+
+
+def test_react_before_the_message_has_a_whatsapp_id_is_409(client_a, contact_a):
+    message = post_message(client_a, contact_a["id"], body="x").json()
+    response = client_a.post(f"/api/v1/messages/{message['id']}/reactions/", {"emoji": "👍"},
+                             content_type="application/json")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "not_sent_yet"
+
+
+def test_not_logged_in_is_401_with_the_error_shape(world):
+    response = host_client(world.ws_a).get("/api/v1/chats/")
+    assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorized"
+
+
+def test_session_api_shows_the_qr_as_data_url_and_svg(world, client_a, session_a):
+    with schema_context(world.ws_a.schema_name):
+        WhatsAppSession.objects.filter(pk=session_a.pk).update(status="qr", qr_raw="2@hello,world")
+
+    session = client_a.get(f"/api/v1/sessions/{session_a.pk}/").json()
+
+    assert session["qr"].startswith("data:image/png;base64,")
+    assert session["qr_svg"].startswith("<svg")
+
+
+def test_agents_cannot_add_or_remove_numbers(world, session_a):
+    agent = host_client(world.ws_a, world.agent_a)
+    assert agent.post("/api/v1/sessions/", {"engine": "sandbox"}, content_type="application/json").status_code == 403
+    assert agent.delete(f"/api/v1/sessions/{session_a.pk}/").status_code == 403
+    assert agent.get("/api/v1/sessions/").status_code == 200

@@ -1,0 +1,202 @@
+"""The status machine and the send path's rules, service by service (no processes)."""
+
+import pytest
+from django_tenants.utils import schema_context
+
+from blazz.errors import DomainError
+from chats import services
+from chats.models import Contact, Message, PendingMessageEvent
+from sessions_wa.models import SessionStatus, WhatsAppSession
+
+
+@pytest.fixture
+def acme(world):
+    with schema_context(world.ws_a.schema_name):
+        session = WhatsAppSession.objects.create(id="ws_acme.s", engine="sandbox", status=SessionStatus.CONNECTED,
+                                                 phone="+628000000001")
+        contact, _ = services.contact_create(phone="+62 812-3456-7890")
+        yield type("Acme", (), {"session": session, "contact": contact})
+
+
+def send(acme, client_id="c1", body="hi", **kw):
+    return services.message_send(contact=acme.contact, client_id=client_id,
+                                 request=services.SendRequest(type=kw.pop("type", "text"), body=body, **kw))
+
+
+def sent_with_wa_id(acme, wa_id="wa-1"):
+    message, _ = send(acme)
+    services.message_link_wa_id(message_id=message.pk, wa_message_id=wa_id)
+    return message
+
+
+def ack(acme, wa_id, value):
+    services.message_apply_ack(session=acme.session, data={"wa_message_id": wa_id, "ack": value})
+    return Message.objects.get(wa_message_id=wa_id)
+
+
+def test_contact_create_normalises_the_phone_and_is_idempotent(acme):
+    assert (acme.contact.phone, acme.contact.wa_id) == ("+6281234567890", "6281234567890@c.us")
+    again, created = services.contact_create(phone="006281234567890")
+    assert again.pk == acme.contact.pk and created is False
+
+
+@pytest.mark.parametrize("phone", ["", "abc", "+12", "0812345678", "1" * 16])
+def test_contact_create_refuses_a_bad_phone(acme, phone):
+    with pytest.raises(DomainError) as error:
+        services.contact_create(phone=phone)
+    assert error.value.code == "phone_invalid"
+
+
+def test_message_send_stores_a_pending_message_and_moves_the_chat(acme):
+    message, created = send(acme)
+
+    assert created and message.status == "pending" and message.direction == "out"
+    contact = Contact.objects.get(pk=acme.contact.pk)
+    assert contact.last_message_id == message.pk and contact.session_id == acme.session.pk
+
+
+def test_message_send_same_client_id_returns_the_same_message(acme):
+    first, _ = send(acme)
+    second, created = send(acme)
+    assert second.pk == first.pk and created is False
+
+
+def test_message_send_different_body_under_a_used_client_id_is_409(acme):
+    send(acme)
+    with pytest.raises(DomainError) as error:
+        send(acme, body="something else")
+    assert (error.value.code, error.value.status_code) == ("client_id_conflict", 409)
+
+
+@pytest.mark.parametrize("kwargs, code", [
+    ({"body": "   "}, "body_required"),
+    ({"type": "image", "body": ""}, "media_required"),
+    ({"type": "revoked"}, "type_invalid"),
+    ({"type": "location", "location": {"latitude": 100, "longitude": 0}}, "invalid_request"),
+    ({"type": "contact", "contact_card": {"name": "x"}}, "invalid_request"),
+    ({"reply_to_id": 999999}, "reply_to_not_found"),
+    ({"type": "image", "media_id": "00000000-0000-0000-0000-000000000000"}, "media_not_found"),
+])
+def test_message_send_refuses_bad_requests(acme, kwargs, code):
+    with pytest.raises(DomainError) as error:
+        send(acme, **kwargs)
+    assert error.value.code == code
+    assert not Message.objects.exists()
+
+
+def test_message_send_through_a_disconnected_session_is_409(acme):
+    WhatsAppSession.objects.filter(pk=acme.session.pk).update(status=SessionStatus.DISCONNECTED)
+    with pytest.raises(DomainError) as error:
+        send(acme)
+    assert (error.value.code, error.value.status_code) == ("session_not_connected", 409)
+
+
+def test_ack_moves_the_status_forward_and_fills_earlier_ticks(acme):
+    sent_with_wa_id(acme)
+
+    message = ack(acme, "wa-1", 3)
+
+    assert message.status == "read"
+    assert message.sent_at and message.delivered_at and message.read_at
+
+
+def test_message_apply_ack_never_moves_status_backwards(acme):
+    sent_with_wa_id(acme)
+    ack(acme, "wa-1", 3)
+
+    for late in (1, 2, 0, 3, -1):
+        assert ack(acme, "wa-1", late).status == "read"
+
+
+def test_acks_out_of_order_end_at_the_highest(acme):
+    sent_with_wa_id(acme)
+    for value in (2, 1, 4, 3):
+        ack(acme, "wa-1", value)
+    assert Message.objects.get(wa_message_id="wa-1").status == "played"
+
+
+def test_an_ack_before_its_message_is_kept_and_applied_when_it_appears(acme):
+    services.message_apply_ack(session=acme.session, data={"wa_message_id": "wa-early", "ack": 2})
+    assert PendingMessageEvent.objects.filter(wa_message_id="wa-early").count() == 1
+
+    sent_with_wa_id(acme, "wa-early")
+
+    assert Message.objects.get(wa_message_id="wa-early").status == "delivered"
+    assert not PendingMessageEvent.objects.exists()
+
+
+def test_error_ack_fails_a_pending_message_but_not_a_delivered_one(acme):
+    sent_with_wa_id(acme, "wa-e")
+    assert ack(acme, "wa-e", -1).status == "failed"
+
+    other, _ = send(acme, client_id="c2", body="two")
+    services.message_link_wa_id(message_id=other.pk, wa_message_id="wa-f")
+    ack(acme, "wa-f", 2)
+    assert ack(acme, "wa-f", -1).status == "delivered"
+
+
+def test_retry_only_from_failed(acme):
+    message, _ = send(acme)
+    with pytest.raises(DomainError) as error:
+        services.message_retry(message=message)
+    assert error.value.code == "not_failed"
+
+    services.message_mark_failed(message_id=message.pk, reason="bridge down")
+    retried = services.message_retry(message=Message.objects.get(pk=message.pk))
+
+    assert retried.status == "pending" and retried.failure_reason == ""
+
+
+def test_deliver_records_the_bridges_answer_and_is_idempotent(acme, monkeypatch):
+    calls = []
+
+    def fake_send(session_id, payload):
+        calls.append(payload)
+        return {"wa_message_id": "wa-from-bridge", "client_id": payload["client_id"], "timestamp": 1}
+
+    monkeypatch.setattr(services.bridge, "message_send", fake_send)
+    message, _ = send(acme)
+
+    assert services.message_deliver(message_id=message.pk)[0] == "done"
+    assert services.message_deliver(message_id=message.pk) == ("done", "moved on")
+    assert len(calls) == 1 and calls[0]["to"] == "6281234567890@c.us" and calls[0]["client_id"] == "c1"
+    assert Message.objects.get(pk=message.pk).wa_message_id == "wa-from-bridge"
+
+
+def test_deliver_asks_for_a_retry_while_the_bridge_is_away_and_fails_on_refusal(acme, monkeypatch):
+    def unavailable(*args):
+        raise services.bridge.BridgeUnavailable("connection refused")
+
+    monkeypatch.setattr(services.bridge, "message_send", unavailable)
+    message, _ = send(acme)
+    assert services.message_deliver(message_id=message.pk)[0] == "retry"
+
+    def refused(*args):
+        raise services.bridge.BridgeError(502, "send_failed", "number not on WhatsApp")
+
+    monkeypatch.setattr(services.bridge, "message_send", refused)
+    assert services.message_deliver(message_id=message.pk)[0] == "failed"
+    message = Message.objects.get(pk=message.pk)
+    assert message.status == "failed" and "not on WhatsApp" in message.failure_reason
+
+
+def test_message_created_with_our_client_id_links_the_message(acme):
+    message, _ = send(acme)
+
+    services.message_apply_created(session=acme.session, data={
+        "wa_message_id": "wa-linked", "chat_id": acme.contact.wa_id, "to": acme.contact.wa_id, "type": "text",
+        "body": "hi", "client_id": "c1", "timestamp": 1})
+
+    assert Message.objects.get(pk=message.pk).wa_message_id == "wa-linked"
+    assert Message.objects.count() == 1
+
+
+def test_mark_read_clears_unread(acme, monkeypatch):
+    seen = []
+    monkeypatch.setattr(services.bridge, "chat_seen", lambda session_id, chat_id: seen.append(chat_id))
+    Contact.objects.filter(pk=acme.contact.pk).update(unread_count=3, session=acme.session)
+
+    services.contact_mark_read(contact=Contact.objects.get(pk=acme.contact.pk))
+
+    assert Contact.objects.get(pk=acme.contact.pk).unread_count == 0
+    assert seen == [acme.contact.wa_id]

@@ -195,3 +195,9 @@ def stack_a(stack, live) -> StackWorkspace:
 @pytest.fixture(scope="session")
 def stack_b(stack, live) -> StackWorkspace:
     return StackWorkspace(stack, "stackb")
+
+
+@pytest.fixture(scope="session")
+def stack_c(stack, live) -> StackWorkspace:
+    """For tests that change the workspace itself (suspension)."""
+    return StackWorkspace(stack, "stackc")

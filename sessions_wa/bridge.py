@@ -99,6 +99,15 @@ def session_restart(session_id: str) -> dict:
     return _request("POST", f"/sessions/{_sid(session_id)}/restart").json()
 
 
+def session_stop(session_id: str) -> dict:
+    """Stop without logging out; the bridge keeps it stopped until session_start."""
+    return _request("POST", f"/sessions/{_sid(session_id)}/stop").json()
+
+
+def session_start(session_id: str) -> dict:
+    return _request("POST", f"/sessions/{_sid(session_id)}/start").json()
+
+
 def message_send(session_id: str, payload: dict) -> dict:
     """At most once per payload["client_id"] on the bridge side: a repeat returns the first answer."""
     return _request("POST", f"/sessions/{_sid(session_id)}/messages", json=payload).json()

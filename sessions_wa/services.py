@@ -21,6 +21,8 @@ from sessions_wa.serializers import session_data
 
 logger = logging.getLogger(__name__)
 
+BRIDGE_STOPPED_REASON = "stopped"  # the bridge's reason for a session stopped on purpose
+
 
 def _schema() -> str:
     return connection.schema_name
@@ -144,9 +146,10 @@ def session_logout(*, session: WhatsAppSession) -> WhatsAppSession:
 
 def sessions_reconcile() -> dict:
     """Make the bridge run what this workspace has: start sessions it does not know (it lost its
-    data, or was down when they were created), delete the ones users removed, and adopt the
-    bridge's status where no webhook has said anything newer. Run by beat and at worker start."""
-    counts = {"started": 0, "deleted": 0, "updated": 0}
+    data, or was down when they were created), delete the ones users removed, stop them while the
+    workspace is suspended (and start them when it is resumed), and adopt the bridge's status where
+    no webhook has said anything newer. Run by beat, at worker start, and on (un)suspension."""
+    counts = {"started": 0, "stopped": 0, "deleted": 0, "updated": 0}
     from workspaces.models import Workspace
 
     workspace = Workspace.objects.filter(schema_name=_schema()).first()
@@ -164,9 +167,18 @@ def sessions_reconcile() -> dict:
                 bridge.session_delete(session.id)
                 counts["deleted"] += 1
             continue
+        stopped_on_bridge = info is not None and info.get("reason") == BRIDGE_STOPPED_REASON
         if suspended:
-            continue  # a suspended workspace's sessions are not started
-        if info is None:
+            # A suspended workspace's sessions are not running: stopped, not logged out, so
+            # resuming needs no new QR scan.
+            if info is not None and not stopped_on_bridge:
+                session_apply_bridge_info(session_id=session.id, info=bridge.session_stop(session.id))
+                counts["stopped"] += 1
+            continue
+        if stopped_on_bridge:
+            session_apply_bridge_info(session_id=session.id, info=bridge.session_start(session.id))
+            counts["started"] += 1
+        elif info is None:
             session_start_on_bridge(session=session)
             counts["started"] += 1
         elif info.get("status") != session.status or (info.get("node") or "") != session.node:

@@ -3,6 +3,9 @@
 import { buildEnvelope, SESSION_STATUSES } from './events.js';
 import { invalidRequest, sessionExists, sessionNotFound } from './errors.js';
 
+/** The reason a session stopped on purpose reports. */
+export const STOPPED_REASON = 'stopped';
+
 export class SessionManager {
   /**
    * @param {{store, outbox, media, config, log, engines: Record<string, typeof import('./engines/base.js').Engine>}} deps
@@ -62,9 +65,37 @@ export class SessionManager {
       }
       const session = this.#instantiate(record);
       this.sessions.set(record.id, session);
+      if (record.stopped) {
+        session.status = 'disconnected';
+        session.reason = STOPPED_REASON;
+        continue; // stopped on purpose (its workspace is suspended): stays stopped across restarts
+      }
       await session.start().catch((err) => this.log.error({ err, session_id: record.id }, 'session failed to start'));
     }
     return records.length;
+  }
+
+  /**
+   * POST /sessions/:id/stop: stop the engine without logging out (its pairing is kept) and keep it
+   * stopped, across restarts too, until POST /sessions/:id/start. Status: disconnected, reason "stopped".
+   */
+  async stopSession(id) {
+    const session = this.get(id);
+    const record = this.store.sessions.get(id);
+    await this.store.sessions.put(id, { ...record, stopped: true });
+    await session.stop();
+    await session.setStatus('disconnected', { reason: STOPPED_REASON });
+    return session;
+  }
+
+  /** POST /sessions/:id/start: start a stopped session again (idempotent for a running one). */
+  async startSession(id) {
+    const session = this.get(id);
+    const record = this.store.sessions.get(id);
+    if (!record.stopped) return session;
+    await this.store.sessions.put(id, { ...record, stopped: false });
+    await session.start();
+    return session;
   }
 
   /** POST /sessions. Same id + engine + workspace is idempotent: {created: false}. */

@@ -250,3 +250,30 @@ test('acks still due when the bridge stops are sent after it starts again, each 
     await r.close();
   }
 });
+
+test('a stopped session stays stopped across a restart, keeps its pairing, and starts again', async () => {
+  const dataDir = tempDir();
+  const r = await startReceiver();
+  let b = await startBridge({ DJANGO_WEBHOOK_URL: r.url, BRIDGE_DATA_DIR: dataDir });
+  try {
+    await connectedSandbox(b.app, 'held');
+    const stopped = await json(b.app, 'POST', '/sessions/held/stop');
+    assert.equal(stopped.status, 200);
+    assert.equal(stopped.body.status, 'disconnected');
+    assert.equal(stopped.body.reason, 'stopped');
+    const refused = await json(b.app, 'POST', '/sessions/held/messages', { to: '6281100000001', type: 'text', body: 'x', client_id: 'h1' });
+    assert.equal(refused.status, 409);
+    await b.close();
+    b = await startBridge({ DJANGO_WEBHOOK_URL: r.url, BRIDGE_DATA_DIR: dataDir });
+    assert.equal((await json(b.app, 'GET', '/sessions/held')).body.status, 'disconnected');
+    const started = await json(b.app, 'POST', '/sessions/held/start');
+    assert.equal(started.status, 200);
+    await waitFor(async () => (await json(b.app, 'GET', '/sessions/held')).body.status === 'connected', { message: 'connected again' });
+    const statuses = r.events((e) => e.session_id === 'held' && e.type === 'session.status').map((e) => e.data.status);
+    assert.ok(!statuses.slice(2).includes('qr'), `no new QR after the first pairing: ${statuses}`);
+    assert.equal((await json(b.app, 'POST', '/sessions/nope/stop')).status, 404);
+  } finally {
+    await b.close();
+    await r.close();
+  }
+});

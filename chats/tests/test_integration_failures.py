@@ -216,3 +216,30 @@ def test_the_internal_media_route_wants_the_bridge_token(stack, stack_a):
     # a workspace host never serves it
     assert httpx.get(f"{stack.web_url}/internal/media/{stack_a.schema}/{media['id']}/",
                      headers={"Host": stack_a.host, "Authorization": f"Bearer {settings.BRIDGE_TOKEN}"}).status_code != 200
+
+
+def test_suspending_a_workspace_stops_its_sessions_and_resuming_starts_them(stack, stack_c):
+    import subprocess
+    import sys
+
+    from blazz.testing import ROOT
+
+    def manage(*args):
+        subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=stack.env, check=True,
+                       capture_output=True, timeout=60)
+
+    def bridge_session():
+        with stack.bridge_http() as bridge:
+            return bridge.get(f"/sessions/{stack_c.session.id}").json()
+
+    manage("suspend_workspace", stack_c.workspace.slug)
+    stopped = wait_until(lambda: (s := bridge_session())["status"] == "disconnected" and s, 20,
+                         message="the session to stop on the bridge")
+    assert stopped["reason"] == "stopped"
+    with stack.http(stack_c.host, Authorization=f"Bearer {stack_c.api_key}") as api:
+        assert api.get("/api/v1/sessions/").status_code == 403
+
+    manage("suspend_workspace", stack_c.workspace.slug, "--resume")
+    wait_until(lambda: bridge_session()["status"] == "connected", 20, message="the session to run again")
+    with stack_c.api() as api:
+        wait_until(lambda: api.get(f"/api/v1/sessions/{stack_c.session.id}/").json()["status"] == "connected", 20)

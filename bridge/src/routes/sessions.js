@@ -33,6 +33,11 @@ export default async function sessionRoutes(app) {
     return session.toJSON();
   });
 
+  // Stop without logging out (kept stopped across restarts), and start again: a suspended workspace.
+  app.post('/sessions/:id/stop', { schema: { params: sessionParams } }, async (request) => (await sessions.stopSession(request.params.id)).toJSON());
+
+  app.post('/sessions/:id/start', { schema: { params: sessionParams } }, async (request) => (await sessions.startSession(request.params.id)).toJSON());
+
   app.post('/sessions/:id/pairing-code', {
     schema: {
       params: sessionParams,

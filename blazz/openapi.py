@@ -1,5 +1,7 @@
-"""OpenAPI helpers: the one error shape, declared once for every operation that can answer it."""
+"""OpenAPI helpers: the schema class, and the one error shape, declared once for every operation
+that can answer it."""
 
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -16,6 +18,19 @@ ErrorSerializer = inline_serializer(
         )
     },
 )
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Views nest their serializers (`ContactListApi.InputSerializer`): name each component after
+    its view, or every `InputSerializer` would collapse into one `InputRequest` component and the
+    schema would describe one body for every operation."""
+
+    def get_serializer_name(self, serializer, direction):
+        outer, _, inner = type(serializer).__qualname__.rpartition(".")
+        if outer and "<locals>" not in outer:
+            return outer.removesuffix("Api") + inner.removesuffix("Serializer")
+        return super().get_serializer_name(serializer, direction)
+
 
 _DESCRIPTIONS = {
     400: "Invalid input",

@@ -63,6 +63,7 @@ SHARED_APPS = [
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's JS/CSS served from /static/: the docs work offline
     "channels",
 ]
 TENANT_APPS = [
@@ -140,6 +141,8 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_PREFIX", default="blazz")},
     }
 }
+# The inbox socket's ping interval (chats/consumers.py); tests shorten it.
+REALTIME_PING_SECONDS = env.float("REALTIME_PING_SECONDS", default=20.0)
 
 CELERY_BROKER_URL = devservers.celery_url(REDIS_URL)
 CELERY_RESULT_BACKEND = None
@@ -212,7 +215,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "blazz.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "blazz.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # `?format=` belongs to the export endpoint (json|csv|txt), not to DRF's renderer choice.
@@ -225,6 +228,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # One name per choice set (messages, sessions and media each have a `status`).
+    "ENUM_NAME_OVERRIDES": {
+        "MessageStatusEnum": "chats.models.MessageStatus",
+        "MessageTypeEnum": "chats.models.MessageType",
+        "MediaStatusEnum": "chats.models.MediaStatus",
+        "SessionStatusEnum": "sessions_wa.models.SessionStatus",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- static, media, frontend -------------------------------------------------------------------------

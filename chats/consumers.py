@@ -6,6 +6,7 @@ key (`Authorization: Bearer` header, or `?api_key=`). Every ORM call runs inside
 within `database_sync_to_async`.
 
 One handler (`blazz_event`) forwards every catalogue event: adding an event needs no change here.
+See docs/realtime.md.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import time
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from chats import events
@@ -27,10 +30,13 @@ from workspaces.middleware import SESSION_WORKSPACE_KEY
 
 logger = logging.getLogger(__name__)
 
-PING_SECONDS = 20
+# Every 20 s: under the usual 30-60 s idle timeouts of proxies and NATs, and what the client's
+# heartbeat (two missed pings) expects. Tests shorten it (REALTIME_PING_SECONDS).
+PING_SECONDS = float(getattr(settings, "REALTIME_PING_SECONDS", 20))
 # An agent's "typing" is relayed at most this often per contact; state changes always pass.
 TYPING_THROTTLE_SECONDS = 2.0
-TYPING_STATES = ("typing", "recording", "paused")
+# A tab views one contact at a time; the cap bounds what one socket can make the server hold.
+MAX_SUBSCRIPTIONS = 100
 
 
 def _api_key_from_scope(scope) -> str:
@@ -68,11 +74,15 @@ def _authenticate(scope):
 
 
 class InboxConsumer(AsyncWebsocketConsumer):
+    principal = None
+
     async def connect(self):
         self.tenant = self.scope["tenant"]
         self.schema = self.tenant.schema_name
-        self.contacts: dict[int, tuple[str, str | None]] = {}  # subscribed: id -> (wa_id, session id)
+        self.contacts: dict[int, tuple[str, str | None]] = {}  # known: id -> (wa_id, session id)
+        self.groups_joined: list[str] = []
         self.typing_sent: dict[int, tuple[str, float]] = {}
+        self.background: set[asyncio.Task] = set()
         self.ping_task = None
         principal, close_code = await _authenticate(self.scope)
         await self.accept()  # accept first, so the close code reaches the client
@@ -80,58 +90,73 @@ class InboxConsumer(AsyncWebsocketConsumer):
             await self.close(code=close_code)
             return
         self.principal = principal
-        self.groups_joined = [events.inbox_group(self.schema)]
+        groups = [events.inbox_group(self.schema)]
         if principal["kind"] == "api_key":
-            self.groups_joined.append(events.firehose_group(self.schema))
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
-        seq = await sync_to_async(events.current_seq, thread_sensitive=False)(self.schema)
-        await self._send(events.frame(events.Hello(user=principal["user"]), seq))
+            groups.append(events.firehose_group(self.schema))
+        for group in groups:
+            await self._join(group)
+        # After joining: every frame with a higher seq than this one reaches the socket.
+        await self._send_local(events.Hello(user=principal["user"]))
         self.ping_task = asyncio.create_task(self._ping_forever())
 
     async def disconnect(self, code):
         if self.ping_task is not None:
             self.ping_task.cancel()
-        for group in getattr(self, "groups_joined", []) + [events.contact_group(self.schema, c) for c in self.contacts]:
+        for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _join(self, group: str):
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
 
     async def _ping_forever(self):
         while True:
             await asyncio.sleep(PING_SECONDS)
-            seq = await sync_to_async(events.current_seq, thread_sensitive=False)(self.schema)
-            await self._send(events.frame(events.Ping(), seq))
+            await self._send_local(events.Ping())
 
-    async def _send(self, frame: dict):
-        await self.send(text_data=json.dumps(frame, separators=(",", ":"), ensure_ascii=False))
+    async def _send_local(self, event: events.Event):
+        """A frame for this socket only (hello, ping): it carries the current seq."""
+        seq = await events.current_seq_async(self.schema)
+        await self.send(text_data=events.encode(events.frame(event, seq)))
 
     async def _error(self, code: str, message: str):
-        await self._send(events.frame(events.Error(code=code, message=message), 0))
+        # An answer to this socket's own frame, outside the workspace's stream: seq 0.
+        await self.send(text_data=events.encode(events.frame(events.Error(code=code, message=message), 0)))
+
+    async def dispatch(self, message):
+        # Channels' dispatch also closes stale database connections before every handler: a hop to
+        # the one sync thread for each frame of each socket, which serialised broadcasts. Every
+        # ORM call here runs in database_sync_to_async, which does that cleanup itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- server -> client: every catalogue event -------------------------------------------------------
 
     async def blazz_event(self, message):
-        if message.get("origin") and message["origin"] == self.channel_name:
+        if message.get("origin") == self.channel_name:
             return  # our own typing, relayed to the others
-        if "text" in message:
-            await self.send(text_data=message["text"])
-        else:
-            await self._send(message["frame"])
+        text = message.get("text")
+        await self.send(text_data=text if text is not None else events.encode(message["frame"]))
 
     # --- client -> server ---------------------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
+        if self.principal is None:
+            return  # refused; the close is on its way
         try:
-            content = json.loads(text_data or "")
+            content = json.loads(text_data) if text_data is not None else None
         except ValueError:
-            return await self._error("invalid_frame", "Frames are JSON objects.")
+            content = None
         if not isinstance(content, dict):
-            return await self._error("invalid_frame", "Frames are JSON objects.")
+            return await self._error("invalid_frame", "Frames are JSON objects (text).")
         handler = {"subscribe": self._subscribe, "unsubscribe": self._unsubscribe, "typing": self._typing,
                    "read": self._read}.get(content.get("type"))
         if handler is None:
-            return await self._error("unknown_type", f"Unknown frame type {content.get('type')!r}.")
+            return await self._error("unknown_type", f"Unknown frame type {str(content.get('type'))[:40]!r}.")
         contact_id = content.get("contact_id")
-        if isinstance(contact_id, bool) or not isinstance(contact_id, int) or contact_id <= 0:
+        if isinstance(contact_id, bool) or not isinstance(contact_id, int) or not 0 < contact_id < 2**63:
             return await self._error("invalid_frame", "contact_id must be a positive integer.")
         try:
             await handler(contact_id, content)
@@ -140,29 +165,43 @@ class InboxConsumer(AsyncWebsocketConsumer):
             await self._error("server_error", "That did not work; try again.")
 
     @database_sync_to_async
-    def _contact(self, contact_id: int):
+    def _find_contact(self, contact_id: int):
         from chats.models import Contact
 
         with tenant_context(self.tenant):
             return Contact.objects.filter(pk=contact_id).values_list("wa_id", "session_id").first()
 
-    async def _subscribe(self, contact_id: int, content: dict):
-        if self.principal["kind"] == "api_key":
-            return  # an API-key socket receives every contact's events already
+    async def _known_contact(self, contact_id: int) -> bool:
         if contact_id not in self.contacts:
-            found = await self._contact(contact_id)
+            found = await self._find_contact(contact_id)
             if found is None:
-                return await self._error("contact_not_found", "No such contact in this workspace.")
+                await self._error("contact_not_found", "No such contact in this workspace.")
+                return False
             self.contacts[contact_id] = found
-            await self.channel_layer.group_add(events.contact_group(self.schema, contact_id), self.channel_name)
+        return True
+
+    async def _subscribe(self, contact_id: int, content: dict):
+        group = events.contact_group(self.schema, contact_id)
+        if group in self.groups_joined:
+            return
+        if len(self.contacts) >= MAX_SUBSCRIPTIONS and contact_id not in self.contacts:
+            return await self._error("too_many_subscriptions", f"At most {MAX_SUBSCRIPTIONS} contacts per socket.")
+        if not await self._known_contact(contact_id):
+            return
+        if self.principal["kind"] == "api_key":
+            return  # the firehose brings every contact's events already
+        await self._join(group)
 
     async def _unsubscribe(self, contact_id: int, content: dict):
-        if self.contacts.pop(contact_id, None) is not None:
-            await self.channel_layer.group_discard(events.contact_group(self.schema, contact_id), self.channel_name)
+        self.contacts.pop(contact_id, None)
+        group = events.contact_group(self.schema, contact_id)
+        if group in self.groups_joined:
+            self.groups_joined.remove(group)
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def _typing(self, contact_id: int, content: dict):
         state = content.get("state")
-        if state not in TYPING_STATES:
+        if state not in events.TYPING_STATES:
             return await self._error("invalid_frame", "state must be typing, recording or paused.")
         if contact_id not in self.contacts:
             return await self._error("not_subscribed", "Subscribe to the contact first.")
@@ -171,15 +210,14 @@ class InboxConsumer(AsyncWebsocketConsumer):
         if last and last[0] == state and now - last[1] < TYPING_THROTTLE_SECONDS:
             return  # throttled: the same state again too soon
         self.typing_sent[contact_id] = (state, now)
-        event = events.Typing(contact_id=contact_id, sender="agent", user=self.principal["user"], state=state)
-        frame = events.frame(event, await sync_to_async(events.current_seq, thread_sensitive=False)(self.schema))
         # Relayed straight to the others viewing the contact: no database, no Celery, no seq bump.
-        for group in event.groups(self.schema):
-            await self.channel_layer.group_send(group, {"type": events.LAYER_MESSAGE_TYPE, "frame": frame,
-                                                        "origin": self.channel_name})
+        event = events.Typing(contact_id=contact_id, sender="agent", user=self.principal["user"], state=state)
+        await events.publish(self.schema, event, origin=self.channel_name)
         wa_id, session_id = self.contacts[contact_id]
         if session_id:
-            asyncio.create_task(self._typing_to_whatsapp(session_id, wa_id, state))
+            task = asyncio.create_task(self._typing_to_whatsapp(session_id, wa_id, state))
+            self.background.add(task)  # a reference, so the task is not collected mid-flight
+            task.add_done_callback(self.background.discard)
 
     @staticmethod
     async def _typing_to_whatsapp(session_id: str, wa_id: str, state: str):
@@ -191,8 +229,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
             logger.info("typing not relayed to WhatsApp: %s", exc)
 
     async def _read(self, contact_id: int, content: dict):
-        found = await self._mark_read(contact_id)
-        if not found:
+        if not await self._mark_read(contact_id):
             await self._error("contact_not_found", "No such contact in this workspace.")
 
     @database_sync_to_async

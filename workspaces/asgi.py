@@ -42,6 +42,9 @@ class TenantWebsocketMiddleware:
         if workspace is None or workspace.is_suspended:
             code = CLOSE_UNKNOWN_HOST if workspace is None else CLOSE_FORBIDDEN
             await receive()  # the websocket.connect message
+            # A close before the accept is an HTTP 403 to the client, which never sees the code:
+            # accept, then close with it.
+            await send({"type": "websocket.accept"})
             await send({"type": "websocket.close", "code": code})
             return None
         return await self.inner({**scope, "tenant": workspace}, receive, send)

@@ -8,8 +8,12 @@ import { redirectToLogin } from '../api/http.js';
 
 export const REALTIME_KEY = Symbol('realtime');
 
-/** Frames that carry the workspace's current seq rather than a seq of their own. */
-const CURRENT_SEQ_FRAMES = new Set([E.HELLO, E.PING]);
+/**
+ * Frames that carry the workspace's current seq without advancing it (docs/api.md: only events
+ * that change what REST returns advance it). They are never duplicates; a seq above ours in one of
+ * them still means we missed an event.
+ */
+const CURRENT_SEQ_FRAMES = new Set([E.HELLO, E.PING, E.ERROR, E.TYPING, E.PRESENCE]);
 
 // Backoff: 0.5 s doubling to 15 s, +-25% jitter so a restarted server is not hit in lockstep.
 const BACKOFF_BASE_MS = 500;
@@ -19,8 +23,7 @@ const HEARTBEAT_TIMEOUT_MS = 45000;
 // Hidden longer than this (or a timer that fired this late) = the machine may have slept.
 const SLEEP_GAP_MS = 30000;
 const WAKE_CHECK_MS = 5000;
-// Gaps come in bursts (the workspace's seq also counts frames sent only to the sockets viewing
-// one contact: presence, another agent typing); one refetch per burst is enough.
+// Gaps come in bursts (a socket that was slow, a server restart): one refetch per burst.
 const GAP_DEBOUNCE_MS = 250;
 
 export function inboxSocketUrl(location = globalThis.location) {

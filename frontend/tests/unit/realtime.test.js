@@ -157,6 +157,23 @@ describe('realtime module', () => {
     expect(stores.connection.lastRefetchReason).toBe('gap');
   });
 
+  it('test_typing_and_presence_carry_the_current_seq_and_are_never_dropped', async () => {
+    connect(10);
+    await flush();
+    vi.clearAllMocks();
+    last().receive({ type: E.PRESENCE, seq: 10, contact_id: 12, online: true, last_seen: null });
+    last().receive({ type: E.TYPING, seq: 10, contact_id: 12, from: 'contact', user: null, state: 'typing', expires_in: 6 });
+    expect(stores.chats.presence[12].online).toBe(true);
+    expect(stores.chats.typing[12].state).toBe('typing');
+    last().receive({ type: E.CHAT_UPDATED, seq: 11, chat: makeChat({ id: 12 }) });
+    last().receive({ type: E.TYPING, seq: 11, contact_id: 12, from: 'contact', user: null, state: 'paused', expires_in: 6 });
+    expect(stores.chats.typing[12]).toBeUndefined();
+    vi.advanceTimersByTime(500);
+    await flush();
+    expect(api.chats).not.toHaveBeenCalled(); // no gap anywhere
+    expect(stores.connection.lastSeq).toBe(11);
+  });
+
   it('test_a_ping_ahead_of_our_seq_is_a_gap', async () => {
     connect(10);
     await flush();

@@ -9,15 +9,31 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from chats.models import Contact, MediaFile, Message, Reaction
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"\w", re.UNICODE)
+_DIGITS = re.compile(r"\d+")
+
+
+def _quoted_prefix(word: str) -> str:
+    """One tsquery operand: the word quoted (PostgreSQL's parser then splits it exactly as it split
+    the message, e.g. "ZX-4711" -> 'zx':* <-> '-4711':*), as a prefix."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "':*"
 
 
 def prefix_query(text: str) -> SearchQuery | None:
-    """Every word of `text` as a prefix (as-you-type search): "hel wor" -> 'hel:* & wor:*'."""
-    words = _WORD.findall(text or "")[:10]
+    """Every whitespace-separated word of `text` as a prefix (as-you-type search), all required.
+    Words are handed to PostgreSQL's text search parser, the one that built the message's vector,
+    so a word that it splits ("ZX-4711", "e-mail", a URL) matches the same lexemes. A bare number
+    also matches it after a hyphen, which the parser reads as a sign ("ZX-4711" holds '-4711')."""
+    words = [word for word in (text or "").split() if _WORD.search(word)][:10]
     if not words:
         return None
-    return SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
+    terms = []
+    for word in words:
+        term = _quoted_prefix(word)
+        if _DIGITS.fullmatch(word):
+            term = f"({term} | {_quoted_prefix('-' + word)})"
+        terms.append(term)
+    return SearchQuery(" & ".join(terms), search_type="raw", config="simple")
 
 
 def _messages() -> QuerySet[Message]:

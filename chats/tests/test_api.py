@@ -143,6 +143,30 @@ def test_message_search(world, client_a, session_a):
     assert client_a.get("/api/v1/messages/search/", {"q": "   "}).json()["results"] == []
 
 
+def test_search_words_the_parser_splits(world, client_a, session_a):
+    """PostgreSQL's parser reads "ZX-4711" as 'zx' and a signed '-4711': the query is parsed alike."""
+    inbound(world, session_a, "my parcel number is ZX-4711, mail me at budi@example.com")
+    inbound(world, session_a, "order 4712 it's late", chat_id="6289876543210@c.us", name="Citra")
+
+    def bodies(q):
+        return [r["body"] for r in client_a.get("/api/v1/messages/search/", {"q": q}).json()["results"]]
+
+    parcel = ["my parcel number is ZX-4711, mail me at budi@example.com"]
+    assert bodies("ZX-4711") == parcel
+    assert bodies("zx-47") == parcel
+    assert bodies("4711") == parcel
+    assert bodies("parcel ZX-4711") == parcel
+    assert bodies("budi@example.com") == parcel
+    assert bodies("ZX-4712") == []
+    assert sorted(bodies("471")) == sorted(parcel + ["order 4712 it's late"])
+    assert bodies("it's") == ["order 4712 it's late"]
+    for odd in ("'\\ & | ! <-> :*", "-", "a\\b' | x:*", "(order", "order)"):  # never a syntax error
+        assert client_a.get("/api/v1/messages/search/", {"q": odd}).status_code == 200
+    assert bodies("(order") == ["order 4712 it's late"]
+    names = [c["display_name"] for c in client_a.get("/api/v1/chats/", {"q": "ZX-4711"}).json()["results"]]
+    assert names == ["Budi"]
+
+
 def test_read_clears_unread(world, client_a, session_a):
     message = inbound(world, session_a, "hello?")
 

@@ -54,7 +54,7 @@ class Cursor(CursorPagination):
 
 
 class ChatCursor(Cursor):
-    ordering = ("-last_message_at", "-id")
+    ordering = selectors.CHAT_ORDER
 
 
 class ContactCursor(Cursor):

@@ -42,6 +42,11 @@ def _messages() -> QuerySet[Message]:
     )
 
 
+# Newest activity first. Message times are whole seconds (WhatsApp's): within one second the chat
+# whose last message arrived last (the higher message id) is first.
+CHAT_ORDER = ("-last_message_at", "-last_message_id", "-id")
+
+
 def chat_list(*, q: str = "") -> QuerySet[Contact]:
     """Contacts with messages, newest activity first, each with its last message. `q` matches the
     name, push name, phone, or any message's text (prefix words)."""
@@ -57,7 +62,7 @@ def chat_list(*, q: str = "") -> QuerySet[Contact]:
         if query is not None:
             match |= Q(Exists(Message.objects.filter(contact=OuterRef("pk"), search=query)))
         contacts = contacts.filter(match)
-    return contacts.order_by("-last_message_at", "-id")
+    return contacts.order_by(*CHAT_ORDER)
 
 
 def contact_list(*, q: str = "") -> QuerySet[Contact]:

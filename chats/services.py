@@ -308,7 +308,9 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
         if reply_to is None:
             raise NotFound(Code.REPLY_TO_NOT_FOUND, "The quoted message is not in this chat.",
                            fields={"reply_to": ["not found"]})
-    now = timezone.now()
+    # WhatsApp keeps whole seconds (the bridge's timestamps): so does ours, or a reply stamped in
+    # the same second would sort before the message it answers. Ties go by id (arrival).
+    now = timezone.now().replace(microsecond=0)
     try:
         with transaction.atomic():
             message = Message.objects.create(

@@ -132,6 +132,39 @@ def test_chat_list_search_by_name_phone_and_text(world, client_a, session_a):
     assert row["unread_count"] == 1 and row["last_message"]["body"] == "thanks a lot"
 
 
+def test_chat_list_ties_in_the_same_second_go_by_arrival(world, client_a, session_a):
+    """WhatsApp times are whole seconds: within one, the chat whose message came last is first."""
+    inbound(world, session_a, "first", name="Budi")
+    inbound(world, session_a, "second", chat_id="6289876543210@c.us", name="Citra")
+    inbound(world, session_a, "third", name="Budi")  # the same second as the others
+
+    rows = client_a.get("/api/v1/chats/").json()["results"]
+
+    assert [(r["display_name"], r["last_message"]["body"]) for r in rows] == [("Budi", "third"), ("Citra", "second")]
+    assert rows[0]["last_message_at"] == rows[1]["last_message_at"]
+
+
+def test_a_reply_in_the_same_second_as_our_message_is_the_chats_last(world, client_a, session_a, contact_a,
+                                                                       monkeypatch):
+    """Our message's WhatsApp time is whole seconds too: a customer's reply stamped the same second
+    (WhatsApp's clock) comes after it in the thread and becomes the chat's last message."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    second = 1764000000
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime.fromtimestamp(second + 0.9, tz=dt.timezone.utc))
+    sent = post_message(client_a, contact_a["id"], body="our question").json()
+    inbound(world, session_a, "their answer")  # stamped `second` by WhatsApp
+
+    thread = client_a.get(f"/api/v1/contacts/{contact_a['id']}/messages/").json()["results"]
+    row = client_a.get("/api/v1/chats/").json()["results"][0]
+
+    assert sent["timestamp"] == "2025-11-24T16:00:00Z"
+    assert [m["body"] for m in thread] == ["their answer", "our question"]  # newest first
+    assert row["last_message"]["body"] == "their answer"
+
+
 def test_message_search(world, client_a, session_a):
     inbound(world, session_a, "the invoice is attached")
     inbound(world, session_a, "something else")

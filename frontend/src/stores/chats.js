@@ -12,6 +12,19 @@ function activityOf(chat) {
   return Number.isNaN(t) ? 0 : t;
 }
 
+/**
+ * Within one activity time (WhatsApp's are whole seconds) the later message wins: message ids
+ * grow with arrival. The server orders the list the same way (last_message_at, last message id).
+ */
+function lastIdOf(chat) {
+  return chat.last_message?.id ?? 0;
+}
+
+/** Is row `a`'s last activity after row `b`'s? */
+function newerThan(a, aT, b, bT) {
+  return aT > bT || (aT === bT && lastIdOf(a) > lastIdOf(b));
+}
+
 function sameMessage(a, b) {
   if (!a || !b) return false;
   if (a.id != null && b.id != null) return a.id === b.id;
@@ -38,7 +51,7 @@ export const useChatsStore = defineStore('chats', () => {
   /** Contact ids, most recent activity first. */
   const orderedIds = computed(() => {
     const rows = Object.values(byId);
-    rows.sort((a, b) => b._t - a._t || b.id - a.id);
+    rows.sort((a, b) => b._t - a._t || lastIdOf(b) - lastIdOf(a) || b.id - a.id);
     return rows.map((r) => r.id);
   });
 
@@ -52,7 +65,7 @@ export const useChatsStore = defineStore('chats', () => {
     const row = { ...existing, ...incoming };
     if (existing) {
       const incomingT = activityOf(incoming);
-      if (existing._t > incomingT && existing.last_message) {
+      if (existing.last_message && newerThan(existing, existing._t, incoming, incomingT)) {
         row.last_message = existing.last_message;
         row.last_message_at = existing.last_message_at;
       } else if (sameMessage(existing.last_message, incoming.last_message)) {
@@ -99,7 +112,7 @@ export const useChatsStore = defineStore('chats', () => {
       byId[row.id] = { ...row, last_message: { ...message, status: nextStatus(row.last_message.status, message.status) } };
       return;
     }
-    if (t < row._t) return;
+    if (newerThan(row, row._t, { last_message: message }, t)) return;
     byId[row.id] = { ...row, last_message: message, last_message_at: message.timestamp || new Date(t).toISOString(), _t: t };
   }
 

@@ -28,6 +28,27 @@ describe('chats store', () => {
     expect(chats.byId[1].last_message.id).toBe(9);
   });
 
+  it('test_same_second_ties_go_to_the_later_message', () => {
+    // WhatsApp times are whole seconds: the chat whose message arrived last (higher id) is first.
+    const at = '2026-11-25T10:00:00Z';
+    const m1 = makeMessage({ id: 101, contact_id: 2, timestamp: at });
+    const m2 = makeMessage({ id: 102, contact_id: 3, timestamp: at });
+    chats.applyChatUpdated(makeChat({ id: 2, last_message: m1, last_message_at: at }));
+    chats.applyChatUpdated(makeChat({ id: 3, last_message: m2, last_message_at: at }));
+    expect(chats.orderedIds).toEqual([3, 2]);
+    const m3 = makeMessage({ id: 103, contact_id: 2, timestamp: at, body: 'Are you there?' });
+    chats.applyMessage(m3);
+    expect(chats.orderedIds).toEqual([2, 3]);
+    expect(chats.byId[2].last_message.id).toBe(103);
+    // a stale copy of the row (a refetch that started before m3) keeps m3
+    chats.applyChatUpdated(makeChat({ id: 2, last_message: m1, last_message_at: at, unread_count: 1 }));
+    expect(chats.byId[2].last_message.id).toBe(103);
+    expect(chats.orderedIds).toEqual([2, 3]);
+    // an older message of the same second (edited, say) does not become the preview
+    chats.applyMessage({ ...m1, edited: true });
+    expect(chats.byId[2].last_message.id).toBe(103);
+  });
+
   it('test_a_stale_chat_row_keeps_the_newer_last_message', () => {
     const newer = makeMessage({ id: 20, contact_id: 1, timestamp: '2026-11-25T12:00:00Z' });
     chats.applyChatUpdated(makeChat({ id: 1, last_message: newer, last_message_at: newer.timestamp, unread_count: 2 }));

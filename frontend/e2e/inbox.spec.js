@@ -105,6 +105,11 @@ test.describe('inbox', () => {
   test('scrolled up, a new message shows the pill instead of jumping', async ({ inbox: page, sandbox }) => {
     const customer = await customerWritesFirst(page, sandbox, newCustomer('Scroll'), 'line 0');
     for (let i = 1; i < 40; i += 1) await sandbox.inbound(customer.phone, `line ${i}\nwith a second line to make the bubble taller`);
+    // The sandbox only queued them: the bridge delivers its webhooks one at a time, in order, each
+    // applied in a transaction (~80 ms of web CPU; ~0.5 s each on a loaded 2-core machine), so a
+    // backlog of 39 legitimately takes longer than one expect timeout. Wait for the last one in the
+    // chat list (live, over the socket), then open the chat with the history in place.
+    await expect(chatItem(page, customer.name).getByTestId('chat-preview')).toContainText('line 39', { timeout: 60_000 });
     await openChat(page, customer.name);
     await expect(bubbleWithText(page, 'line 39')).toBeVisible();
     const scroller = page.getByTestId('thread-scroll');

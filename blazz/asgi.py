@@ -7,7 +7,22 @@ header before auth and refuses unknown hosts), then session auth, then the inbox
 
 import os
 
+from daphne import http_protocol
 from django.core.asgi import get_asgi_application
+
+
+class _DjangoParsesTheBody(http_protocol.WebRequest):
+    """Twisted parses every multipart POST body itself (in memory) before daphne sees it, for a
+    `request.args` nobody reads; a body it cannot parse (an empty multipart: `--boundary--`) gets
+    a bare 400 with no body and no content type, which bypasses Django and the one error shape.
+    Django parses the body, so Twisted should not."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "parsePOSTFormSubmission": False})
+
+
+# daphne's HTTPFactory reads this module attribute when it builds each connection's protocol.
+http_protocol.WebRequest = _DjangoParsesTheBody
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "blazz.settings")
 django_asgi_app = get_asgi_application()

@@ -12,6 +12,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions as drf_exceptions, status as http
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
@@ -32,6 +33,7 @@ class ErrorCode(str, enum.Enum):
     THROTTLED = "throttled"
     CONFLICT = "conflict"
     WORKSPACE_SUSPENDED = "workspace_suspended"
+    SERVER_ERROR = "server_error"
 
 
 class DomainError(Exception):
@@ -135,3 +137,30 @@ def exception_handler(exc, context):
         body = error_body(code, str(detail))
     response.data = body
     return response
+
+
+# --- Django's error views (handler400/404/500 of the root URLconfs) ---------------------------------
+# Errors raised outside DRF's views (no route matched, a body too big to read, a crash) would be
+# Django's HTML pages; under /api/ they leave in the one shape too.
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def bad_request_view(request, exception=None):
+    if _is_api(request):
+        return error_response(ErrorCode.INVALID_REQUEST, "Bad request.", 400)
+    return defaults.bad_request(request, exception)
+
+
+def not_found_view(request, exception=None):
+    if _is_api(request):
+        return error_response(ErrorCode.NOT_FOUND, "Not found.", 404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error_view(request):
+    if _is_api(request):
+        return error_response(ErrorCode.SERVER_ERROR, "Server error.", 500)
+    return defaults.server_error(request)

@@ -19,3 +19,7 @@ urlpatterns = [
     path("hooks/", include("webhooks.urls")),
     path("internal/media/<str:schema>/<str:media_id>/", internal_media, name="internal-media"),
 ]
+
+handler400 = "blazz.errors.bad_request_view"
+handler404 = "blazz.errors.not_found_view"
+handler500 = "blazz.errors.server_error_view"

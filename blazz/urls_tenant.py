@@ -21,3 +21,7 @@ urlpatterns = [
     path("", spa_view, name="inbox"),
     re_path(r"^(?!api/|static/|admin/|media/|ws/)(?P<path>.*)$", spa_view),
 ]
+
+handler400 = "blazz.errors.bad_request_view"
+handler404 = "blazz.errors.not_found_view"
+handler500 = "blazz.errors.server_error_view"

@@ -179,7 +179,9 @@ def workspace_set_suspended(*, workspace: Workspace, suspended: bool, reason: st
 
 
 def _require_owner(*, workspace: Workspace, actor) -> None:
-    if not Membership.objects.filter(workspace=workspace, user=actor, role=Role.OWNER).exists():
+    """An API key acts for the workspace but is nobody's account: it is never an owner."""
+    if not isinstance(actor, User) or not Membership.objects.filter(
+            workspace=workspace, user=actor, role=Role.OWNER).exists():
         raise Forbidden(Code.OWNER_REQUIRED, "Only an owner can manage members.")
 
 

@@ -23,7 +23,20 @@ ErrorSerializer = inline_serializer(
 class AutoSchema(SpectacularAutoSchema):
     """Views nest their serializers (`ContactListApi.InputSerializer`): name each component after
     its view, or every `InputSerializer` would collapse into one `InputRequest` component and the
-    schema would describe one body for every operation."""
+    schema would describe one body for every operation.
+
+    An operation that takes a body can also answer 400 (a body that does not parse) and 415 (a
+    body of a type it does not take): those two are added here, once for all."""
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation and "requestBody" in operation:
+            for code in (400, 415):
+                if str(code) not in operation["responses"]:
+                    operation["responses"][str(code)] = self._get_response_for_code(
+                        error_responses(code)[code], str(code))
+            operation["responses"] = dict(sorted(operation["responses"].items()))
+        return operation
 
     def get_serializer_name(self, serializer, direction):
         outer, _, inner = type(serializer).__qualname__.rpartition(".")

@@ -11,14 +11,14 @@ import uuid
 from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions as drf_exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from blazz.errors import DomainError, NotFound
+from blazz.errors import DomainError, ErrorCode, NotFound
 from blazz.openapi import error_responses
 from chats import selectors, services
 from chats.errors import ChatErrorCode as Code
@@ -48,9 +48,18 @@ def _message_or_404(message_id):
 
 
 class Cursor(CursorPagination):
+    """A list view names its cursor class in `pagination_class`; the OpenAPI schema reads it
+    there too (the page object, and the `cursor` and `page_size` parameters)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except drf_exceptions.NotFound:  # DRF's choice; a cursor we did not issue is bad input
+            raise DomainError(ErrorCode.INVALID_REQUEST, "Invalid cursor.", fields={"cursor": ["invalid"]})
 
 
 class ChatCursor(Cursor):
@@ -65,28 +74,27 @@ class MessageCursor(Cursor):
     ordering = ("-timestamp", "-id")
 
 
-def _paginate(request, view, queryset, paginator_class, serializer_class):
-    paginator = paginator_class()
+def _paginate(request, view, queryset, serializer_class):
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 Q_PARAM = OpenApiParameter("q", OpenApiTypes.STR, description="Search text")
-CURSOR_PARAMS = [OpenApiParameter("cursor", OpenApiTypes.STR), OpenApiParameter("page_size", OpenApiTypes.INT)]
 
 
 class ChatListApi(APIView):
-    @extend_schema(operation_id="chats_list", parameters=[Q_PARAM, *CURSOR_PARAMS],
-                   responses={200: ChatSerializer(many=True), **error_responses(401, 403)})
-    def get(self, request):
-        return _paginate(request, self, selectors.chat_list(q=request.query_params.get("q", "")), ChatCursor,
-                         ChatSerializer)
+    pagination_class = ChatCursor
 
-    def get_paginated_response_schema(self):
-        return None
+    @extend_schema(operation_id="chats_list", parameters=[Q_PARAM],
+                   responses={200: ChatSerializer(many=True), **error_responses(400, 401, 403)})
+    def get(self, request):
+        return _paginate(request, self, selectors.chat_list(q=request.query_params.get("q", "")), ChatSerializer)
 
 
 class ContactListApi(APIView):
+    pagination_class = ContactCursor
+
     class InputSerializer(serializers.Serializer):
         phone = serializers.CharField(max_length=40)
         name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -94,11 +102,10 @@ class ContactListApi(APIView):
         tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list,
                                      max_length=50)
 
-    @extend_schema(operation_id="contacts_list", parameters=[Q_PARAM, *CURSOR_PARAMS],
-                   responses={200: ContactSerializer(many=True), **error_responses(401, 403)})
+    @extend_schema(operation_id="contacts_list", parameters=[Q_PARAM],
+                   responses={200: ContactSerializer(many=True), **error_responses(400, 401, 403)})
     def get(self, request):
-        return _paginate(request, self, selectors.contact_list(q=request.query_params.get("q", "")), ContactCursor,
-                         ContactSerializer)
+        return _paginate(request, self, selectors.contact_list(q=request.query_params.get("q", "")), ContactSerializer)
 
     @extend_schema(operation_id="contacts_create", request=InputSerializer,
                    responses={201: ChatSerializer, 200: ChatSerializer, **error_responses(400, 401, 403)})
@@ -152,6 +159,8 @@ class ContactCardSerializer(serializers.Serializer):
 
 
 class ContactMessagesApi(APIView):
+    pagination_class = MessageCursor
+
     class InputSerializer(serializers.Serializer):
         client_id = serializers.CharField(max_length=100)
         type = serializers.ChoiceField(choices=[t for t in MessageType.values if t not in ("revoked", "unknown")],
@@ -166,12 +175,11 @@ class ContactMessagesApi(APIView):
         contact_card = ContactCardSerializer(required=False, allow_null=True, default=None)
         session_id = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
 
-    @extend_schema(operation_id="messages_list", parameters=CURSOR_PARAMS,
-                   responses={200: MessageSerializer(many=True), **error_responses(401, 403, 404)})
+    @extend_schema(operation_id="messages_list",
+                   responses={200: MessageSerializer(many=True), **error_responses(400, 401, 403, 404)})
     def get(self, request, contact_id: int):
         contact = _contact_or_404(contact_id)
-        return _paginate(request, self, selectors.message_list_for_contact(contact=contact), MessageCursor,
-                         MessageSerializer)
+        return _paginate(request, self, selectors.message_list_for_contact(contact=contact), MessageSerializer)
 
     @extend_schema(
         operation_id="messages_send", request=InputSerializer,
@@ -218,10 +226,12 @@ class MessageReactionApi(APIView):
 
 
 class MessageSearchApi(APIView):
-    @extend_schema(operation_id="messages_search", parameters=[Q_PARAM, *CURSOR_PARAMS],
-                   responses={200: SearchResultSerializer(many=True), **error_responses(401, 403)})
+    pagination_class = MessageCursor
+
+    @extend_schema(operation_id="messages_search", parameters=[Q_PARAM],
+                   responses={200: SearchResultSerializer(many=True), **error_responses(400, 401, 403)})
     def get(self, request):
-        return _paginate(request, self, selectors.message_search(q=request.query_params.get("q", "")), MessageCursor,
+        return _paginate(request, self, selectors.message_search(q=request.query_params.get("q", "")),
                          SearchResultSerializer)
 
 
@@ -234,13 +244,16 @@ class ContactReadApi(APIView):
 
 
 EXPORT_FORMATS = ("json", "csv", "txt")
+ExportSerializer = inline_serializer("ContactExport", {"contact": ContactSerializer(),
+                                                       "messages": MessageSerializer(many=True)})
 
 
 class ContactExportApi(APIView):
     @extend_schema(
         operation_id="contacts_export",
-        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=list(EXPORT_FORMATS))],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **error_responses(400, 401, 403, 404)},
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=list(EXPORT_FORMATS), default="json")],
+        responses={(200, "application/json"): ExportSerializer, (200, "text/csv"): OpenApiTypes.STR,
+                   (200, "text/plain"): OpenApiTypes.STR, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request, contact_id: int):
         contact = _contact_or_404(contact_id)
@@ -338,6 +351,7 @@ def media_file_response(media) -> FileResponse:
 
 class MediaDetailApi(APIView):
     @extend_schema(operation_id="media_download",
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **error_responses(401, 403, 404)})
+                   responses={**{(200, kind + "*"): OpenApiTypes.BINARY for kind in INLINE_PREFIXES},
+                              (200, "application/octet-stream"): OpenApiTypes.BINARY, **error_responses(401, 403, 404)})
     def get(self, request, media_id):
         return media_file_response(media_or_404(media_id))

@@ -90,6 +90,8 @@ class SearchResultSerializer(MessageSerializer):
 
 class ContactSerializer(serializers.ModelSerializer):
     display_name = serializers.CharField(read_only=True)
+    # Not a URLField in the schema: "" (no picture) is not a URI.
+    avatar_url = serializers.CharField(read_only=True, help_text='The profile picture\'s URL, or "" when there is none.')
     assignee = UserRefSerializer(read_only=True, allow_null=True)
     session_id = serializers.CharField(read_only=True, allow_null=True)
 

@@ -8,9 +8,10 @@ and the table in docs/api.md are checked against `EVENT_TYPES` / `FRAME_FIELDS` 
 chats/tests/test_events.py. docs/realtime.md tells the whole story.
 
 Wire frame: `{"type": <name>, "seq": <n>, ...payload}`. `seq` comes from a per-workspace counter
-in Redis. An event that changes what REST returns advances it; a frame that does not (typing,
-hello, ping, error) carries the current value without advancing it, so a client that sees a
-*higher* seq than its own knows it missed something and refetches over REST, the source of truth.
+in Redis. An event that changes what REST returns and goes to the whole inbox advances it; the
+other frames (typing, presence, hello, ping) carry the current value without advancing it, so a
+client that sees a *higher* seq than its own knows it missed something and refetches over REST,
+the source of truth. `error` answers one socket's frame and carries 0.
 
 Groups (the schema is in every name, so a socket of one workspace can never be in another's):
 `t.{schema}.inbox` (every agent socket and API-key socket of the workspace),
@@ -148,8 +149,12 @@ class Typing(Event):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Presence(Event):
+    """Goes only to the sockets viewing the contact, so it carries the current seq: were it to
+    advance the workspace's counter, every other socket would see a gap and refetch."""
+
     type: ClassVar[str] = "presence"
     audience: ClassVar[str] = CONTACT
+    advances_seq: ClassVar[bool] = False
     contact_id: int
     online: bool
     last_seen: str | None

@@ -180,15 +180,23 @@ def contact_delete(*, contact: Contact) -> None:
 
 def contact_mark_read(*, contact: Contact) -> Contact:
     """Clear the unread count and send WhatsApp's read receipt (a direct call with a short timeout:
-    a bridge that is down costs the receipt, never the request). Emits: chat.updated."""
+    a bridge that is down costs the receipt, never the request). Emits: message.status (each
+    inbound message now read), chat.updated."""
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
         had_unread = contact.unread_count > 0
         contact.unread_count = 0
         contact.save(update_fields=["unread_count", "updated_at"])
-        contact.messages.filter(direction=Direction.IN, read_at__isnull=True).update(
-            read_at=timezone.now(), status=MessageStatus.READ
-        )
+        now = timezone.now()
+        newly_read = list(contact.messages.filter(direction=Direction.IN, read_at__isnull=True)
+                          .values_list("pk", "client_id", "wa_message_id", "failure_reason"))
+        Message.objects.filter(pk__in=[row[0] for row in newly_read]).update(read_at=now, status=MessageStatus.READ)
+        for message_id, client_id, wa_message_id, failure_reason in newly_read:
+            # What REST now says of each message, so a client's thread stays what a fetch returns.
+            events.publish_on_commit(_schema(), events.MessageStatusChanged(
+                message_id=message_id, contact_id=contact.pk, client_id=client_id, wa_message_id=wa_message_id,
+                status=MessageStatus.READ, failure_reason=failure_reason, at=_iso(now),
+            ))
         publish_chat(contact.pk)
     session = contact.session
     if had_unread and session is not None and session.is_connected:
@@ -606,11 +614,17 @@ def _media_from_event(session: WhatsAppSession, media: dict | None) -> MediaFile
         error="" if media.get("id") else "The bridge could not download it.",
         bridge_media_id=media.get("id") or "", session=session,
     )
-    if media.get("id"):
+    return record
+
+
+def _queue_media_fetch(message: Message) -> None:
+    """After commit, fetch the message's file from the bridge. Queued after the message's own
+    publishes, so its message.new and chat.updated go out before the fetch's message.updated."""
+    media = message.media
+    if media is not None and media.status == MediaStatus.PENDING:
         from chats.tasks import media_fetch_task
 
-        transaction.on_commit(lambda: media_fetch_task.delay(str(record.pk)))
-    return record
+        transaction.on_commit(lambda: media_fetch_task.delay(str(media.pk)))
 
 
 def message_apply_received(*, session: WhatsAppSession, data: dict) -> Message | None:
@@ -643,6 +657,7 @@ def message_apply_received(*, session: WhatsAppSession, data: dict) -> Message |
     Contact.objects.filter(pk=contact.pk).update(**updates)
     publish_message(message.pk, events.MessageNew)
     publish_chat(contact.pk)
+    _queue_media_fetch(message)
     _apply_pending_events(message)
     return message
 
@@ -681,6 +696,7 @@ def message_apply_created(*, session: WhatsAppSession, data: dict) -> Message | 
     Contact.objects.filter(pk=contact.pk).update(**updates)
     publish_message(message.pk, events.MessageNew)
     publish_chat(contact.pk)
+    _queue_media_fetch(message)
     _apply_pending_events(message)
     return message
 

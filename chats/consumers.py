@@ -84,8 +84,11 @@ class InboxConsumer(AsyncWebsocketConsumer):
         self.typing_sent: dict[int, tuple[str, float]] = {}
         self.background: set[asyncio.Task] = set()
         self.ping_task = None
+        # Accept first: the handshake must finish within daphne's 5 s even when a burst of
+        # connects queues up in the one database thread, and a refused socket needs to be open
+        # for its close code to reach the client. Frames that arrive meanwhile wait for connect().
+        await self.accept()
         principal, close_code = await _authenticate(self.scope)
-        await self.accept()  # accept first, so the close code reaches the client
         if principal is None:
             await self.close(code=close_code)
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from workspaces.models import Domain
 
@@ -20,8 +21,27 @@ def hostname_from_scope(scope) -> str:
     return ""
 
 
+def keep_socket_thread_connection() -> None:
+    """Let the WebSocket path keep its database connection between calls.
+
+    Every socket's database work (this middleware, channels' session auth, the consumer) runs in
+    one thread: asgiref's thread-sensitive executor, outside any HTTP request context. With
+    CONN_MAX_AGE = 0 (right for HTTP under ASGI, where each request runs in a thread of its own)
+    channels' database_sync_to_async closes the connection after every call, so each socket
+    connect opened two or three PostgreSQL connections one after another in that one thread
+    (20-100 ms each on a busy host): a burst of 100 connects outlasted daphne's 5 s handshake
+    timeout and nearly all were dropped. That one thread's connection is made persistent instead;
+    Django still drops it when it is broken (CONN_HEALTH_CHECKS) or left in a transaction.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.settings_dict.get("CONN_MAX_AGE") is not None:
+        connection.close()
+        connection.settings_dict = {**connection.settings_dict, "CONN_MAX_AGE": None}
+
+
 @database_sync_to_async
 def _workspace_for_host(hostname: str):
+    keep_socket_thread_connection()
     if not hostname or hostname in settings.PUBLIC_HOSTS:
         return None
     domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()

@@ -177,6 +177,10 @@ def running_stack(database_url: str, redis_url: str, *, env: dict | None = None)
         ok = True
     finally:
         stack.stop()
+        try:
+            purge_celery_queue()  # sends still queued when the worker stopped: not the next run's work
+        except Exception as exc:  # Redis gone: nothing to purge
+            log(f"could not purge the Celery queue: {exc}")
         if ok and not stack.keep_logs:
             shutil.rmtree(stack.dir, ignore_errors=True)
         else:

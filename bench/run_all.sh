@@ -71,7 +71,7 @@ sys.exit(0 if len(lines) == 1 and isinstance(json.loads(lines[0]), dict) else 1)
 done
 
 if [[ ${#failed[@]} -gt 0 ]]; then
-  echo "[run_all] ${#failed[@]} failed: ${failed[*]}" >&2
+  echo "[run_all] ${#failed[@]} run(s) failed: ${failed[*]}" >&2
   exit 1
 fi
 echo "[run_all] all ${#scripts[@]} benchmarks passed (${RUNS} run(s) each)" >&2

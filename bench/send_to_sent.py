@@ -19,8 +19,8 @@ import time
 from _lib import (bench_database, emit, log, percentile, rounded, running_stack, server_urls,
                   wait_session_connected, workspace_with_session)
 
-SENDS = int(os.environ.get("SENDS", "80"))
-RATE = float(os.environ.get("RATE", "4"))
+SENDS = int(os.environ.get("SENDS", "40"))
+RATE = float(os.environ.get("RATE", "1"))
 WARMUP = int(os.environ.get("WARMUP", "10"))
 
 

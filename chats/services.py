@@ -507,6 +507,10 @@ def message_react(*, message: Message, emoji: str, user) -> Message:
 
 
 def _set_reaction(*, message: Message, reactor: str, emoji: str, user=None) -> None:
+    """Needs a transaction. Locks the message row first, as every other writer of a message and its
+    reactions does: a reaction written before that lock (its foreign key check waits on the row)
+    deadlocked against a webhook holding the row and writing the same reactor's reaction."""
+    list(Message.objects.select_for_update().filter(pk=message.pk).values_list("pk", flat=True))
     if emoji:
         Reaction.objects.update_or_create(
             message=message, reactor=reactor,

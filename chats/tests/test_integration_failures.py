@@ -243,3 +243,66 @@ def test_suspending_a_workspace_stops_its_sessions_and_resuming_starts_them(stac
     wait_until(lambda: bridge_session()["status"] == "connected", 20, message="the session to run again")
     with stack_c.api() as api:
         wait_until(lambda: api.get(f"/api/v1/sessions/{stack_c.session.id}/").json()["status"] == "connected", 20)
+
+
+def test_a_reaction_and_a_webhook_holding_its_message_never_deadlock(stack, stack_a):
+    """The API's reaction and the bridge's echo of it (message.reaction from "me") race on one
+    message. The webhook path holds the message row (FOR UPDATE), then writes the reaction; the
+    API path must take the row first too, or its reaction insert waits on the row while the
+    webhook waits on that insert: PostgreSQL's deadlock detector then fails one of them (a 500)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from chats import services
+    from chats.models import Message, Reaction
+
+    # Committed through daphne, so the two threads' own connections see it.
+    chat = "6281100009002@c.us"
+    wa_id = f"true_{chat}_{uuid.uuid4().hex}"
+    created = {"wa_message_id": wa_id, "chat_id": chat, "from": "me@c.us", "from_name": None, "to": chat,
+               "type": "text", "body": "hi", "caption": None, "media": None, "reply_to": None,
+               "timestamp": time.time(), "client_id": None}
+    assert sign_and_post(stack, stack_a, "message.created", created, f"evt_{uuid.uuid4().hex}").status_code == 200
+    locked, errors = threading.Event(), []
+
+    def webhook_side():
+        try:
+            with schema_context(stack_a.schema), transaction.atomic():
+                held = Message.objects.select_for_update().get(wa_message_id=wa_id)
+                locked.set()
+                # Wait until the other side is blocked on a lock of ours, then write the same reactor.
+                wait_until(lambda: blocked_backends() > 0, 10, message="the API side to wait on the row")
+                services._set_reaction(message=held, reactor=Reaction.ME, emoji="👍")
+        except Exception as exc:  # the deadlock detector's victim
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def api_side():
+        try:
+            locked.wait(10)
+            with schema_context(stack_a.schema), transaction.atomic():
+                message = Message.objects.get(wa_message_id=wa_id)
+                services._set_reaction(message=message, reactor=Reaction.ME, emoji="❤️")
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def blocked_backends() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # else one snapshot per transaction
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock'")
+            return cursor.fetchone()[0]
+
+    threads = [threading.Thread(target=webhook_side), threading.Thread(target=api_side)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors, errors
+    with schema_context(stack_a.schema):
+        reactions = Reaction.objects.filter(message__wa_message_id=wa_id).values_list("reactor", "emoji")
+        assert list(reactions) == [(Reaction.ME, "❤️")]

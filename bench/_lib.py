@@ -3,7 +3,7 @@
 Each benchmark runs inside `python -m blazz.devservers run --data-dir .data/bench -- ...`, so
 DATABASE_URL and REDIS_URL name the bench servers. It creates a database of its own on that
 PostgreSQL (`bench_<name>`; BENCH_DB_PREFIX changes the `bench_` part, so that several people can
-share one server), migrates it, runs the real processes against it with `blazz.testing.Stack`
+share one server), migrates it, runs the real processes against it with `blazz.realstack.Stack`
 (`running_stack()`), and drops it at the end. Logs go to stderr; stdout carries exactly one JSON
 line, printed by `emit()`. SIGTERM (run_all.sh's timeout) unwinds like Ctrl-C, so the processes
 and the database are cleaned up either way.
@@ -150,7 +150,7 @@ def django_setup(database_url: str, *, stack=None) -> None:
 
 
 def make_stack(database_url: str, redis_url: str, *, env: dict | None = None):
-    from blazz.testing import Stack
+    from blazz.realstack import Stack
 
     keys = bench_secrets()
     return Stack(database_url=database_url, redis_url=redis_url, secret_key=keys["secret_key"],
@@ -241,7 +241,7 @@ def workspace_with_session(slug: str, *, options: dict | None = None):
 def wait_session_connected(workspace, session, timeout: float = 20.0) -> None:
     from django_tenants.utils import schema_context
 
-    from blazz.testing import wait_until
+    from blazz.realstack import wait_until
     from sessions_wa.models import WhatsAppSession
 
     def connected():

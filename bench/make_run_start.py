@@ -36,7 +36,7 @@ DROPPED = ("DATABASE_URL", "REDIS_URL", "BLAZZ_DATA_DIR", "CHANNEL_PREFIX", "CAC
 
 
 def newcomer_env() -> dict:
-    from blazz.testing import free_port
+    from blazz.realstack import free_port
 
     env = {k: v for k, v in os.environ.items() if k not in DROPPED and not k.startswith("BENCH_")}
     venv_bin = str(ROOT / ".venv" / "bin")

@@ -22,7 +22,7 @@ import pytest
 import redis
 
 from blazz import devservers
-from blazz.testing import ROOT, free_port
+from blazz.realstack import ROOT, free_port
 
 pytestmark = pytest.mark.integration
 

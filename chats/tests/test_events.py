@@ -21,7 +21,7 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from blazz.testing import wait_until
+from blazz.realstack import wait_until
 from chats import events
 from chats.routing import websocket_urlpatterns
 

@@ -20,7 +20,7 @@ import websockets
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from blazz.testing import wait_until
+from blazz.realstack import wait_until
 from chats import events
 from conftest import PASSWORD, SANDBOX_TEST_OPTIONS
 

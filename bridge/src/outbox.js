@@ -62,8 +62,11 @@ export class Outbox {
   /**
    * Put one event on disk. Resolves (to the event id) once committed: await it before telling
    * anyone the thing happened. Order of calls = order of delivery within a session.
+   * `alongside`, when given, runs inside the same LMDB transaction (its puts and removes commit
+   * with the event or not at all): an engine that records "this event was emitted" next to the
+   * event can never emit it twice or lose it across kill -9.
    */
-  async enqueue(sessionId, envelope) {
+  async enqueue(sessionId, envelope, alongside = null) {
     if (this.stopController.signal.aborted) throw new Error('outbox is stopped');
     const seq = ++this.seq;
     const id = newEventId();
@@ -71,7 +74,14 @@ export class Outbox {
     this.depth++;
     this.pending.add(sessionId);
     try {
-      await this.db.put([sessionId, seq], record);
+      if (alongside) {
+        await this.db.transaction(() => {
+          this.db.put([sessionId, seq], record);
+          alongside();
+        });
+      } else {
+        await this.db.put([sessionId, seq], record);
+      }
     } catch (err) {
       this.depth--;
       throw err;

@@ -23,7 +23,13 @@ export class SessionManager {
 
   #context(id, workspace) {
     return {
-      emit: (type, data) => this.outbox.enqueue(id, buildEnvelope({ type, sessionId: id, workspace, data })),
+      // `kv` (optional): engine records written in the event's own transaction, as
+      // [['put', key, value] | ['remove', key], ...].
+      emit: (type, data, { kv } = {}) => this.outbox.enqueue(
+        id,
+        buildEnvelope({ type, sessionId: id, workspace, data }),
+        kv?.length ? () => kv.forEach(([op, key, value]) => (op === 'put' ? this.store.engineKv.put([id, key], value) : this.store.engineKv.remove([id, key]))) : null,
+      ),
       media: this.media,
       config: this.config,
       log: this.log.child({ session_id: id }),

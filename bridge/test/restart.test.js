@@ -67,3 +67,42 @@ test('after kill -9 the bridge resumes delivery and restarts its sessions', asyn
     await receiver.close();
   }
 });
+
+test('kill -9 while acks are still due: after the restart each ack arrives exactly once', async () => {
+  const receiverPort = await freePort();
+  const env = testEnv({
+    BRIDGE_PORT: String(await freePort()),
+    DJANGO_WEBHOOK_URL: `http://127.0.0.1:${receiverPort}/hooks/bridge/`,
+    BRIDGE_LOG_LEVEL: 'warn',
+  });
+  let bridge = await spawnBridge(env);
+  await bridge.ready();
+  // Ticks spread over ~1 s so the kill lands while some are on disk and others still due.
+  const options = { qr_scan_delay_ms: 0, ack_delays_ms: { sent: 5, delivered: 400, read: 900 } };
+  assert.equal((await call(bridge.base, 'POST', '/sessions', { id: 'k9b', engine: 'sandbox', workspace: 'demo', options })).status, 201);
+  await waitFor(async () => (await call(bridge.base, 'GET', '/sessions/k9b')).body.status === 'connected', { message: 'connected' });
+  const sent = [];
+  for (let i = 0; i < 10; i++) {
+    const r = await call(bridge.base, 'POST', '/sessions/k9b/messages', { to: '6281100000002', type: 'text', body: `n${i}`, client_id: `k9b-${i}` });
+    assert.equal(r.status, 201);
+    sent.push(r.body.wa_message_id);
+  }
+  // Every message has its first tick queued; the later ones are not all due yet.
+  await waitFor(async () => (await (await fetch(`${bridge.base}/health`)).json()).outbox.depth >= 4 + 10 * 2, { message: 'created + sent queued' });
+  bridge.child.kill('SIGKILL');
+  await bridge.exited;
+
+  const receiver = await startReceiver({ port: receiverPort });
+  bridge = await spawnBridge(env);
+  try {
+    await bridge.ready();
+    const acksOf = (id) => receiver.events((e) => e.data.wa_message_id === id).map((e) => (e.type === 'message.ack' ? e.data.ack : 'created'));
+    await waitFor(() => sent.every((id) => acksOf(id).includes(3)), { timeout: 20000, message: 'every read ack delivered' });
+    await waitFor(async () => (await (await fetch(`${bridge.base}/health`)).json()).outbox.depth === 0, { message: 'outbox drained' });
+    for (const id of sent) assert.deepEqual(acksOf(id), ['created', 1, 2, 3], id);
+  } finally {
+    bridge.child.kill('SIGTERM');
+    await bridge.exited;
+    await receiver.close();
+  }
+});

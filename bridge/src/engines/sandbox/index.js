@@ -197,10 +197,12 @@ export class SandboxEngine extends Engine {
       timestamp,
       client_id: clientId,
     };
-    // message.created is on disk before any of this message's acks can be queued.
-    await this.ctx.emit(...events.messageCreated(data));
-    this.#remember(waMessageId, { chat_id: chatId, from: this.ownId, type: data.type, fromMe: true });
+    // message.created is on disk before any of this message's acks can be queued, and in the same
+    // transaction as their schedule: after kill -9 either both are there or neither.
     const phone = phoneOf(chatId);
+    const acks = this.#ackSchedule(phone, data.type === 'voice');
+    await this.ctx.emit(...events.messageCreated(data), { kv: [['put', `ack:${waMessageId}`, acks]] });
+    this.#remember(waMessageId, { chat_id: chatId, from: this.ownId, type: data.type, fromMe: true });
     const customer = this.#customer(phone);
     pushBounded(customer.received, {
       wa_message_id: waMessageId,
@@ -216,7 +218,7 @@ export class SandboxEngine extends Engine {
       ack: Ack.PENDING,
     });
     this.#log('message', { direction: 'out', wa_message_id: waMessageId, to: chatId, type: data.type, body: data.body, client_id: clientId });
-    await this.#scheduleAcks(waMessageId, customer, data.type === 'voice');
+    this.#runAcks(waMessageId, acks);
     return { wa_message_id: waMessageId, timestamp };
   }
 
@@ -242,13 +244,14 @@ export class SandboxEngine extends Engine {
   }
 
   /**
-   * Acks for one sent message, one timer at a time. The schedule is kept in the store
-   * (ctx.kv `ack:<wa id>`, with the index of the next tick) so that acks still due when the
-   * bridge stops are sent after it starts again: none lost, none repeated.
+   * The acks due for one sent message. The schedule is kept in the store (ctx.kv `ack:<wa id>`,
+   * with the index of the next tick), written in the same transaction as the event before it,
+   * so that acks still due when the bridge stops are sent after it starts again: none lost, none
+   * repeated.
    */
-  async #scheduleAcks(waMessageId, customer, isVoice) {
+  #ackSchedule(phone, isVoice) {
     const d = this.options.ack_delays_ms;
-    const fails = this.options.fail_numbers.includes(customer.phone);
+    const fails = this.options.fail_numbers.includes(phone);
     const steps = fails
       ? [[d.sent, Ack.ERROR]]
       : [[d.sent, Ack.SERVER], [d.delivered, Ack.DEVICE], [d.read, Ack.READ], ...(isVoice ? [[d.played, Ack.PLAYED]] : [])];
@@ -258,9 +261,7 @@ export class SandboxEngine extends Engine {
       previous = Math.max(previous, at);
       return [previous, ack];
     });
-    const pending = { phone: customer.phone, sent_at: Date.now(), schedule, next: 0 };
-    await this.ctx.kv.put(`ack:${waMessageId}`, pending);
-    this.#runAcks(waMessageId, pending);
+    return { phone, sent_at: Date.now(), schedule, next: 0 };
   }
 
   #runAcks(waMessageId, pending) {
@@ -273,9 +274,9 @@ export class SandboxEngine extends Engine {
         const received = customer.received.find((m) => m.wa_message_id === waMessageId);
         if (received) received.ack = ack;
         this.#log('ack', { wa_message_id: waMessageId, ack });
-        await this.ctx.emit(...events.messageAck({ wa_message_id: waMessageId, ack }));
-        if (i + 1 < pending.schedule.length) await this.ctx.kv.put(`ack:${waMessageId}`, { ...pending, next: i + 1 });
-        else await this.ctx.kv.remove(`ack:${waMessageId}`);
+        const key = `ack:${waMessageId}`;
+        const progress = i + 1 < pending.schedule.length ? ['put', key, { ...pending, next: i + 1 }] : ['remove', key];
+        await this.ctx.emit(...events.messageAck({ wa_message_id: waMessageId, ack }), { kv: [progress] });
         if (ack === Ack.READ && this.options.auto_reply) this.#scheduleAutoReply(customer);
         step(i + 1);
       });

@@ -75,7 +75,8 @@ export class Outbox {
     this.pending.add(sessionId);
     try {
       if (alongside) {
-        await this.db.transaction(() => {
+        // A child transaction: if `alongside` throws, the event is rolled back with it.
+        await this.db.childTransaction(() => {
           this.db.put([sessionId, seq], record);
           alongside();
         });

@@ -6,7 +6,10 @@
 //   wa_index  [session_id, wa_message_id] -> client_id             which wa id came from which client_id
 //   media     [session_id, media_id] -> {mimetype, filename, size} media metadata (bytes are files)
 //   engine_kv [session_id, key] -> value                           an engine's own durable records (sandbox: pending acks)
-// Writes return promises that resolve once the transaction is committed and flushed.
+// Writes return promises that resolve once the transaction is committed: it then survives the
+// process (kill -9, a crash). lmdb-js's default overlappingSync flushes to the device just after,
+// so an OS crash or power cut may lose the last few milliseconds of commits; that trade keeps the
+// outbox fast, and Django's webhook dedup makes a re-run of the engine's side harmless.
 import fs from 'node:fs';
 import path from 'node:path';
 import { open } from 'lmdb';

@@ -108,6 +108,12 @@ export async function startReceiver({ port = 0, respond = () => 204 } = {}) {
     server.close(() => resolve());
   });
   receiver.events = (filter = () => true) => receiver.delivered.map((d) => d.json).filter(filter);
+  // What Django applies: at-least-once delivery may repeat an event (same webhook-id) when a stop
+  // cuts the POST after the receiver answered; Django dedups by webhook-id, and so does this.
+  receiver.distinctEvents = (filter = () => true) => {
+    const seen = new Set();
+    return receiver.delivered.filter((d) => !seen.has(d.headers['webhook-id']) && seen.add(d.headers['webhook-id'])).map((d) => d.json).filter(filter);
+  };
   return receiver;
 }
 

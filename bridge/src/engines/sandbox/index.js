@@ -51,6 +51,9 @@ export class SandboxEngine extends Engine {
     this.logSeq = 0;
     this.autoReplyPending = new Set();
     this.rng = null;
+    // Bumped by stop(): a timer chain started in an earlier run (before a stop, restart or
+    // logout) ends at its next step instead of running beside the chain the new run resumes.
+    this.run = 0;
   }
 
   get ownId() {
@@ -95,6 +98,7 @@ export class SandboxEngine extends Engine {
 
   async stop() {
     this.stopped = true;
+    this.run++;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.autoReplyPending.clear();
@@ -115,11 +119,14 @@ export class SandboxEngine extends Engine {
 
   // --- timers ----------------------------------------------------------------------------------
 
-  /** One-shot timer tracked for stop(); errors are logged, never thrown into the void. */
-  #after(ms, fn) {
+  /**
+   * One-shot timer tracked for stop(); errors are logged, never thrown into the void. A chain
+   * passes the `run` it started in, so a step scheduled after an await never outlives a stop.
+   */
+  #after(ms, fn, run = this.run) {
     const timer = setTimeout(async () => {
       this.timers.delete(timer);
-      if (this.stopped) return;
+      if (this.stopped || run !== this.run) return;
       try {
         await fn();
       } catch (err) {
@@ -266,8 +273,9 @@ export class SandboxEngine extends Engine {
 
   #runAcks(waMessageId, pending) {
     const customer = this.#customer(pending.phone);
+    const run = this.run;
     const step = (i) => {
-      if (i >= pending.schedule.length) return;
+      if (i >= pending.schedule.length || run !== this.run) return;
       const [at, ack] = pending.schedule[i];
       this.#after(Math.max(0, pending.sent_at + at - Date.now()), async () => {
         // The simulated network state first, so an observer who saw the webhook sees it too.
@@ -279,7 +287,7 @@ export class SandboxEngine extends Engine {
         await this.ctx.emit(...events.messageAck({ wa_message_id: waMessageId, ack }), { kv: [progress] });
         if (ack === Ack.READ && this.options.auto_reply) this.#scheduleAutoReply(customer);
         step(i + 1);
-      });
+      }, run);
     };
     step(pending.next);
   }
@@ -299,6 +307,7 @@ export class SandboxEngine extends Engine {
     const typingMs = this.options.auto_reply_typing_ms;
     const text = this.rng.pick(AUTO_REPLIES);
     const step = Math.min(300, typingMs);
+    const run = this.run;
     this.#after(0, async () => {
       await this.#presence(customer, true);
       this.#after(step, async () => {
@@ -307,10 +316,10 @@ export class SandboxEngine extends Engine {
           await this.#typing(customer, 'paused');
           await this.#inbound({ from: chatId, type: 'text', body: text });
           this.autoReplyPending.delete(customer.phone);
-          this.#after(step * 3, () => this.#presence(customer, false));
-        });
-      });
-    });
+          this.#after(step * 3, () => this.#presence(customer, false), run);
+        }, run);
+      }, run);
+    }, run);
   }
 
   async sendSeen(chatId) {

@@ -8,6 +8,7 @@ import messageRoutes from './routes/messages.js';
 import chatRoutes from './routes/chats.js';
 import mediaRoutes from './routes/media.js';
 import sandboxRoutes from './routes/sandbox.js';
+import outboxRoutes from './routes/outbox.js';
 
 /** Constant-time token check (hash both sides so lengths never leak through timing). */
 export function tokenMatches(header, token) {
@@ -90,5 +91,6 @@ export function buildApp({ config, sessions, outbox, media, sends, logger }) {
   app.register(chatRoutes);
   app.register(mediaRoutes);
   app.register(sandboxRoutes);
+  app.register(outboxRoutes);
   return app;
 }

@@ -98,6 +98,8 @@ export function loadConfig({
       maxBackoffMs: int(e, 'BRIDGE_OUTBOX_MAX_BACKOFF_MS', 30_000, { min: 1 }),
       requestTimeoutMs: int(e, 'BRIDGE_WEBHOOK_TIMEOUT_MS', 15_000, { min: 1 }),
       concurrency: int(e, 'BRIDGE_OUTBOX_CONCURRENCY', 32, { min: 1 }),
+      // Rejections (400/404/410/413/422) of one event before it becomes a dead letter.
+      deadLetterAfter: int(e, 'BRIDGE_OUTBOX_DEAD_LETTER_AFTER', 8, { min: 1 }),
     }),
     webjs: Object.freeze({
       initTimeoutMs: int(e, 'BRIDGE_WEBJS_INIT_TIMEOUT_MS', 60_000, { min: 1 }),

@@ -36,6 +36,7 @@ export const ErrorCode = Object.freeze({
   SEND_OUTCOME_UNKNOWN: 'send_outcome_unknown',
   CLIENT_ID_CONFLICT: 'client_id_conflict',
   ENGINE_ERROR: 'engine_error',
+  DEAD_LETTER_NOT_FOUND: 'dead_letter_not_found',
   INTERNAL: 'internal_error',
 });
 
@@ -102,6 +103,9 @@ export const sendOutcomeUnknown = (clientId, reason) =>
 
 export const clientIdConflict = (clientId) =>
   new BridgeError(ErrorCode.CLIENT_ID_CONFLICT, `client_id ${clientId} was used with a different payload`, { statusCode: 409 });
+
+export const deadLetterNotFound = (id) =>
+  new BridgeError(ErrorCode.DEAD_LETTER_NOT_FOUND, `no dead letter ${id}`, { statusCode: 404 });
 
 export const engineError = (message, cause) =>
   new BridgeError(ErrorCode.ENGINE_ERROR, message, { statusCode: 502, cause });

@@ -1,13 +1,18 @@
 // The durable webhook outbox: engine event -> disk -> signed POST to Django, until a 2xx.
 //
-// Guarantees (docs/bridge.md, "Outbox"):
+// Guarantees (docs/bridge.md, "Outbox guarantees"):
 // - enqueue() resolves only once the event is committed to LMDB: callers (engines, routes) await it
 //   before they return, so an event the bridge told anyone about survives kill -9.
-// - At least once: an event is removed only after Django answered 2xx. Every non-2xx is retried,
-//   4xx included (logged at error level: Django answers 2xx for duplicates, so a 4xx means a
-//   misconfiguration, and losing events is worse than retrying them).
+// - At least once: an event leaves the outbox only after Django answered 2xx, or as a dead letter.
+//   401/403 (a secret misconfiguration: fixing it must recover everything), 408, 429, 5xx, network
+//   errors and any other status are retried forever. 400, 404, 410, 413 and 422 (Django will never
+//   accept this event; a 404 may also be a session row not yet committed) are retried with the same
+//   backoff up to `deadLetterAfter` rejections, then the event moves to the `dead` db in one LMDB
+//   transaction (removed from the outbox, kept with its last status and answer) and the session's
+//   next event goes. retryDead() puts it back at the end of its session's queue, same webhook-id.
 // - In order per session: one delivery loop per session, the next event is not POSTed before the
-//   previous one got its 2xx. Sessions deliver independently, at most `concurrency` POSTs at once.
+//   previous one got its 2xx (or was dead-lettered). Sessions deliver independently, at most
+//   `concurrency` POSTs at once.
 // - webhook-id is fixed at enqueue and stable across retries and restarts; the signature and
 //   webhook-timestamp are made per attempt (verifiers reject timestamps older than 5 minutes) over
 //   the exact bytes stored at enqueue.
@@ -15,12 +20,30 @@ import http from 'node:http';
 import https from 'node:https';
 import { Webhook } from 'standardwebhooks';
 import { Store } from './store.js';
+import { deadLetterNotFound } from './errors.js';
 import { newEventId } from './lib/ids.js';
 import { Semaphore, backoffDelay, sleep } from './lib/async.js';
 
+/** Answers that say Django will never accept this event as it is: dead-lettered after a bound. */
+export const DEAD_LETTER_STATUSES = Object.freeze([400, 404, 410, 413, 422]);
+const DEAD_LETTER_SET = new Set(DEAD_LETTER_STATUSES);
+
+/**
+ * What to do after a non-2xx `outcome` ({status, error}): 'reject' counts towards the dead-letter
+ * bound; 'retry' is retried forever (401/403: our secret or URL is wrong, fixing the config must
+ * recover every event; 408, 429, 5xx, network errors: Django is away or busy; any other status:
+ * unexpected, so losing the event would be worse than retrying it).
+ */
+export function failureKind(outcome) {
+  return DEAD_LETTER_SET.has(outcome.status) ? 'reject' : 'retry';
+}
+
 export class Outbox {
-  constructor({ store, url, secret, logger, minBackoffMs = 500, maxBackoffMs = 30_000, requestTimeoutMs = 15_000, concurrency = 32 }) {
+  constructor({ store, url, secret, logger, minBackoffMs = 500, maxBackoffMs = 30_000, requestTimeoutMs = 15_000, concurrency = 32, deadLetterAfter = 8 }) {
+    this.root = store.root;
     this.db = store.outbox;
+    this.dead = store.dead;
+    this.deadLetterAfter = deadLetterAfter;
     this.url = url;
     this.webhook = new Webhook(secret);
     this.log = logger;
@@ -39,7 +62,8 @@ export class Outbox {
     this.pending = new Set(); // sessions with events on disk
     this.stopController = new AbortController();
     this.started = false;
-    this.stats = { delivered: 0, failedAttempts: 0 };
+    this.stats = { delivered: 0, failedAttempts: 0, deadLettered: 0 };
+    this.deadCount = this.dead.getKeysCount();
     this.#scan();
   }
 
@@ -112,7 +136,8 @@ export class Outbox {
 
   async #deliverLoop(sessionId) {
     const signal = this.stopController.signal;
-    let attempt = 0;
+    let attempt = 0; // POSTs of the head event so far (backoff, x-blazz-attempt)
+    let rejections = 0; // of which answered with a dead-letter status
     while (!signal.aborted) {
       const entry = this.#head(sessionId);
       if (!entry) {
@@ -131,6 +156,7 @@ export class Outbox {
       }
       if (outcome.ok) {
         attempt = 0;
+        rejections = 0;
         this.lastDelivered.set(sessionId, entry.key[1]);
         this.depth--;
         this.stats.delivered++;
@@ -140,16 +166,99 @@ export class Outbox {
         continue;
       }
       this.stats.failedAttempts++;
-      const delay = backoffDelay(attempt, { minMs: this.minBackoffMs, maxMs: this.maxBackoffMs });
-      const context = { session_id: sessionId, webhook_id: entry.value.id, type: entry.value.type, attempt: attempt + 1, retry_in_ms: delay };
-      if (outcome.status >= 400 && outcome.status < 500 && outcome.status !== 408 && outcome.status !== 429) {
-        this.log.error({ ...context, status: outcome.status, response: outcome.text }, 'webhook rejected with a 4xx: check DJANGO_WEBHOOK_URL and BRIDGE_WEBHOOK_SECRET; retrying anyway');
-      } else {
-        this.log.warn({ ...context, status: outcome.status, error: outcome.error }, 'webhook delivery failed; retrying');
-      }
       attempt++;
+      const context = { session_id: sessionId, webhook_id: entry.value.id, type: entry.value.type, attempt };
+      if (failureKind(outcome) === 'reject') {
+        rejections++;
+        if (rejections >= this.deadLetterAfter) {
+          await this.#deadLetter(sessionId, entry, outcome, attempt);
+          attempt = 0;
+          rejections = 0;
+          continue;
+        }
+      }
+      const delay = backoffDelay(attempt - 1, { minMs: this.minBackoffMs, maxMs: this.maxBackoffMs });
+      this.#logFailure({ ...context, retry_in_ms: delay }, outcome, rejections);
       await sleep(delay, signal);
     }
+  }
+
+  #logFailure(context, outcome, rejections) {
+    const { status } = outcome;
+    if (status === 401 || status === 403) {
+      this.log.error({ ...context, status, response: outcome.text }, 'webhook refused: check DJANGO_WEBHOOK_URL and BRIDGE_WEBHOOK_SECRET; retrying until it is fixed');
+    } else if (failureKind(outcome) === 'reject') {
+      this.log.error({ ...context, status, response: outcome.text, rejections, dead_letter_after: this.deadLetterAfter }, 'webhook rejected; retrying, then dead-lettering it');
+    } else if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+      this.log.error({ ...context, status, response: outcome.text }, 'webhook answered with an unexpected 4xx; retrying');
+    } else {
+      this.log.warn({ ...context, status, error: outcome.error }, 'webhook delivery failed; retrying');
+    }
+  }
+
+  /** Move the head event to the dead db: one transaction, so it is in exactly one of the two. */
+  async #deadLetter(sessionId, entry, outcome, attempts) {
+    const record = {
+      ...entry.value,
+      session_id: sessionId,
+      attempts,
+      last_status: outcome.status,
+      last_response: outcome.text ?? outcome.error ?? null,
+      dead_at: Date.now(),
+    };
+    await this.root.transaction(() => {
+      this.db.remove(entry.key);
+      this.dead.put(record.id, record);
+    });
+    this.lastDelivered.set(sessionId, entry.key[1]);
+    this.depth--;
+    this.deadCount++;
+    this.stats.deadLettered++;
+    this.log.error(
+      { session_id: sessionId, webhook_id: record.id, type: record.type, attempts, status: record.last_status, response: record.last_response },
+      'webhook dead-lettered: Django rejected it every time; the session goes on with its next event (GET /outbox/dead, POST /outbox/dead/:id/retry)',
+    );
+  }
+
+  /**
+   * Dead letters in webhook-id order (= the order they were first queued), `limit` at a time after
+   * the id `after`, optionally of one session. `next_after` is the cursor for the next page.
+   */
+  deadLetters({ limit = 100, after = null, sessionId = null } = {}) {
+    const items = [];
+    let more = false;
+    for (const { key, value } of this.dead.getRange(after ? { start: after } : {})) {
+      if (key === after || (sessionId && value.session_id !== sessionId)) continue;
+      if (items.length === limit) {
+        more = true;
+        break;
+      }
+      items.push(deadLetterView(value));
+    }
+    return { dead_letters: items, total: this.deadCount, next_after: more ? items.at(-1).id : null };
+  }
+
+  /**
+   * Put a dead letter back at the end of its session's queue, with the same webhook-id and bytes
+   * (an operator fixed Django and replays it). Resolves once committed.
+   */
+  async retryDead(id) {
+    if (this.stopController.signal.aborted) throw new Error('outbox is stopped');
+    // The seq is taken now, in call order with enqueue(): lmdb-js commits writes in call order.
+    const seq = ++this.seq;
+    const record = await this.root.transaction(() => {
+      const dead = this.dead.get(id);
+      if (!dead) return null;
+      this.dead.remove(id);
+      this.db.put([dead.session_id, seq], { id: dead.id, type: dead.type, body: dead.body, enqueued_at: Date.now(), replays: (dead.replays ?? 0) + 1 });
+      return dead;
+    });
+    if (!record) throw deadLetterNotFound(id);
+    this.deadCount--;
+    this.depth++;
+    this.log.info({ session_id: record.session_id, webhook_id: id, type: record.type }, 'dead letter queued again');
+    this.#kick(record.session_id);
+    return { id, session_id: record.session_id, type: record.type, queued: true };
   }
 
   async #post(record, attempt) {
@@ -192,7 +301,7 @@ export class Outbox {
     });
   }
 
-  /** Depth and the age of the oldest undelivered event, for /health. */
+  /** Depth, the age of the oldest undelivered event and the dead-letter count, for /health. */
   health() {
     let oldest = null;
     for (const sessionId of this.pending) {
@@ -202,6 +311,7 @@ export class Outbox {
     return {
       depth: this.depth,
       oldest_age_seconds: oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1000),
+      dead_letters: this.deadCount,
     };
   }
 
@@ -212,4 +322,20 @@ export class Outbox {
     this.agent.destroy();
     await this.db.flushed;
   }
+}
+
+/** A dead letter as GET /outbox/dead shows it (times in epoch seconds, the event as Django would get it). */
+function deadLetterView(record) {
+  return {
+    id: record.id,
+    session_id: record.session_id,
+    type: record.type,
+    enqueued_at: record.enqueued_at / 1000,
+    dead_at: record.dead_at / 1000,
+    attempts: record.attempts,
+    last_status: record.last_status,
+    last_response: record.last_response,
+    replays: record.replays ?? 0,
+    event: JSON.parse(record.body),
+  };
 }

@@ -2,6 +2,7 @@
 // One environment under <dataDir>/store with named databases:
 //   sessions  id -> {id, engine, workspace, options, state}       sessions this node owns
 //   outbox    [session_id, seq] -> event record                    webhook outbox, ordered per session
+//   dead      webhook_id -> event record + last status, answer     events Django rejected for good (dead letters)
 //   sends     [session_id, client_id] -> idempotency record        at-most-once sends
 //   wa_index  [session_id, wa_message_id] -> client_id             which wa id came from which client_id
 //   media     [session_id, media_id] -> {mimetype, filename, size} media metadata (bytes are files)
@@ -26,6 +27,7 @@ export class Store {
     });
     this.sessions = this.root.openDB({ name: 'sessions' });
     this.outbox = this.root.openDB({ name: 'outbox' });
+    this.dead = this.root.openDB({ name: 'dead' });
     this.sends = this.root.openDB({ name: 'sends' });
     this.waIndex = this.root.openDB({ name: 'wa_index' });
     this.media = this.root.openDB({ name: 'media' });

@@ -27,6 +27,9 @@ test('defaults, and .env files under real environment variables', () => {
   assert.equal(config.chromiumPath, '/usr/bin/chromium');
   assert.match(config.dataDir, /\.data\/bridge$/);
   assert.match(config.nodeId, /:4200$/);
+  assert.equal(config.outbox.deadLetterAfter, 8);
+  assert.equal(loadConfig({ env: testEnv({ BRIDGE_OUTBOX_DEAD_LETTER_AFTER: '3' }), dotenvFiles: [] }).outbox.deadLetterAfter, 3);
+  assert.throws(() => loadConfig({ env: testEnv({ BRIDGE_OUTBOX_DEAD_LETTER_AFTER: '0' }), dotenvFiles: [] }), /BRIDGE_OUTBOX_DEAD_LETTER_AFTER/);
   assert.deepEqual(parseDotenv("A='x y'\nB=\"q\\\"\"\n"), { A: 'x y', B: 'q"' });
 });
 

@@ -26,6 +26,15 @@ test('/health is public and reports node, sessions by status, outbox depth and u
   assert.equal(typeof r.body.outbox.depth, 'number');
   assert.equal(typeof r.body.outbox.oldest_age_seconds, 'number');
   assert.equal(typeof r.body.uptime_seconds, 'number');
+  // Probes add cache-busters: any query string is fine on /health (and only there).
+  for (const qs of ['x=1', '_=1733100000000&probe=lb', 'x']) {
+    const q = await json(bridge.app, 'GET', `/health?${qs}`, undefined, {});
+    assert.equal(q.status, 200, qs);
+    assert.equal(q.body.status, 'ok');
+  }
+  const strict = await json(bridge.app, 'GET', '/outbox/dead?x=1');
+  assert.equal(strict.status, 400);
+  assert.equal(strict.body.error.fields['querystring.x'], 'unknown field');
 });
 
 test('bad input is a 400 invalid_request naming the fields, never a crash', async () => {

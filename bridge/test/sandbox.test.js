@@ -61,6 +61,21 @@ test('a number configured to fail gets ack -1 and nothing more', async () => {
   assert.deepEqual(receiver.events((e) => e.data.wa_message_id === r.body.wa_message_id && e.type === 'message.ack').map((e) => e.data.ack), [-1]);
 });
 
+test('a send to a group (or @lid) id is 422 not_supported_by_engine, leaves no record and emits nothing', async () => {
+  await connectedSandbox(bridge.app, 'nogroups');
+  for (const [to, what] of [['120363025555555555@g.us', /group chats/], ['123456789012345@lid', /@lid/]]) {
+    const r = await send('nogroups', { to, type: 'text', body: 'hello all', client_id: `g-${to}` });
+    assert.equal(r.status, 422, to);
+    assert.equal(r.body.error.code, 'not_supported_by_engine');
+    assert.match(r.body.error.message, what);
+    assert.equal(bridge.store.sends.get(['nogroups', `g-${to}`]), undefined, 'no idempotency record: nothing was sent');
+  }
+  const ok = await send('nogroups', { to: '6281100000001', type: 'text', body: 'hello', client_id: 'g-ok' });
+  assert.equal(ok.status, 201);
+  await waitFor(() => of('nogroups').some((e) => e.type === 'message.created'));
+  assert.deepEqual(of('nogroups').filter((e) => e.type === 'message.created').map((e) => e.data.client_id), ['g-ok']);
+});
+
 test('customers send messages (text, sample media, uploaded media, location, contact) as message.received', async () => {
   await connectedSandbox(bridge.app, 'inb');
   const text = await control('inb', 'inbound', { from: '6281100000002', name: 'Budi S.', body: 'Halo, is the shop open?' });

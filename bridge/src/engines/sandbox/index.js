@@ -8,7 +8,7 @@
 // first contact; per-customer history and the network log are bounded ring buffers.
 import { Engine } from '../base.js';
 import { SessionStatus, Ack, events } from '../../events.js';
-import { SendFailed, invalidRequest, invalidSessionState, messageNotFound } from '../../errors.js';
+import { NotSupportedByEngine, invalidRequest, invalidSessionState, messageNotFound } from '../../errors.js';
 import { Rng, seedFrom } from '../../lib/prng.js';
 import { normalizeChatId, phoneOf } from '../../lib/chatid.js';
 import { buildVcard, captionOf, locationDescription, MEDIA_TYPES } from '../../messages.js';
@@ -183,7 +183,9 @@ export class SandboxEngine extends Engine {
 
   async sendMessage(req) {
     this.assertConnected();
-    if (!req.to.endsWith('@c.us')) throw new SendFailed('the sandbox network has no groups', { maybeSent: false });
+    // The simulated network has customers only: a group (or @lid) id is bad input for this engine,
+    // a 422 the caller must not retry, not a send that failed.
+    if (!req.to.endsWith('@c.us')) throw new NotSupportedByEngine(this.engine, req.to.endsWith('@g.us') ? 'group chats' : 'sending to @lid ids');
     return this.#deliverToCustomer({ req, clientId: req.client_id });
   }
 

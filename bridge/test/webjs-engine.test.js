@@ -33,7 +33,10 @@ class FakeClient extends EventEmitter {
     this.calls = [];
     this.failNextSend = false;
   }
-  async initialize() { setImmediate(() => this.emit('qr', '2@fake-qr,abc=,def=')); }
+  async initialize() {
+    this.initialized = true; // where the real client launches Chromium
+    setImmediate(() => this.emit('qr', '2@fake-qr,abc=,def='));
+  }
   async destroy() { this.calls.push(['destroy']); }
   async logout() { this.calls.push(['logout']); }
   async getNumberId(n) { return n === '6280000000000' ? null : { _serialized: `${n}@c.us` }; }
@@ -65,8 +68,12 @@ class FakeClient extends EventEmitter {
 }
 
 const clients = [];
+// Per session id: runs inside createClient() before the client exists (may wait or throw), like
+// the real first call's heavy import of whatsapp-web.js and puppeteer.
+const createHooks = new Map();
 class FakeWebjsEngine extends WebjsEngine {
   async createClient() {
+    await createHooks.get(this.id)?.();
     const client = new FakeClient();
     clients.push(client);
     return client;
@@ -203,4 +210,68 @@ test('disconnected reconnects with backoff; LOGOUT ends in logged_out; auth_fail
   // Not a wait for a condition: proving nothing happens takes time. A retry would come within 40 ms.
   await new Promise((r) => setTimeout(r, 150));
   assert.equal(clients.length, n, 'no reconnect after a logout');
+});
+
+// --- launch races -------------------------------------------------------------------------------
+
+function gate() {
+  let open;
+  const promise = new Promise((resolve) => { open = resolve; });
+  return { promise, open };
+}
+
+const statusEvents = (session) => of(session).filter((e) => e.type === 'session.status').map((e) => [e.data.status, e.data.reason]);
+
+test('a DELETE while the client is being created launches nothing and reports nothing after logged_out', async () => {
+  const loading = gate();
+  let entered = false;
+  createHooks.set('wrace', async () => { entered = true; await loading.promise; });
+  const created = await json(bridge.app, 'POST', '/sessions', { id: 'wrace', engine: 'webjs', workspace: 'demo' });
+  assert.equal(created.body.status, 'starting');
+  await waitFor(() => entered, { message: 'createClient entered' });
+  const n = clients.length;
+  assert.equal((await json(bridge.app, 'DELETE', '/sessions/wrace')).body.status, 'logged_out');
+  loading.open();
+  const client = await waitFor(() => clients.length === n + 1 && clients.at(-1), { message: 'createClient finished' });
+  // Not a wait for a condition: proving nothing happens takes time. A launch would call initialize() at once.
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(client.initialized, undefined, 'Chromium never launched');
+  assert.equal((await json(bridge.app, 'GET', '/sessions/wrace')).status, 404);
+  await waitFor(() => statusEvents('wrace').length === 2, { message: 'status events delivered' });
+  assert.deepEqual(statusEvents('wrace'), [['starting', null], ['logged_out', 'logged out']]);
+  assert.equal(of('wrace').filter((e) => e.type === 'session.qr').length, 0);
+});
+
+test('stop and start while the first client is being created: one client runs, not two', async () => {
+  const first = gate();
+  let calls = 0;
+  createHooks.set('wtwice', async () => { if (++calls === 1) await first.promise; });
+  await json(bridge.app, 'POST', '/sessions', { id: 'wtwice', engine: 'webjs', workspace: 'demo' });
+  await waitFor(() => calls === 1, { message: 'first createClient entered' });
+  assert.equal((await json(bridge.app, 'POST', '/sessions/wtwice/stop')).body.status, 'disconnected');
+  const n = clients.length;
+  await json(bridge.app, 'POST', '/sessions/wtwice/start');
+  await waitFor(async () => (await status('wtwice')).status === 'qr', { message: 'second run shows a QR' });
+  const second = clients[n];
+  first.open();
+  const late = await waitFor(() => clients.length === n + 2 && clients.at(-1), { message: 'first createClient finished' });
+  await new Promise((r) => setTimeout(r, 100)); // as above: nothing must happen
+  assert.equal(second.initialized, true);
+  assert.equal(late.initialized, undefined, 'the first run gave up');
+  second.ready();
+  await waitFor(async () => (await status('wtwice')).status === 'connected');
+  await json(bridge.app, 'POST', '/sessions/wtwice/stop');
+});
+
+test('createClient() failing (a broken install) is failed with the reason, then retried with backoff', async () => {
+  let calls = 0;
+  createHooks.set('wcf', async () => { if (++calls <= 2) throw new Error("Cannot find package 'puppeteer'\n    at resolve"); });
+  const created = await json(bridge.app, 'POST', '/sessions', { id: 'wcf', engine: 'webjs', workspace: 'demo' });
+  assert.equal(created.status, 201);
+  await waitFor(async () => (await status('wcf')).status === 'qr', { message: 'a QR after two failed attempts' });
+  assert.equal(calls, 3);
+  const reason = "creating the WhatsApp client failed: Cannot find package 'puppeteer'";
+  await waitFor(() => statusEvents('wcf').length === 6, { message: 'status events delivered' });
+  assert.deepEqual(statusEvents('wcf'), [['starting', null], ['failed', reason], ['starting', null], ['failed', reason], ['starting', null], ['qr', null]]);
+  await json(bridge.app, 'DELETE', '/sessions/wcf');
 });

@@ -6,6 +6,9 @@
 // killed if it does not close), the session reports `failed` with the reason, and a new attempt
 // starts after an exponential backoff (BRIDGE_WEBJS_RETRY_BASE_MS .. BRIDGE_WEBJS_RETRY_MAX_MS).
 // A `disconnected` reconnects the same way; a LOGOUT ends in `logged_out` without retrying.
+// Creating the client (the first call imports whatsapp-web.js and puppeteer) failing is handled
+// like a failed initialize. A stop, restart or DELETE at any await of a launch ends that launch:
+// no Chromium, no status of the old run afterwards.
 //
 // Sends are serialised per session. While one is in flight, the client's message_create /
 // message_ack events are held, so that message.created for our own send carries its client_id and
@@ -71,6 +74,9 @@ export class WebjsEngine extends Engine {
     this.retryTimer = null;
     this.watchdog = null;
     this.stopped = true;
+    // Bumped by every start and stop: a launch (or retry) of an earlier run finds it changed after
+    // an await and gives up, so a stop or DELETE while createClient() loads never launches Chromium.
+    this.run = 0;
     this.sendChain = Promise.resolve();
     this.held = null; // array of deferred event emitters while a send is in flight
     this.created = new Set();
@@ -108,16 +114,33 @@ export class WebjsEngine extends Engine {
 
   async start() {
     this.stopped = false;
+    const run = ++this.run;
     await this.setStatus(SessionStatus.STARTING, { reason: null });
+    if (this.#stale(run)) return;
     // A kill -9 of a previous bridge leaves its Chromium behind: reap the one for this profile.
     reapOrphanChromium(this.userDataDir, this.ctx.log);
-    this.#launch().catch((err) => this.ctx.log.error({ err }, 'webjs launch crashed'));
+    this.#launch(run).catch((err) => this.ctx.log.error({ err }, 'webjs launch crashed'));
   }
 
-  async #launch() {
-    if (this.stopped) return;
+  /** Stopped, or stopped and started again, since `run` began. */
+  #stale(run) {
+    return this.stopped || this.run !== run;
+  }
+
+  async #launch(run) {
+    if (this.#stale(run)) return;
     const { config } = this.ctx;
-    const client = await this.createClient();
+    let client;
+    try {
+      client = await this.createClient();
+    } catch (err) {
+      // The first call imports whatsapp-web.js and puppeteer: a broken install fails here. Same as
+      // a failed initialize: failed with the reason, then a new attempt after the backoff.
+      if (!this.#stale(run)) await this.#down(run, `creating the WhatsApp client failed: ${firstLine(err)}`);
+      return;
+    }
+    // Stopped while the client was created: Chromium starts in initialize(), so nothing to close.
+    if (this.#stale(run)) return;
     this.client = client;
     this.#wire(client);
     this.#armWatchdog(client);
@@ -147,20 +170,27 @@ export class WebjsEngine extends Engine {
   /** Report `status` with the reason, close Chromium, and try again after a backoff. */
   async #fail(client, reason, status = SessionStatus.FAILED) {
     if (this.client !== client) return;
+    const run = this.run;
     this.client = null;
     clearTimeout(this.watchdog);
-    this.ctx.log.warn({ reason, attempt: this.attempt + 1 }, 'webjs session down');
     await this.#destroy(client);
+    if (this.#stale(run)) return; // stopped (or logged out) while Chromium closed: report nothing
+    await this.#down(run, reason, status);
+  }
+
+  /** No client running: report `status` with the reason, and try again after a backoff (unless logged out). */
+  async #down(run, reason, status = SessionStatus.FAILED) {
+    this.ctx.log.warn({ reason, attempt: this.attempt + 1 }, 'webjs session down');
     await this.setStatus(status, { reason });
-    if (this.stopped || status === SessionStatus.LOGGED_OUT) return;
+    if (this.#stale(run) || status === SessionStatus.LOGGED_OUT) return;
     const { retryBaseMs, retryMaxMs } = this.ctx.config.webjs;
     const delay = backoffDelay(this.attempt++, { minMs: retryBaseMs, maxMs: retryMaxMs });
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(async () => {
-      if (this.stopped) return;
+      if (this.#stale(run)) return;
       try {
         await this.setStatus(SessionStatus.STARTING, { reason: null });
-        await this.#launch();
+        await this.#launch(run);
       } catch (err) {
         this.ctx.log.error({ err }, 'webjs retry crashed');
       }
@@ -187,6 +217,7 @@ export class WebjsEngine extends Engine {
 
   async stop() {
     this.stopped = true;
+    this.run++;
     clearTimeout(this.retryTimer);
     clearTimeout(this.watchdog);
     const client = this.client;
@@ -196,6 +227,7 @@ export class WebjsEngine extends Engine {
 
   async logout() {
     this.stopped = true;
+    this.run++;
     clearTimeout(this.retryTimer);
     clearTimeout(this.watchdog);
     const client = this.client;

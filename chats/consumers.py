@@ -150,14 +150,17 @@ class InboxConsumer(AsyncWebsocketConsumer):
             return  # refused; the close is on its way
         try:
             content = json.loads(text_data) if text_data is not None else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python's stack
             content = None
         if not isinstance(content, dict):
             return await self._error("invalid_frame", "Frames are JSON objects (text).")
-        handler = {"subscribe": self._subscribe, "unsubscribe": self._unsubscribe, "typing": self._typing,
-                   "read": self._read}.get(content.get("type"))
+        kind = content.get("type")
+        # A type that is not a string (a list, an object) is unhashable: looked up, it would raise.
+        handler = self._handlers().get(kind) if isinstance(kind, str) else None
         if handler is None:
-            return await self._error("unknown_type", f"Unknown frame type {str(content.get('type'))[:40]!r}.")
+            # Only a string is echoed: the repr of a deeply nested value could itself recurse too deep.
+            shown = repr(kind[:40]) if isinstance(kind, str) else "(not a string)"
+            return await self._error("unknown_type", f"Unknown frame type {shown}.")
         contact_id = content.get("contact_id")
         if isinstance(contact_id, bool) or not isinstance(contact_id, int) or not 0 < contact_id < 2**63:
             return await self._error("invalid_frame", "contact_id must be a positive integer.")
@@ -166,6 +169,10 @@ class InboxConsumer(AsyncWebsocketConsumer):
         except Exception:
             logger.exception("inbox frame %s failed", content.get("type"))
             await self._error("server_error", "That did not work; try again.")
+
+    def _handlers(self) -> dict:
+        return {"subscribe": self._subscribe, "unsubscribe": self._unsubscribe, "typing": self._typing,
+                "read": self._read}
 
     @database_sync_to_async
     def _find_contact(self, contact_id: int):

@@ -732,6 +732,10 @@ def test_malformed_frames_answer_an_error_and_the_socket_stays_healthy(stack, st
         ({"type": "typing", "contact_id": contact["id"], "state": "typing"}, "not_subscribed"),
         ({"type": "typing", "contact_id": contact["id"], "state": "dancing"}, "invalid_frame"),
         ("{" * 5000, "invalid_frame"),
+        ({"type": [], "contact_id": 1}, "unknown_type"),  # unhashable: the handler lookup raised
+        ({"type": {}}, "unknown_type"),
+        ("[" * 100_000 + "]" * 100_000, "invalid_frame"),  # deeper than Python's stack: RecursionError
+        ('{"type": "typing", "state": ' + "[" * 100_000 + "]" * 100_000 + "}", "invalid_frame"),
     ]
 
     async def scenario():

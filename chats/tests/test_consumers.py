@@ -1,0 +1,92 @@
+"""The inbox consumer's own logic, without processes: the typing relay's rate limit and its calls
+to the bridge, and malformed frames. The socket end to end (daphne, Redis, the
+bridge) is chats/tests/test_integration_realtime.py.
+"""
+
+import asyncio
+import json
+import threading
+import time
+
+import pytest
+
+from chats import consumers, events
+from sessions_wa import bridge
+
+CONTACT = 7
+SESSION_ID = "ws_x.0001"
+WA_ID = "6281100000007@c.us"
+
+
+class Harness:
+    """An InboxConsumer with its socket and channel layer replaced by lists."""
+
+    def __init__(self, monkeypatch, *, bridge_seconds=0.0, contacts=(CONTACT,)):
+        self.published: list[tuple[int, str]] = []
+        self.sent: list[dict] = []
+        self.bridge_calls: list[tuple[str, str]] = []
+        self.bridge_in_flight = 0
+        self.bridge_max_in_flight = 0
+        lock = threading.Lock()
+
+        async def publish(schema, event, *, origin=None):
+            self.published.append((event.contact_id, event.state))
+            return {}
+
+        def chat_typing(session_id, chat_id, state):
+            with lock:
+                self.bridge_in_flight += 1
+                self.bridge_max_in_flight = max(self.bridge_max_in_flight, self.bridge_in_flight)
+            try:
+                time.sleep(bridge_seconds)
+                self.bridge_calls.append((chat_id, state))
+            finally:
+                with lock:
+                    self.bridge_in_flight -= 1
+
+        monkeypatch.setattr(events, "publish", publish)
+        monkeypatch.setattr(bridge, "chat_typing", chat_typing)
+        consumer = consumers.InboxConsumer()
+        consumer.schema = "ws_x"
+        consumer.channel_name = "specific.test!1"
+        consumer.principal = {"kind": "user", "user": {"id": 1, "name": "agent@x.test"}}
+        consumer.contacts = {c: (f"62811{c:08d}@c.us" if c != CONTACT else WA_ID, SESSION_ID) for c in contacts}
+        consumer.typing = {}
+        consumer.groups_joined = []
+
+        async def send(text_data=None, bytes_data=None, close=False):
+            self.sent.append(json.loads(text_data))
+
+        consumer.send = send
+        self.consumer = consumer
+
+    async def typing(self, state, contact_id=CONTACT):
+        await self.consumer.receive(text_data=json.dumps({"type": "typing", "contact_id": contact_id, "state": state}))
+
+    async def settled(self):
+        """Every trailing relay and bridge call of the consumer is done."""
+        while any(r.timer or r.whatsapp_task for r in self.consumer.typing.values()):
+            await asyncio.sleep(0.02)
+
+
+@pytest.mark.parametrize("frame", [
+    {"type": [], "contact_id": 1},
+    {"type": {}},
+    {"type": {"a": 1}, "contact_id": 1},
+    {"type": ["typing"], "contact_id": CONTACT, "state": "typing"},
+])
+def test_a_frame_type_that_is_not_a_string_answers_unknown_type(monkeypatch, frame):
+    harness = Harness(monkeypatch)
+
+    asyncio.run(harness.consumer.receive(text_data=json.dumps(frame)))
+
+    assert [(f["type"], f["code"], f["seq"]) for f in harness.sent] == [("error", "unknown_type", 0)]
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"type": ' + "[" * 100_000 + "]" * 100_000 + "}"])
+def test_json_nested_deeper_than_the_stack_answers_invalid_frame(monkeypatch, text):
+    harness = Harness(monkeypatch)
+
+    asyncio.run(harness.consumer.receive(text_data=text))
+
+    assert [(f["type"], f["code"]) for f in harness.sent] == [("error", "invalid_frame")]

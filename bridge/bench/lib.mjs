@@ -40,17 +40,26 @@ export function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-/** A receiver that answers 204 at once and records the delay from occurred_at to now. */
-export async function startReceiver(port = 0) {
-  const r = { count: 0, latencies: [], firstAt: null, lastAt: null };
+/**
+ * A receiver that answers 204 at once and records the delay from occurred_at to now. `count` is
+ * every POST; `ids` the distinct webhook-ids (what Django applies), `duplicates` the repeats.
+ * `onEvent(body, {duplicate})`, when given, sees every parsed body.
+ */
+export async function startReceiver(port = 0, { onEvent } = {}) {
+  const r = { count: 0, ids: new Set(), duplicates: 0, latencies: [], firstAt: null, lastAt: null };
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const now = Date.now();
+      const id = req.headers['webhook-id'];
+      const duplicate = r.ids.has(id);
+      if (duplicate) r.duplicates++;
+      else r.ids.add(id);
       try {
         const body = JSON.parse(Buffer.concat(chunks));
         r.latencies.push(now - body.occurred_at * 1000);
+        onEvent?.(body, { duplicate });
       } catch { /* ignore */ }
       r.count++;
       r.firstAt ??= now;

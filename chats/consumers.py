@@ -25,7 +25,7 @@ from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from chats import events
-from workspaces.asgi import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from workspaces.asgi import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, origin_allowed
 from workspaces.middleware import SESSION_WORKSPACE_KEY
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,10 @@ def _authenticate(scope):
         if key is None:
             return None, CLOSE_UNAUTHENTICATED
         return {"kind": "api_key", "user": {"id": None, "name": f"api-key:{key.prefix}"}}, None
+    if not origin_allowed(scope):
+        # A page of another host opening this socket with a member's cookie: refused whoever
+        # the cookie names (an API key is a credential the page had to hold, so it may).
+        return None, CLOSE_FORBIDDEN
     user = scope.get("user")
     if user is None or not user.is_authenticated:
         return None, CLOSE_UNAUTHENTICATED

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -19,6 +21,27 @@ def hostname_from_scope(scope) -> str:
         if name == b"host":
             return value.decode("latin-1").split(":")[0].lower()
     return ""
+
+
+def origin_allowed(scope) -> bool:
+    """False when the socket's Origin header names a host other than the one it connects to.
+
+    A browser sends its page's cookies with any WebSocket it opens, whichever site the page is
+    on, and tells the server that site in `Origin`. Every workspace shares BASE_DOMAIN, so a page
+    on another workspace's host (or any other site) could open this host's socket with a
+    member's cookie (cross-site WebSocket hijacking): a cookie socket is accepted only from a
+    page of this very host. No Origin: not a browser (a CRM, a script), allowed; `null`
+    (sandboxed iframes, file: pages) is refused. Ports are not compared: cookies are not
+    per-port, and a dev proxy (vite) serves the page on another port than daphne's.
+    """
+    origins = [value for name, value in scope.get("headers", []) if name == b"origin"]
+    if not origins:
+        return True
+    try:
+        origin_host = urlsplit(origins[0].decode("latin-1").strip()).hostname
+    except ValueError:
+        return False
+    return bool(origin_host) and origin_host == hostname_from_scope(scope)
 
 
 def keep_socket_thread_connection() -> None:

@@ -1,5 +1,5 @@
 """The inbox consumer's own logic, without processes: the typing relay's rate limit and its calls
-to the bridge, and malformed frames. The socket end to end (daphne, Redis, the
+to the bridge, malformed frames, and the Origin rule. The socket end to end (daphne, Redis, the
 bridge) is chats/tests/test_integration_realtime.py.
 """
 
@@ -12,6 +12,7 @@ import pytest
 
 from chats import consumers, events
 from sessions_wa import bridge
+from workspaces.asgi import origin_allowed
 
 CONTACT = 7
 SESSION_ID = "ws_x.0001"
@@ -90,3 +91,26 @@ def test_json_nested_deeper_than_the_stack_answers_invalid_frame(monkeypatch, te
     asyncio.run(harness.consumer.receive(text_data=text))
 
     assert [(f["type"], f["code"]) for f in harness.sent] == [("error", "invalid_frame")]
+
+
+def scope(host: str, origin: str | None):
+    headers = [(b"host", host.encode())]
+    if origin is not None:
+        headers.append((b"origin", origin.encode()))
+    return {"type": "websocket", "headers": headers}
+
+
+@pytest.mark.parametrize(("host", "origin", "allowed"), [
+    ("acme.localhost:8000", None, True),                            # not a browser (a CRM, a script)
+    ("acme.localhost:8000", "http://acme.localhost:8000", True),
+    ("acme.localhost:8000", "http://ACME.localhost:5173", True),    # the dev proxy's port
+    ("acme.example.com", "https://acme.example.com", True),
+    ("acme.localhost:8000", "http://globex.localhost:8000", False),  # another workspace's page
+    ("acme.localhost:8000", "http://localhost:8000", False),         # the public host
+    ("acme.localhost:8000", "http://evil.test", False),
+    ("acme.localhost:8000", "null", False),                          # sandboxed iframe, file: page
+    ("acme.localhost:8000", "http://acme.localhost.evil.test", False),
+    ("acme.localhost:8000", "", False),
+])
+def test_origin_must_name_the_host_of_the_socket(host, origin, allowed):
+    assert origin_allowed(scope(host, origin)) is allowed

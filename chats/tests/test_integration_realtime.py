@@ -154,12 +154,14 @@ def ws_uri(host: str, port: int, query: str = "") -> str:
     return f"ws://{host}:{port}/ws/inbox/{query}"
 
 
-async def open_socket(stack, host: str, *, name: str, cookie=None, api_key=None, query=""):
+async def open_socket(stack, host: str, *, name: str, cookie=None, api_key=None, query="", origin=None):
     headers = {}
     if cookie:
         headers["Cookie"] = cookie
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
+    if origin:
+        headers["Origin"] = origin  # what a browser sends: the page's scheme://host:port
     ws = await websockets.connect(ws_uri(host, stack.web_port, query), host="127.0.0.1", additional_headers=headers,
                                   open_timeout=FRAME_TIMEOUT, max_size=2**22)
     return Socket(ws, name)
@@ -364,6 +366,30 @@ def test_sockets_without_a_valid_member_are_closed_with_a_code(stack, stack_a, s
             refused(stack, stack_a.host, cookie=leaver_cookie),            # logged in on A, no longer a member
         )
         assert codes == [4401, 4401, 4401, 4401, 4401, 4403]
+
+    run(scenario)
+
+
+def test_a_cookie_socket_from_a_page_of_another_host_is_refused(stack, stack_a, stack_b, people):
+    own_page = f"http://{stack_a.host}:{stack.web_port}"
+
+    async def scenario():
+        codes = await asyncio.gather(
+            # A page on B's host (or any site) opening A's socket with A's member's cookie.
+            refused(stack, stack_a.host, cookie=people.cookie1, origin=f"http://{stack_b.host}:{stack.web_port}"),
+            refused(stack, stack_a.host, cookie=people.cookie1, origin=f"http://localhost:{stack.web_port}"),
+            refused(stack, stack_a.host, cookie=people.cookie1, origin="https://evil.test"),
+            refused(stack, stack_a.host, cookie=people.cookie1, origin="null"),
+        )
+        assert codes == [4403, 4403, 4403, 4403]
+        from_own_page = await connect(stack, stack_a.host, name="own-page", cookie=people.cookie1, origin=own_page)
+        no_origin = await connect(stack, stack_a.host, name="no-origin", cookie=people.cookie1)
+        # An API key is a credential the page had to hold: a CRM's page elsewhere may use it.
+        crm_page = await connect(stack, stack_a.host, name="crm-page", query=f"?api_key={stack_a.api_key}",
+                                 origin="https://crm.example")
+        for socket in (from_own_page, no_origin):
+            assert socket.hello["user"]["id"] == people.agent1.pk
+        await asyncio.gather(from_own_page.close(), no_origin.close(), crm_page.close())
 
     run(scenario)
 

@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
@@ -33,8 +34,20 @@ logger = logging.getLogger(__name__)
 # Every 20 s: under the usual 30-60 s idle timeouts of proxies and NATs, and what the client's
 # heartbeat (two missed pings) expects. Tests shorten it (REALTIME_PING_SECONDS).
 PING_SECONDS = float(getattr(settings, "REALTIME_PING_SECONDS", 20))
-# An agent's "typing" is relayed at most this often per contact; state changes always pass.
+# An agent's typing frames, per socket and contact: the same state again within this long is
+# dropped (the receivers show it already, and `expires_in` is three times this).
 TYPING_THROTTLE_SECONDS = 2.0
+# ... and whatever the state, a token bucket: a burst of TYPING_BURST relays (typing, paused on
+# send, typing again), then TYPING_RATE per second. A frame that finds the bucket empty waits as
+# the trailing state, replaced by any later one, and is relayed when the next token comes: the
+# last state (a "paused") is never lost. The SPA sends at most one frame per 2.5 s; this bounds
+# what any client can make the server relay and call the bridge for.
+TYPING_BURST = 3
+TYPING_RATE = 2.0
+# Typing calls to the bridge in flight at once per workspace in this daphne process. Each takes
+# a thread of the default pool for up to BRIDGE_FAST_TIMEOUT_SECONDS; more wait their turn, and a
+# contact's calls are coalesced, so what waits is at most the latest state per socket and contact.
+TYPING_BRIDGE_CALLS_PER_WORKSPACE = 4
 # A tab views one contact at a time; the cap bounds what one socket can make the server hold.
 MAX_SUBSCRIPTIONS = 100
 
@@ -47,6 +60,43 @@ def _api_key_from_scope(scope) -> str:
                 return parts[1]
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     return (query.get("api_key") or [""])[0]
+
+
+class _TypingRelay:
+    """One socket's typing to one contact: the token bucket, the trailing state, and the calls
+    to the bridge (one at a time, the latest state next)."""
+
+    def __init__(self, wa_id: str, session_id: str | None, now: float):
+        self.wa_id, self.session_id = wa_id, session_id
+        self.tokens, self.refilled_at = float(TYPING_BURST), now
+        self.relayed: str | None = None  # the last state relayed, and when
+        self.relayed_at = 0.0
+        self.trailing: str | None = None  # a state waiting for a token
+        self.timer: asyncio.Task | None = None
+        self.to_whatsapp: str | None = None  # the next state for the bridge
+        self.whatsapp_task: asyncio.Task | None = None
+
+    def refill(self, now: float) -> None:
+        self.tokens = min(float(TYPING_BURST), self.tokens + (now - self.refilled_at) * TYPING_RATE)
+        self.refilled_at = now
+
+    def is_idle(self, now: float) -> bool:
+        self.refill(now)
+        return self.timer is None and self.whatsapp_task is None and self.tokens >= TYPING_BURST
+
+    def is_repeat(self, state: str, now: float) -> bool:
+        return state == self.relayed and now - self.relayed_at < TYPING_THROTTLE_SECONDS
+
+
+# event loop -> {schema: semaphore}: asyncio primitives belong to one loop (tests run several).
+_bridge_slots: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _bridge_typing_slot(schema: str) -> asyncio.Semaphore:
+    per_schema = _bridge_slots.setdefault(asyncio.get_running_loop(), {})
+    if schema not in per_schema:
+        per_schema[schema] = asyncio.Semaphore(TYPING_BRIDGE_CALLS_PER_WORKSPACE)
+    return per_schema[schema]
 
 
 @database_sync_to_async
@@ -85,8 +135,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
         self.schema = self.tenant.schema_name
         self.contacts: dict[int, tuple[str, str | None]] = {}  # known: id -> (wa_id, session id)
         self.groups_joined: list[str] = []
-        self.typing_sent: dict[int, tuple[str, float]] = {}
-        self.background: set[asyncio.Task] = set()
+        self.typing: dict[int, _TypingRelay] = {}
         self.ping_task = None
         # Accept first: the handshake must finish within daphne's 5 s even when a burst of
         # connects queues up in the one database thread, and a refused socket needs to be open
@@ -208,6 +257,12 @@ class InboxConsumer(AsyncWebsocketConsumer):
 
     async def _unsubscribe(self, contact_id: int, content: dict):
         self.contacts.pop(contact_id, None)
+        # Forget the typing state of contacts no longer followed, once it has nothing left to do
+        # and its bucket is full again (forgetting it sooner would let subscribe/unsubscribe
+        # cycles refill it).
+        now = time.monotonic()
+        for known in [c for c, relay in self.typing.items() if c not in self.contacts and relay.is_idle(now)]:
+            del self.typing[known]
         group = events.contact_group(self.schema, contact_id)
         if group in self.groups_joined:
             self.groups_joined.remove(group)
@@ -220,27 +275,66 @@ class InboxConsumer(AsyncWebsocketConsumer):
         if contact_id not in self.contacts:
             return await self._error("not_subscribed", "Subscribe to the contact first.")
         now = time.monotonic()
-        last = self.typing_sent.get(contact_id)
-        if last and last[0] == state and now - last[1] < TYPING_THROTTLE_SECONDS:
-            return  # throttled: the same state again too soon
-        self.typing_sent[contact_id] = (state, now)
+        relay = self.typing.get(contact_id)
+        if relay is None:
+            relay = self.typing[contact_id] = _TypingRelay(*self.contacts[contact_id], now)
+        if relay.timer is not None:
+            relay.trailing = state  # a state waits for the next token already: this one replaces it
+            return
+        if relay.is_repeat(state, now):
+            return
+        relay.refill(now)
+        if relay.tokens >= 1:
+            await self._relay_typing(contact_id, relay, state, now)
+        else:
+            relay.trailing = state
+            relay.timer = asyncio.create_task(self._relay_trailing(contact_id, relay, (1 - relay.tokens) / TYPING_RATE))
+
+    async def _relay_trailing(self, contact_id: int, relay: _TypingRelay, delay: float):
+        """The trailing edge: after `delay` (a token is due), relay the latest waiting state.
+        Runs on after the socket closed, so a last "paused" still reaches the others."""
+        try:
+            await asyncio.sleep(delay)
+            relay.timer = None
+            state, relay.trailing = relay.trailing, None
+            now = time.monotonic()
+            if state is not None and not relay.is_repeat(state, now):
+                relay.refill(now)
+                await self._relay_typing(contact_id, relay, state, now)
+        except Exception:
+            logger.exception("typing relay failed")
+        finally:
+            relay.timer = None
+
+    async def _relay_typing(self, contact_id: int, relay: _TypingRelay, state: str, now: float):
+        relay.tokens -= 1
+        relay.relayed, relay.relayed_at = state, now
         # Relayed straight to the others viewing the contact: no database, no Celery, no seq bump.
         event = events.Typing(contact_id=contact_id, sender="agent", user=self.principal["user"], state=state)
         await events.publish(self.schema, event, origin=self.channel_name)
-        wa_id, session_id = self.contacts[contact_id]
-        if session_id:
-            task = asyncio.create_task(self._typing_to_whatsapp(session_id, wa_id, state))
-            self.background.add(task)  # a reference, so the task is not collected mid-flight
-            task.add_done_callback(self.background.discard)
+        if relay.session_id:
+            relay.to_whatsapp = state
+            if relay.whatsapp_task is None:
+                relay.whatsapp_task = asyncio.create_task(self._typing_to_whatsapp(relay))
 
-    @staticmethod
-    async def _typing_to_whatsapp(session_id: str, wa_id: str, state: str):
+    async def _typing_to_whatsapp(self, relay: _TypingRelay):
+        """Tell the customer, one call at a time per socket and contact, the latest state next;
+        at most TYPING_BRIDGE_CALLS_PER_WORKSPACE calls of this workspace at once."""
         from sessions_wa import bridge
 
         try:
-            await sync_to_async(bridge.chat_typing, thread_sensitive=False)(session_id, wa_id, state)
-        except (bridge.BridgeUnavailable, bridge.BridgeError) as exc:
-            logger.info("typing not relayed to WhatsApp: %s", exc)
+            while relay.to_whatsapp is not None:
+                async with _bridge_typing_slot(self.schema):
+                    state, relay.to_whatsapp = relay.to_whatsapp, None
+                    try:
+                        await sync_to_async(bridge.chat_typing, thread_sensitive=False)(
+                            relay.session_id, relay.wa_id, state)
+                    except (bridge.BridgeUnavailable, bridge.BridgeError) as exc:
+                        logger.info("typing not relayed to WhatsApp: %s", exc)
+        except Exception:
+            logger.exception("typing to WhatsApp failed")
+        finally:
+            relay.whatsapp_task = None
 
     async def _read(self, contact_id: int, content: dict):
         if not await self._mark_read(contact_id):

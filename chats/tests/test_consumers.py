@@ -70,6 +70,95 @@ class Harness:
             await asyncio.sleep(0.02)
 
 
+def test_a_burst_of_alternating_typing_frames_is_rate_limited_and_the_last_state_arrives(monkeypatch):
+    harness = Harness(monkeypatch)
+    states = ["typing", "paused"] * 25 + ["typing", "paused"]  # 52 frames, every one a change of state
+
+    async def scenario():
+        started = time.monotonic()
+        for state in states:
+            await harness.typing(state)
+        burst_seconds = time.monotonic() - started
+        await harness.settled()
+        return burst_seconds
+
+    burst_seconds = asyncio.run(scenario())
+
+    relayed = [state for _contact, state in harness.published]
+    # The burst, then one more per token that came during the burst, then the trailing one.
+    assert len(relayed) <= consumers.TYPING_BURST + int(burst_seconds * consumers.TYPING_RATE) + 1, relayed
+    assert relayed[-1] == "paused"  # the trailing edge: the last state is never lost
+    assert harness.bridge_calls[-1] == (WA_ID, "paused")
+    assert len(harness.bridge_calls) <= len(relayed)
+    assert harness.sent == []  # no error frames
+
+
+def test_the_same_state_again_within_the_throttle_is_not_relayed(monkeypatch):
+    harness = Harness(monkeypatch)
+
+    async def scenario():
+        for _ in range(5):
+            await harness.typing("typing")
+        await harness.settled()
+
+    asyncio.run(scenario())
+
+    assert harness.published == [(CONTACT, "typing")]
+
+
+def test_a_trailing_state_equal_to_the_last_relayed_one_is_not_sent_again(monkeypatch):
+    harness = Harness(monkeypatch)
+
+    async def scenario():
+        for state in ["typing", "paused", "typing", "paused", "typing"]:
+            await harness.typing(state)
+        await harness.settled()
+
+    asyncio.run(scenario())
+
+    # typing, paused, typing pass (the burst); paused then typing wait: the last, typing, is shown already.
+    assert [s for _c, s in harness.published] == ["typing", "paused", "typing"]
+
+
+def test_bridge_calls_in_flight_are_capped_per_workspace_and_each_contact_ends_on_its_last_state(monkeypatch):
+    contacts = list(range(1, 13))
+    harness = Harness(monkeypatch, bridge_seconds=0.1, contacts=contacts)
+
+    async def scenario():
+        for state in ["typing", "paused", "typing"]:
+            for contact in contacts:
+                await harness.typing(state, contact_id=contact)
+        await harness.settled()
+
+    asyncio.run(scenario())
+
+    assert harness.bridge_max_in_flight <= consumers.TYPING_BRIDGE_CALLS_PER_WORKSPACE
+    for contact in contacts:
+        wa_id = harness.consumer.contacts[contact][0]
+        calls = [state for chat, state in harness.bridge_calls if chat == wa_id]
+        assert calls and calls[-1] == "typing", (contact, calls)
+        assert len(calls) <= 3
+
+
+def test_a_bridge_that_fails_costs_the_call_not_the_relay(monkeypatch):
+    harness = Harness(monkeypatch)
+
+    def unavailable(*args):
+        raise bridge.BridgeUnavailable("down")
+
+    monkeypatch.setattr(bridge, "chat_typing", unavailable)
+
+    async def scenario():
+        await harness.typing("typing")
+        await harness.settled()
+        await harness.typing("paused")
+        await harness.settled()
+
+    asyncio.run(scenario())
+
+    assert [s for _c, s in harness.published] == ["typing", "paused"]
+
+
 @pytest.mark.parametrize("frame", [
     {"type": [], "contact_id": 1},
     {"type": {}},

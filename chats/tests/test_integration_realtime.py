@@ -594,6 +594,50 @@ def test_agent_typing_reaches_the_other_viewers_and_the_customer_not_the_sender(
     run(scenario)
 
 
+def test_a_burst_of_alternating_agent_typing_is_rate_limited_and_ends_on_its_last_state(stack, stack_a, people):
+    from chats.consumers import TYPING_BURST, TYPING_RATE
+
+    contact = new_contact(stack_a)
+    phone = contact["phone"].lstrip("+")
+    states = ["typing", "paused"] * 30  # 60 frames, each a change of state: each used to be relayed
+
+    def customer_states():
+        return [t["state"] for t in stack.customer(stack_a.session.id, phone)["agent_typing"]]
+
+    async def scenario():
+        sender = await connect(stack, stack_a.host, name="burst-sender", cookie=people.cookie1)
+        viewer = await connect(stack, stack_a.host, name="burst-viewer", cookie=people.cookie2)
+        await sender.subscribe(contact["id"])
+        await viewer.subscribe(contact["id"])
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        for state in states:
+            await sender.send({"type": "typing", "contact_id": contact["id"], "state": state})
+        await sender.sync()
+        burst_seconds = loop.time() - started
+
+        def ended_paused(_frame):
+            relayed = viewer.got("typing", about(contact["id"]))
+            return len(relayed) > TYPING_BURST and relayed[-1]["state"] == "paused"
+
+        # The trailing edge: the last state reaches the viewer and the customer after the window.
+        # Once "paused" is the last relayed state, a "paused" still waiting is a repeat, never sent.
+        await viewer.wait("typing", ended_paused)
+        await asyncio.to_thread(wait_until, lambda: customer_states()[-1:] == ["paused"], FRAME_TIMEOUT, 0.05,
+                                "the sandbox customer to see the last state")
+        await barrier([sender, viewer], stack_a)
+        relayed = [f["state"] for f in viewer.got("typing", about(contact["id"]))]
+        bound = TYPING_BURST + int(burst_seconds * TYPING_RATE) + 1  # the burst, the tokens since, the trailing one
+        assert len(relayed) <= bound, (relayed, burst_seconds)
+        assert relayed[-1] == "paused"
+        assert len(customer_states()) <= bound and customer_states()[-1] == "paused"
+        assert sender.got("error") == []
+        await asyncio.gather(sender.close(), viewer.close())
+
+    run(scenario)
+
+
 def test_a_read_frame_clears_unread_on_every_inbox_and_sends_the_receipt(stack, stack_a, people):
     phone = new_phone()
 

@@ -1,8 +1,12 @@
 // Message status rules, shared by every store action that touches a status.
 // WhatsApp's ticks only move forward: pending < sent < delivered < read < played.
-// `failed` is reachable only from pending/sent (or when the caller says so explicitly), and the
-// only way out of `failed` back to `pending` is an explicit retry. Evidence that the message did
-// reach the phone (delivered/read/played) also lifts a failure: the server knows better.
+// `failed` is reachable only from pending/sent (or when the caller says so explicitly).
+// Out of `failed`: delivered/read/played evidence always lifts it (the message did reach the
+// phone); pending/sent lift it only when they are the server's current word (`authoritative`):
+// after a retry (ours, another tab's, another agent's) or the bridge linking the message, the
+// server moves failed -> pending -> sent, and a frame or a REST row saying so is the truth. A
+// stale copy (a REST row asked for before a frame we applied since) is never authoritative, so it
+// cannot drag a message back to pending.
 
 export const STATUS_RANK = Object.freeze({ pending: 0, sent: 1, delivered: 2, read: 3, played: 4 });
 
@@ -10,9 +14,12 @@ export const STATUS_RANK = Object.freeze({ pending: 0, sent: 1, delivered: 2, re
  * The status a message should have after `incoming` is reported while it is `current`.
  * @param {string|undefined} current
  * @param {string|undefined} incoming
- * @param {{explicit?: boolean}} [opts] explicit: a deliberate transition (a retry, a send error)
+ * @param {{explicit?: boolean, authoritative?: boolean}} [opts]
+ *   explicit: a deliberate transition of our own (our Retry, a send error);
+ *   authoritative: `incoming` is the server's state, newer than anything applied to this message
+ *   (a frame, in seq order; a REST copy asked for after the last frame applied to it).
  */
-export function nextStatus(current, incoming, { explicit = false } = {}) {
+export function nextStatus(current, incoming, { explicit = false, authoritative = false } = {}) {
   if (!incoming) return current;
   if (!current) return incoming;
   if (current === incoming) return current;
@@ -20,12 +27,13 @@ export function nextStatus(current, incoming, { explicit = false } = {}) {
   if (incoming === 'failed') {
     return current === 'pending' || current === 'sent' ? 'failed' : current;
   }
-  if (current === 'failed') {
-    return STATUS_RANK[incoming] >= STATUS_RANK.delivered ? incoming : current;
-  }
-  const from = STATUS_RANK[current];
   const to = STATUS_RANK[incoming];
   if (to === undefined) return current;
+  if (current === 'failed') {
+    if (to >= STATUS_RANK.delivered) return incoming;
+    return authoritative ? incoming : current;
+  }
+  const from = STATUS_RANK[current];
   if (from === undefined) return incoming;
   return to > from ? incoming : current;
 }

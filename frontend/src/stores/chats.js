@@ -25,6 +25,10 @@ function newerThan(a, aT, b, bT) {
   return aT > bT || (aT === bT && lastIdOf(a) > lastIdOf(b));
 }
 
+// A chat row's field groups, for freshness (see upsert).
+const ROW_GROUPS = Object.freeze(['preview', 'unread', 'row']);
+const PREVIEW_FIELDS = ['last_message', 'last_message_at'];
+
 function sameMessage(a, b) {
   if (!a || !b) return false;
   if (a.id != null && b.id != null) return a.id === b.id;
@@ -58,25 +62,77 @@ export const useChatsStore = defineStore('chats', () => {
   const openChat = computed(() => (openId.value != null ? byId[openId.value] || null : null));
   const unreadTotal = computed(() => Object.values(byId).reduce((n, c) => n + (c.unread_count > 0 ? 1 : 0), 0));
 
-  /** Merge a chat row. A row older than ours keeps our newer last message and its time. */
-  function upsert(incoming) {
-    if (!incoming || incoming.id == null) return;
-    const existing = toRaw(byId)[incoming.id];
+  // Freshness, as in the messages store: every frame applied to a row (and every change this tab
+  // makes to it: the badge cleared on read, our own send) stamps the field groups it changed with
+  // the next value of a counter that only goes up; in a REST row asked for before a group's stamp,
+  // that group stays ours. Groups: `preview` (last message and its time: message frames),
+  // `unread` (the badge), `row` (the rest: name, assignee...); chat.updated changes them all.
+  let stamp = 0;
+  const stampOf = new Map();
+
+  function touch(id, groups = ROW_GROUPS) {
+    stamp += 1;
+    const stamps = stampOf.get(id) || {};
+    for (const group of groups) stamps[group] = stamp;
+    stampOf.set(id, stamps);
+  }
+
+  function changedSince(id, askedAt) {
+    const stamps = stampOf.get(id);
+    const out = new Set();
+    if (stamps) for (const group of ROW_GROUPS) if ((stamps[group] ?? -1) > askedAt) out.add(group);
+    return out;
+  }
+
+  function mergeRow(existing, incoming) {
     const row = { ...existing, ...incoming };
-    if (existing) {
-      const incomingT = activityOf(incoming);
-      if (existing.last_message && newerThan(existing, existing._t, incoming, incomingT)) {
-        row.last_message = existing.last_message;
-        row.last_message_at = existing.last_message_at;
-      } else if (sameMessage(existing.last_message, incoming.last_message)) {
-        row.last_message = {
-          ...incoming.last_message,
-          status: nextStatus(existing.last_message.status, incoming.last_message.status),
-        };
-      }
+    const mine = existing.last_message;
+    const theirs = incoming.last_message;
+    const incomingT = activityOf(incoming);
+    if (sameMessage(mine, theirs)) {
+      row.last_message = { ...theirs, status: nextStatus(mine.status, theirs.status, { authoritative: true }) };
+      // Our optimistic copy carried this browser's clock; the server's time takes over.
+      row._t = mine.id == null && theirs.id != null ? incomingT || existing._t : Math.max(activityOf(row), existing._t || 0);
+      return row;
     }
-    row._t = Math.max(activityOf(row), existing?._t || 0);
-    byId[incoming.id] = row;
+    if (mine && newerThan(existing, existing._t, incoming, incomingT)) {
+      row.last_message = mine;
+      row.last_message_at = existing.last_message_at;
+    }
+    row._t = Math.max(activityOf(row), existing._t || 0);
+    return row;
+  }
+
+  /**
+   * Merge a chat row: a `chat.updated` frame (no askedAt), or a REST row asked for at `askedAt`.
+   * A row older than ours keeps our newer last message and its time. In a REST row, the groups a
+   * frame changed since it was asked for stay ours, unless the row carries a message newer than
+   * ours: then it was read after everything we applied (frames come in order), and it wins.
+   */
+  function upsert(incoming, { askedAt } = {}) {
+    if (!incoming || incoming.id == null) return;
+    const id = incoming.id;
+    const fromRest = askedAt !== undefined;
+    if (!fromRest) touch(id);
+    const existing = toRaw(byId)[id];
+    if (!existing) {
+      byId[id] = { ...incoming, _t: activityOf(incoming) };
+      return;
+    }
+    const stale = fromRest ? changedSince(id, askedAt) : new Set();
+    const aheadOfUs = incoming.last_message && !sameMessage(existing.last_message, incoming.last_message)
+      && newerThan(incoming, activityOf(incoming), existing, existing._t);
+    if (!stale.size || aheadOfUs) {
+      byId[id] = mergeRow(existing, incoming);
+      return;
+    }
+    let row = { ...existing };
+    if (!stale.has('row')) {
+      for (const [field, value] of Object.entries(incoming)) if (!PREVIEW_FIELDS.includes(field) && field !== 'unread_count') row[field] = value;
+    }
+    if (!stale.has('unread') && 'unread_count' in incoming) row.unread_count = incoming.unread_count;
+    if (!stale.has('preview')) row = mergeRow(row, { ...row, last_message: incoming.last_message, last_message_at: incoming.last_message_at });
+    byId[id] = row;
   }
 
   // A message for a chat we have no row for (a new customer): its chat.updated normally follows
@@ -99,6 +155,10 @@ export const useChatsStore = defineStore('chats', () => {
     upsert(chat);
   }
 
+  function timeOfMessage(message) {
+    return Date.parse(message.timestamp || message.created_at || '') || Date.now();
+  }
+
   /** A live message: bump the row's preview and order (the unread count comes with chat.updated). */
   function applyMessage(message) {
     if (!message || message.contact_id == null) return;
@@ -107,23 +167,41 @@ export const useChatsStore = defineStore('chats', () => {
       fetchMissingRow(message.contact_id);
       return;
     }
-    const t = Date.parse(message.timestamp || message.created_at || '') || Date.now();
+    touch(row.id, ['preview']);
+    const t = timeOfMessage(message);
     if (sameMessage(row.last_message, message)) {
-      byId[row.id] = { ...row, last_message: { ...message, status: nextStatus(row.last_message.status, message.status) } };
+      const last = { ...message, status: nextStatus(row.last_message.status, message.status, { authoritative: true }) };
+      // The server's copy of our optimistic message: its time replaces this browser's clock.
+      const serverTime = row.last_message.id == null && message.id != null ? { last_message_at: message.timestamp || row.last_message_at, _t: t } : {};
+      byId[row.id] = { ...row, last_message: last, ...serverTime };
       return;
     }
     if (newerThan(row, row._t, { last_message: message }, t)) return;
     byId[row.id] = { ...row, last_message: message, last_message_at: message.timestamp || new Date(t).toISOString(), _t: t };
   }
 
-  /** `message.status`: the preview's tick follows the thread's. */
+  /**
+   * Our own message, before the server has it: the row previews it with its clock and goes to the
+   * top, as WhatsApp does (the server's copy replaces it when its echo or chat.updated comes).
+   */
+  function applyOwnSend(message) {
+    const row = message && byId[message.contact_id];
+    if (!row) return;
+    touch(row.id, ['preview']);
+    const t = timeOfMessage(message);
+    byId[row.id] = { ...row, last_message: message, last_message_at: message.timestamp, _t: Math.max(t, row._t || 0) };
+  }
+
+  /** `message.status` (and our own send's local status): the preview's tick follows the thread's. */
   function applyMessageStatus(frame) {
     const row = byId[frame.contact_id];
     if (!row || !row.last_message) return;
     const last = row.last_message;
     const matches = (frame.message_id != null && last.id === frame.message_id) || (frame.client_id && last.client_id === frame.client_id);
     if (!matches) return;
-    const status = nextStatus(last.status, frame.status);
+    touch(row.id, ['preview']);
+    // In seq order, so the server's latest word: a retry elsewhere lifts `failed` here too.
+    const status = nextStatus(last.status, frame.status, { authoritative: true });
     if (status === last.status) return;
     byId[row.id] = { ...row, last_message: { ...last, status, id: last.id ?? frame.message_id } };
   }
@@ -132,6 +210,7 @@ export const useChatsStore = defineStore('chats', () => {
   function applyRevoked(frame) {
     const row = byId[frame.contact_id];
     if (!row || !row.last_message || row.last_message.id !== frame.message_id || row.last_message.revoked) return;
+    touch(row.id, ['preview']);
     byId[row.id] = { ...row, last_message: { ...row.last_message, revoked: true } };
   }
 
@@ -173,8 +252,9 @@ export const useChatsStore = defineStore('chats', () => {
     loading.value = true;
     error.value = null;
     try {
+      const askedAt = stamp;
       const page = pageOf(await api.chats());
-      for (const chat of page.results) upsert(chat);
+      for (const chat of page.results) upsert(chat, { askedAt });
       if (!loaded.value) next.value = page.next;
       loaded.value = true;
     } catch (err) {
@@ -194,8 +274,9 @@ export const useChatsStore = defineStore('chats', () => {
     if (!next.value || loadingMore.value) return;
     loadingMore.value = true;
     try {
+      const askedAt = stamp;
       const page = pageOf(await api.chats({ cursor: next.value }));
-      for (const chat of page.results) upsert(chat);
+      for (const chat of page.results) upsert(chat, { askedAt });
       next.value = page.next;
     } finally {
       loadingMore.value = false;
@@ -205,8 +286,9 @@ export const useChatsStore = defineStore('chats', () => {
   /** One contact's row (opening a chat by URL that is not in the loaded pages). */
   async function ensureChat(id) {
     if (byId[id]) return byId[id];
+    const askedAt = stamp;
     const contact = await api.contact(id);
-    upsert({ unread_count: 0, last_message: null, ...contact });
+    upsert({ unread_count: 0, last_message: null, ...contact }, { askedAt });
     return byId[id];
   }
 
@@ -217,20 +299,25 @@ export const useChatsStore = defineStore('chats', () => {
   /** Zero the badge at once (the read frame or POST follows). */
   function clearUnread(id) {
     const row = byId[id];
-    if (row && row.unread_count) byId[id] = { ...row, unread_count: 0 };
+    if (row && row.unread_count) {
+      touch(id, ['unread']);
+      byId[id] = { ...row, unread_count: 0 };
+    }
   }
 
   /** REST fallback of the socket's `read` frame. */
   async function markRead(id) {
     clearUnread(id);
+    const askedAt = stamp;
     const row = await api.markRead(id);
-    if (row && row.id != null) upsert(row);
+    if (row && row.id != null) upsert(row, { askedAt });
   }
 
   /** "New chat": a contact by phone number (200 with the existing one when known). */
   async function createChat({ phone, name }) {
+    const askedAt = stamp;
     const contact = await api.createContact({ phone, name });
-    upsert({ unread_count: 0, last_message: null, ...contact });
+    upsert({ unread_count: 0, last_message: null, ...contact }, { askedAt });
     return byId[contact.id];
   }
 
@@ -248,10 +335,11 @@ export const useChatsStore = defineStore('chats', () => {
     search.loading = true;
     search.error = null;
     try {
+      const askedAt = stamp;
       const [chatsPage, messagesPage] = await Promise.all([api.chats({ q }), api.searchMessages({ q })]);
       if (serial !== searchSerial) return;
       const chats = pageOf(chatsPage).results;
-      for (const chat of chats) upsert(chat);
+      for (const chat of chats) upsert(chat, { askedAt });
       search.chats = chats.map((c) => c.id);
       search.messages = pageOf(messagesPage).results;
     } catch (err) {
@@ -277,6 +365,7 @@ export const useChatsStore = defineStore('chats', () => {
     unreadTotal,
     applyChatUpdated,
     applyMessage,
+    applyOwnSend,
     applyMessageStatus,
     applyRevoked,
     applyTyping,

@@ -5,12 +5,25 @@
 // from the first frame on, whichever of the POST answer, `message.new` or `message.status` arrives
 // first: reconciliation is a merge, never a swap. Every apply action is idempotent and statuses
 // only move forward (lib/status.js).
+//
+// Freshness. Frames reach the stores in seq order (the realtime module drops replays and refetches
+// on gaps), so a frame is always newer than what we hold. A REST copy is not: a page asked for
+// before a frame and answered after it may predate it. So every frame applied to a message, and
+// every change this tab makes to it, stamps the field groups it changed (status, reactions,
+// revoke, content: FIELD_GROUPS) with the next value of a counter that only goes up: the tab's
+// own sequence of applied frames, which orders them exactly as their seq does, never restarts
+// lower when the server's counter does, and also covers our own changes, which carry no seq.
+// Every REST request remembers the counter's value when it was made. In a copy asked for before a
+// group's stamp, that group stays ours (mergeCopy); the rest of the copy is the server's truth, and
+// a status asked for after the last status frame may even lift `failed` back to pending (a retry
+// elsewhere).
 import { defineStore } from 'pinia';
 import { ref, shallowReactive, toRaw } from 'vue';
 import { api, pageOf } from '../api/index.js';
 import { nextStatus } from '../lib/status.js';
 import { dayKey } from '../lib/format.js';
 import { useMeStore } from './me.js';
+import { useChatsStore } from './chats.js';
 
 export const PAGE_SIZE = 50;
 
@@ -48,8 +61,11 @@ function newClientId() {
  * Merge what the server (or a frame) says into what we have. Monotonic facts stay true: the
  * status never goes backwards, a revoke or an edit is never undone by a stale copy, ready media
  * stays ready. Local bookkeeping (`_local`: upload progress, whether the POST got through) stays.
+ * @param {{explicit?: boolean, authoritative?: boolean}} [opts]
+ *   authoritative: `incoming` is the server's current word (a frame; a REST copy asked for after
+ *   the last frame applied to this message): it may lift `failed` back to pending/sent (a retry).
  */
-export function mergeMessage(existing, incoming, { explicit = false } = {}) {
+export function mergeMessage(existing, incoming, { explicit = false, authoritative = false } = {}) {
   if (!existing) {
     const message = { ...incoming };
     message._key = messageKey(message);
@@ -58,17 +74,66 @@ export function mergeMessage(existing, incoming, { explicit = false } = {}) {
     return message;
   }
   const merged = { ...existing, ...incoming, _local: existing._local };
-  merged.status = nextStatus(existing.status, incoming.status, { explicit });
-  if (merged.status !== incoming.status) merged.failure_reason = existing.failure_reason;
+  merged.status = nextStatus(existing.status, incoming.status, { explicit, authoritative });
+  if (merged.status !== incoming.status) {
+    merged.failure_reason = existing.failure_reason;
+    merged.failed_at = existing.failed_at;
+  }
   merged.revoked = Boolean(existing.revoked || incoming.revoked);
   if (existing.revoked && !incoming.revoked) merged.revoked_at = existing.revoked_at;
   merged.edited = Boolean(existing.edited || incoming.edited);
-  if ((existing.edits?.length || 0) > (incoming.edits?.length || 0)) merged.edits = existing.edits;
+  if ((existing.edits?.length || 0) > (incoming.edits?.length || 0)) {
+    merged.edits = existing.edits;
+    merged.body = existing.body;
+    merged.edited_at = existing.edited_at;
+  }
   if (existing.media?.ready && incoming.media && !incoming.media.ready) merged.media = existing.media;
   if (incoming.media === undefined) merged.media = existing.media;
   merged._key = existing._key;
   merged._t = incoming.timestamp || incoming.created_at ? timeOf(merged) : existing._t;
   merged._day = dayKey(merged._t);
+  return merged;
+}
+
+/**
+ * The fields each kind of frame changes. `message.new` / `message.updated` carry the whole message
+ * (every group); the others one group each. Anything not listed is `content`.
+ */
+export const FIELD_GROUPS = Object.freeze({
+  status: ['status', 'failure_reason', 'sent_at', 'delivered_at', 'read_at', 'played_at', 'failed_at'],
+  reactions: ['reactions'],
+  revoke: ['revoked', 'revoked_at'],
+});
+export const ALL_GROUPS = Object.freeze(['status', 'reactions', 'revoke', 'content']);
+const GROUPED = new Set(Object.values(FIELD_GROUPS).flat());
+// Identities a copy may always fill in when we lack them (an optimistic bubble learning its id).
+const IDENTITY_FIELDS = ['id', 'wa_message_id', 'session_id', 'sent_by'];
+
+/**
+ * A REST copy merged into what we have, where `stale` names the field groups that a frame (or a
+ * change of ours) applied after the copy was asked for: those stay ours (the copy may predate
+ * them; any later change comes as a frame too), the rest is the server's truth.
+ * @param {object} existing
+ * @param {object} incoming
+ * @param {Set<string>} stale
+ */
+export function mergeCopy(existing, incoming, stale) {
+  if (!existing) return mergeMessage(existing, incoming);
+  const merged = mergeMessage(existing, incoming, { authoritative: !stale.has('status') });
+  if (!stale.size) return merged;
+  const keep = (field) => {
+    if (field in existing) merged[field] = existing[field];
+  };
+  for (const group of stale) {
+    if (group === 'content') {
+      for (const field of Object.keys(incoming)) if (!GROUPED.has(field)) keep(field);
+      merged._t = existing._t;
+      merged._day = existing._day;
+    } else {
+      for (const field of FIELD_GROUPS[group]) keep(field);
+    }
+  }
+  for (const field of IDENTITY_FIELDS) if (existing[field] == null && incoming[field] != null) merged[field] = incoming[field];
   return merged;
 }
 
@@ -82,9 +147,29 @@ export const useMessagesStore = defineStore('messages', () => {
   /** The latest message this tab sent (the thread scrolls to it). */
   const lastSentKey = ref(null);
 
-  // Plain indexes, not reactive: server id -> key; statuses that arrived before their message.
+  // Plain indexes, not reactive: server id -> key; statuses that arrived before their message
+  // (message id -> {frame, stamp}).
   const keyById = new Map();
   const earlyStatus = new Map();
+  // Freshness (see the top of this file): the counter, and per message key the stamp of the last
+  // change to each field group ({status, reactions, revoke, content}).
+  let stamp = 0;
+  const stampOf = new Map();
+
+  function touch(key, groups = ALL_GROUPS) {
+    stamp += 1;
+    const stamps = stampOf.get(key) || {};
+    for (const group of groups) stamps[group] = stamp;
+    stampOf.set(key, stamps);
+  }
+
+  /** The field groups of `key` that a frame (or a change of ours) changed after `askedAt`. */
+  function changedSince(key, askedAt) {
+    const stamps = stampOf.get(key);
+    const out = new Set();
+    if (stamps) for (const group of ALL_GROUPS) if ((stamps[group] ?? -1) > askedAt) out.add(group);
+    return out;
+  }
 
   function thread(contactId) {
     return threads[contactId] || null;
@@ -104,17 +189,27 @@ export const useMessagesStore = defineStore('messages', () => {
     return null;
   }
 
-  /** Store one message (merged with what we have); returns [key, positionChanged]. */
-  function ingest(incoming, opts) {
+  /**
+   * Store one message (merged with what we have); returns [key, positionChanged].
+   * @param {object} incoming
+   * @param {{askedAt?: number}} [opts] askedAt: the REST copy's request stamp; without it the copy
+   *   is a frame (or ours), newer than anything applied before.
+   */
+  function ingest(incoming, { askedAt } = {}) {
     const key = messageKey(incoming);
     const existing = toRaw(byKey)[key];
-    let merged = mergeMessage(existing, incoming, opts);
+    const fromRest = askedAt !== undefined;
+    let merged = fromRest ? mergeCopy(existing, incoming, changedSince(key, askedAt)) : mergeMessage(existing, incoming, { authoritative: true });
+    if (!fromRest) touch(key);
     if (merged.id != null) {
       keyById.set(merged.id, key);
       const early = earlyStatus.get(merged.id);
       if (early) {
         earlyStatus.delete(merged.id);
-        merged = withStatus(merged, early);
+        // The early frame is newer than a REST copy asked for before it; a later frame is newer than it.
+        merged = withStatus(merged, early.frame, { authoritative: fromRest && early.stamp > askedAt });
+        const stamps = stampOf.get(key) || {};
+        if ((stamps.status ?? -1) < early.stamp) stampOf.set(key, { ...stamps, status: early.stamp });
       }
     }
     byKey[key] = merged;
@@ -122,11 +217,12 @@ export const useMessagesStore = defineStore('messages', () => {
     return [key, moved];
   }
 
-  function withStatus(message, frame, { explicit = false } = {}) {
-    const status = nextStatus(message.status, frame.status, { explicit });
+  function withStatus(message, frame, { explicit = false, authoritative = false } = {}) {
+    const status = nextStatus(message.status, frame.status, { explicit, authoritative });
     if (status === message.status) return message;
     const updated = { ...message, status };
     updated.failure_reason = status === 'failed' ? frame.failure_reason || message.failure_reason || '' : '';
+    if (status !== 'failed') updated.failed_at = null;
     if (frame.at && status !== 'pending') updated[`${status}_at`] = frame.at;
     if (frame.wa_message_id) updated.wa_message_id = frame.wa_message_id;
     return updated;
@@ -170,16 +266,20 @@ export const useMessagesStore = defineStore('messages', () => {
   function applyMessageStatus(frame) {
     const key = keyFor(frame);
     if (!key) {
-      // Known later (its message.new or the REST page): keep the furthest status, apply then.
+      // Known later (its message.new or the REST page): keep the latest status, apply it then.
       if (frame.message_id != null) {
         const prev = earlyStatus.get(frame.message_id);
-        const status = nextStatus(prev?.status, frame.status);
-        if (!prev || status !== prev.status) earlyStatus.set(frame.message_id, frame);
+        const status = nextStatus(prev?.frame.status, frame.status, { authoritative: true });
+        stamp += 1;
+        earlyStatus.set(frame.message_id, { frame: prev && status === prev.frame.status ? prev.frame : frame, stamp });
       }
       return;
     }
     const current = byKey[key];
-    const updated = withStatus(current, frame);
+    // Frames come in seq order: this one is the server's latest word (failed -> pending after a
+    // retry elsewhere is taken; a stale REST copy cannot undo it: see changedSince).
+    const updated = withStatus(current, frame, { authoritative: true });
+    touch(key, ['status']);
     if (updated !== current) {
       if (updated.id == null && frame.message_id != null) {
         updated.id = frame.message_id;
@@ -193,6 +293,7 @@ export const useMessagesStore = defineStore('messages', () => {
   function applyReaction({ message_id, reactions }) {
     const key = keyFor({ message_id });
     if (!key) return;
+    touch(key, ['reactions']);
     byKey[key] = { ...byKey[key], reactions: reactions || [] };
   }
 
@@ -200,14 +301,15 @@ export const useMessagesStore = defineStore('messages', () => {
   function applyRevoked({ message_id, revoked_at }) {
     const key = keyFor({ message_id });
     if (!key || byKey[key].revoked) return;
+    touch(key, ['revoke']);
     byKey[key] = { ...byKey[key], revoked: true, revoked_at: revoked_at || null };
   }
 
-  function ingestPage(contactId, results) {
+  function ingestPage(contactId, results, askedAt) {
     const keys = [];
     let moved = false;
     for (const message of results) {
-      const [key, m] = ingest({ contact_id: Number(contactId), ...message });
+      const [key, m] = ingest({ contact_id: Number(contactId), ...message }, { askedAt });
       keys.push(key);
       moved = moved || m;
     }
@@ -221,8 +323,9 @@ export const useMessagesStore = defineStore('messages', () => {
     t.loading = true;
     t.error = null;
     try {
+      const askedAt = stamp;
       const page = pageOf(await api.messages(contactId, { pageSize: PAGE_SIZE }));
-      const { keys } = ingestPage(contactId, page.results);
+      const { keys } = ingestPage(contactId, page.results, askedAt);
       if (!t.loaded) t.next = page.next;
       t.loaded = true;
       placeInThread(contactId, keys, { resort: true });
@@ -242,9 +345,10 @@ export const useMessagesStore = defineStore('messages', () => {
   async function refreshThread(contactId) {
     const t = ensureThread(contactId);
     if (!t.loaded) return loadThread(contactId);
+    const askedAt = stamp;
     const page = pageOf(await api.messages(contactId, { pageSize: PAGE_SIZE }));
     const before = new Set(t.keys);
-    const { keys } = ingestPage(contactId, page.results);
+    const { keys } = ingestPage(contactId, page.results, askedAt);
     const overlaps = keys.length === 0 || keys.some((k) => before.has(k)) || !page.next;
     if (overlaps) {
       placeInThread(contactId, keys, { resort: true });
@@ -263,8 +367,9 @@ export const useMessagesStore = defineStore('messages', () => {
     if (!t.loaded || !t.next || t.loadingOlder) return false;
     t.loadingOlder = true;
     try {
+      const askedAt = stamp;
       const page = pageOf(await api.messages(contactId, { cursor: t.next }));
-      const { keys } = ingestPage(contactId, page.results);
+      const { keys } = ingestPage(contactId, page.results, askedAt);
       t.next = page.next;
       placeInThread(contactId, keys);
       return true;
@@ -327,18 +432,26 @@ export const useMessagesStore = defineStore('messages', () => {
     byKey[key] = { ...current, _local: { ...current._local, ...changes } };
   }
 
+  /** The chat list row shows our own message's status too (clock, red mark), before any frame. */
+  function previewStatus(key) {
+    const m = byKey[key];
+    if (m) useChatsStore().applyMessageStatus({ contact_id: m.contact_id, message_id: m.id, client_id: m.client_id, status: m.status });
+  }
+
   function markFailed(key, reason) {
     const current = byKey[key];
     if (!current) return;
     // Not explicit: if a frame already said delivered, the message did go out after all.
     byKey[key] = withStatus(current, { status: 'failed', failure_reason: reason });
+    previewStatus(key);
   }
 
   async function post(key) {
     const message = byKey[key];
+    const askedAt = stamp;
     try {
       const answer = await api.sendMessage(message.contact_id, sendBody(message));
-      ingest(answer);
+      ingest(answer, { askedAt });
       setLocal(key, { posted: true });
       const t = threads[message.contact_id];
       if (t) placeInThread(message.contact_id, [key], { resort: true });
@@ -350,8 +463,19 @@ export const useMessagesStore = defineStore('messages', () => {
     }
   }
 
+  /** A new bubble of ours: in the store, in its thread (scrolled to), and atop the chat list. */
+  function addOwn(contactId, message) {
+    const [key] = ingest(message);
+    ensureThread(contactId);
+    lastSentKey.value = key; // before the thread changes: the view scrolls to it
+    placeInThread(contactId, [key]);
+    useChatsStore().applyOwnSend(byKey[key]);
+    return key;
+  }
+
   /**
-   * Optimistic send: the bubble is in the store (clock) before the POST leaves.
+   * Optimistic send: the bubble is in the store (clock) before the POST leaves, and the chat list
+   * row previews it (clock) and moves to the top.
    * @param {number} contactId
    * @param {{type?: string, body?: string, caption?: string, media?: object, replyTo?: object}} fields
    * @returns {string} the message key
@@ -364,10 +488,7 @@ export const useMessagesStore = defineStore('messages', () => {
       media,
       reply_to: replyTo ? { id: replyTo.id, type: replyTo.type, body: replyTo.body, direction: replyTo.direction } : null,
     });
-    const [key] = ingest(message);
-    ensureThread(contactId);
-    lastSentKey.value = key; // before the thread changes: the view scrolls to it
-    placeInThread(contactId, [key]);
+    const key = addOwn(contactId, message);
     post(key);
     return key;
   }
@@ -383,10 +504,7 @@ export const useMessagesStore = defineStore('messages', () => {
       media: { id: null, url: previewUrl, mimetype: file.type, filename: file.name || 'file', size: file.size, ready: true },
       reply_to: replyTo ? { id: replyTo.id, type: replyTo.type, body: replyTo.body, direction: replyTo.direction } : null,
     });
-    const [key] = ingest(message);
-    ensureThread(contactId);
-    lastSentKey.value = key;
-    placeInThread(contactId, [key]);
+    const key = addOwn(contactId, message);
     setLocal(key, { progress: 0, file, preview: previewUrl });
     await uploadThenPost(key);
     return key;
@@ -414,6 +532,8 @@ export const useMessagesStore = defineStore('messages', () => {
     const message = byKey[key];
     if (!message || message.status !== 'failed') return;
     byKey[key] = withStatus(message, { status: 'pending' }, { explicit: true });
+    touch(key, ['status']);
+    previewStatus(key);
     if (message._local && !message._local.posted && message.id == null) {
       await uploadThenPost(key);
       return;
@@ -422,10 +542,10 @@ export const useMessagesStore = defineStore('messages', () => {
       await uploadThenPost(key);
       return;
     }
+    const askedAt = stamp;
     try {
       const answer = await api.retryMessage(message.id);
-      const current = byKey[key];
-      byKey[key] = mergeMessage(current, answer, { explicit: current.status === 'pending' && answer.status === 'pending' });
+      ingest(answer, { askedAt });
     } catch (err) {
       if (err.code === 'not_failed') return; // someone else retried it already
       if (err.isNetwork || err.status >= 400) {
@@ -442,11 +562,14 @@ export const useMessagesStore = defineStore('messages', () => {
     const me = useMeStore();
     const others = (message.reactions || []).filter((r) => !(r.from === 'agent' && (r.user_id == null || r.user_id === me.user?.id)));
     byKey[key] = { ...message, reactions: emoji ? [...others, { emoji, from: 'agent', user_id: me.user?.id ?? null }] : others };
+    touch(key, ['reactions']);
+    const askedAt = stamp;
     try {
       const answer = await api.react(message.id, emoji);
-      if (answer) ingest(answer);
+      if (answer) ingest(answer, { askedAt });
     } catch {
-      byKey[key] = { ...byKey[key], reactions: message.reactions };
+      // Undo ours, unless a frame has said what the reactions are since.
+      if (!changedSince(key, askedAt).has('reactions')) byKey[key] = { ...byKey[key], reactions: message.reactions };
     }
   }
 
@@ -461,6 +584,7 @@ export const useMessagesStore = defineStore('messages', () => {
     for (const k of Object.keys(threads)) delete threads[k];
     keyById.clear();
     earlyStatus.clear();
+    stampOf.clear();
     lastInbound.value = null;
     lastSentKey.value = null;
   }

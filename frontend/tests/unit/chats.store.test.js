@@ -133,4 +133,91 @@ describe('chats store', () => {
     expect(chats.orderedIds).toEqual([1, 2]);
     expect(chats.next).toBe(null);
   });
+
+  describe('freshness of refetched rows', () => {
+    function slowChats() {
+      let resolve;
+      api.chats.mockImplementationOnce(() => new Promise((r) => { resolve = r; }));
+      return (rows) => resolve({ next: null, results: rows });
+    }
+
+    it('test_a_refetch_asked_before_chat_updated_keeps_its_unread_count', async () => {
+      const m = makeMessage({ id: 50, contact_id: 1, timestamp: '2026-11-25T12:00:00Z' });
+      const row = makeChat({ id: 1, last_message: m, last_message_at: m.timestamp, unread_count: 1 });
+      chats.applyChatUpdated(row);
+      const answer = slowChats();
+      const refreshing = chats.refresh();
+      chats.applyChatUpdated({ ...row, unread_count: 3, assignee: { id: 7, name: 'Ana' } });
+      answer([row]); // read before the frame
+      await refreshing;
+      expect(chats.byId[1]).toMatchObject({ unread_count: 3, assignee: { id: 7, name: 'Ana' } });
+    });
+
+    it('test_a_refetch_asked_before_a_read_does_not_bring_the_badge_back', async () => {
+      chats.applyChatUpdated(makeChat({ id: 2, unread_count: 2 }));
+      const answer = slowChats();
+      const refreshing = chats.refresh();
+      chats.clearUnread(2);
+      answer([makeChat({ id: 2, unread_count: 2, display_name: 'Renamed' })]);
+      await refreshing;
+      expect(chats.byId[2]).toMatchObject({ unread_count: 0, display_name: 'Renamed' });
+    });
+
+    it('test_a_refetch_asked_before_a_message_frame_keeps_the_preview_but_takes_the_rest', async () => {
+      const old = makeMessage({ id: 60, contact_id: 3, timestamp: '2026-11-25T10:00:00Z' });
+      chats.applyChatUpdated(makeChat({ id: 3, last_message: old, last_message_at: old.timestamp, unread_count: 1 }));
+      const answer = slowChats();
+      const refreshing = chats.refresh();
+      chats.applyMessageStatus({ message_id: 60, contact_id: 3, client_id: null, status: 'read' });
+      answer([makeChat({ id: 3, last_message: { ...old, status: 'delivered' }, last_message_at: old.timestamp, unread_count: 4 })]);
+      await refreshing;
+      expect(chats.byId[3].last_message.status).toBe('read');
+      expect(chats.byId[3].unread_count).toBe(4); // no frame changed the badge since it was asked for
+    });
+
+    it('test_a_refetched_row_with_a_newer_message_than_ours_wins', async () => {
+      const old = makeMessage({ id: 70, contact_id: 4, timestamp: '2026-11-25T10:00:00Z' });
+      chats.applyChatUpdated(makeChat({ id: 4, last_message: old, last_message_at: old.timestamp, unread_count: 0 }));
+      const answer = slowChats();
+      const refreshing = chats.refresh();
+      chats.applyChatUpdated(makeChat({ id: 4, last_message: old, last_message_at: old.timestamp, unread_count: 1 }));
+      const newer = makeMessage({ id: 71, contact_id: 4, timestamp: '2026-11-25T10:05:00Z' });
+      answer([makeChat({ id: 4, last_message: newer, last_message_at: newer.timestamp, unread_count: 2 })]);
+      await refreshing;
+      expect(chats.byId[4]).toMatchObject({ unread_count: 2, last_message: { id: 71 } });
+    });
+  });
+
+  describe('retry elsewhere and own sends', () => {
+    it('test_a_retry_elsewhere_lifts_the_previews_red_mark', async () => {
+      const failed = makeMessage({ id: 80, contact_id: 5, direction: 'out', status: 'failed', client_id: 'c80' });
+      chats.applyChatUpdated(makeChat({ id: 5, last_message: failed, last_message_at: failed.timestamp }));
+      chats.applyMessageStatus({ message_id: 80, contact_id: 5, client_id: 'c80', status: 'pending' });
+      expect(chats.byId[5].last_message.status).toBe('pending');
+      chats.applyMessageStatus({ message_id: 80, contact_id: 5, client_id: 'c80', status: 'failed' });
+      // and a refetch after the retry says so too
+      api.chats.mockResolvedValueOnce({ next: null, results: [makeChat({ id: 5, last_message: { ...failed, status: 'sent' }, last_message_at: failed.timestamp })] });
+      await chats.refresh();
+      expect(chats.byId[5].last_message.status).toBe('sent');
+    });
+
+    it('test_own_send_previews_with_the_clock_and_goes_to_the_top', () => {
+      chats.applyChatUpdated(makeChat({ id: 6, last_message_at: '2026-11-25T09:00:00Z' }));
+      chats.applyChatUpdated(makeChat({ id: 7, last_message_at: '2026-11-25T11:00:00Z' }));
+      expect(chats.orderedIds).toEqual([7, 6]);
+      const now = new Date().toISOString();
+      const mine = { id: null, client_id: 'c-own', contact_id: 6, direction: 'out', type: 'text', body: 'on my way', status: 'pending', timestamp: now, created_at: now };
+      chats.applyOwnSend(mine);
+      expect(chats.orderedIds[0]).toBe(6);
+      expect(chats.byId[6].last_message).toMatchObject({ body: 'on my way', status: 'pending' });
+      // the echo: the server's copy (and its time) replace ours, the tick follows
+      const echo = { ...mine, id: 90, status: 'sent', timestamp: '2026-11-25T12:00:00Z' };
+      chats.applyMessage(echo);
+      expect(chats.byId[6].last_message).toMatchObject({ id: 90, status: 'sent' });
+      expect(chats.byId[6].last_message_at).toBe('2026-11-25T12:00:00Z');
+      // a customer's reply a second later (server time) is the newer preview
+      chats.applyMessage(makeMessage({ id: 91, contact_id: 6, timestamp: '2026-11-25T12:00:01Z', body: 'ok' }));
+      expect(chats.byId[6].last_message.id).toBe(91);
+    });
+  });
 });

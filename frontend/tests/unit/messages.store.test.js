@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeEach, vi } from 'vitest';
 import { setActivePinia, createPinia } from 'pinia';
-import { makeMessage, deferred, flush } from './helpers.js';
+import { makeMessage, makeChat, deferred, flush } from './helpers.js';
 
 vi.mock('../../src/api/index.js', () => ({
   api: {
@@ -16,6 +16,7 @@ vi.mock('../../src/api/index.js', () => ({
 
 const { api } = await import('../../src/api/index.js');
 const { useMessagesStore } = await import('../../src/stores/messages.js');
+const { useChatsStore } = await import('../../src/stores/chats.js');
 const { ApiError } = await import('../../src/api/http.js');
 
 const CONTACT = 12;
@@ -169,6 +170,24 @@ describe('messages store', () => {
       expect(store.threadMessages(CONTACT)).toHaveLength(2);
     });
 
+    it('test_send_previews_the_message_in_the_chat_row_at_once', async () => {
+      const chats = useChatsStore();
+      chats.applyChatUpdated(makeChat({ id: CONTACT, last_message_at: '2026-11-25T09:00:00Z' }));
+      chats.applyChatUpdated(makeChat({ id: 99, last_message_at: '2026-11-25T11:00:00Z' }));
+      await openThread(store, []);
+      api.sendMessage.mockRejectedValueOnce(new ApiError(0, 'network_error', 'offline'));
+      const key = store.send(CONTACT, { body: 'on my way' });
+      // before any answer: the row previews it with the clock, at the top
+      expect(chats.orderedIds[0]).toBe(CONTACT);
+      expect(chats.byId[CONTACT].last_message).toMatchObject({ client_id: store.byKey[key].client_id, body: 'on my way', status: 'pending' });
+      await flush();
+      // the POST failed: the row shows the red mark too, and Retry's clock
+      expect(chats.byId[CONTACT].last_message.status).toBe('failed');
+      api.sendMessage.mockReturnValueOnce(new Promise(() => {}));
+      store.retry(key);
+      expect(chats.byId[CONTACT].last_message.status).toBe('pending');
+    });
+
     it('test_frames_before_the_post_answer_reconcile_by_client_id', async () => {
       await openThread(store, []);
       const answer = deferred();
@@ -225,17 +244,104 @@ describe('messages store', () => {
       expect(store.byKey['c:c-80'].status).toBe('sent');
     });
 
-    it('test_a_failure_frame_then_a_retry_moves_failed_to_pending_only_explicitly', async () => {
+    it('test_a_retry_in_another_tab_lifts_failed_with_its_frames', async () => {
       const m = makeMessage({ id: 81, direction: 'out', status: 'sent', client_id: 'c-81' });
       await openThread(store, [m]);
-      store.applyMessageStatus({ message_id: 81, client_id: 'c-81', status: 'failed', failure_reason: 'ACK_ERROR' });
+      store.applyMessageStatus({ seq: 20, message_id: 81, client_id: 'c-81', status: 'failed', failure_reason: 'ACK_ERROR' });
       expect(store.byKey['c:c-81']).toMatchObject({ status: 'failed', failure_reason: 'ACK_ERROR' });
-      store.applyMessageStatus({ message_id: 81, client_id: 'c-81', status: 'pending' });
-      expect(store.byKey['c:c-81'].status).toBe('failed');
+      // another agent pressed Retry: the server says pending, then sent
+      store.applyMessageStatus({ seq: 21, message_id: 81, client_id: 'c-81', status: 'pending', failure_reason: '' });
+      expect(store.byKey['c:c-81']).toMatchObject({ status: 'pending', failure_reason: '' });
+      store.applyMessageStatus({ seq: 22, message_id: 81, client_id: 'c-81', status: 'sent', failure_reason: '' });
+      expect(store.byKey['c:c-81'].status).toBe('sent');
+    });
+
+    it('test_the_post_answer_does_not_undo_a_failure_frame_that_overtook_it', async () => {
+      await openThread(store, []);
+      const answer = deferred();
+      api.sendMessage.mockReturnValueOnce(answer.promise);
+      const key = store.send(CONTACT, { body: 'x' });
+      const clientId = store.byKey[key].client_id;
+      store.applyMessageStatus({ message_id: 82, contact_id: CONTACT, client_id: clientId, status: 'failed', failure_reason: 'refused' });
+      answer.resolve(makeMessage({ id: 82, direction: 'out', status: 'pending', body: 'x', client_id: clientId }));
+      await flush();
+      expect(store.byKey[key]).toMatchObject({ id: 82, status: 'failed', failure_reason: 'refused' });
     });
   });
 
   describe('refetch', () => {
+    function slowPage() {
+      const answer = deferred();
+      api.messages.mockReturnValueOnce(answer.promise);
+      return answer;
+    }
+
+    it('test_a_refetch_after_a_retry_elsewhere_shows_the_servers_pending', async () => {
+      const m = makeMessage({ id: 83, direction: 'out', status: 'failed', client_id: 'c-83', failure_reason: 'bridge down' });
+      await openThread(store, [m]);
+      api.messages.mockResolvedValueOnce(page([{ ...m, status: 'pending', failure_reason: '', failed_at: null }]));
+      await store.refreshThread(CONTACT);
+      expect(store.byKey['c:c-83']).toMatchObject({ status: 'pending', failure_reason: '' });
+    });
+
+    it('test_a_refetch_asked_before_the_retry_frame_cannot_bring_failed_back', async () => {
+      const m = makeMessage({ id: 84, direction: 'out', status: 'failed', client_id: 'c-84', failure_reason: 'bridge down' });
+      await openThread(store, [m]);
+      const answer = slowPage();
+      const refreshing = store.refreshThread(CONTACT);
+      store.applyMessageStatus({ message_id: 84, client_id: 'c-84', status: 'pending', failure_reason: '' });
+      answer.resolve(page([m])); // read before the retry
+      await refreshing;
+      expect(store.byKey['c:c-84'].status).toBe('pending');
+      store.applyMessageStatus({ message_id: 84, client_id: 'c-84', status: 'sent', failure_reason: '' });
+      expect(store.byKey['c:c-84'].status).toBe('sent');
+    });
+
+    it('test_a_refetch_asked_before_a_reaction_keeps_the_reaction', async () => {
+      const m = makeMessage({ id: 85 });
+      await openThread(store, [m]);
+      const answer = slowPage();
+      const refreshing = store.refreshThread(CONTACT);
+      const reactions = [{ emoji: '👍', from: 'customer', user_id: null }];
+      store.applyReaction({ message_id: 85, contact_id: CONTACT, reactions });
+      answer.resolve(page([{ ...m, reactions: [] }]));
+      await refreshing;
+      expect(store.byKey['m:85'].reactions).toEqual(reactions);
+    });
+
+    it('test_a_refetch_asked_before_an_edit_keeps_the_edited_body', async () => {
+      const m = makeMessage({ id: 86, body: 'my adress' });
+      await openThread(store, [m]);
+      const answer = slowPage();
+      const refreshing = store.refreshThread(CONTACT);
+      store.applyMessageUpdated({ ...m, body: 'my address', edited: true, edits: [{ body: 'my adress', edited_at: 'x' }], edited_at: 'x' });
+      answer.resolve(page([m]));
+      await refreshing;
+      expect(store.byKey['m:86']).toMatchObject({ body: 'my address', edited: true });
+    });
+
+    it('test_a_refetch_takes_what_no_frame_changed_since_it_was_asked_for', async () => {
+      // a reaction frame was missed (the gap that caused this refetch); a status frame came after
+      const m = makeMessage({ id: 87, direction: 'out', status: 'sent', client_id: 'c-87' });
+      await openThread(store, [m]);
+      const answer = slowPage();
+      const refreshing = store.refreshThread(CONTACT);
+      store.applyMessageStatus({ message_id: 87, client_id: 'c-87', status: 'read' });
+      const reactions = [{ emoji: '🙏', from: 'customer', user_id: null }];
+      answer.resolve(page([{ ...m, status: 'delivered', reactions }]));
+      await refreshing;
+      expect(store.byKey['c:c-87']).toMatchObject({ status: 'read', reactions });
+    });
+
+    it('test_a_refetch_asked_after_the_frames_is_the_truth', async () => {
+      const m = makeMessage({ id: 88, body: 'old' });
+      await openThread(store, [m]);
+      store.applyReaction({ message_id: 88, contact_id: CONTACT, reactions: [{ emoji: '👍', from: 'customer', user_id: null }] });
+      api.messages.mockResolvedValueOnce(page([{ ...m, reactions: [] }])); // removed since, its frame missed
+      await store.refreshThread(CONTACT);
+      expect(store.byKey['m:88'].reactions).toEqual([]);
+    });
+
     it('test_refresh_merges_and_keeps_unsent_optimistic_messages', async () => {
       await openThread(store, [makeMessage({ id: 1 })]);
       api.sendMessage.mockReturnValueOnce(new Promise(() => {}));

@@ -29,6 +29,17 @@ describe('nextStatus', () => {
     expect(nextStatus('failed', 'pending', { explicit: true })).toBe('pending');
   });
 
+  it('test_failed_leaves_for_pending_or_sent_on_the_servers_current_word', () => {
+    // a retry elsewhere: the server's frames / a fresh REST copy say pending, then sent
+    expect(nextStatus('failed', 'pending', { authoritative: true })).toBe('pending');
+    expect(nextStatus('failed', 'sent', { authoritative: true })).toBe('sent');
+    // the server's word still never moves a tick backwards
+    expect(nextStatus('delivered', 'pending', { authoritative: true })).toBe('delivered');
+    expect(nextStatus('sent', 'pending', { authoritative: true })).toBe('sent');
+    expect(nextStatus('read', 'failed', { authoritative: true })).toBe('read');
+    expect(nextStatus('failed', 'bogus', { authoritative: true })).toBe('failed');
+  });
+
   it('takes delivery evidence over a failure', () => {
     expect(nextStatus('failed', 'delivered')).toBe('delivered');
     expect(nextStatus('failed', 'read')).toBe('read');

@@ -130,24 +130,44 @@ def signup(*, email: str, password: str, slug: str, name: str):
 
     Returns (user, workspace).
     """
+    return workspace_create_with_owner(email=email, password=password, slug=slug, name=name, new_account=True)
+
+
+def workspace_create_with_owner(*, email: str, password: str | None, slug: str, name: str, new_account: bool):
+    """A workspace and its owner's account, for signup and `manage.py create_workspace`.
+
+    Everything is validated before anything is written (slug, name, email, and the password
+    whenever one is given), then the account and the workspace are written in one transaction:
+    a failure leaves no account without a workspace, and an existing account's password is
+    changed only when the workspace is made. `new_account`: the email must not have an account
+    (signup); otherwise an existing account is reused and given `password` when one is set. A new
+    account without a password has none usable: see `invite_url_for`.
+    Returns (user, workspace).
+    """
     email = normalise_email(email)
     slug = (slug or "").strip().lower()
-    _collect(
-        _slug_errors(slug) + _name_errors(name) + _email_errors(email, must_be_new=True)
-        + _password_errors(password, email)
-    )
+    errors = _slug_errors(slug) + _name_errors(name) + _email_errors(email, must_be_new=new_account)
+    if new_account or password:
+        errors += _password_errors(password, email)
+    _collect(errors)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                user = User.objects.create_user(username=email, email=email, password=password)
-        except IntegrityError:
-            raise Conflict(Code.EMAIL_TAKEN, "An account with this email exists.", fields={"email": ["taken"]})
+        user = None if new_account else User.objects.select_for_update().filter(username=email).first()
+        if user is None:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(username=email, email=email, password=password or None)
+            except IntegrityError:
+                raise Conflict(Code.EMAIL_TAKEN, "An account with this email exists.", fields={"email": ["taken"]})
+        elif password:
+            user.set_password(password)
+            user.save(update_fields=["password"])
         workspace = workspace_create(slug=slug, name=name, owner=user)
     return user, workspace
 
 
 def user_get_or_create(*, email: str, password: str | None):
-    """For operators and scripts: reuse the account with this email, or create it."""
+    """For scripts and tests: reuse the account with this email, or create it. It commits at once:
+    to make an account with a workspace, use `workspace_create_with_owner`."""
     email = normalise_email(email)
     _collect(_email_errors(email, must_be_new=False))
     user = User.objects.filter(username=email).first()
@@ -214,6 +234,13 @@ def member_add(*, workspace: Workspace, actor, email: str, role: str = Role.AGEN
         token = signing.dumps({"uid": user.pk, "ws": workspace.pk}, salt="blazz.invite")
         invite_url = f"{workspace.url}/invite/{token}/"
     return membership, invite_url
+
+
+def invite_url_for(*, user, workspace: Workspace) -> str:
+    """A link (valid 7 days) on the workspace's host where a member without a usable password
+    chooses one (`invite_accept`)."""
+    token = signing.dumps({"uid": user.pk, "ws": workspace.pk}, salt="blazz.invite")
+    return f"{workspace.url}/invite/{token}/"
 
 
 def _owner_count(workspace: Workspace) -> int:

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_exists
 
-from conftest import host_client
+from conftest import PASSWORD, host_client
 from workspaces.models import Membership, Workspace
 
 
@@ -25,6 +25,75 @@ def test_create_workspace_command_refuses_a_reserved_slug(db):
     with pytest.raises(CommandError, match="slug_reserved"):
         call_command("create_workspace", "--slug", "www", "--name", "W", "--owner-email", "w@w.test",
                      "--owner-password", "a-long-enough-passphrase")
+
+
+def create_workspace(*args) -> str:
+    out = StringIO()
+    call_command("create_workspace", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("slug", "name"), [("Not A Slug!", "Initech"), ("www", "Initech"), ("initech", "")])
+def test_create_workspace_command_that_fails_validation_creates_no_account(db, slug, name):
+    with pytest.raises(CommandError):
+        create_workspace("--slug", slug, "--name", name, "--owner-email", "boss@initech.test",
+                         "--owner-password", "a-long-enough-passphrase")
+
+    assert not get_user_model().objects.filter(username="boss@initech.test").exists()
+
+
+def test_create_workspace_command_that_fails_leaves_an_existing_owner_s_password_alone(world):
+    with pytest.raises(CommandError, match="slug_taken"):
+        create_workspace("--slug", "globex", "--name", "Again", "--owner-email", "owner@acme.test",
+                         "--owner-password", "a-brand-new-passphrase")
+
+    world.owner_a.refresh_from_db()
+    assert world.owner_a.check_password(PASSWORD)
+
+
+def test_create_workspace_command_refuses_a_weak_password_for_an_existing_owner(world):
+    with pytest.raises(CommandError, match="weak_password"):
+        create_workspace("--slug", "initech", "--name", "Initech", "--owner-email", "owner@acme.test",
+                         "--owner-password", "123")
+
+    world.owner_a.refresh_from_db()
+    assert world.owner_a.check_password(PASSWORD)
+    assert not Workspace.objects.filter(slug="initech").exists()
+
+
+def test_create_workspace_command_that_fails_while_writing_leaves_no_account(db, monkeypatch):
+    from workspaces import services
+
+    def explode(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services.Domain.objects, "create", explode)
+
+    with pytest.raises(RuntimeError):
+        create_workspace("--slug", "initech", "--name", "Initech", "--owner-email", "boss@initech.test")
+
+    assert not get_user_model().objects.filter(username="boss@initech.test").exists()
+    assert not schema_exists("ws_initech")
+
+
+def test_create_workspace_command_gives_a_new_owner_without_password_an_invite_link(db):
+    out = create_workspace("--slug", "initech", "--name", "Initech", "--owner-email", "boss@initech.test")
+
+    link = next(line for line in out.splitlines() if "/invite/" in line)
+    assert link.startswith("http://initech.localhost:8000/invite/")
+    workspace = Workspace.objects.get(slug="initech")
+    guest = host_client(workspace)
+    assert guest.post(link.split(":8000", 1)[1], {"password": "the-owner-chose-this"}).status_code == 302
+    assert guest.get("/api/v1/me/").json()["role"] == "owner"
+
+
+def test_create_workspace_command_reuses_an_existing_owner_without_touching_the_password(world):
+    out = create_workspace("--slug", "initech", "--name", "Initech", "--owner-email", "owner@acme.test")
+
+    assert "/invite/" not in out  # they have a password
+    world.owner_a.refresh_from_db()
+    assert world.owner_a.check_password(PASSWORD)
+    assert Membership.objects.get(workspace__slug="initech").user == world.owner_a
 
 
 def test_seed_demo_is_idempotent(db):

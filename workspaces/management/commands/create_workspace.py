@@ -5,18 +5,31 @@ from workspaces import services
 
 
 class Command(BaseCommand):
-    help = "Create a workspace (schema, domain, owner), as signup does. Reuses an existing owner account."
+    help = (
+        "Create a workspace (schema, domain, owner), as signup does. Reuses an existing owner account. "
+        "Nothing is written unless everything is valid, and the account and the workspace are made together."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--slug", required=True)
         parser.add_argument("--name", required=True)
         parser.add_argument("--owner-email", required=True)
-        parser.add_argument("--owner-password", default=None, help="Sets the owner's password (new or existing).")
+        parser.add_argument(
+            "--owner-password", default=None,
+            help="Sets the owner's password (new or existing account). Without it, an owner with no password "
+                 "gets an invite link (valid 7 days) to choose one.",
+        )
 
     def handle(self, *args, slug, name, owner_email, owner_password, **options):
         try:
-            owner = services.user_get_or_create(email=owner_email, password=owner_password)
-            workspace = services.workspace_create(slug=slug, name=name, owner=owner)
+            owner, workspace = services.workspace_create_with_owner(
+                email=owner_email, password=owner_password, slug=slug, name=name, new_account=False,
+            )
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message} {exc.fields or ''}".strip())
         self.stdout.write(f"created workspace {workspace.slug} ({workspace.schema_name}) at {workspace.url}/")
+        if not owner.has_usable_password():
+            self.stdout.write(
+                f"{owner.email} has no password yet: send them this invite link (valid 7 days) to choose one:\n"
+                f"{services.invite_url_for(user=owner, workspace=workspace)}"
+            )

@@ -163,8 +163,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Every periodic job, in one place. Per-workspace jobs fan out through for_each_workspace.
 CELERY_BEAT_SCHEDULE = {
     "sessions-reconcile": {
+        # Suspended workspaces too: the reconcile is what keeps their sessions stopped.
         "task": "workspaces.tasks.for_each_workspace", "schedule": 30.0,
-        "args": ["sessions_wa.tasks.sessions_reconcile_task"],
+        "args": ["sessions_wa.tasks.sessions_reconcile_task"], "kwargs": {"include_suspended": True},
     },
     "messages-requeue-stuck": {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 60.0,

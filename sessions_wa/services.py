@@ -55,8 +55,18 @@ def session_create(*, engine: str, name: str = "", options: dict | None = None) 
     return session_start_on_bridge(session=session)
 
 
+def _workspace_suspended() -> bool:
+    from workspaces.models import Workspace
+
+    return Workspace.objects.filter(schema_name=_schema(), is_suspended=True).exists()
+
+
 def session_start_on_bridge(*, session: WhatsAppSession) -> WhatsAppSession:
-    """POST /sessions on the bridge (idempotent there); apply its answer unless a webhook got here first."""
+    """POST /sessions on the bridge (idempotent there); apply its answer unless a webhook got here first.
+    Never for a suspended workspace: its session waits, `starting`, for the reconcile after the resume."""
+    if _workspace_suspended():
+        logger.info("not starting %s: its workspace is suspended", session.id)
+        return session
     try:
         info = bridge.session_create(session_id=session.id, engine=session.engine, workspace=_schema(),
                                      options=session.options)
@@ -148,12 +158,11 @@ def sessions_reconcile() -> dict:
     """Make the bridge run what this workspace has: start sessions it does not know (it lost its
     data, or was down when they were created), delete the ones users removed, stop them while the
     workspace is suspended (and start them when it is resumed), and adopt the bridge's status where
-    no webhook has said anything newer. Run by beat, at worker start, and on (un)suspension."""
+    no webhook has said anything newer. Run by beat every 30 s and at worker start for every
+    workspace, suspended ones included (so a session started around a suspension is stopped by
+    the next run), and at once on (un)suspension."""
     counts = {"started": 0, "stopped": 0, "deleted": 0, "updated": 0}
-    from workspaces.models import Workspace
-
-    workspace = Workspace.objects.filter(schema_name=_schema()).first()
-    suspended = workspace is not None and workspace.is_suspended
+    suspended = _workspace_suspended()
     for session in WhatsAppSession.objects.all():
         asked_at = timezone.now()
         try:

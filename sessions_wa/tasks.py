@@ -21,7 +21,8 @@ def sessions_reconcile_task(self):
 
 @worker_ready.connect
 def reconcile_at_start(sender=None, **kwargs):
-    """A worker coming up makes sure every workspace's sessions run, without waiting for beat."""
+    """A worker coming up makes sure every workspace's sessions run (and a suspended workspace's
+    are stopped), without waiting for beat."""
     from workspaces.tasks import for_each_workspace
 
-    for_each_workspace.delay("sessions_wa.tasks.sessions_reconcile_task")
+    for_each_workspace.delay("sessions_wa.tasks.sessions_reconcile_task", include_suspended=True)

@@ -15,7 +15,6 @@ from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions as drf_exceptions, status as http
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_default_handler
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ def error_response(code, message: str, status: int, fields: dict | None = None) 
     return JsonResponse(error_body(code, message, fields), status=status)
 
 
-def _flatten(detail) -> dict:
+def flatten_errors(detail) -> dict:
     """DRF's nested validation details -> {field: [messages]} (nested keys joined with dots)."""
     out: dict = {}
 
@@ -114,6 +113,10 @@ _DRF_CODES = {
 
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error leaves in the one shape."""
+    # Imported here: rest_framework.views resolves DEFAULT_PERMISSION_CLASSES when imported, and
+    # those (workspaces.permissions) import this module: a cycle at import time otherwise.
+    from rest_framework.views import exception_handler as drf_default_handler
+
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
@@ -128,7 +131,7 @@ def exception_handler(exc, context):
     if response is None:
         return None  # a real bug: let Django log it and answer 500
     if isinstance(exc, drf_exceptions.ValidationError):
-        body = error_body(ErrorCode.INVALID_REQUEST, "Invalid input.", _flatten(exc.detail))
+        body = error_body(ErrorCode.INVALID_REQUEST, "Invalid input.", flatten_errors(exc.detail))
     else:
         code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
         if code is None:

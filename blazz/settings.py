@@ -214,7 +214,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["workspaces.permissions.IsWorkspaceMember"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # The API speaks JSON (another body type: 415); the media upload names its multipart parser.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # blazz.parsers bounds nesting (a RecursionError was a 500) and refuses NaN/Infinity.
+    "DEFAULT_PARSER_CLASSES": ["blazz.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "blazz.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "blazz.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from blazz.errors import DomainError, ErrorCode, NotFound
 from blazz.openapi import error_responses
+from blazz.validation import StorableJson
 from chats import selectors, services
 from chats.errors import ChatErrorCode as Code
 from chats.models import MessageType
@@ -83,13 +84,26 @@ def _paginate(request, view, queryset, serializer_class):
 Q_PARAM = OpenApiParameter("q", OpenApiTypes.STR, description="Search text")
 
 
+class SearchQuerySerializer(serializers.Serializer):
+    """`?q=` of the list views. A CharField refuses what PostgreSQL cannot compare against (a NUL
+    byte, a lone surrogate): a 400 naming `q`, not a DataError."""
+
+    q = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _search_text(request) -> str:
+    query = SearchQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data["q"]
+
+
 class ChatListApi(APIView):
     pagination_class = ChatCursor
 
     @extend_schema(operation_id="chats_list", parameters=[Q_PARAM],
                    responses={200: ChatSerializer(many=True), **error_responses(400, 401, 403)})
     def get(self, request):
-        return _paginate(request, self, selectors.chat_list(q=request.query_params.get("q", "")), ChatSerializer)
+        return _paginate(request, self, selectors.chat_list(q=_search_text(request)), ChatSerializer)
 
 
 class ContactListApi(APIView):
@@ -98,14 +112,14 @@ class ContactListApi(APIView):
     class InputSerializer(serializers.Serializer):
         phone = serializers.CharField(max_length=40)
         name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-        custom_fields = serializers.DictField(required=False, default=dict)
+        custom_fields = serializers.DictField(required=False, default=dict, validators=[StorableJson()])
         tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list,
                                      max_length=50)
 
     @extend_schema(operation_id="contacts_list", parameters=[Q_PARAM],
                    responses={200: ContactSerializer(many=True), **error_responses(400, 401, 403)})
     def get(self, request):
-        return _paginate(request, self, selectors.contact_list(q=request.query_params.get("q", "")), ContactSerializer)
+        return _paginate(request, self, selectors.contact_list(q=_search_text(request)), ContactSerializer)
 
     @extend_schema(operation_id="contacts_create", request=InputSerializer,
                    responses={201: ChatSerializer, 200: ChatSerializer, **error_responses(400, 401, 403)})
@@ -120,7 +134,7 @@ class ContactListApi(APIView):
 class ContactDetailApi(APIView):
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-        custom_fields = serializers.DictField(required=False)
+        custom_fields = serializers.DictField(required=False, validators=[StorableJson()])
         tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
         assignee_id = serializers.IntegerField(required=False, allow_null=True)
 
@@ -231,7 +245,7 @@ class MessageSearchApi(APIView):
     @extend_schema(operation_id="messages_search", parameters=[Q_PARAM],
                    responses={200: SearchResultSerializer(many=True), **error_responses(400, 401, 403)})
     def get(self, request):
-        return _paginate(request, self, selectors.message_search(q=request.query_params.get("q", "")),
+        return _paginate(request, self, selectors.message_search(q=_search_text(request)),
                          SearchResultSerializer)
 
 
@@ -313,14 +327,21 @@ class MediaUploadApi(APIView):
     @extend_schema(operation_id="media_upload", request={"multipart/form-data": InputSerializer},
                    responses={201: MediaSerializer, **error_responses(400, 401, 403, 413, 415)})
     def post(self, request):
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > settings.MEDIA_MAX_UPLOAD_BYTES + 64 * 1024:  # refuse before reading the body
+        if _declared_length(request) > settings.MEDIA_MAX_UPLOAD_BYTES + 64 * 1024:  # refuse before reading the body
             raise DomainError(Code.PAYLOAD_TOO_LARGE,
                               f"Files are limited to {settings.MEDIA_MAX_UPLOAD_BYTES // (1024 * 1024)} MB.", status=413)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         media = services.media_upload(uploaded_file=data.validated_data["file"], uploaded_by=_actor(request))
         return Response(MediaSerializer(media).data, status=status.HTTP_201_CREATED)
+
+
+def _declared_length(request) -> int:
+    """The body's Content-Length (0 when absent); anything but a whole number is a 400."""
+    raw = request.META.get("CONTENT_LENGTH") or "0"
+    if not raw.isascii() or not raw.isdigit():
+        raise DomainError(ErrorCode.INVALID_REQUEST, "Content-Length must be a whole number of bytes.")
+    return int(raw)
 
 
 def media_or_404(media_id) -> "selectors.MediaFile":

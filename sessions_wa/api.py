@@ -5,8 +5,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from blazz.errors import NotFound
+from blazz.errors import DomainError, ErrorCode, NotFound
 from blazz.openapi import error_responses
+from blazz.validation import StorableJson, text_errors
 from sessions_wa import selectors, services
 from sessions_wa.errors import SessionErrorCode as Code
 from sessions_wa.models import Engine
@@ -18,7 +19,7 @@ class SessionListApi(APIView):
     class InputSerializer(serializers.Serializer):
         engine = serializers.ChoiceField(choices=Engine.choices, default=Engine.SANDBOX)
         name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-        options = serializers.DictField(required=False, default=dict)
+        options = serializers.DictField(required=False, default=dict, validators=[StorableJson()])
 
     def get_permissions(self):
         return [IsWorkspaceAdmin()] if self.request.method == "POST" else [IsWorkspaceMember()]
@@ -41,15 +42,18 @@ class SessionDetailApi(APIView):
         return [IsWorkspaceAdmin()] if self.request.method == "DELETE" else [IsWorkspaceMember()]
 
     def _get(self, session_id):
+        errors = text_errors(session_id=session_id)
+        if errors:  # no session can have such an id, and PostgreSQL cannot even compare it
+            raise DomainError(ErrorCode.INVALID_REQUEST, "Invalid session id.", fields=errors)
         session = selectors.session_get(session_id)
         if session is None:
             raise NotFound(Code.SESSION_NOT_FOUND, "No such session.")
         return session
 
-    @extend_schema(operation_id="sessions_retrieve", responses={200: SessionSerializer, **error_responses(401, 403, 404)})
+    @extend_schema(operation_id="sessions_retrieve", responses={200: SessionSerializer, **error_responses(400, 401, 403, 404)})
     def get(self, request, session_id: str):
         return Response(SessionSerializer(self._get(session_id)).data)
 
-    @extend_schema(operation_id="sessions_logout", responses={200: SessionSerializer, **error_responses(401, 403, 404)})
+    @extend_schema(operation_id="sessions_logout", responses={200: SessionSerializer, **error_responses(400, 401, 403, 404)})
     def delete(self, request, session_id: str):
         return Response(SessionSerializer(services.session_logout(session=self._get(session_id))).data)

@@ -679,7 +679,7 @@ def message_apply_created(*, session: WhatsAppSession, data: dict) -> Message | 
     existing = Message.objects.filter(wa_message_id=wa_message_id).first()
     if existing is not None:
         return existing
-    contact = contact_get_or_create(wa_id=data.get("chat_id") or data["to"], session=session)
+    contact = contact_get_or_create(wa_id=data["chat_id"], session=session)
     timestamp = _from_epoch(data.get("timestamp"))
     try:
         with transaction.atomic():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 from standardwebhooks.webhooks import Webhook
 
 from blazz.errors import DomainError, error_response
+from blazz.parsers import json_loads
 from webhooks import services
 from webhooks.errors import WebhookErrorCode as Code
 
@@ -40,11 +40,11 @@ def bridge_webhook(request):
         logger.warning("bridge webhook refused: %s", exc)
         return error_response(Code.INVALID_SIGNATURE, "The webhook signature is missing or invalid.", 401)
     try:
-        payload = json.loads(body)
-    except ValueError:
-        return error_response(Code.INVALID_PAYLOAD, "The body is not JSON.", 400)
+        payload = json_loads(body)
+    except ValueError as exc:  # not JSON, NaN/Infinity, or nested past what we parse
+        return error_response(Code.INVALID_PAYLOAD, f"The body is not acceptable JSON: {exc}", 400)
     try:
-        applied = services.webhook_apply(webhook_id=request.headers["webhook-id"], payload=payload)
+        applied = services.webhook_apply(webhook_id=request.headers.get("webhook-id"), payload=payload)
     except DomainError as exc:
         logger.warning("bridge webhook %s not applied: %s", request.headers.get("webhook-id"), exc.message)
         return error_response(exc.code, exc.message, exc.status_code, exc.fields)

@@ -14,12 +14,14 @@ from collections.abc import Callable
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
-from blazz.errors import DomainError, NotFound
+from blazz.errors import DomainError, NotFound, flatten_errors
+from blazz.validation import text_errors
 from chats import services as chats
 from sessions_wa import services as sessions
 from sessions_wa.models import WhatsAppSession
 from webhooks.errors import WebhookErrorCode as Code
 from webhooks.models import AppliedWebhook
+from webhooks.schemas import event_data_validate
 from workspaces.models import PUBLIC_SCHEMA, Workspace
 
 logger = logging.getLogger(__name__)
@@ -34,43 +36,62 @@ def _session_qr(session, data):
     sessions.session_apply_qr(session_id=session.pk, qr=data.get("qr") or "", qr_data_url=data.get("qr_data_url"))
 
 
-# One handler per event type of the bridge contract (docs/bridge.md); and the fields each needs.
-HANDLERS: dict[str, tuple[Callable, tuple[str, ...]]] = {
-    "session.qr": (_session_qr, ("qr",)),
-    "session.status": (_session_status, ("status",)),
-    "message.received": (lambda s, d: chats.message_apply_received(session=s, data=d), ("wa_message_id", "chat_id")),
-    "message.created": (lambda s, d: chats.message_apply_created(session=s, data=d), ("wa_message_id",)),
-    "message.ack": (lambda s, d: chats.message_apply_ack(session=s, data=d), ("wa_message_id", "ack")),
-    "message.reaction": (lambda s, d: chats.message_apply_reaction(session=s, data=d), ("wa_message_id", "from", "emoji")),
-    "message.edited": (lambda s, d: chats.message_apply_edited(session=s, data=d), ("wa_message_id", "body")),
-    "message.revoked": (lambda s, d: chats.message_apply_revoked(session=s, data=d), ("wa_message_id",)),
-    "chat.typing": (lambda s, d: chats.contact_apply_typing(session=s, data=d), ("chat_id", "state")),
-    "contact.presence": (lambda s, d: chats.contact_apply_presence(session=s, data=d), ("chat_id", "online")),
+# One handler per event type of the bridge contract (docs/bridge.md); webhooks/schemas.py holds
+# what each one's `data` must look like.
+HANDLERS: dict[str, Callable] = {
+    "session.qr": _session_qr,
+    "session.status": _session_status,
+    "message.received": lambda s, d: chats.message_apply_received(session=s, data=d),
+    "message.created": lambda s, d: chats.message_apply_created(session=s, data=d),
+    "message.ack": lambda s, d: chats.message_apply_ack(session=s, data=d),
+    "message.reaction": lambda s, d: chats.message_apply_reaction(session=s, data=d),
+    "message.edited": lambda s, d: chats.message_apply_edited(session=s, data=d),
+    "message.revoked": lambda s, d: chats.message_apply_revoked(session=s, data=d),
+    "chat.typing": lambda s, d: chats.contact_apply_typing(session=s, data=d),
+    "contact.presence": lambda s, d: chats.contact_apply_presence(session=s, data=d),
 }
 
+# The envelope's strings, and the columns or names they must fit.
+ENVELOPE_MAX = {"webhook-id": 100, "type": 40, "session_id": 64, "workspace": 63}  # 63: a schema name
 
-def _validate(payload) -> tuple[str, str, str, dict]:
+
+def _envelope_errors(values: dict) -> dict:
+    errors = {}
+    for name, value in values.items():
+        if not isinstance(value, str) or not value:
+            errors[name] = ["required"]
+        elif len(value) > ENVELOPE_MAX[name]:
+            errors[name] = [f"at most {ENVELOPE_MAX[name]} characters"]
+    return {**errors, **{k: v for k, v in text_errors(**values).items() if k not in errors}}
+
+
+def _validate(webhook_id, payload) -> tuple[str, str, str, dict]:
+    """The envelope (a 400 when broken: not an event at all), then the type's `data` contract (a
+    422 naming the fields). Nothing is written before both pass."""
     if not isinstance(payload, dict):
         raise DomainError(Code.INVALID_PAYLOAD, "The body must be a JSON object.")
     event_type, session_id, schema, data = (payload.get(k) for k in ("type", "session_id", "workspace", "data"))
-    if not all(isinstance(v, str) and v for v in (event_type, session_id, schema)) or not isinstance(data, dict):
-        raise DomainError(Code.INVALID_PAYLOAD, "type, session_id, workspace and data are required.",
-                          fields={k: ["required"] for k in ("type", "session_id", "workspace", "data")})
+    errors = _envelope_errors({"webhook-id": webhook_id, "type": event_type, "session_id": session_id,
+                               "workspace": schema})
+    if not isinstance(data, dict):
+        errors["data"] = ["an object is required"]
+    if errors:
+        raise DomainError(Code.INVALID_PAYLOAD, "The event's envelope is malformed.", fields=errors)
     if event_type not in HANDLERS:
         raise DomainError(Code.UNKNOWN_EVENT_TYPE, f"Unknown event type {event_type!r}.", status=422)
-    missing = [field for field in HANDLERS[event_type][1] if data.get(field) is None]
-    if missing:
-        raise DomainError(Code.INVALID_PAYLOAD, f"{event_type} needs {', '.join(missing)}.",
-                          fields={f"data.{m}": ["required"] for m in missing})
-    ack = data.get("ack")
-    if event_type == "message.ack" and (isinstance(ack, bool) or not isinstance(ack, int) or not -1 <= ack <= 4):
-        raise DomainError(Code.INVALID_PAYLOAD, "ack must be an integer from -1 to 4.", fields={"data.ack": ["invalid"]})
+    data, errors = event_data_validate(event_type, data)
+    if errors:
+        fields = {f"data.{name}".removesuffix(".non_field_errors"): messages
+                  for name, messages in flatten_errors(errors).items()}
+        raise DomainError(Code.INVALID_PAYLOAD, f"{event_type} data breaks its contract: {', '.join(fields)}.",
+                          fields=fields, status=422)
     return event_type, session_id, schema, data
 
 
 def webhook_apply(*, webhook_id: str, payload) -> bool:
-    """Apply a verified bridge event. Returns False when this webhook-id was applied already."""
-    event_type, session_id, schema, data = _validate(payload)
+    """Apply a verified bridge event. Returns False when this webhook-id was applied already.
+    A refused event (DomainError) leaves nothing behind, its webhook-id included."""
+    event_type, session_id, schema, data = _validate(webhook_id, payload)
     if schema == PUBLIC_SCHEMA or not Workspace.objects.filter(schema_name=schema).exists():
         raise NotFound(Code.UNKNOWN_WORKSPACE, f"No workspace {schema!r}.")
     with schema_context(schema):
@@ -82,11 +103,11 @@ def webhook_apply(*, webhook_id: str, payload) -> bool:
                 cursor.execute(
                     "INSERT INTO webhooks_appliedwebhook (webhook_id, type, session_id, applied_at) "
                     "VALUES (%s, %s, %s, now()) ON CONFLICT (webhook_id) DO NOTHING",
-                    [webhook_id[:100], event_type, session_id],
+                    [webhook_id, event_type, session_id],
                 )
                 if cursor.rowcount == 0:
                     return False
-            HANDLERS[event_type][0](session, data)
+            HANDLERS[event_type](session, data)
     return True
 
 

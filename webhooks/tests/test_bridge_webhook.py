@@ -92,9 +92,10 @@ def test_a_session_of_another_workspace_does_not_resolve(world, bridge_a):
     {"wa_message_id": "x", "ack": "3"}, {"wa_message_id": "x", "ack": 9}, {"wa_message_id": "x", "ack": True},
     {"ack": 1}, {"wa_message_id": "x"},
 ])
-def test_malformed_ack_is_400(world, bridge_a, data):
+def test_malformed_ack_is_422(world, bridge_a, data):
+    """A well-formed envelope whose data breaks the type's contract (test_event_contract.py has the rest)."""
     response = bridge_a.post("message.ack", data)
-    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_payload"
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_payload"
 
 
 @pytest.mark.parametrize("body", ["not json", "[]", '{"type": "message.ack"}', '{"type": 1, "data": []}'])
@@ -132,9 +133,10 @@ def test_session_events_move_the_session(world, bridge_a):
         assert (session.status, session.phone, session.qr_raw) == ("connected", "+628999", "")
 
 
-def test_an_unknown_session_status_is_400(world, bridge_a):
+def test_an_unknown_session_status_is_422(world, bridge_a):
     response = bridge_a.post("session.status", {"status": "exploded", "phone": None, "reason": None})
-    assert response.status_code == 400
+    assert response.status_code == 422 and response.json()["error"]["fields"] == {"data.status": [
+        '"exploded" is not a valid choice.']}
 
 
 def test_every_message_event_type_applies_once_even_when_replayed(world, bridge_a):

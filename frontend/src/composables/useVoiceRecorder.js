@@ -26,7 +26,16 @@ export function compactWaveform(levels, bars = BARS) {
   return out;
 }
 
-export function useVoiceRecorder({ maxSeconds = 15 * 60 } = {}) {
+// The duration and the cap run on a timer of their own: the waveform's animation frames stop
+// when there is no analyser (no Web Audio) and while the tab is hidden, a recording does not.
+const TICK_MS = 200;
+
+/**
+ * @param {{maxSeconds?: number, onLimit?: (result: object|null) => void, now?: () => number}} [opts]
+ *   maxSeconds: the recording stops by itself there (15 min, as WhatsApp's limit); onLimit gets
+ *   the result of that automatic stop (the caller sends it, as WhatsApp does).
+ */
+export function useVoiceRecorder({ maxSeconds = 15 * 60, onLimit = null, now = () => performance.now() } = {}) {
   const state = ref('idle'); // idle | requesting | recording | error
   const error = ref(null);
   const duration = ref(0);
@@ -38,13 +47,26 @@ export function useVoiceRecorder({ maxSeconds = 15 * 60 } = {}) {
   let audioCtx = null;
   let analyser = null;
   let raf = null;
+  let ticker = null;
   let chunks = [];
   let allLevels = [];
   let startedAt = 0;
   let finish = null;
+  let stopping = null;
+
+  /** Duration and the cap, whether or not there is a waveform. */
+  function tick() {
+    if (state.value !== 'recording') return;
+    duration.value = (now() - startedAt) / 1000;
+    if (duration.value >= maxSeconds) {
+      duration.value = maxSeconds;
+      stop().then((result) => onLimit?.(result));
+    }
+  }
 
   function sample() {
-    if (!analyser) return;
+    raf = null;
+    if (!analyser || state.value !== 'recording') return;
     const data = new Uint8Array(analyser.fftSize);
     analyser.getByteTimeDomainData(data);
     let sum = 0;
@@ -52,14 +74,15 @@ export function useVoiceRecorder({ maxSeconds = 15 * 60 } = {}) {
     const level = Math.min(1, Math.sqrt(sum / data.length) * 3);
     allLevels.push(level);
     levels.value = [...levels.value.slice(-(BARS - 1)), level];
-    duration.value = (performance.now() - startedAt) / 1000;
-    if (duration.value >= maxSeconds) stop();
-    else raf = requestAnimationFrame(sample);
+    tick();
+    if (state.value === 'recording' && typeof requestAnimationFrame === 'function') raf = requestAnimationFrame(sample);
   }
 
   function release() {
-    if (raf) cancelAnimationFrame(raf);
+    if (raf && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(raf);
     raf = null;
+    clearInterval(ticker);
+    ticker = null;
     stream?.getTracks().forEach((t) => t.stop());
     stream = null;
     audioCtx?.close?.().catch(() => {});
@@ -92,6 +115,7 @@ export function useVoiceRecorder({ maxSeconds = 15 * 60 } = {}) {
       const result = { blob, mimetype: type, duration: duration.value, waveform: compactWaveform(allLevels) };
       release();
       state.value = 'idle';
+      stopping = null;
       finish?.(result);
       finish = null;
     };
@@ -105,25 +129,31 @@ export function useVoiceRecorder({ maxSeconds = 15 * 60 } = {}) {
     } catch {
       analyser = null; // no waveform, still a recording
     }
-    startedAt = performance.now();
+    startedAt = now();
     duration.value = 0;
     recorder.start(250);
     state.value = 'recording';
-    raf = requestAnimationFrame(sample);
+    ticker = setInterval(tick, TICK_MS);
+    if (analyser && typeof requestAnimationFrame === 'function') raf = requestAnimationFrame(sample);
     return true;
   }
 
   /** @returns {Promise<{blob: Blob, mimetype: string, duration: number, waveform: number[]}|null>} */
   function stop() {
+    if (stopping) return stopping; // the cap and the agent's click at once: one result for both
     if (!recorder || recorder.state === 'inactive') return Promise.resolve(null);
-    return new Promise((resolve) => {
+    duration.value = Math.min(maxSeconds, (now() - startedAt) / 1000);
+    const result = new Promise((resolve) => {
       finish = resolve;
-      recorder.stop();
     });
+    stopping = result;
+    recorder.stop(); // its onstop (later, or at once) resolves `result`
+    return result;
   }
 
   function cancel() {
     finish = null;
+    stopping = null;
     if (recorder && recorder.state !== 'inactive') {
       recorder.onstop = () => {
         release();

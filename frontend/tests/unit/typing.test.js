@@ -34,3 +34,25 @@ describe('useTypingSender', () => {
     expect(sent).toEqual(['typing', 'paused']);
   });
 });
+
+describe('useTypingSender, voice notes', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('test_a_voice_note_is_recording_until_it_ends', () => {
+    vi.useFakeTimers();
+    let t = 0;
+    const sent = [];
+    const typing = useTypingSender((s) => sent.push(s), { now: () => t });
+    typing.onInput('typing');
+    typing.onInput('recording'); // a new state goes at once, within the throttle
+    expect(sent).toEqual(['typing', 'recording']);
+    // no keystrokes while recording: refreshed before the server's 6 s expiry, never "paused" by idleness
+    t += 7000;
+    vi.advanceTimersByTime(7000);
+    expect(sent).toEqual(['typing', 'recording', 'recording', 'recording']);
+    typing.onInput('paused'); // sent or cancelled
+    t += 10_000;
+    vi.advanceTimersByTime(10_000);
+    expect(sent).toEqual(['typing', 'recording', 'recording', 'recording', 'paused']);
+  });
+});

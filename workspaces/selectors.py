@@ -2,7 +2,7 @@
 
 from django.db.models import Count, QuerySet
 
-from workspaces.models import PUBLIC_SCHEMA, ApiKey, Membership, Workspace
+from workspaces.models import PUBLIC_SCHEMA, ApiKey, Membership, Role, Workspace
 
 
 def workspace_list_for_user(*, user) -> QuerySet[Workspace]:
@@ -21,6 +21,15 @@ def membership_for(*, user, workspace) -> Membership | None:
 
 def member_list(*, workspace) -> QuerySet[Membership]:
     return Membership.objects.filter(workspace=workspace).select_related("user").order_by("created_at")
+
+
+def membership_is_last_owner(*, membership: Membership) -> bool:
+    """As stored now (the services decide again under a lock when they write)."""
+    return (
+        membership.pk is not None
+        and Membership.objects.filter(pk=membership.pk, role=Role.OWNER).exists()
+        and Membership.objects.filter(workspace_id=membership.workspace_id, role=Role.OWNER).count() == 1
+    )
 
 
 def api_key_list(*, workspace) -> QuerySet[ApiKey]:

@@ -248,7 +248,20 @@ def _owner_count(workspace: Workspace) -> int:
 
 
 def member_change_role(*, workspace: Workspace, actor, membership_id: int, role: str) -> Membership:
+    """An owner changes a member's role (the API)."""
     _require_owner(workspace=workspace, actor=actor)
+    return membership_set_role(workspace=workspace, membership_id=membership_id, role=role)
+
+
+def member_remove(*, workspace: Workspace, actor, membership_id: int) -> None:
+    """An owner removes a member (the API)."""
+    _require_owner(workspace=workspace, actor=actor)
+    membership_delete(workspace=workspace, membership_id=membership_id)
+
+
+def membership_set_role(*, workspace: Workspace, membership_id: int, role: str) -> Membership:
+    """Change a role; a workspace keeps at least one owner. Trusts the caller: an owner
+    (`member_change_role`) or a superuser (the admin)."""
     _validate_role(role)
     with transaction.atomic():
         # Lock the workspace's owner rows so two demotions cannot both pass the last-owner check.
@@ -263,8 +276,9 @@ def member_change_role(*, workspace: Workspace, actor, membership_id: int, role:
     return membership
 
 
-def member_remove(*, workspace: Workspace, actor, membership_id: int) -> None:
-    _require_owner(workspace=workspace, actor=actor)
+def membership_delete(*, workspace: Workspace, membership_id: int) -> None:
+    """Remove a membership; a workspace keeps at least one owner. Trusts the caller: an owner
+    (`member_remove`) or a superuser (the admin)."""
     with transaction.atomic():
         list(Membership.objects.select_for_update().filter(workspace=workspace, role=Role.OWNER))
         membership = Membership.objects.filter(workspace=workspace, pk=membership_id).first()

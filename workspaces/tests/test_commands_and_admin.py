@@ -150,3 +150,122 @@ def test_suspending_a_workspace_closes_its_host(world, superuser, client_a, api_
 def test_tenant_admin_on_a_workspace_host_is_for_superusers(world, superuser):
     assert host_client(world.ws_a, superuser).get("/admin/").status_code == 200
     assert host_client(world.ws_a, world.owner_a).get("/admin/").status_code == 302  # to the admin login
+
+
+# --- the admin keeps the rules the services keep ------------------------------------------------------
+
+
+def workspace_change_data(workspace, **fields) -> dict:
+    """The workspace admin's change form as a browser posts it, inlines included; `fields` overrides
+    the workspace's own fields; membership rows as stored unless changed by the caller."""
+    data = {"slug": workspace.slug, "name": workspace.name, "suspended_reason": "", **fields}
+    for prefix, rows in (("domains", list(workspace.domains.all())),
+                         ("memberships", list(Membership.objects.filter(workspace=workspace).order_by("pk")))):
+        data.update({f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": len(rows),
+                     f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 1000})
+        for i, row in enumerate(rows):
+            data[f"{prefix}-{i}-id"] = row.pk
+            if prefix == "domains":
+                data.update({f"{prefix}-{i}-tenant": workspace.pk, f"{prefix}-{i}-domain": row.domain})
+                if row.is_primary:
+                    data[f"{prefix}-{i}-is_primary"] = "on"
+            else:
+                data.update({f"{prefix}-{i}-workspace": workspace.pk, f"{prefix}-{i}-user": row.user_id,
+                             f"{prefix}-{i}-role": row.role})
+    return data
+
+
+def membership_row(data: dict, user) -> str:
+    """The form prefix of `user`'s membership row in `data`."""
+    return next(key[: -len("-user")] for key, value in data.items()
+                if key.startswith("memberships-") and key.endswith("-user") and value == user.pk)
+
+
+def test_the_admin_cannot_change_a_workspace_s_slug(world, superuser):
+    admin = host_client(None, superuser)
+    url = f"/admin/workspaces/workspace/{world.ws_a.pk}/change/"
+
+    response = admin.post(url, workspace_change_data(world.ws_a, slug="hijacked", name="Acme Renamed"))
+
+    assert response.status_code == 302, response.content[:2000]
+    world.ws_a.refresh_from_db()
+    assert (world.ws_a.slug, world.ws_a.name) == ("acme", "Acme Renamed")  # the rest of the form saved
+    assert host_client(world.ws_a, world.owner_a).get("/api/v1/me/").status_code == 200
+    assert b'name="slug"' not in admin.get(url).content
+
+
+@pytest.mark.parametrize("change", ["delete", "demote"])
+def test_the_workspace_admin_keeps_the_last_owner(world, superuser, change):
+    data = workspace_change_data(world.ws_a)
+    row = membership_row(data, world.owner_a)
+    if change == "delete":
+        data[f"{row}-DELETE"] = "on"
+    else:
+        data[f"{row}-role"] = "agent"
+
+    response = host_client(None, superuser).post(f"/admin/workspaces/workspace/{world.ws_a.pk}/change/", data)
+
+    assert response.status_code == 200 and b"A workspace keeps at least one owner." in response.content
+    assert Membership.objects.get(workspace=world.ws_a, user=world.owner_a).role == "owner"
+
+
+def test_the_workspace_admin_hands_ownership_over_in_one_save(world, superuser):
+    data = workspace_change_data(world.ws_a)
+    data[f"{membership_row(data, world.owner_a)}-role"] = "agent"  # listed first: demoted first, were it in order
+    data[f"{membership_row(data, world.agent_a)}-role"] = "owner"
+
+    response = host_client(None, superuser).post(f"/admin/workspaces/workspace/{world.ws_a.pk}/change/", data)
+
+    assert response.status_code == 302, response.content[:2000]
+    roles = dict(Membership.objects.filter(workspace=world.ws_a).values_list("user__username", "role"))
+    assert roles == {"owner@acme.test": "agent", "agent@acme.test": "owner"}
+
+
+def test_the_workspace_admin_removes_a_member_who_is_not_the_last_owner(world, superuser):
+    data = workspace_change_data(world.ws_a)
+    data[f"{membership_row(data, world.agent_a)}-DELETE"] = "on"
+
+    response = host_client(None, superuser).post(f"/admin/workspaces/workspace/{world.ws_a.pk}/change/", data)
+
+    assert response.status_code == 302
+    assert not Membership.objects.filter(workspace=world.ws_a, user=world.agent_a).exists()
+
+
+def test_the_membership_admin_keeps_the_last_owner(world, superuser):
+    admin = host_client(None, superuser)
+    owner = Membership.objects.get(workspace=world.ws_a, user=world.owner_a)
+    agent = Membership.objects.get(workspace=world.ws_a, user=world.agent_a)
+
+    demoted = admin.post(f"/admin/workspaces/membership/{owner.pk}/change/", {"role": "agent"})
+    deleted = admin.post(f"/admin/workspaces/membership/{owner.pk}/delete/", {"post": "yes"})
+    bulk = admin.post("/admin/workspaces/membership/", {"action": "delete_selected", "post": "yes",
+                                                        "_selected_action": [owner.pk, agent.pk]})
+
+    assert demoted.status_code == 200 and b"A workspace keeps at least one owner." in demoted.content
+    assert deleted.status_code == 302
+    assert bulk.status_code == 302
+    assert Membership.objects.get(pk=owner.pk).role == "owner"
+    assert not Membership.objects.filter(pk=agent.pk).exists()  # the bulk delete took the agent
+
+
+def test_the_membership_admin_changes_a_role_through_the_service(world, superuser):
+    agent = Membership.objects.get(workspace=world.ws_a, user=world.agent_a)
+
+    response = host_client(None, superuser).post(f"/admin/workspaces/membership/{agent.pk}/change/", {"role": "admin"})
+
+    assert response.status_code == 302
+    assert Membership.objects.get(pk=agent.pk).role == "admin"
+
+
+def test_session_count_leaves_out_removed_sessions(world):
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from sessions_wa.models import WhatsAppSession
+    from workspaces.admin import session_count
+
+    with schema_context(world.ws_a.schema_name):
+        WhatsAppSession.objects.create(id="ws_acme.live", engine="sandbox")
+        WhatsAppSession.objects.create(id="ws_acme.gone", engine="sandbox", deleted_at=timezone.now())
+
+    assert session_count(world.ws_a) == 1

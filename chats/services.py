@@ -414,7 +414,17 @@ def message_deliver(*, message_id: int) -> tuple[str, str]:
 
 def message_link_wa_id(*, message_id: int, wa_message_id: str) -> Message | None:
     """Record the WhatsApp id of our message (from the bridge's answer or its message.created event),
-    then apply whatever events about that id arrived before it. Emits: message.status."""
+    then apply whatever events about that id arrived before it. Emits: message.status (and
+    chat.updated when it is the chat's last message and its status changed).
+
+    A message we marked failed while it had no WhatsApp id (the bridge was interrupted mid-send,
+    or our retries ran out while it may have had it) goes back to `pending` here: the bridge's
+    word that WhatsApp has the message beats our guess, and `pending` is what WhatsApp says of a
+    message it has not acked (ACK_PENDING: an API send's message.created comes before any of its
+    acks). Not `sent`, which is ACK_SERVER, a tick WhatsApp has not given yet; its acks (kept
+    if they came first, applied just below) move it on. Besides an explicit retry this is the
+    only way out of failed, and it sends nothing again. A failure WhatsApp reported (ACK_ERROR)
+    always has a WhatsApp id, so it is never undone here."""
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(pk=message_id).first()
         if message is None:
@@ -434,6 +444,7 @@ def message_link_wa_id(*, message_id: int, wa_message_id: str) -> Message | None
             message.status, message.failure_reason, message.failed_at = MessageStatus.PENDING, "", None
             fields += ["status", "failure_reason", "failed_at"]
             _publish_status(message)
+            _publish_chat_if_last(message)
         message.save(update_fields=fields)
         _apply_pending_events(message)
     return message
@@ -742,7 +753,12 @@ def message_apply_ack(*, session: WhatsAppSession, data: dict) -> Message | None
 
 
 def _apply_ack(message: Message, ack: int) -> bool:
-    """Caller holds the row lock. Returns whether the status moved."""
+    """Caller holds the row lock. Returns whether the status moved.
+
+    Forward only: pending < sent < delivered < read < played. ACK_ERROR fails a message WhatsApp
+    has not delivered yet. A failed message moves on only with a tick WhatsApp really gave (sent
+    or later: it did go out); ACK_PENDING never turns failed back into pending, only an explicit
+    retry does (message_retry)."""
     new = ACK_TO_STATUS.get(ack)
     if new is None or message.direction != Direction.OUT:
         return False
@@ -753,7 +769,8 @@ def _apply_ack(message: Message, ack: int) -> bool:
         message.status, message.failed_at = MessageStatus.FAILED, now
         message.failure_reason = "WhatsApp reported an error sending this message."
     else:
-        current_rank = STATUS_RANK.get(message.status, -1)  # failed: -1, any real ack moves it forward
+        # Failed ranks with pending: ACK_PENDING is no news, a real tick moves it forward.
+        current_rank = STATUS_RANK.get(message.status, STATUS_RANK[MessageStatus.PENDING])
         if STATUS_RANK[new] <= current_rank:
             return False
         if message.status == MessageStatus.FAILED:

@@ -200,3 +200,61 @@ def test_mark_read_clears_unread(acme, monkeypatch):
 
     assert Contact.objects.get(pk=acme.contact.pk).unread_count == 0
     assert seen == [acme.contact.wa_id]
+
+
+def test_message_apply_ack_never_moves_failed_back_to_pending(acme):
+    """ACK_PENDING after ACK_ERROR (or after our own failure verdict) changes nothing: only an
+    explicit retry moves failed -> pending."""
+    sent_with_wa_id(acme, "wa-failed")
+    failed = ack(acme, "wa-failed", -1)
+    assert failed.status == "failed"
+
+    again = ack(acme, "wa-failed", 0)
+
+    assert (again.status, again.failure_reason, again.failed_at) == ("failed", failed.failure_reason, failed.failed_at)
+
+
+def test_a_real_tick_after_a_failure_moves_the_message_forward(acme):
+    """WhatsApp's own later word wins: a message it reports sent was sent."""
+    sent_with_wa_id(acme, "wa-f3")
+    ack(acme, "wa-f3", -1)
+
+    message = ack(acme, "wa-f3", 2)
+
+    assert (message.status, message.failure_reason, message.failed_at) == ("delivered", "", None)
+    assert message.sent_at and message.delivered_at
+
+
+def test_message_created_for_a_message_failed_mid_send_shows_what_whatsapp_has(acme, monkeypatch):
+    """The bridge was interrupted mid-send (we marked it failed: "it may have been delivered"),
+    then reports the message exists (message.created with our client_id, before any of its
+    acks). Status follows WhatsApp: pending (its clock, ACK_PENDING) with the failure cleared,
+    not failed and not yet sent; its acks then move it on; nothing is sent twice."""
+    def interrupted(session_id, payload):
+        raise services.bridge.BridgeError(409, "send_outcome_unknown", "interrupted")
+
+    monkeypatch.setattr(services.bridge, "message_send", interrupted)
+    message, _ = send(acme)
+    assert services.message_deliver(message_id=message.pk)[0] == "failed"
+    assert Message.objects.get(pk=message.pk).status == "failed"
+
+    services.message_apply_created(session=acme.session, data={
+        "wa_message_id": "wa-mid", "chat_id": acme.contact.wa_id, "type": "text", "body": "hi", "client_id": "c1",
+        "timestamp": 1})
+
+    linked = Message.objects.get(pk=message.pk)
+    assert (linked.wa_message_id, linked.status, linked.failure_reason, linked.failed_at) == ("wa-mid", "pending", "", None)
+    assert services.message_deliver(message_id=message.pk) == ("done", "moved on")
+    assert ack(acme, "wa-mid", 0).status == "pending"
+    assert ack(acme, "wa-mid", 1).status == "sent"
+
+
+def test_acks_that_came_before_the_link_apply_after_it(acme):
+    """The bridge's acks can overtake our link of a failed message: kept, then applied in order."""
+    message, _ = send(acme)
+    services.message_mark_failed(message_id=message.pk, reason="Interrupted mid-send; it may have been delivered.")
+    services.message_apply_ack(session=acme.session, data={"wa_message_id": "wa-late", "ack": 2})
+
+    services.message_link_wa_id(message_id=message.pk, wa_message_id="wa-late")
+
+    assert Message.objects.get(pk=message.pk).status == "delivered"

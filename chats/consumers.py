@@ -56,7 +56,7 @@ def _api_key_from_scope(scope) -> str:
     for name, value in scope.get("headers", []):
         if name == b"authorization":
             parts = value.decode("latin-1").split()
-            if len(parts) == 2 and parts[0] == "Bearer":
+            if len(parts) == 2 and parts[0].lower() == "bearer":  # schemes are case-insensitive (RFC 7235)
                 return parts[1]
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     return (query.get("api_key") or [""])[0]

@@ -12,7 +12,7 @@ from blazz.openapi import error_responses
 from workspaces import selectors, services
 from workspaces.authentication import ApiKeyPrincipal
 from workspaces.models import Role
-from workspaces.permissions import IsWorkspaceAdmin, IsWorkspaceMember, request_membership
+from workspaces.permissions import IsWorkspaceAdminWithSession, IsWorkspaceMember, request_membership
 
 
 class WorkspaceOutput(serializers.Serializer):
@@ -116,7 +116,9 @@ class MemberDetailApi(APIView):
 
 
 class ApiKeyListApi(APIView):
-    permission_classes = [IsWorkspaceAdmin]
+    """Owners and admins with a session only: an API key neither lists, creates nor revokes keys."""
+
+    permission_classes = [IsWorkspaceAdminWithSession]
 
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=100)
@@ -124,7 +126,8 @@ class ApiKeyListApi(APIView):
     class CreatedSerializer(ApiKeyOutput):
         key = serializers.CharField(help_text="The key in clear. Shown once: it is not stored.")
 
-    @extend_schema(operation_id="api_keys_list", responses={200: ApiKeyOutput(many=True), **error_responses(401, 403)})
+    @extend_schema(operation_id="api_keys_list", responses={200: ApiKeyOutput(many=True), **error_responses(401, 403)},
+                   description="Owners and admins logged in on the workspace host; an API key: 403 `session_required`.")
     def get(self, request):
         return Response(ApiKeyOutput(selectors.api_key_list(workspace=request.tenant), many=True).data)
 
@@ -133,9 +136,8 @@ class ApiKeyListApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        created_by = None if isinstance(request.user, ApiKeyPrincipal) else request.user
         key, raw_key = services.api_key_create(
-            workspace=request.tenant, name=data.validated_data["name"], created_by=created_by
+            workspace=request.tenant, name=data.validated_data["name"], created_by=request.user
         )
         body = ApiKeyOutput(key).data
         body["key"] = raw_key
@@ -143,7 +145,7 @@ class ApiKeyListApi(APIView):
 
 
 class ApiKeyDetailApi(APIView):
-    permission_classes = [IsWorkspaceAdmin]
+    permission_classes = [IsWorkspaceAdminWithSession]
 
     @extend_schema(operation_id="api_keys_revoke", responses={200: ApiKeyOutput, **error_responses(401, 403, 404)})
     def delete(self, request, key_id: int):

@@ -51,7 +51,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         parts = header.split()
-        if len(parts) != 2 or parts[0] != self.keyword:
+        if len(parts) != 2 or parts[0].lower() != self.keyword.lower():  # schemes are case-insensitive (RFC 7235)
             return None
         key = authenticate_api_key(parts[1], getattr(request, "tenant", None) or connection.tenant)
         if key is None:

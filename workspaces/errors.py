@@ -12,6 +12,7 @@ class WorkspaceErrorCode(str, enum.Enum):
     ROLE_INVALID = "role_invalid"
     NOT_A_MEMBER = "not_a_member"
     OWNER_REQUIRED = "owner_required"
+    SESSION_REQUIRED = "session_required"
     LAST_OWNER = "last_owner"
     MEMBER_EXISTS = "member_exists"
     MEMBER_NOT_FOUND = "member_not_found"

@@ -1,7 +1,9 @@
 from rest_framework import permissions
 
+from blazz.errors import Forbidden
 from workspaces import selectors
 from workspaces.authentication import ApiKeyPrincipal
+from workspaces.errors import WorkspaceErrorCode as Code
 from workspaces.models import Role
 
 
@@ -39,3 +41,16 @@ class IsWorkspaceAdmin(IsWorkspaceMember):
         if isinstance(request.user, ApiKeyPrincipal):
             return True
         return request_membership(request).role in (Role.OWNER, Role.ADMIN)
+
+
+class IsWorkspaceAdminWithSession(IsWorkspaceAdmin):
+    """Owners and admins logged in on this host; never an API key. For managing API keys: a key
+    that leaked must not be able to mint more keys (which would outlive its revocation) or revoke
+    the CRM's real ones."""
+
+    def has_permission(self, request, view):
+        allowed = super().has_permission(request, view)
+        if allowed and isinstance(request.user, ApiKeyPrincipal):
+            raise Forbidden(Code.SESSION_REQUIRED,
+                            "API keys are managed by an owner or an admin who is logged in, not with an API key.")
+        return allowed

@@ -223,16 +223,23 @@ def member_add(*, workspace: Workspace, actor, email: str, role: str = Role.AGEN
         _collect(_password_errors(password, email))
     with transaction.atomic():
         user = User.objects.filter(username=email).first()
-        created_user = user is None
-        if created_user:
-            user = User.objects.create_user(username=email, email=email, password=password or None)
-        if Membership.objects.filter(workspace=workspace, user=user).exists():
+        created_user = False
+        if user is None:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(username=email, email=email, password=password or None)
+                created_user = True
+            except IntegrityError:
+                # A concurrent add (or signup) created the account since the lookup: use it.
+                user = User.objects.get(username=email)
+        try:
+            with transaction.atomic():
+                # The unique constraint decides, not a lookup before: of two concurrent adds of
+                # one person, the second gets the 409.
+                membership = Membership.objects.create(workspace=workspace, user=user, role=role)
+        except IntegrityError:
             raise Conflict(Code.MEMBER_EXISTS, f"{email} is already a member.")
-        membership = Membership.objects.create(workspace=workspace, user=user, role=role)
-    invite_url = None
-    if created_user and not password:
-        token = signing.dumps({"uid": user.pk, "ws": workspace.pk}, salt="blazz.invite")
-        invite_url = f"{workspace.url}/invite/{token}/"
+    invite_url = invite_url_for(user=user, workspace=workspace) if created_user and not password else None
     return membership, invite_url
 
 
@@ -289,22 +296,25 @@ def membership_delete(*, workspace: Workspace, membership_id: int) -> None:
         membership.delete()
 
 
-def invite_accept(*, token: str, password: str):
-    """Set the password of an invited person. Returns (user, workspace)."""
+def invite_accept(*, token: str, password: str, workspace: Workspace):
+    """Set the password of a person invited to `workspace` (the host the link was opened on).
+    An invite to another workspace changes nothing: it is checked before anything is written.
+    Returns the user."""
     try:
         data = signing.loads(token, salt="blazz.invite", max_age=INVITE_MAX_AGE_SECONDS)
     except signing.BadSignature:
         raise DomainError(Code.INVALID_TOKEN, "This invite link is invalid or has expired.")
+    if data.get("ws") != workspace.pk:
+        raise DomainError(Code.INVALID_TOKEN, "This invite is for another workspace.")
     user = User.objects.filter(pk=data["uid"]).first()
-    workspace = Workspace.objects.filter(pk=data["ws"]).first()
-    if user is None or workspace is None or not Membership.objects.filter(user=user, workspace=workspace).exists():
+    if user is None or not Membership.objects.filter(user=user, workspace=workspace).exists():
         raise DomainError(Code.INVALID_TOKEN, "This invite link is invalid or has expired.")
     if user.has_usable_password():
         raise DomainError(Code.INVALID_TOKEN, "This invite was used already: log in instead.")
     _collect(_password_errors(password, user.username))
     user.set_password(password)
     user.save(update_fields=["password"])
-    return user, workspace
+    return user
 
 
 # --- login hand-off between hosts -------------------------------------------------------------------------

@@ -158,13 +158,11 @@ def invite_accept(request, token):
         status = 400
         if form.is_valid():
             try:
-                user, workspace = services.invite_accept(token=token, password=form.cleaned_data["password"])
+                user = services.invite_accept(token=token, password=form.cleaned_data["password"],
+                                              workspace=request.tenant)
             except DomainError as exc:
                 _add_domain_errors(form, exc)
             else:
-                if workspace.pk != request.tenant.pk:
-                    form.add_error(None, "This invite is for another workspace.")
-                else:
-                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                    return HttpResponseRedirect("/")
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return HttpResponseRedirect("/")
     return render(request, "workspaces/invite.html", {"form": form, "workspace": request.tenant}, status=status)

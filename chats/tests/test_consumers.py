@@ -203,3 +203,10 @@ def scope(host: str, origin: str | None):
 ])
 def test_origin_must_name_the_host_of_the_socket(host, origin, allowed):
     assert origin_allowed(scope(host, origin)) is allowed
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+def test_the_socket_reads_an_api_key_whatever_the_case_of_the_bearer_scheme(scheme):
+    scope = {"headers": [(b"authorization", f"{scheme} blz_key".encode())], "query_string": b""}
+
+    assert consumers._api_key_from_scope(scope) == "blz_key"

@@ -56,3 +56,35 @@ def test_create_api_key_for_unknown_workspace_fails_clearly(db):
 
     with pytest.raises(CommandError, match="no workspace"):
         call_command("create_api_key", "--workspace", "nope", "--name", "x")
+
+
+def test_the_bearer_scheme_is_case_insensitive(world, api_key_a):
+    for scheme in ("Bearer", "bearer", "BEARER"):
+        response = host_client(world.ws_a, HTTP_AUTHORIZATION=f"{scheme} {api_key_a}").get("/api/v1/me/")
+        assert response.status_code == 200, scheme
+
+
+def test_an_api_key_cannot_list_create_or_revoke_api_keys(world, api_key_a):
+    key = ApiKey.objects.get(workspace=world.ws_a)
+    crm = host_client(world.ws_a, HTTP_AUTHORIZATION=f"Bearer {api_key_a}")
+
+    answers = [crm.get("/api/v1/api-keys/"),
+               crm.post("/api/v1/api-keys/", {"name": "minted"}, content_type="application/json"),
+               crm.delete(f"/api/v1/api-keys/{key.pk}/")]
+
+    for response in answers:
+        assert response.status_code == 403 and response.json()["error"]["code"] == "session_required"
+    assert list(ApiKey.objects.filter(workspace=world.ws_a).values_list("name", "revoked_at")) == [("crm", None)]
+
+
+def test_an_admin_with_a_session_manages_api_keys(world):
+    from workspaces.models import Membership
+
+    Membership.objects.filter(user=world.agent_a, workspace=world.ws_a).update(role="admin")
+    admin = host_client(world.ws_a, world.agent_a)
+
+    created = admin.post("/api/v1/api-keys/", {"name": "zapier"}, content_type="application/json")
+
+    assert created.status_code == 201
+    assert ApiKey.objects.get(pk=created.json()["id"]).created_by == world.agent_a
+    assert admin.delete(f"/api/v1/api-keys/{created.json()['id']}/").status_code == 200

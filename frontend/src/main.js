@@ -7,6 +7,7 @@ import { useChatsStore } from './stores/chats.js';
 import { useMessagesStore } from './stores/messages.js';
 import { useSessionsStore } from './stores/sessions.js';
 import { useRealtimeStore } from './stores/connection.js';
+import { exposeTestHooks } from './lib/testHooks.js';
 import './styles/main.css';
 
 const app = createApp(App);
@@ -24,7 +25,8 @@ const realtime = createRealtime({
 });
 app.provide(REALTIME_KEY, realtime);
 realtime.start();
-// Tests and benches look at the socket through this (never the components).
-window.__blazz = { realtime, pinia };
+// Tests and benches look at the stores through this (never the components); off in production
+// unless asked for (lib/testHooks.js).
+exposeTestHooks(window, { realtime, pinia });
 
 app.mount('#app');

@@ -45,10 +45,18 @@ export function useDraft(contactId, { scope = 'default', storage } = {}) {
   const text = ref('');
   let loading = false;
 
-  // The scope (workspace) may arrive after the chat (GET /me/ still in flight): re-read then.
+  // The scope (workspace) may arrive after the chat (GET /me/ still in flight): re-read then,
+  // unless something was typed meanwhile: that text moves to the new scope (it was written under
+  // the old one) instead of being replaced by what the new scope holds.
   watch(
     () => [unref(contactId), unref(scope)],
-    ([id, sc]) => {
+    ([id, sc], before) => {
+      const [beforeId, beforeScope] = before || [];
+      if (before && id != null && id === beforeId && sc !== beforeScope && text.value) {
+        writeDraft(beforeScope, id, '', storage);
+        writeDraft(sc, id, text.value, storage);
+        return;
+      }
       loading = true;
       text.value = id == null ? '' : readDraft(sc, id, storage);
       loading = false;

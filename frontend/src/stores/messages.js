@@ -446,6 +446,22 @@ export const useMessagesStore = defineStore('messages', () => {
     previewStatus(key);
   }
 
+  /**
+   * The bubble showed the file from the browser's memory (an object URL) while it uploaded; once
+   * the server's copy is there, its URL takes over and the memory is given back.
+   */
+  function releasePreview(key) {
+    const m = byKey[key];
+    const preview = m?._local?.preview;
+    if (!preview || !m.media?.url || m.media.url === preview) return;
+    try {
+      URL.revokeObjectURL(preview);
+    } catch {
+      /* not an object URL */
+    }
+    setLocal(key, { preview: null, file: null });
+  }
+
   async function post(key) {
     const message = byKey[key];
     const askedAt = stamp;
@@ -453,6 +469,7 @@ export const useMessagesStore = defineStore('messages', () => {
       const answer = await api.sendMessage(message.contact_id, sendBody(message));
       ingest(answer, { askedAt });
       setLocal(key, { posted: true });
+      releasePreview(key);
       const t = threads[message.contact_id];
       if (t) placeInThread(message.contact_id, [key], { resort: true });
     } catch (err) {
@@ -495,7 +512,8 @@ export const useMessagesStore = defineStore('messages', () => {
 
   /**
    * An attachment: the bubble shows at once with the upload's progress, then the message is
-   * POSTed with the uploaded media's id.
+   * POSTed with the uploaded media's id. `previewUrl` (an object URL) becomes the store's: it is
+   * revoked once the server's copy of the media is shown instead.
    */
   async function sendMedia(contactId, file, { type, caption = '', replyTo = null, previewUrl = null } = {}) {
     const message = optimistic(contactId, {

@@ -54,3 +54,21 @@ describe('useDraft', () => {
     expect(effectScope().run(() => useDraft(ref(1), { scope: 'b' })).text.value).toBe('');
   });
 });
+
+describe('useDraft before GET /me/ answers', () => {
+  beforeEach(() => localStorage.clear());
+
+  it('test_text_typed_before_the_workspace_is_known_is_kept', async () => {
+    const scope = ref('default');
+    const { text } = effectScope().run(() => useDraft(ref(4), { scope }));
+    text.value = 'typed while /me/ was in flight';
+    scope.value = 'demo';
+    await nextTick();
+    expect(text.value).toBe('typed while /me/ was in flight');
+    // saved under the workspace now, and no longer under "default"
+    expect(readDraft('demo', 4)).toBe('typed while /me/ was in flight');
+    expect(localStorage.getItem(draftKey('default', 4))).toBe(null);
+    text.value = 'typed while /me/ was in flight, and more';
+    expect(readDraft('demo', 4)).toBe('typed while /me/ was in flight, and more');
+  });
+});

@@ -33,8 +33,13 @@ class Contact(models.Model):
 
     class Meta:
         indexes = [
-            # The chat list: contacts with messages, newest activity first.
-            models.Index(models.F("last_message_at").desc(nulls_last=True), "id", name="contact_chat_list_idx"),
+            # The chat list (selectors.chat_list): contacts with messages, in exactly its ORDER BY
+            # (selectors.CHAT_ORDER; DESC is NULLS FIRST in PostgreSQL, as Django writes it), so a page
+            # is read in order from the index and stops at the page size, with no sort. Partial: only
+            # contacts with messages are chats (a CRM import of contacts stays out of it).
+            models.Index(models.F("last_message_at").desc(), models.F("last_message_id").desc(),
+                         models.F("id").desc(), name="contact_chat_list_idx",
+                         condition=models.Q(last_message_at__isnull=False)),
         ]
 
     def __str__(self):

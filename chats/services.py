@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from blazz.errors import Conflict, DomainError, NotFound
@@ -326,7 +327,7 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
                 caption=request.caption, media=media, location=request.location, contact_card=request.contact_card,
                 reply_to=reply_to, reply_to_wa_id=(reply_to.wa_message_id or "") if reply_to else "",
                 status=MessageStatus.PENDING, client_id=client_id, sent_by=sent_by if getattr(sent_by, "pk", None) else None,
-                timestamp=now,
+                timestamp=now, send_queued_at=timezone.now(),
             )
             Contact.objects.filter(pk=contact.pk).update(last_message=message, last_message_at=now, session=session)
             publish_message(message.pk, events.MessageNew)
@@ -389,7 +390,7 @@ def message_deliver(*, message_id: int) -> tuple[str, str]:
     if message.session is None:
         message_mark_failed(message_id=message.pk, reason="The number it was sent through was removed.")
         return DeliveryOutcome.FAILED, "no session"
-    Message.objects.filter(pk=message.pk).update(send_attempts=F("send_attempts") + 1)
+    Message.objects.filter(pk=message.pk).update(send_attempts=F("send_attempts") + 1, send_attempted_at=timezone.now())
     try:
         answer = bridge.message_send(message.session_id, _bridge_payload(message))
     except bridge.BridgeUnavailable as exc:
@@ -477,7 +478,8 @@ def message_retry(*, message: Message) -> Message:
         if message.session is None or not message.session.is_connected:
             raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, "Its WhatsApp number is not connected.")
         message.status, message.failure_reason, message.failed_at = MessageStatus.PENDING, "", None
-        message.save(update_fields=["status", "failure_reason", "failed_at"])
+        message.send_queued_at = timezone.now()
+        message.save(update_fields=["status", "failure_reason", "failed_at", "send_queued_at"])
         _publish_status(message)
         _publish_chat_if_last(message)
         _queue_delivery(message.pk)
@@ -485,14 +487,22 @@ def message_retry(*, message: Message) -> Message:
 
 
 def messages_requeue_stuck(*, older_than: dt.timedelta) -> int:
-    """Queue again the pending messages nobody has handed to the bridge for a while (a task lost
-    with its broker, say). Delivery is idempotent, so a duplicate costs nothing."""
+    """Queue again the pending messages whose delivery chain is gone (its task lost with the
+    broker, say): no task was queued for them and none called the bridge for `older_than`, which
+    the caller sets past a send task's whole retry window (chats.tasks.message_send_window). A
+    message retried or still backing off has a live chain and is left to it: a second chain
+    beside it would double every attempt. Each requeue restarts the window, so a message is
+    requeued at most once per window, and concurrent sweeps skip each other's rows."""
     cutoff = timezone.now() - older_than
-    ids = list(Message.objects.filter(direction=Direction.OUT, status=MessageStatus.PENDING,
-                                      wa_message_id__isnull=True, created_at__lt=cutoff)
-               .values_list("pk", flat=True)[:500])
-    for message_id in ids:
-        _queue_delivery(message_id)
+    last_touched = Greatest("created_at", "send_queued_at", "send_attempted_at")  # PostgreSQL: nulls ignored
+    with transaction.atomic():
+        ids = list(Message.objects.filter(direction=Direction.OUT, status=MessageStatus.PENDING,
+                                          wa_message_id__isnull=True)
+                   .alias(last_touched=last_touched).filter(last_touched__lt=cutoff)
+                   .select_for_update(skip_locked=True).values_list("pk", flat=True)[:500])
+        Message.objects.filter(pk__in=ids).update(send_queued_at=timezone.now())
+        for message_id in ids:
+            _queue_delivery(message_id)
     return len(ids)
 
 

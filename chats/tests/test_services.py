@@ -1,6 +1,9 @@
 """The status machine and the send path's rules, service by service (no processes)."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from blazz.errors import DomainError
@@ -258,3 +261,93 @@ def test_acks_that_came_before_the_link_apply_after_it(acme):
     services.message_link_wa_id(message_id=message.pk, wa_message_id="wa-late")
 
     assert Message.objects.get(pk=message.pk).status == "delivered"
+
+
+# --- the stuck-message sweep ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def queued(monkeypatch, django_capture_on_commit_callbacks):
+    """The message ids handed to message_send_task, as the sweep's commit queues them."""
+    from chats import tasks
+
+    ids = []
+    monkeypatch.setattr(tasks.message_send_task, "delay", ids.append)
+
+    def sweep(older_than=dt.timedelta(minutes=5)):
+        ids.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.messages_requeue_stuck(older_than=older_than)
+        return sorted(ids)
+
+    return sweep
+
+
+def age(message, **fields):
+    """Move a message's times into the past: {field: minutes ago}."""
+    now = timezone.now()
+    Message.objects.filter(pk=message.pk).update(**{f: now - dt.timedelta(minutes=m) for f, m in fields.items()})
+
+
+def test_requeue_stuck_leaves_a_retried_old_message_to_its_new_task(acme, queued):
+    message, _ = send(acme)
+    services.message_mark_failed(message_id=message.pk, reason="bridge down")
+    age(message, created_at=60, send_queued_at=60, send_attempted_at=50)
+
+    services.message_retry(message=Message.objects.get(pk=message.pk))
+
+    assert queued() == []
+
+
+def test_requeue_stuck_leaves_a_message_still_backing_off_to_its_task(acme, queued):
+    message, _ = send(acme)
+    age(message, created_at=60, send_queued_at=60)
+    Message.objects.filter(pk=message.pk).update(send_attempted_at=timezone.now() - dt.timedelta(minutes=1))
+
+    assert queued() == []
+
+
+def test_requeue_stuck_queues_a_message_nothing_touched_for_the_window_once(acme, queued):
+    message, _ = send(acme)
+    age(message, created_at=60, send_queued_at=60, send_attempted_at=55)
+
+    assert queued() == [message.pk]
+    assert queued() == []  # requeued just now: its new task has the window again
+    age(message, send_queued_at=60)
+    assert queued() == [message.pk]
+
+
+def test_requeue_stuck_leaves_messages_that_moved_on(acme, queued):
+    failed, _ = send(acme, client_id="f")
+    services.message_mark_failed(message_id=failed.pk, reason="x")
+    linked = sent_with_wa_id(acme, "wa-q")
+    for message in (failed, linked):
+        age(message, created_at=60, send_queued_at=60)
+
+    assert queued() == []
+
+
+def test_message_deliver_records_its_attempt(acme, monkeypatch):
+    monkeypatch.setattr(services.bridge, "message_send", lambda *a: (_ for _ in ()).throw(
+        services.bridge.BridgeUnavailable("down")))
+    message, _ = send(acme)
+    assert message.send_queued_at is not None and message.send_attempted_at is None
+
+    services.message_deliver(message_id=message.pk)
+
+    message = Message.objects.get(pk=message.pk)
+    assert message.send_attempts == 1 and message.send_attempted_at is not None
+
+
+def test_the_sweep_task_waits_the_send_tasks_whole_retry_window(settings, monkeypatch):
+    from chats import tasks
+
+    settings.MESSAGE_SEND_MAX_RETRIES, settings.MESSAGE_SEND_BACKOFF_CAP_SECONDS = 8, 60.0
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+    seen = []
+    monkeypatch.setattr(services, "messages_requeue_stuck", lambda *, older_than: seen.append(older_than) or 0)
+
+    tasks.messages_requeue_stuck_task()
+
+    backoffs = (2 + 4 + 8 + 16 + 32 + 60 + 60 + 60) * 1.2
+    assert seen == [dt.timedelta(seconds=backoffs + 9 * tasks.SEND_TIME_LIMIT_SECONDS + 300)]

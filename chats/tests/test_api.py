@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
 from chats import services
-from chats.models import Message
+from chats.models import Contact, Message
 from conftest import host_client
 from sessions_wa.models import SessionStatus, WhatsAppSession
 
@@ -308,3 +308,134 @@ def test_agents_cannot_add_or_remove_numbers(world, session_a):
     assert agent.post("/api/v1/sessions/", {"engine": "sandbox"}, content_type="application/json").status_code == 403
     assert agent.delete(f"/api/v1/sessions/{session_a.pk}/").status_code == 403
     assert agent.get("/api/v1/sessions/").status_code == 200
+
+
+# --- what a send over the API hands the bridge, per type -------------------------------------------
+
+OGG = b"OggS\x00\x02" + b"\x00" * 20 + b"OpusHead" + b"\x01" * 32
+
+
+@pytest.fixture
+def bridge_sends(monkeypatch):
+    """The bridge's POST /sessions/:id/messages, recorded: (session id, request body)."""
+    sent = []
+
+    def message_send(session_id, payload):
+        sent.append((session_id, payload))
+        return {"wa_message_id": f"true_{payload['to']}_3EB0{len(sent):04d}", "client_id": payload["client_id"],
+                "timestamp": 1764000000}
+
+    monkeypatch.setattr(services.bridge, "message_send", message_send)
+    return sent
+
+
+def send_and_deliver(world, client, contact_id, bridge_sends, **body):
+    response = post_message(client, contact_id, **body)
+    assert response.status_code == 201, response.content
+    message = response.json()
+    with schema_context(world.ws_a.schema_name):
+        assert services.message_deliver(message_id=message["id"]) == ("done", "sent")
+    session_id, payload = bridge_sends[-1]
+    assert session_id == message["session_id"] and payload["client_id"] == message["client_id"]
+    assert payload["to"] == "6281234567890@c.us"
+    return message, payload
+
+
+def test_a_location_sent_over_the_api_reaches_the_bridge_payload(world, client_a, contact_a, bridge_sends):
+    location = {"latitude": -6.2088, "longitude": 106.8456, "name": "Office", "address": "Jl. Sudirman 1"}
+
+    message, payload = send_and_deliver(world, client_a, contact_a["id"], bridge_sends, type="location",
+                                        location=location)
+
+    assert message["location"] == location
+    assert {k: v for k, v in payload.items() if k not in ("to", "client_id")} == {"type": "location",
+                                                                                   "location": location}
+
+
+def test_a_contact_card_sent_over_the_api_reaches_the_bridge_payload(world, client_a, contact_a, bridge_sends):
+    message, payload = send_and_deliver(world, client_a, contact_a["id"], bridge_sends, type="contact",
+                                        contact_card={"name": "Ana", "phone": "+62 812-0000-1111"})
+
+    assert message["contact_card"] == {"name": "Ana", "phone": "+62 812-0000-1111"}
+    assert payload["type"] == "contact"
+    assert payload["contact"] == {"name": "Ana", "phone": "6281200001111"}  # digits, as the bridge's vCard wants
+
+
+def test_a_quoted_reply_sent_over_the_api_carries_the_quoted_whatsapp_id(world, client_a, contact_a, session_a,
+                                                                         bridge_sends):
+    quoted = inbound(world, session_a, "is it in stock?")
+
+    message, payload = send_and_deliver(world, client_a, contact_a["id"], bridge_sends, body="Yes, it is",
+                                        reply_to=quoted.pk)
+
+    assert message["reply_to"]["id"] == quoted.pk and message["reply_to"]["body"] == "is it in stock?"
+    assert (payload["type"], payload["body"], payload["reply_to"]) == ("text", "Yes, it is", quoted.wa_message_id)
+
+
+def test_a_voice_note_sent_over_the_api_hands_the_bridge_its_file(world, client_a, contact_a, bridge_sends,
+                                                                  settings):
+    upload = client_a.post("/api/v1/media/", {"file": SimpleUploadedFile("note.ogg", OGG, content_type="audio/ogg")})
+    assert upload.status_code == 201, upload.content
+    media = upload.json()
+
+    message, payload = send_and_deliver(world, client_a, contact_a["id"], bridge_sends, type="voice",
+                                        media_id=media["id"])
+
+    assert message["type"] == "voice" and message["media"]["id"] == media["id"]
+    assert payload["type"] == "voice" and "body" not in payload and "caption" not in payload
+    assert payload["media"] == {
+        "url": f"{settings.INTERNAL_BASE_URL}/internal/media/{world.ws_a.schema_name}/{media['id']}/",
+        "mimetype": "audio/ogg", "filename": "note.ogg"}
+
+
+# --- CSRF: a logged-in browser's writes need the token; an API key's do not ---------------------------
+
+
+def csrf_client(world):
+    from django.test import Client
+
+    from workspaces.middleware import SESSION_WORKSPACE_KEY
+
+    client = Client(enforce_csrf_checks=True, HTTP_HOST=world.ws_a.host)
+    client.force_login(world.owner_a)
+    session = client.session
+    session[SESSION_WORKSPACE_KEY] = world.ws_a.schema_name
+    session.save()
+    return client
+
+
+def test_a_session_authenticated_write_without_the_csrf_token_is_403_in_the_error_shape(world, session_a):
+    browser = csrf_client(world)
+
+    response = browser.post("/api/v1/contacts/", {"phone": "+6281234567890"}, content_type="application/json")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden" and "CSRF" in response.json()["error"]["message"]
+    with schema_context(world.ws_a.schema_name):
+        assert not Contact.objects.exists()
+
+
+def test_a_session_authenticated_write_with_the_csrf_token_is_accepted(world, session_a):
+    from django.conf import settings
+
+    browser = csrf_client(world)
+    assert browser.get("/").status_code == 200  # the SPA page sets the CSRF cookie
+    token = browser.cookies[settings.CSRF_COOKIE_NAME].value
+
+    response = browser.post("/api/v1/contacts/", {"phone": "+6281234567890"}, content_type="application/json",
+                            HTTP_X_CSRFTOKEN=token)
+
+    assert response.status_code == 201, response.content
+    patched = browser.patch(f"/api/v1/contacts/{response.json()['id']}/", {"name": "Budi"},
+                            content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert patched.status_code == 200
+    assert browser.patch(f"/api/v1/contacts/{response.json()['id']}/", {"name": "x"},
+                         content_type="application/json", HTTP_X_CSRFTOKEN="wrong" * 8).status_code == 403
+
+
+def test_an_api_key_write_needs_no_csrf_token(world, session_a, api_key_a):
+    from django.test import Client
+
+    crm = Client(enforce_csrf_checks=True, HTTP_HOST=world.ws_a.host, HTTP_AUTHORIZATION=f"Bearer {api_key_a}")
+
+    assert crm.post("/api/v1/contacts/", {"phone": "+6281234567890"}, content_type="application/json").status_code == 201

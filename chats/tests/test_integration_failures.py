@@ -39,6 +39,8 @@ def send_api(ws, contact_id, **body):
 
 def test_every_webhook_type_replayed_three_times_concurrently_has_one_effect(stack, stack_a):
     from chats.models import Contact, Message, Reaction
+    from sessions_wa.models import WhatsAppSession
+    from webhooks.models import AppliedWebhook
 
     chat = "6281100009001@c.us"
     wa_in = f"false_{chat}_{uuid.uuid4().hex}"
@@ -54,14 +56,29 @@ def test_every_webhook_type_replayed_three_times_concurrently_has_one_effect(sta
         ("message.revoked", {"wa_message_id": wa_out}),
         ("chat.typing", {"chat_id": chat, "from": chat, "state": "typing"}),
         ("contact.presence", {"chat_id": chat, "online": True, "last_seen": None}),
+        ("session.qr", {"qr": "2@replayed-qr", "qr_data_url": None}),
         ("session.status", {"status": "connected", "phone": stack_a.session.phone.lstrip("+") or "6280", "reason": None}),
     ]
+    from webhooks import schemas
+
+    assert {type_ for type_, _ in events} == set(schemas.EVENT_SCHEMAS)  # every type of the contract
+
+    def session_state():
+        with schema_context(stack_a.schema):
+            return WhatsAppSession.objects.values_list("status", "qr_raw").get(pk=stack_a.session.id)
+
+    webhook_ids = []
     for type_, data in events:  # in order, as the bridge delivers per session; each 3 times at once
         webhook_id = f"evt_{uuid.uuid4().hex}"
+        webhook_ids.append(webhook_id)
         with ThreadPoolExecutor(3) as pool:
             responses = list(pool.map(lambda _: sign_and_post(stack, stack_a, type_, data, webhook_id), range(3)))
         assert [r.status_code for r in responses] == [200, 200, 200], [r.text for r in responses]
         assert sorted(r.json()["duplicate"] for r in responses) == [False, True, True], type_
+        if type_ == "session.qr":  # waiting for a scan, with the QR, once; the next status event ends it
+            assert session_state() == ("qr", "2@replayed-qr")
+
+    assert session_state() == ("connected", "")
 
     with schema_context(stack_a.schema):
         contact = Contact.objects.get(wa_id=chat)
@@ -72,6 +89,7 @@ def test_every_webhook_type_replayed_three_times_concurrently_has_one_effect(sta
         outbound = Message.objects.get(wa_message_id=wa_out)
         assert outbound.status == "delivered" and outbound.revoked
         assert Message.objects.filter(contact=contact).count() == 2
+        assert AppliedWebhook.objects.filter(webhook_id__in=webhook_ids).count() == len(events)
 
 
 def test_acks_before_the_message_and_out_of_order_end_right(stack, stack_a):

@@ -93,3 +93,59 @@ def test_a_customer_message_lands_in_its_workspace_once(stack, stack_a, stack_b)
         chats = api.get("/api/v1/chats/", params={"q": "Citra"}).json()["results"]
     assert chats[0]["push_name"] == "Citra" and chats[0]["unread_count"] >= 1
     assert chats[0]["last_message"]["body"] == text
+
+
+def test_location_contact_card_quoted_reply_and_voice_reach_the_customer(stack, stack_a):
+    """Each kind of content the API sends, through the worker and the bridge to the sandbox customer,
+    with the bridge's message.created and acks for each applied back."""
+    from chats.models import Message
+
+    phone = "+6281100000011"
+    contact = new_contact(stack_a, phone)
+    with stack.bridge_http() as bridge:
+        asked = bridge.post(f"/sandbox/sessions/{stack_a.session.id}/inbound",
+                            json={"from": phone.lstrip("+"), "name": "Dewi", "body": "where is your shop?"})
+    assert asked.status_code in (200, 201), asked.text
+    quoted_wa_id = asked.json()["wa_message_id"]
+
+    def quoted_id():
+        with schema_context(stack_a.schema):
+            return Message.objects.filter(wa_message_id=quoted_wa_id).values_list("pk", flat=True).first()
+
+    quoted = wait_until(quoted_id, 10, message="the customer's question stored")
+    voice = b"OggS\x00\x02" + b"\x00" * 20 + b"OpusHead" + b"\x01" * 64
+    location = {"latitude": -6.2088, "longitude": 106.8456, "name": "Blazz shop", "address": "Jl. Sudirman 1"}
+    with stack_a.api() as api:
+        media = api.post("/api/v1/media/", files={"file": ("note.ogg", voice, "audio/ogg")})
+        assert media.status_code == 201, media.text
+        bodies = {
+            "location": {"type": "location", "location": location, "reply_to": quoted},
+            "contact": {"type": "contact", "contact_card": {"name": "Ana Sales", "phone": "+62 812-0000-1111"}},
+            "reply": {"type": "text", "body": "Here, see the pin", "reply_to": quoted},
+            "voice": {"type": "voice", "media_id": media.json()["id"]},
+        }
+        sent = {}
+        for kind, body in bodies.items():
+            response = api.post(f"/api/v1/contacts/{contact['id']}/messages/",
+                                json={"client_id": f"c-{kind}-{uuid.uuid4()}", **body})
+            assert response.status_code == 201, response.text
+            sent[kind] = response.json()
+
+    def customer_got_all():
+        by_client_id = {m["client_id"]: m for m in stack.customer(stack_a.session.id, phone)["received"]}
+        got = {kind: by_client_id.get(message["client_id"]) for kind, message in sent.items()}
+        return got if all(got.values()) else None
+
+    got = wait_until(customer_got_all, 20, message="the customer to receive all four")
+    assert got["location"]["type"] == "location" and got["location"]["location"] == location
+    assert got["location"]["reply_to"] == quoted_wa_id
+    assert got["contact"]["type"] == "contact"
+    assert got["contact"]["contact"]["name"] == "Ana Sales" and got["contact"]["contact"]["phone"] == "6281200001111"
+    assert "waid=6281200001111" in got["contact"]["contact"]["vcard"]
+    assert (got["reply"]["body"], got["reply"]["reply_to"]) == ("Here, see the pin", quoted_wa_id)
+    assert got["voice"]["type"] == "voice" and got["voice"]["media"]["mimetype"] == "audio/ogg"
+    assert got["voice"]["media"]["size"] == len(voice)
+    for kind, message in sent.items():  # every message.created and ack came back and applied
+        final = wait_until(lambda: (m := get_message(stack_a, contact["id"], message["id"]))
+                           and m["status"] in ("read", "played") and m, 20, message=f"{kind} read")
+        assert final["wa_message_id"] == got[kind]["wa_message_id"]

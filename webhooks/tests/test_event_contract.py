@@ -157,7 +157,7 @@ def test_every_nullable_field_the_bridge_sends_as_null_is_accepted(world, bridge
         assert Message.objects.get(wa_message_id=card["wa_message_id"]).contact_card["vcard"] == "BEGIN:VCARD"
 
 
-def test_a_message_created_with_our_client_id_is_linked_with_the_whole_contract(world, bridge_a):
+def test_a_message_created_with_a_client_id_we_do_not_know_is_stored_as_outbound(world, bridge_a):
     data = created(client_id="c-unknown", body="typed")
     assert bridge_a.post("message.created", data).status_code == 200
     with schema_context(world.ws_a.schema_name):

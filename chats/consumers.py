@@ -304,7 +304,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
         except Exception:
             logger.exception("typing relay failed")
         finally:
-            relay.timer = None
+            if relay.timer is asyncio.current_task():  # not a timer a frame started meanwhile
+                relay.timer = None
 
     async def _relay_typing(self, contact_id: int, relay: _TypingRelay, state: str, now: float):
         relay.tokens -= 1

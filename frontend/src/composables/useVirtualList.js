@@ -102,20 +102,31 @@ export function useVirtualList({ container, wrapper = null, items, estimate = 64
     anchor = { key: list[i].key, delta: offsets[i] - viewTop };
   }
 
-  /** After the DOM has the new spacers: go to the bottom, or to `target`. */
-  function applyScroll(target, { bottom = false } = {}) {
-    pendingScroll = { target, bottom };
+  /** The anchor is where it is with the view at `top`. */
+  function pinAnchor(top) {
+    if (anchor && indexByKey.has(anchor.key)) anchor = { key: anchor.key, delta: offsets[indexByKey.get(anchor.key)] - top };
+  }
+
+  /**
+   * After the DOM has the new spacers: go to the bottom, or to `target`. `keepAnchor`: the scroll
+   * only keeps the current anchor in place, which stays the anchor: capturing a new one here would
+   * pick the row now at the top, which may not be measured yet (an older page just prepended), and
+   * pin its *estimated* position, so the view would jump by the estimate's error once measured.
+   */
+  function applyScroll(target, { bottom = false, keepAnchor = false } = {}) {
+    pendingScroll = { target, bottom, keepAnchor };
     nextTick(() => {
       const el = container.value;
       if (!el || !pendingScroll) return;
-      const { target: t, bottom: toBottom } = pendingScroll;
+      const { target: t, bottom: toBottom, keepAnchor: keep } = pendingScroll;
       pendingScroll = null;
       const want = toBottom ? el.scrollHeight - el.clientHeight : t;
       if (Math.abs(el.scrollTop - want) > 0.5) el.scrollTop = want;
       viewTop = el.scrollTop;
       if (toBottom) atBottom.value = true;
       else computeAtBottom();
-      captureAnchor();
+      if (keep) pinAnchor(viewTop); // the browser may have clamped the scroll
+      else captureAnchor();
       updateRange();
     });
   }
@@ -125,15 +136,20 @@ export function useVirtualList({ container, wrapper = null, items, estimate = 64
     const stick = stickToBottom && (toBottom || atBottom.value);
     rebuild();
     let target = viewTop;
+    let anchored = false;
     if (stick) {
       target = Math.max(0, total.value - viewHeight());
     } else if (stickToBottom && anchor && indexByKey.has(anchor.key)) {
       target = Math.max(0, offsets[indexByKey.get(anchor.key)] - anchor.delta);
+      anchored = true;
+      // Not enough above it to keep its place (the rows above turned out shorter than estimated):
+      // it sits at the top of the list now, and that is where it stays.
+      pinAnchor(target);
     }
     viewTop = target;
     if (stick) atBottom.value = true;
     updateRange();
-    if (container.value && (stick || Math.abs((container.value.scrollTop || 0) - target) > 0.5)) applyScroll(target, { bottom: stick });
+    if (container.value && (stick || Math.abs((container.value.scrollTop || 0) - target) > 0.5)) applyScroll(target, { bottom: stick, keepAnchor: anchored });
   }
 
   function onScroll() {

@@ -119,3 +119,55 @@ describe('useChatScroll', () => {
     expect(scroll.newCount.value).toBe(1);
   });
 });
+
+describe('useChatScroll with measured rows', () => {
+  // Rows really are 40 px (day separator) and 56 px (messages); the list estimates 72 until it has
+  // measured a row. The wrapper's children are the rendered rows, as the DOM would have them.
+  const REAL = (key) => (key.startsWith('d:') ? 40 : 56);
+
+  function setupMeasured(count = 40) {
+    const rows = ref([{ key: 'd:day', kind: 'day' }, ...Array.from({ length: count }, (_, i) => ({ key: `m${i}`, kind: 'msg' }))]);
+    const el = fakeContainer();
+    // The DOM: the rendered rows at their real heights (rendered as soon as the list says so).
+    let scroll;
+    const wrapperEl = {
+      get children() {
+        return scroll.visible.value.map((r) => ({ dataset: { vkey: r.key }, getBoundingClientRect: () => ({ height: REAL(r.key) }) }));
+      },
+    };
+    const scope = effectScope();
+    scroll = scope.run(() => useChatScroll({ container: ref(el), wrapper: ref(wrapperEl), rows, estimate: 72 }));
+    el.content = () => scroll.total.value;
+    /** Where a row is on screen: the top spacer plus the rendered rows above it, minus the scroll. */
+    const screenTop = (key) => {
+      let y = scroll.padTop.value;
+      for (const r of scroll.visible.value) {
+        if (r.key === key) return y - el.scrollTop;
+        y += REAL(r.key);
+      }
+      return null;
+    };
+    // Vue's ticks first (the list measures what it rendered by itself), then what the
+    // ResizeObserver would add, in the browser's order.
+    const settleAndMeasure = async () => {
+      for (let i = 0; i < 6; i += 1) await nextTick();
+      scroll.measure();
+      for (let i = 0; i < 6; i += 1) await nextTick();
+    };
+    return { rows, el, scroll, screenTop, settleAndMeasure };
+  }
+
+  it('test_a_prepended_page_of_unmeasured_rows_leaves_the_first_message_exactly_in_place', async () => {
+    const { rows, el, scroll, screenTop, settleAndMeasure } = setupMeasured();
+    await settleAndMeasure();
+    el.scrollTop = 0; // the reader reached the top: m0 is under the day separator
+    scroll.onScroll();
+    await settleAndMeasure();
+    expect(screenTop('m0')).toBe(40);
+    // the older page lands: 50 rows the list has never measured (estimated 72 px, really 56)
+    const older = Array.from({ length: 50 }, (_, i) => ({ key: `o${i}`, kind: 'msg' }));
+    rows.value = [rows.value[0], ...older, ...rows.value.slice(1)];
+    await settleAndMeasure();
+    expect(screenTop('m0')).toBe(40);
+  });
+});

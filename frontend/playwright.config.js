@@ -14,7 +14,9 @@ export default defineConfig({
   timeout: 90_000,
   expect: { timeout: 15_000 },
   outputDir: 'test-results/e2e',
-  reporter: [['list']],
+  // The HTML report (with the screenshots of the main screens attached) goes to
+  // frontend/playwright-report/; `npx playwright show-report` opens it.
+  reporter: [['list'], ['html', { outputFolder: 'playwright-report', open: 'never' }]],
   globalSetup: './e2e/global-setup.js',
   use: {
     baseURL: STACK.demoUrl,

@@ -78,7 +78,39 @@ export async function apiInPage(page, method, path_, body) {
   }, { method, path: path_, body });
 }
 
+/**
+ * A screenshot of a main screen: saved as frontend/test-results/screenshots/<name>.png and
+ * attached to the test in the HTML report (frontend/playwright-report/).
+ */
 export async function screenshot(page, name) {
   fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`) });
+  const file = path.join(SCREENSHOTS_DIR, `${name}.png`);
+  const body = await page.screenshot({ path: file });
+  await test.info().attach(name, { body, contentType: 'image/png' });
+  return file;
+}
+
+/**
+ * Hold the page's API requests that match until `release()`: the test sees the app while they are in
+ * flight (an upload, an older page, a send), then lets them through. Later matches pass at once.
+ * @param {import('@playwright/test').Page} page
+ * @param {(url: URL, request: import('@playwright/test').Request) => boolean} matches
+ */
+export async function holdRequests(page, matches) {
+  let release;
+  const released = new Promise((resolve) => {
+    release = resolve;
+  });
+  const held = [];
+  await page.route((url) => url.pathname.startsWith('/api/'), async (route) => {
+    const request = route.request();
+    if (!matches(new URL(request.url()), request)) {
+      await route.fallback();
+      return;
+    }
+    held.push(request);
+    await released;
+    await route.continue();
+  });
+  return { release, count: () => held.length };
 }

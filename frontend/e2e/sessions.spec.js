@@ -25,3 +25,11 @@ test('sessions page: add a sandbox number, its QR turns into "connected", log it
   await card.getByTestId('session-logout').click();
   await expect(card).toHaveAttribute('data-status', 'logged_out');
 });
+
+test('settings page: the members (the demo member among them) and the API keys', async ({ page }) => {
+  await page.goto('/settings');
+  await expect(page.locator('h1')).toHaveText('Settings');
+  await expect(page.getByTestId('members')).toContainText('demo@example.com');
+  await expect(page.getByTestId('api-keys')).toBeVisible();
+  await screenshot(page, 'settings');
+});

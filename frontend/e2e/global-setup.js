@@ -7,11 +7,30 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import {
-  STACK, REPO_ROOT, RESULTS_DIR, DEMO_STATE, WORLD_FILE, DEMO_USER, CHROMIUM_PATH, CHROMIUM_ARGS,
+  STACK, REPO_ROOT, FRONTEND_DIR, RESULTS_DIR, DEMO_STATE, WORLD_FILE, DEMO_USER, CHROMIUM_PATH, CHROMIUM_ARGS,
   nodeRequest, waitFor, bridgeToken,
 } from './stack.js';
 
 const START_TIMEOUT_MS = 240_000;
+
+function newestMtime(entry) {
+  const stat = fs.statSync(entry);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...fs.readdirSync(entry).map((name) => newestMtime(path.join(entry, name))));
+}
+
+/**
+ * Django serves frontend/dist: build it when the sources are newer, so the suite never tests an
+ * old build of the SPA (E2E_SKIP_BUILD=1 skips this).
+ */
+function buildSpaIfStale() {
+  if (process.env.E2E_SKIP_BUILD === '1') return;
+  const index = path.join(FRONTEND_DIR, 'dist', 'index.html');
+  const sources = ['src', 'index.html', 'vite.config.js', 'package-lock.json'].map((p) => path.join(FRONTEND_DIR, p));
+  const built = fs.existsSync(index) ? fs.statSync(index).mtimeMs : 0;
+  if (built && Math.max(...sources.filter((p) => fs.existsSync(p)).map(newestMtime)) <= built) return;
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: FRONTEND_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
+}
 
 function startStack() {
   const python = path.join(REPO_ROOT, '.venv', 'bin', 'python');
@@ -96,6 +115,7 @@ export async function loginAs(context, { email, password }, baseUrl = STACK.demo
 
 export default async function globalSetup() {
   fs.mkdirSync(path.dirname(DEMO_STATE), { recursive: true });
+  buildSpaIfStale();
   let stack = null;
   let stub = null;
   if (process.env.E2E_STACK === 'stub') {

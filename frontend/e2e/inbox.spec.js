@@ -1,6 +1,8 @@
 // The inbox against the real stack: login, sending with ticks, live inbound, typing, the pill,
 // drafts, and screenshots of the main screens.
-import { test, expect, newCustomer, chatItem, customerWritesFirst, openChat, bubbles, bubbleWithText, screenshot } from './fixtures.js';
+import {
+  test, expect, newCustomer, chatItem, customerWritesFirst, openChat, bubbles, bubbleWithText, screenshot, holdRequests,
+} from './fixtures.js';
 import { STACK, DEMO_USER } from './stack.js';
 import { loginAs } from './global-setup.js';
 
@@ -17,6 +19,11 @@ test.describe('inbox', () => {
     await expect(inbox).toHaveURL(`${STACK.demoUrl}/`);
     await expect(inbox.getByTestId('chat-list')).toBeVisible();
     await expect(inbox.locator('.sidebar__workspace')).not.toBeEmpty();
+    // the production build hands the stores to no one, unless a test asks for them
+    expect(await inbox.evaluate(() => typeof window.__blazz)).toBe('undefined');
+    await inbox.goto('/?test-hooks');
+    await expect(inbox.getByTestId('chat-list')).toBeVisible();
+    expect(await inbox.evaluate(() => typeof window.__blazz?.pinia)).toBe('object');
     await context.close();
   });
 
@@ -59,6 +66,7 @@ test.describe('inbox', () => {
     await expect(page.getByTestId('composer')).toHaveValue('');
     await expect(bubble.locator('.ticks')).toHaveAttribute('data-status', /^(read|played)$/, { timeout: 30_000 });
     await expect(bubble.locator('.ticks')).toHaveClass(/ticks--double-blue/);
+    await screenshot(page, 'thread-ticks');
     const seen = await page.evaluate(() => ({ seen: window.__seen, enterAt: window.__enterAt }));
     expect(seen.seen[0].status).toBe('pending');
     expect(seen.seen[0].ticks).toContain('ticks--clock');
@@ -72,6 +80,26 @@ test.describe('inbox', () => {
     // the customer did receive it, once
     const received = (await sandbox.customer(customer.phone)).received.filter((m) => m.body === text);
     expect(received).toHaveLength(1);
+  });
+
+  test('own send: the chat row previews it with the clock and goes to the top before the server has it', async ({ inbox: page, sandbox }) => {
+    const mine = await customerWritesFirst(page, sandbox, newCustomer('Row'));
+    const later = await customerWritesFirst(page, sandbox, newCustomer('Later'));
+    await expect(page.locator('[data-testid=chat-item]').first()).toContainText(later.name);
+    await openChat(page, mine.name);
+    // the POST waits: nothing the server says can have moved the row
+    const post = await holdRequests(page, (url, request) => request.method() === 'POST' && url.pathname === `/api/v1/contacts/${mine.contactId}/messages/`);
+    const text = `On my way ${Date.now()}`;
+    await page.getByTestId('composer').fill(text);
+    await page.getByTestId('composer').press('Enter');
+    const row = chatItem(page, mine.name);
+    await expect(page.locator('[data-testid=chat-item]').first()).toContainText(mine.name);
+    await expect(row.getByTestId('chat-preview')).toContainText(text);
+    await expect(row.locator('.ticks')).toHaveAttribute('data-status', 'pending');
+    expect(post.count()).toBe(1);
+    post.release();
+    await expect(bubbleWithText(page, text).locator('.ticks')).toHaveAttribute('data-status', /^(sent|delivered|read|played)$/, { timeout: 30_000 });
+    await expect(page.locator('[data-testid=chat-item]').first()).toContainText(mine.name);
   });
 
   test('a customer reply appears without a reload; the chat moves to the top with its badge', async ({ inbox: page, sandbox }) => {
@@ -144,6 +172,77 @@ test.describe('inbox', () => {
     await sandbox.inbound(customer.phone, 'and one more at the bottom');
     await expect(bubbleWithText(page, 'and one more at the bottom')).toBeInViewport();
     await expect(page.getByTestId('new-messages-pill')).toHaveCount(0);
+  });
+
+  test('scrolling up loads the older pages (three in all) and the message at the top stays put', async ({ inbox: page, sandbox }) => {
+    // 120 messages = the newest page (50) + two older pages (50 + 20).
+    const TOTAL = 120;
+    test.setTimeout(300_000);
+    const label = (i) => `history ${String(i).padStart(3, '0')}`;
+    const customer = await customerWritesFirst(page, sandbox, newCustomer('History'), `${label(0)}\nwith a second line`);
+    for (let i = 1; i < TOTAL; i += 1) await sandbox.inbound(customer.phone, `${label(i)}\nwith a second line`);
+    // Delivered to Django one webhook at a time, in order (see the pill test): wait for the last.
+    await expect(chatItem(page, customer.name).getByTestId('chat-preview')).toContainText(label(TOTAL - 1), { timeout: 240_000 });
+
+    const olderPage = await holdRequests(page, (url) => url.pathname === `/api/v1/contacts/${customer.contactId}/messages/` && url.searchParams.has('cursor'));
+    await openChat(page, customer.name);
+    await expect(bubbleWithText(page, label(TOTAL - 1))).toBeInViewport();
+    const scroller = page.getByTestId('thread-scroll');
+    const toTop = () => scroller.evaluate((el) => {
+      el.scrollTop = 0;
+      el.dispatchEvent(new Event('scroll'));
+    });
+
+    // At the top of the newest page: the older page is asked for (and held here).
+    await toTop();
+    await expect(page.locator('.thread__loading-older')).toBeVisible();
+    expect(olderPage.count()).toBe(1);
+    await expect(bubbleWithText(page, label(TOTAL - 50))).toBeInViewport();
+    // The first message on screen, and where it is; then its position on every frame while the
+    // older page lands above it.
+    const first = await scroller.evaluate((el) => {
+      const top = el.getBoundingClientRect().top;
+      const m = [...el.querySelectorAll('[data-testid=message]')].find((b) => b.getBoundingClientRect().bottom > top + 1);
+      window.__tops = [];
+      const key = m.getAttribute('data-message-key');
+      const sample = () => {
+        const now = el.querySelector(`[data-message-key="${key}"]`);
+        window.__tops.push(now ? now.getBoundingClientRect().top : null);
+        window.__sampling = requestAnimationFrame(sample);
+      };
+      sample();
+      return { key, text: m.textContent, top: m.getBoundingClientRect().top };
+    });
+    expect(first.text).toContain(label(TOTAL - 50));
+    olderPage.release();
+    await expect(bubbleWithText(page, label(TOTAL - 51))).toBeAttached(); // the older page is in
+    await expect(page.locator('.thread__loading-older')).toHaveCount(0);
+    // a few frames after it landed, then stop sampling
+    const frames = await page.evaluate(async () => {
+      const seen = window.__tops.length;
+      await new Promise((resolve) => {
+        const wait = () => (window.__tops.length >= seen + 10 ? resolve() : requestAnimationFrame(wait));
+        wait();
+      });
+      cancelAnimationFrame(window.__sampling);
+      return window.__tops;
+    });
+    expect(frames.length).toBeGreaterThan(10);
+    expect(frames.filter((t) => t === null)).toEqual([]); // never unrendered
+    const drift = Math.max(...frames.map((t) => Math.abs(t - first.top)));
+    const moves = frames.map((t) => Math.round(t - first.top)).join(' ');
+    expect(drift, `the first message moved by up to ${drift}px while the older page landed (per frame: ${moves})`).toBeLessThanOrEqual(3);
+    await expect(bubbleWithText(page, label(TOTAL - 50))).toBeInViewport();
+
+    // Up again, until the very first message: the third page too, in order.
+    await expect.poll(async () => {
+      await toTop();
+      return bubbleWithText(page, label(0)).isVisible();
+    }, { timeout: 30_000 }).toBe(true);
+    await expect(bubbleWithText(page, label(0))).toBeInViewport();
+    const topTexts = await bubbles(page).evaluateAll((els) => els.slice(0, 5).map((e) => e.textContent));
+    expect(topTexts.map((t) => t.match(/history (\d{3})/)?.[1])).toEqual(['000', '001', '002', '003', '004']);
+    expect(olderPage.count()).toBeGreaterThanOrEqual(2); // more than two pages in all
   });
 
   test('a draft survives a reload', async ({ inbox: page, sandbox }) => {

@@ -1,6 +1,6 @@
 // What a bubble can carry, end to end: replies, reactions both ways, edits and deletes by the
 // customer, inbound media (placeholder, then the file), attachments with preview and upload.
-import { test, expect, newCustomer, customerWritesFirst, openChat, bubbleWithText } from './fixtures.js';
+import { test, expect, newCustomer, customerWritesFirst, openChat, bubbleWithText, holdRequests } from './fixtures.js';
 import { waitFor } from './stack.js';
 
 // 1x1 PNG
@@ -90,10 +90,16 @@ test.describe('messages', () => {
     await expect(page.getByTestId('attachment-preview')).toBeVisible();
     await expect(page.getByTestId('attachment-preview').locator('img')).toBeVisible();
     await page.getByTestId('attachment-caption').fill('here is the photo');
+    // the upload is held in flight until the bubble has shown its progress bar
+    const upload = await holdRequests(page, (url, request) => request.method() === 'POST' && url.pathname === '/api/v1/media/');
     await page.getByTestId('attachment-send').click();
     const bubble = bubbleWithText(page, 'here is the photo');
     await expect(bubble).toBeVisible();
     await expect(bubble.locator('img')).toBeVisible();
+    await expect(bubble.getByTestId('upload-progress')).toBeVisible();
+    await expect(bubble.getByTestId('upload-progress')).toHaveAttribute('role', 'progressbar');
+    expect(upload.count()).toBe(1);
+    upload.release();
     await expect(bubble.getByTestId('upload-progress')).toHaveCount(0, { timeout: 30_000 });
     await expect(bubble.locator('.ticks')).toHaveAttribute('data-status', /^(sent|delivered|read|played)$/, { timeout: 30_000 });
     await expect.poll(async () => (await sandbox.customer(customer.phone)).received.some((m) => m.type === 'image' && (m.caption || '') === 'here is the photo')).toBe(true);

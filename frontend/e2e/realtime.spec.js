@@ -8,16 +8,21 @@ import { loginAs } from './global-setup.js';
  * and new ones are refused, as when the network drops (HTTP keeps working, like a flaky proxy).
  */
 async function socketSwitch(page) {
-  const state = { up: true, live: [] };
+  const state = { up: true, live: [], refused: 0, accepted: 0 };
   await page.routeWebSocket(/\/ws\/inbox\/$/, (ws) => {
     if (!state.up) {
+      state.refused += 1;
       ws.close({ code: 4000, reason: 'e2e: network down' });
       return;
     }
+    state.accepted += 1;
     const server = ws.connectToServer();
     state.live.push({ ws, server });
   });
   return {
+    /** Sockets the page opened while down (its reconnect attempts), and opened in all. */
+    refused: () => state.refused,
+    accepted: () => state.accepted,
     async down() {
       state.up = false;
       for (const { ws, server } of state.live.splice(0)) {
@@ -56,9 +61,14 @@ test.describe('realtime', () => {
     // nothing arrives without the socket
     await expect(bubbleWithText(page, 'sent while you were away 1')).toHaveCount(0);
 
+    // It keeps trying with backoff (0.5 s doubling, at most 15 s +-25 %) while the network is down...
+    await expect.poll(() => net.refused(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    const acceptedBefore = net.accepted();
     net.up();
-    await page.evaluate(() => window.dispatchEvent(new Event('online'))); // the browser's "network is back"
+    // ...and its next attempt gets through on its own (no "online" event: the backoff path). The
+    // longest wait between attempts is 18.75 s.
     await expect(page.getByTestId('reconnect-banner')).toHaveCount(0, { timeout: 30_000 });
+    expect(net.accepted()).toBe(acceptedBefore + 1);
     await expect(bubbleWithText(page, 'sent while you were away 1')).toBeVisible();
     await expect(bubbleWithText(page, 'sent while you were away 2')).toBeVisible();
     await expect(chatItem(page, other.name).getByTestId('chat-preview')).toContainText('another chat, meanwhile');

@@ -31,7 +31,7 @@ try {
         }
       }).observe(document, { childList: true, subtree: true });
     });
-    await page.goto(`${stub.url}/`);
+    await page.goto(`${stub.url}/?test-hooks`);
     await page.waitForFunction(() => window.__rowsAt !== null);
     await page.locator('[data-testid=chat-item]').first().click();
     await page.waitForSelector('[data-testid=thread] [data-testid=message]');

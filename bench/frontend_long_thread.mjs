@@ -12,7 +12,7 @@ const stub = await startStubServer({ chats: 20, thread: MESSAGES });
 const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`${stub.url}/`);
+  await page.goto(`${stub.url}/?test-hooks`);
   await page.waitForSelector('[data-testid=chat-item]');
 
   // 1. open: click -> the newest bubbles on screen

@@ -5,6 +5,7 @@ import { defineStore } from 'pinia';
 import { ref, computed, shallowReactive, toRaw } from 'vue';
 import { api, pageOf } from '../api/index.js';
 import { nextStatus } from '../lib/status.js';
+import { createFreshness } from '../lib/freshness.js';
 import { useMeStore } from './me.js';
 
 function activityOf(chat) {
@@ -67,22 +68,7 @@ export const useChatsStore = defineStore('chats', () => {
   // the next value of a counter that only goes up; in a REST row asked for before a group's stamp,
   // that group stays ours. Groups: `preview` (last message and its time: message frames),
   // `unread` (the badge), `row` (the rest: name, assignee...); chat.updated changes them all.
-  let stamp = 0;
-  const stampOf = new Map();
-
-  function touch(id, groups = ROW_GROUPS) {
-    stamp += 1;
-    const stamps = stampOf.get(id) || {};
-    for (const group of groups) stamps[group] = stamp;
-    stampOf.set(id, stamps);
-  }
-
-  function changedSince(id, askedAt) {
-    const stamps = stampOf.get(id);
-    const out = new Set();
-    if (stamps) for (const group of ROW_GROUPS) if ((stamps[group] ?? -1) > askedAt) out.add(group);
-    return out;
-  }
+  const { touch, changedSince, now: currentStamp } = createFreshness(ROW_GROUPS);
 
   function mergeRow(existing, incoming) {
     const row = { ...existing, ...incoming };
@@ -252,7 +238,7 @@ export const useChatsStore = defineStore('chats', () => {
     loading.value = true;
     error.value = null;
     try {
-      const askedAt = stamp;
+      const askedAt = currentStamp();
       const page = pageOf(await api.chats());
       for (const chat of page.results) upsert(chat, { askedAt });
       if (!loaded.value) next.value = page.next;
@@ -274,7 +260,7 @@ export const useChatsStore = defineStore('chats', () => {
     if (!next.value || loadingMore.value) return;
     loadingMore.value = true;
     try {
-      const askedAt = stamp;
+      const askedAt = currentStamp();
       const page = pageOf(await api.chats({ cursor: next.value }));
       for (const chat of page.results) upsert(chat, { askedAt });
       next.value = page.next;
@@ -286,7 +272,7 @@ export const useChatsStore = defineStore('chats', () => {
   /** One contact's row (opening a chat by URL that is not in the loaded pages). */
   async function ensureChat(id) {
     if (byId[id]) return byId[id];
-    const askedAt = stamp;
+    const askedAt = currentStamp();
     const contact = await api.contact(id);
     upsert({ unread_count: 0, last_message: null, ...contact }, { askedAt });
     return byId[id];
@@ -308,14 +294,14 @@ export const useChatsStore = defineStore('chats', () => {
   /** REST fallback of the socket's `read` frame. */
   async function markRead(id) {
     clearUnread(id);
-    const askedAt = stamp;
+    const askedAt = currentStamp();
     const row = await api.markRead(id);
     if (row && row.id != null) upsert(row, { askedAt });
   }
 
   /** "New chat": a contact by phone number (200 with the existing one when known). */
   async function createChat({ phone, name }) {
-    const askedAt = stamp;
+    const askedAt = currentStamp();
     const contact = await api.createContact({ phone, name });
     upsert({ unread_count: 0, last_message: null, ...contact }, { askedAt });
     return byId[contact.id];
@@ -335,7 +321,7 @@ export const useChatsStore = defineStore('chats', () => {
     search.loading = true;
     search.error = null;
     try {
-      const askedAt = stamp;
+      const askedAt = currentStamp();
       const [chatsPage, messagesPage] = await Promise.all([api.chats({ q }), api.searchMessages({ q })]);
       if (serial !== searchSerial) return;
       const chats = pageOf(chatsPage).results;

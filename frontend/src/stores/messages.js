@@ -21,6 +21,7 @@ import { defineStore } from 'pinia';
 import { ref, shallowReactive, toRaw } from 'vue';
 import { api, pageOf } from '../api/index.js';
 import { nextStatus } from '../lib/status.js';
+import { createFreshness } from '../lib/freshness.js';
 import { dayKey } from '../lib/format.js';
 import { useMeStore } from './me.js';
 import { useChatsStore } from './chats.js';
@@ -151,25 +152,9 @@ export const useMessagesStore = defineStore('messages', () => {
   // (message id -> {frame, stamp}).
   const keyById = new Map();
   const earlyStatus = new Map();
-  // Freshness (see the top of this file): the counter, and per message key the stamp of the last
-  // change to each field group ({status, reactions, revoke, content}).
-  let stamp = 0;
-  const stampOf = new Map();
-
-  function touch(key, groups = ALL_GROUPS) {
-    stamp += 1;
-    const stamps = stampOf.get(key) || {};
-    for (const group of groups) stamps[group] = stamp;
-    stampOf.set(key, stamps);
-  }
-
-  /** The field groups of `key` that a frame (or a change of ours) changed after `askedAt`. */
-  function changedSince(key, askedAt) {
-    const stamps = stampOf.get(key);
-    const out = new Set();
-    if (stamps) for (const group of ALL_GROUPS) if ((stamps[group] ?? -1) > askedAt) out.add(group);
-    return out;
-  }
+  // Freshness (see the top of this file): per message key, the stamp of the last change to each
+  // field group ({status, reactions, revoke, content}).
+  const { touch, changedSince, raise, next: nextStamp, now: currentStamp, clear: clearStamps } = createFreshness(ALL_GROUPS);
 
   function thread(contactId) {
     return threads[contactId] || null;
@@ -208,8 +193,7 @@ export const useMessagesStore = defineStore('messages', () => {
         earlyStatus.delete(merged.id);
         // The early frame is newer than a REST copy asked for before it; a later frame is newer than it.
         merged = withStatus(merged, early.frame, { authoritative: fromRest && early.stamp > askedAt });
-        const stamps = stampOf.get(key) || {};
-        if ((stamps.status ?? -1) < early.stamp) stampOf.set(key, { ...stamps, status: early.stamp });
+        raise(key, 'status', early.stamp);
       }
     }
     byKey[key] = merged;
@@ -270,8 +254,7 @@ export const useMessagesStore = defineStore('messages', () => {
       if (frame.message_id != null) {
         const prev = earlyStatus.get(frame.message_id);
         const status = nextStatus(prev?.frame.status, frame.status, { authoritative: true });
-        stamp += 1;
-        earlyStatus.set(frame.message_id, { frame: prev && status === prev.frame.status ? prev.frame : frame, stamp });
+        earlyStatus.set(frame.message_id, { frame: prev && status === prev.frame.status ? prev.frame : frame, stamp: nextStamp() });
       }
       return;
     }
@@ -323,7 +306,7 @@ export const useMessagesStore = defineStore('messages', () => {
     t.loading = true;
     t.error = null;
     try {
-      const askedAt = stamp;
+      const askedAt = currentStamp();
       const page = pageOf(await api.messages(contactId, { pageSize: PAGE_SIZE }));
       const { keys } = ingestPage(contactId, page.results, askedAt);
       if (!t.loaded) t.next = page.next;
@@ -345,7 +328,7 @@ export const useMessagesStore = defineStore('messages', () => {
   async function refreshThread(contactId) {
     const t = ensureThread(contactId);
     if (!t.loaded) return loadThread(contactId);
-    const askedAt = stamp;
+    const askedAt = currentStamp();
     const page = pageOf(await api.messages(contactId, { pageSize: PAGE_SIZE }));
     const before = new Set(t.keys);
     const { keys } = ingestPage(contactId, page.results, askedAt);
@@ -367,7 +350,7 @@ export const useMessagesStore = defineStore('messages', () => {
     if (!t.loaded || !t.next || t.loadingOlder) return false;
     t.loadingOlder = true;
     try {
-      const askedAt = stamp;
+      const askedAt = currentStamp();
       const page = pageOf(await api.messages(contactId, { cursor: t.next }));
       const { keys } = ingestPage(contactId, page.results, askedAt);
       t.next = page.next;
@@ -464,7 +447,7 @@ export const useMessagesStore = defineStore('messages', () => {
 
   async function post(key) {
     const message = byKey[key];
-    const askedAt = stamp;
+    const askedAt = currentStamp();
     try {
       const answer = await api.sendMessage(message.contact_id, sendBody(message));
       ingest(answer, { askedAt });
@@ -560,7 +543,7 @@ export const useMessagesStore = defineStore('messages', () => {
       await uploadThenPost(key);
       return;
     }
-    const askedAt = stamp;
+    const askedAt = currentStamp();
     try {
       const answer = await api.retryMessage(message.id);
       ingest(answer, { askedAt });
@@ -581,7 +564,7 @@ export const useMessagesStore = defineStore('messages', () => {
     const others = (message.reactions || []).filter((r) => !(r.from === 'agent' && (r.user_id == null || r.user_id === me.user?.id)));
     byKey[key] = { ...message, reactions: emoji ? [...others, { emoji, from: 'agent', user_id: me.user?.id ?? null }] : others };
     touch(key, ['reactions']);
-    const askedAt = stamp;
+    const askedAt = currentStamp();
     try {
       const answer = await api.react(message.id, emoji);
       if (answer) ingest(answer, { askedAt });
@@ -602,7 +585,7 @@ export const useMessagesStore = defineStore('messages', () => {
     for (const k of Object.keys(threads)) delete threads[k];
     keyById.clear();
     earlyStatus.clear();
-    stampOf.clear();
+    clearStamps();
     lastInbound.value = null;
     lastSentKey.value = null;
   }

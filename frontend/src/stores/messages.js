@@ -162,7 +162,9 @@ export const useMessagesStore = defineStore('messages', () => {
 
   function ensureThread(contactId) {
     if (!threads[contactId]) {
-      threads[contactId] = shallowReactive({ keys: [], next: null, loading: false, loadingOlder: false, loaded: false, error: null });
+      // fetching / arrived: the newest page is being fetched, and the live messages that came
+      // meanwhile (a page asked for before them does not hold them; they are placed with it).
+      threads[contactId] = shallowReactive({ keys: [], next: null, loading: false, loadingOlder: false, loaded: false, error: null, fetching: 0, arrived: [] });
     }
     return threads[contactId];
   }
@@ -229,6 +231,7 @@ export const useMessagesStore = defineStore('messages', () => {
     if (!message || message.contact_id == null) return null;
     const [key, moved] = ingest(message);
     const t = threads[message.contact_id];
+    if (t && addToThread && t.fetching > 0) t.arrived.push(key);
     if (t && t.loaded && (addToThread || t.keys.includes(key))) placeInThread(message.contact_id, [key], { resort: moved });
     return key;
   }
@@ -299,6 +302,20 @@ export const useMessagesStore = defineStore('messages', () => {
     return { keys, moved };
   }
 
+  /** Fetch the newest page of a thread; also the live messages that arrived while it was on its way. */
+  async function fetchNewest(contactId, askedAt) {
+    const t = ensureThread(contactId);
+    t.fetching += 1;
+    try {
+      const page = pageOf(await api.messages(contactId, { pageSize: PAGE_SIZE }));
+      const { keys } = ingestPage(contactId, page.results, askedAt);
+      return { page, keys, arrived: t.arrived.slice() };
+    } finally {
+      t.fetching -= 1;
+      if (t.fetching === 0) t.arrived = [];
+    }
+  }
+
   /** Open a thread: the newest page, once (later opens reuse it; the socket keeps it fresh). */
   async function loadThread(contactId, { force = false } = {}) {
     const t = ensureThread(contactId);
@@ -306,12 +323,10 @@ export const useMessagesStore = defineStore('messages', () => {
     t.loading = true;
     t.error = null;
     try {
-      const askedAt = currentStamp();
-      const page = pageOf(await api.messages(contactId, { pageSize: PAGE_SIZE }));
-      const { keys } = ingestPage(contactId, page.results, askedAt);
+      const { page, keys, arrived } = await fetchNewest(contactId, currentStamp());
       if (!t.loaded) t.next = page.next;
       t.loaded = true;
-      placeInThread(contactId, keys, { resort: true });
+      placeInThread(contactId, keys.concat(arrived), { resort: true });
     } catch (err) {
       t.error = err;
       throw err;
@@ -328,10 +343,8 @@ export const useMessagesStore = defineStore('messages', () => {
   async function refreshThread(contactId) {
     const t = ensureThread(contactId);
     if (!t.loaded) return loadThread(contactId);
-    const askedAt = currentStamp();
-    const page = pageOf(await api.messages(contactId, { pageSize: PAGE_SIZE }));
     const before = new Set(t.keys);
-    const { keys } = ingestPage(contactId, page.results, askedAt);
+    const { page, keys, arrived } = await fetchNewest(contactId, currentStamp());
     const overlaps = keys.length === 0 || keys.some((k) => before.has(k)) || !page.next;
     if (overlaps) {
       placeInThread(contactId, keys, { resort: true });
@@ -341,7 +354,7 @@ export const useMessagesStore = defineStore('messages', () => {
     const unsent = t.keys.filter((k) => raw[k] && raw[k].id == null);
     t.keys = [];
     t.next = page.next;
-    placeInThread(contactId, keys.concat(unsent), { resort: true });
+    placeInThread(contactId, keys.concat(arrived, unsent), { resort: true });
   }
 
   /** Older messages (scrolling up): follow the `next` cursor. */

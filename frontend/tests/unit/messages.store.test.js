@@ -297,6 +297,27 @@ describe('messages store', () => {
       expect(store.byKey['c:c-84'].status).toBe('sent');
     });
 
+    it('test_a_message_arriving_while_the_thread_opens_is_in_the_thread', async () => {
+      const old = makeMessage({ id: 90, timestamp: '2026-01-01T10:00:00Z' });
+      const answer = slowPage();
+      const opening = store.loadThread(CONTACT);
+      store.applyMessageNew(makeMessage({ id: 91, timestamp: '2026-01-01T10:05:00Z' }));
+      answer.resolve(page([old])); // asked for before message 91 existed
+      await opening;
+      expect(keysOf(store)).toEqual(['m:90', 'm:91']);
+    });
+
+    it('test_a_message_arriving_during_a_refetch_that_restarts_the_thread_stays', async () => {
+      await openThread(store, [makeMessage({ id: 92, timestamp: '2026-01-01T09:00:00Z' })]);
+      const answer = slowPage();
+      const refreshing = store.refreshThread(CONTACT);
+      store.applyMessageNew(makeMessage({ id: 94, timestamp: '2026-01-01T10:10:00Z' }));
+      // More than a page was missed: the page does not reach message 92, the thread restarts from it.
+      answer.resolve(page([makeMessage({ id: 93, timestamp: '2026-01-01T10:00:00Z' })], 'cursor-older'));
+      await refreshing;
+      expect(keysOf(store)).toEqual(['m:93', 'm:94']);
+    });
+
     it('test_a_refetch_asked_before_a_reaction_keeps_the_reaction', async () => {
       const m = makeMessage({ id: 85 });
       await openThread(store, [m]);

@@ -516,6 +516,32 @@ def test_an_api_send_moves_through_sent_delivered_read_in_order(stack, stack_a, 
     run(scenario)
 
 
+def test_a_message_typed_on_the_phone_reaches_every_inbox_with_its_ticks(stack, stack_a, people):
+    contact = new_contact(stack_a)
+
+    async def scenario():
+        agents = [await connect(stack, stack_a.host, name=f"agent{i}", cookie=cookie)
+                  for i, cookie in enumerate((people.cookie1, people.cookie2))]
+        crm = await connect(stack, stack_a.host, name="crm", api_key=stack_a.api_key)
+        text = f"typed on the phone {uuid.uuid4()}"
+
+        sent = sandbox(stack, stack_a, "phone-message", to=contact["phone"].lstrip("+"), body=text)
+
+        for socket in (*agents, crm):
+            new = await socket.wait("message.new", lambda f: f["message"]["body"] == text)
+            message = new["message"]
+            assert message["contact_id"] == contact["id"] and message["direction"] == "out"
+            assert message["wa_message_id"] == sent["wa_message_id"] and message["client_id"] in (None, "")
+            await socket.wait("message.status", lambda f: f["message_id"] == message["id"] and f["status"] == "read")
+            await socket.wait("chat.updated", lambda f: f["chat"]["id"] == contact["id"]
+                              and f["chat"]["last_message"]["id"] == message["id"])
+        stored = thread(stack_a, contact["id"])
+        assert [m["body"] for m in stored.values()].count(text) == 1
+        await asyncio.gather(*(socket.close() for socket in (*agents, crm)))
+
+    run(scenario)
+
+
 def test_customer_typing_reaches_the_inbox_and_presence_the_viewers(stack, stack_a, stack_b, people):
     contact = new_contact(stack_a)
     phone = contact["phone"].lstrip("+")

@@ -117,8 +117,24 @@ test('qr -> session.qr and status qr with a data URL; pairing code; ready -> con
   const c = await waitFor(async () => { const b = await status('wq'); return b.status === 'connected' && b; });
   assert.equal(c.phone, '6289912345678');
   const statuses = () => of('wq').filter((e) => e.type === 'session.status').map((e) => e.data.status);
-  await waitFor(() => statuses().length === 3 && of('wq').some((e) => e.type === 'session.qr'), { message: 'status events delivered' });
-  assert.deepEqual(statuses(), ['starting', 'qr', 'connected']);
+  await waitFor(() => statuses().length === 4 && of('wq').some((e) => e.type === 'session.qr'), { message: 'status events delivered' });
+  // authenticated (the QR was scanned): starting again while the chats load, the QR gone.
+  assert.deepEqual(statuses(), ['starting', 'qr', 'starting', 'connected']);
+});
+
+test('change_state: the link dropping shows disconnected, coming back connected; a ban is failed', async () => {
+  const client = await connected('wcs');
+  const statusesOf = () => of('wcs').filter((e) => e.type === 'session.status').map((e) => [e.data.status, e.data.reason]);
+  client.emit('change_state', 'TIMEOUT');
+  await waitFor(async () => (await status('wcs')).status === 'disconnected', { message: 'disconnected' });
+  client.emit('change_state', 'CONNECTED');
+  await waitFor(async () => (await status('wcs')).status === 'connected', { message: 'connected again' });
+  client.emit('change_state', 'TOS_BLOCK');
+  await waitFor(async () => (await status('wcs')).status === 'failed', { message: 'failed' });
+  await waitFor(() => statusesOf().length === 7, { message: 'status events delivered' });
+  assert.deepEqual(statusesOf().slice(4), [
+    ['disconnected', 'reconnecting: TIMEOUT'], ['connected', null], ['failed', 'TOS_BLOCK: this number was blocked by WhatsApp'],
+  ]);
 });
 
 test('our send: one message.created with the client_id, queued before its acks', async () => {
@@ -191,8 +207,8 @@ test('disconnected reconnects with backoff; LOGOUT ends in logged_out; auth_fail
   await waitFor(() => clients.length === count + 1, { message: 'a new client after the backoff' });
   assert.ok(client.calls.some((c) => c[0] === 'destroy'));
   const statusesOf = () => of('wd').filter((e) => e.type === 'session.status').map((e) => [e.data.status, e.data.reason]);
-  await waitFor(() => statusesOf().length >= 5, { message: 'status events delivered' });
-  assert.deepEqual(statusesOf().slice(3, 5), [['disconnected', 'disconnected: CONFLICT'], ['starting', null]]);
+  await waitFor(() => statusesOf().length >= 6, { message: 'status events delivered' });
+  assert.deepEqual(statusesOf().slice(4, 6), [['disconnected', 'disconnected: CONFLICT'], ['starting', null]]);
 
   const next = clients.at(-1);
   await waitFor(async () => (await status('wd')).status === 'qr');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { messageData, ackData, reactionData, editData, revokeData, statusForDisconnect, presenceEvents, quotedMessageId } from '../src/engines/webjs/mapping.js';
+import { messageData, ackData, reactionData, editData, revokeData, statusForDisconnect, statusForState, presenceEvents, quotedMessageId } from '../src/engines/webjs/mapping.js';
 import { eventData, EventType } from '../src/events.js';
 
 const require = createRequire(import.meta.url);
@@ -118,6 +118,20 @@ test('disconnect reasons map to statuses', () => {
   assert.equal(statusForDisconnect('UNPAIRED'), 'logged_out');
   assert.equal(statusForDisconnect('CONFLICT'), 'disconnected');
   assert.equal(statusForDisconnect('TIMEOUT'), 'disconnected');
+});
+
+test('change_state maps to statuses: reconnecting after ready, blocks fail, the rest is no change', () => {
+  assert.deepEqual(statusForState('CONNECTED', { ready: true }), { status: 'connected', reason: null });
+  assert.equal(statusForState('CONNECTED', { ready: false }), null); // `ready` reports it, with the phone
+  assert.equal(statusForState('TIMEOUT', { ready: true }).status, 'disconnected');
+  assert.equal(statusForState('OPENING', { ready: false }), null);
+  assert.equal(statusForState('CONFLICT', { ready: true }).status, 'disconnected');
+  for (const blocked of ['TOS_BLOCK', 'SMB_TOS_BLOCK', 'PROXYBLOCK', 'DEPRECATED_VERSION']) {
+    const next = statusForState(blocked, { ready: true });
+    assert.equal(next.status, 'failed');
+    assert.match(next.reason, new RegExp(`^${blocked}`));
+  }
+  for (const quiet of ['UNPAIRED', 'UNPAIRED_IDLE', 'UNLAUNCHED', 'SOMETHING_NEW']) assert.equal(statusForState(quiet, { ready: true }), null);
 });
 
 test('page presence payloads become contact.presence and chat.typing only on change', () => {

@@ -21,7 +21,7 @@ import { SessionStatus, events } from '../../events.js';
 import { SendFailed, engineError, invalidSessionState } from '../../errors.js';
 import { backoffDelay, withTimeout } from '../../lib/async.js';
 import { buildVcard, captionOf } from '../../messages.js';
-import { ackData, editData, messageData, messageType, presenceEvents, reactionData, revokeData, statusForDisconnect } from './mapping.js';
+import { ackData, editData, messageData, messageType, presenceEvents, reactionData, revokeData, statusForDisconnect, statusForState } from './mapping.js';
 import { PRESENCE_LISTENER } from './presence.js';
 import { reapOrphanChromium } from './chromium.js';
 
@@ -266,12 +266,16 @@ export class WebjsEngine extends Engine {
       await this.setQr(qr);
     })));
     client.on('code', (code) => this.ctx.log.info({ code }, 'pairing code'));
-    client.on('authenticated', this.#serial('authenticated', mine(async () => this.ctx.log.info('authenticated'))));
+    // The QR was scanned (or the stored login accepted): the QR goes away while the chats load.
+    client.on('authenticated', this.#serial('authenticated', mine(async () => {
+      if (this.status === SessionStatus.QR) await this.setStatus(SessionStatus.STARTING, { reason: 'authenticated, loading chats' });
+    })));
     client.on('ready', this.#serial('ready', mine(async () => {
       clearTimeout(this.watchdog);
       this.attempt = 0;
       const phone = client.info?.wid?.user ?? null;
       this.me = client.info?.wid?._serialized ?? (phone ? `${phone}@c.us` : null);
+      this.readyClient = client;
       await this.setStatus(SessionStatus.CONNECTED, { phone, reason: null });
       this.#injectPresenceListener(client);
     })));
@@ -283,7 +287,11 @@ export class WebjsEngine extends Engine {
       }
       await this.#fail(client, `disconnected: ${reason}`, status);
     })));
-    client.on('change_state', (state) => this.ctx.log.info({ state }, 'WhatsApp state changed'));
+    client.on('change_state', this.#serial('change_state', mine(async (state) => {
+      this.ctx.log.info({ state }, 'WhatsApp state changed');
+      const next = statusForState(state, { ready: this.readyClient === client });
+      if (next) await this.setStatus(next.status, { reason: next.reason });
+    })));
     client.on('message', this.#serial('message', mine(async (msg) => this.#onIncoming(client, msg))));
     client.on('message_create', this.#serial('message_create', mine(async (msg) => {
       if (msg.fromMe) await this.#hold(() => this.#onOwnMessage(client, msg));

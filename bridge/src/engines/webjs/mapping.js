@@ -128,6 +128,35 @@ export function revokeData(msg, revokedMsg) {
   return { wa_message_id: revokedMsg?.id?._serialized ?? msg.id._serialized };
 }
 
+/**
+ * change_state(state) -> the status it means for a session, or null for "no change of ours".
+ * `ready`: the client has been ready since its launch (CONNECTED before ready is not connected yet:
+ * `ready` reports that, with the phone). UNPAIRED*: whatsapp-web.js follows with `disconnected`,
+ * which logs the session out. OPENING/PAIRING/TIMEOUT after ready: the link to WhatsApp's servers
+ * dropped and the page is reconnecting by itself.
+ */
+export function statusForState(state, { ready }) {
+  switch (state) {
+    case 'CONNECTED':
+      return ready ? { status: 'connected', reason: null } : null;
+    case 'OPENING':
+    case 'PAIRING':
+    case 'TIMEOUT':
+      return ready ? { status: 'disconnected', reason: `reconnecting: ${state}` } : null;
+    case 'CONFLICT':
+      return { status: 'disconnected', reason: 'CONFLICT: WhatsApp Web is open on another computer' };
+    case 'TOS_BLOCK':
+    case 'SMB_TOS_BLOCK':
+      return { status: 'failed', reason: `${state}: this number was blocked by WhatsApp` };
+    case 'PROXYBLOCK':
+      return { status: 'failed', reason: 'PROXYBLOCK: WhatsApp refused the network this bridge uses' };
+    case 'DEPRECATED_VERSION':
+      return { status: 'failed', reason: 'DEPRECATED_VERSION: WhatsApp Web refused this client version' };
+    default:
+      return null;
+  }
+}
+
 /** Our status for a `disconnected` reason (a WAState or "LOGOUT"). */
 export function statusForDisconnect(reason) {
   return reason === 'LOGOUT' || reason === 'UNPAIRED' || reason === 'UNPAIRED_IDLE' ? 'logged_out' : 'disconnected';

@@ -26,11 +26,17 @@ REPORT_DEADLINE_SECONDS = 2 * CHECK_TIMEOUT_SECONDS
 
 
 def check_postgres():
+    # A connection of its own, not one from the pool: the question is whether PostgreSQL answers
+    # at its address now, not whether the pool still holds a connection made earlier.
+    wrapper = connections["default"]
     try:
-        with connections["default"].cursor() as cursor:
-            cursor.execute("SELECT 1")
+        connection = wrapper.Database.connect(**wrapper.get_connection_params())
+        try:
+            connection.execute("SELECT 1")
+        finally:
+            connection.close()
     finally:
-        connections.close_all()  # this ran in a worker thread: do not leak its connection
+        connections.close_all()  # this ran in a worker thread: leave nothing open in it
     return {}
 
 

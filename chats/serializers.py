@@ -113,9 +113,15 @@ class ChatSerializer(ContactSerializer):
         read_only_fields = fields
 
 
+# One instance each, built once: a ModelSerializer builds its fields per instance, which cost more
+# than the query behind an event. to_representation() only reads them, so threads may share it.
+_message_serializer = MessageSerializer()
+_chat_serializer = ChatSerializer()
+
+
 def message_data(message: Message) -> dict:
-    return dict(MessageSerializer(message).data)
+    return dict(_message_serializer.to_representation(message))
 
 
 def chat_data(contact: Contact) -> dict:
-    return dict(ChatSerializer(contact).data)
+    return dict(_chat_serializer.to_representation(contact))

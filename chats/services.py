@@ -86,6 +86,22 @@ def publish_chat(contact_id: int) -> None:
     transaction.on_commit(_logged(send))
 
 
+def publish_message_and_chat(message_id: int, contact_id: int, event_class) -> None:
+    """publish_message() then publish_chat(), after commit, from one fetch when the message is the
+    chat's last message (the usual case: a new message): the chat row carries it already."""
+    schema = _schema()
+
+    def send():
+        with _schema_of(schema):
+            chat = chat_data(_contact_for_event(contact_id))
+            last = chat.get("last_message")
+            message = last if last and last["id"] == message_id else message_data(_message_for_event(message_id))
+        events.publish_now(schema, event_class(message=message))
+        events.publish_now(schema, events.ChatUpdated(chat=chat))
+
+    transaction.on_commit(_logged(send))
+
+
 def _schema_of(schema):
     from django_tenants.utils import schema_context
 
@@ -330,8 +346,7 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
                 timestamp=now, send_queued_at=timezone.now(),
             )
             Contact.objects.filter(pk=contact.pk).update(last_message=message, last_message_at=now, session=session)
-            publish_message(message.pk, events.MessageNew)
-            publish_chat(contact.pk)
+            publish_message_and_chat(message.pk, contact.pk, events.MessageNew)
             _queue_delivery(message.pk)
     except IntegrityError:
         # A concurrent request with the same client_id won the insert.
@@ -680,8 +695,7 @@ def message_apply_received(*, session: WhatsAppSession, data: dict) -> Message |
     if contact.last_message_at is None or timestamp >= contact.last_message_at:
         updates.update(last_message=message, last_message_at=timestamp)
     Contact.objects.filter(pk=contact.pk).update(**updates)
-    publish_message(message.pk, events.MessageNew)
-    publish_chat(contact.pk)
+    publish_message_and_chat(message.pk, contact.pk, events.MessageNew)
     _queue_media_fetch(message)
     _apply_pending_events(message)
     return message
@@ -719,8 +733,7 @@ def message_apply_created(*, session: WhatsAppSession, data: dict) -> Message | 
     if contact.last_message_at is None or timestamp >= contact.last_message_at:
         updates.update(last_message=message, last_message_at=timestamp)
     Contact.objects.filter(pk=contact.pk).update(**updates)
-    publish_message(message.pk, events.MessageNew)
-    publish_chat(contact.pk)
+    publish_message_and_chat(message.pk, contact.pk, events.MessageNew)
     _queue_media_fetch(message)
     _apply_pending_events(message)
     return message

@@ -29,13 +29,18 @@ class WorkspaceMiddleware(TenantMainMiddleware):
     """django-tenants' host -> schema switch, with the public hosts known without a Domain row,
     and a clear 404 for a host that names no workspace."""
 
+    _public: Workspace | None = None  # the public row never changes: one lookup per process
+
     def get_tenant(self, domain_model, hostname):
         if hostname in settings.PUBLIC_HOSTS:
-            public = Workspace.objects.filter(schema_name=PUBLIC_SCHEMA).first()
+            public = WorkspaceMiddleware._public
             if public is None:
-                from workspaces.services import ensure_public_workspace
+                public = Workspace.objects.filter(schema_name=PUBLIC_SCHEMA).first()
+                if public is None:
+                    from workspaces.services import ensure_public_workspace
 
-                public = ensure_public_workspace()
+                    public = ensure_public_workspace()
+                WorkspaceMiddleware._public = public
             return public
         return super().get_tenant(domain_model, hostname)
 

@@ -73,7 +73,9 @@ class Event:
     wire_names: ClassVar[dict[str, str]] = {}
 
     def payload(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
+        # Shallow: the fields are JSON-ready values an event does not share (asdict() deep-copied
+        # every nested message and chat row, a fifth of an event's publishing time).
+        data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         for name, wire in self.wire_names.items():
             data[wire] = data.pop(name)
         return data

@@ -26,7 +26,7 @@ from chats.models import (
     MessageType, PendingMessageEvent, Reaction,
 )
 from chats.phones import normalise_phone, phone_from_chat_id
-from chats.serializers import chat_data, message_data
+from chats.serializers import chat_data, message_data, without_reactions
 from sessions_wa import bridge
 from sessions_wa.errors import SessionErrorCode
 from sessions_wa.models import SessionStatus, WhatsAppSession
@@ -74,28 +74,46 @@ def publish_message(message_id: int, event_class) -> None:
     transaction.on_commit(_logged(send))
 
 
-def publish_chat(contact_id: int) -> None:
-    """Publish chat.updated (the chat-list row) after commit."""
+def publish_chat(contact_id: int, *, if_last_message: int | None = None) -> None:
+    """Publish chat.updated (the chat-list row) after commit. `if_last_message`: only when that
+    message is still the chat's last one as committed (its change shows in the row)."""
     schema = _schema()
 
     def send():
         with _schema_of(schema):
-            data = chat_data(_contact_for_event(contact_id))
+            contact = _contact_for_event(contact_id)
+            if if_last_message is not None and contact.last_message_id != if_last_message:
+                return
+            data = chat_data(contact)
         events.publish_now(schema, events.ChatUpdated(chat=data))
 
     transaction.on_commit(_logged(send))
 
 
-def publish_message_and_chat(message_id: int, contact_id: int, event_class) -> None:
+def publish_message_and_chat(message_id: int, contact_id: int, event_class, *, written: Message | None = None) -> None:
     """publish_message() then publish_chat(), after commit, from one fetch when the message is the
-    chat's last message (the usual case: a new message): the chat row carries it already."""
+    chat's last message (the usual case: a new message): the chat row carries it already.
+
+    `written`: the message as this transaction created it, when nothing else writes to it before
+    the commit (no pending events applied to it). Its events are then built from it, and only the
+    contact row is read again (its unread count and last message as committed)."""
     schema = _schema()
 
     def send():
         with _schema_of(schema):
-            chat = chat_data(_contact_for_event(contact_id))
-            last = chat.get("last_message")
-            message = last if last and last["id"] == message_id else message_data(_message_for_event(message_id))
+            if written is not None:
+                contact = Contact.objects.select_related("assignee").get(pk=contact_id)
+                if contact.last_message_id == written.pk:
+                    contact.last_message = without_reactions(written)
+                    chat = chat_data(contact)
+                    message = chat["last_message"]
+                else:  # a later message of this chat committed first
+                    chat = chat_data(_contact_for_event(contact_id))
+                    message = message_data(without_reactions(written))
+            else:
+                chat = chat_data(_contact_for_event(contact_id))
+                last = chat.get("last_message")
+                message = last if last and last["id"] == message_id else message_data(_message_for_event(message_id))
         events.publish_now(schema, event_class(message=message))
         events.publish_now(schema, events.ChatUpdated(chat=chat))
 
@@ -103,9 +121,14 @@ def publish_message_and_chat(message_id: int, contact_id: int, event_class) -> N
 
 
 def _schema_of(schema):
+    """The schema an after-commit publish reads in. Usually the connection is still in it (the
+    commit happened inside the request's or the webhook's schema), and setting it again would cost
+    a `SET search_path` round trip."""
+    from contextlib import nullcontext
+
     from django_tenants.utils import schema_context
 
-    return schema_context(schema)
+    return nullcontext() if connection.schema_name == schema else schema_context(schema)
 
 
 def _logged(fn):
@@ -346,7 +369,7 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
                 timestamp=now, send_queued_at=timezone.now(),
             )
             Contact.objects.filter(pk=contact.pk).update(last_message=message, last_message_at=now, session=session)
-            publish_message_and_chat(message.pk, contact.pk, events.MessageNew)
+            publish_message_and_chat(message.pk, contact.pk, events.MessageNew, written=message)
             _queue_delivery(message.pk)
     except IntegrityError:
         # A concurrent request with the same client_id won the insert.
@@ -569,8 +592,7 @@ def _set_reaction(*, message: Message, reactor: str, emoji: str, user=None) -> N
 
 
 def _publish_chat_if_last(message: Message) -> None:
-    if Contact.objects.filter(pk=message.contact_id, last_message_id=message.pk).exists():
-        publish_chat(message.contact_id)
+    publish_chat(message.contact_id, if_last_message=message.pk)
 
 
 # --- media ----------------------------------------------------------------------------------------------
@@ -669,11 +691,9 @@ def _queue_media_fetch(message: Message) -> None:
 
 def message_apply_received(*, session: WhatsAppSession, data: dict) -> Message | None:
     """message.received: a customer wrote. Contact get-or-create, the message, the unread count.
-    A message already known (by wa_message_id) changes nothing. Emits: message.new, chat.updated."""
+    A message already known (by wa_message_id: the unique constraint) changes nothing. Emits:
+    message.new, chat.updated."""
     wa_message_id = data["wa_message_id"]
-    existing = Message.objects.filter(wa_message_id=wa_message_id).first()
-    if existing is not None:
-        return existing
     contact = contact_get_or_create(wa_id=data["chat_id"], push_name=data.get("from_name") or "", session=session)
     timestamp = _from_epoch(data.get("timestamp"))
     try:
@@ -687,7 +707,7 @@ def message_apply_received(*, session: WhatsAppSession, data: dict) -> Message |
                 reply_to=_reply_to(data.get("reply_to")), reply_to_wa_id=data.get("reply_to") or "",
                 timestamp=timestamp,
             )
-    except IntegrityError:  # a concurrent event about the same message stored it first
+    except IntegrityError:  # known already: delivered before under another webhook-id, or concurrently
         return Message.objects.get(wa_message_id=wa_message_id)
     updates = {"unread_count": F("unread_count") + 1, "session": session}
     if data.get("from_name"):
@@ -695,9 +715,10 @@ def message_apply_received(*, session: WhatsAppSession, data: dict) -> Message |
     if contact.last_message_at is None or timestamp >= contact.last_message_at:
         updates.update(last_message=message, last_message_at=timestamp)
     Contact.objects.filter(pk=contact.pk).update(**updates)
-    publish_message_and_chat(message.pk, contact.pk, events.MessageNew)
+    pending = _pending_events(message)
+    publish_message_and_chat(message.pk, contact.pk, events.MessageNew, written=None if pending else message)
     _queue_media_fetch(message)
-    _apply_pending_events(message)
+    _apply_pending_events(message, pending)
     return message
 
 
@@ -733,9 +754,10 @@ def message_apply_created(*, session: WhatsAppSession, data: dict) -> Message | 
     if contact.last_message_at is None or timestamp >= contact.last_message_at:
         updates.update(last_message=message, last_message_at=timestamp)
     Contact.objects.filter(pk=contact.pk).update(**updates)
-    publish_message_and_chat(message.pk, contact.pk, events.MessageNew)
+    pending = _pending_events(message)
+    publish_message_and_chat(message.pk, contact.pk, events.MessageNew, written=None if pending else message)
     _queue_media_fetch(message)
-    _apply_pending_events(message)
+    _apply_pending_events(message, pending)
     return message
 
 
@@ -874,11 +896,18 @@ def _apply_revoke(message: Message) -> None:
     _publish_chat_if_last(message)
 
 
-def _apply_pending_events(message: Message) -> None:
-    """Apply, in arrival order, the events that came before this message was known."""
+def _pending_events(message: Message) -> list[PendingMessageEvent]:
+    """The events that came before this message was known, in arrival order, locked."""
     if not message.wa_message_id:
-        return
-    pending = list(PendingMessageEvent.objects.select_for_update().filter(wa_message_id=message.wa_message_id))
+        return []
+    return list(PendingMessageEvent.objects.select_for_update().filter(wa_message_id=message.wa_message_id))
+
+
+def _apply_pending_events(message: Message, pending: list[PendingMessageEvent] | None = None) -> None:
+    """Apply, in arrival order, the events that came before this message was known (`pending`
+    when the caller read them already)."""
+    if pending is None:
+        pending = _pending_events(message)
     if not pending:
         return
     message = Message.objects.select_for_update().get(pk=message.pk)

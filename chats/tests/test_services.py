@@ -351,3 +351,77 @@ def test_the_sweep_task_waits_the_send_tasks_whole_retry_window(settings, monkey
 
     backoffs = (2 + 4 + 8 + 16 + 32 + 60 + 60 + 60) * 1.2
     assert seen == [dt.timedelta(seconds=backoffs + 9 * tasks.SEND_TIME_LIMIT_SECONDS + 300)]
+
+
+# --- the events a new message publishes --------------------------------------------------------------
+
+
+@pytest.fixture
+def published(monkeypatch, django_capture_on_commit_callbacks):
+    """Run a service, commit, and return the events it published, in order."""
+    from chats import events
+
+    frames = []
+    monkeypatch.setattr(events, "publish_now", lambda schema, event: frames.append(event))
+
+    def run(fn, **kwargs):
+        frames.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            fn(**kwargs)
+        return list(frames)
+
+    return run
+
+
+def received(acme, wa_id, **data):
+    return {"wa_message_id": wa_id, "chat_id": acme.contact.wa_id, "from": acme.contact.wa_id, "from_name": "Ana",
+            "type": "text", "body": "hello", "timestamp": timezone.now().timestamp(), **data}
+
+
+def fresh(message_id):
+    from chats.serializers import chat_data, message_data
+
+    message = Message.objects.get(pk=message_id)
+    return message_data(services._message_for_event(message_id)), chat_data(services._contact_for_event(message.contact_id))
+
+
+def test_a_new_messages_events_equal_a_fresh_read_of_what_was_committed(acme, published):
+    """message.new and chat.updated are built from the message as written (not read back): they
+    must still be what a later read returns, unread count and quoted message included."""
+    first = services.message_apply_received(session=acme.session, data=received(acme, "wa-in-1"))
+    frames = published(services.message_apply_received, session=acme.session,
+                       data=received(acme, "wa-in-2", reply_to="wa-in-1"))
+
+    message = Message.objects.get(wa_message_id="wa-in-2")
+    assert [f.type for f in frames] == ["message.new", "chat.updated"]
+    assert (frames[0].message, frames[1].chat) == fresh(message.pk)
+    assert frames[1].chat["unread_count"] == 2 and frames[0].message["reply_to"]["id"] == first.pk
+
+    sent_frames = published(send, acme=acme, client_id="c-ev", body="answer")
+    sent = Message.objects.get(client_id="c-ev")
+    assert (sent_frames[0].message, sent_frames[1].chat) == fresh(sent.pk)
+
+
+def test_a_new_message_with_events_waiting_for_it_is_read_back_before_publishing(acme, published):
+    """A reaction that arrived before its message is applied in the same transaction: the message's
+    events are then built from the committed row, and the reaction's own event follows."""
+    services.message_apply_reaction(session=acme.session, data={"wa_message_id": "wa-early", "emoji": "👍",
+                                                                 "from": acme.contact.wa_id})
+    frames = published(services.message_apply_received, session=acme.session, data=received(acme, "wa-early"))
+
+    message = Message.objects.get(wa_message_id="wa-early")
+    assert [f.type for f in frames] == ["message.new", "chat.updated", "message.reaction"]
+    assert (frames[0].message, frames[1].chat) == fresh(message.pk)
+    assert [r["emoji"] for r in frames[0].message["reactions"]] == ["👍"]
+
+
+def test_an_ack_publishes_the_chat_row_only_while_its_message_is_the_last(acme, published):
+    message = sent_with_wa_id(acme, "wa-tick")
+    frames = published(services.message_apply_ack, session=acme.session, data={"wa_message_id": "wa-tick", "ack": 1})
+    assert [f.type for f in frames] == ["message.status", "chat.updated"]
+    assert frames[1].chat["last_message"]["status"] == "sent"
+
+    services.message_apply_received(session=acme.session, data=received(acme, "wa-after"))
+    frames = published(services.message_apply_ack, session=acme.session, data={"wa_message_id": "wa-tick", "ack": 2})
+    assert [f.type for f in frames] == ["message.status"]
+    assert Message.objects.get(pk=message.pk).status == "delivered"

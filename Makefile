@@ -68,7 +68,7 @@ test-frontend: frontend/node_modules/.installed
 test-e2e: install chromium
 	cd frontend && npm run test:e2e
 
-bench: install
+bench: install chromium
 	@$(PY) -m blazz.devservers run --data-dir .data/bench -- bash bench/run_all.sh
 
 clean-data:

@@ -25,7 +25,8 @@ from chats import selectors, services
 from chats.errors import ChatErrorCode as Code
 from chats.models import MessageType
 from chats.serializers import (
-    ChatSerializer, ContactSerializer, MediaSerializer, MessageSerializer, SearchResultSerializer,
+    ChatSerializer, ContactSerializer, MediaSerializer, MessageSerializer, SearchResultSerializer, message_data,
+    without_reactions,
 )
 from workspaces.authentication import ApiKeyPrincipal
 
@@ -213,8 +214,9 @@ class ContactMessagesApi(APIView):
         values["contact_card"] = dict(values["contact_card"]) if values["contact_card"] else None
         message, created = services.message_send(contact=contact, client_id=client_id,
                                                  request=services.SendRequest(**values), sent_by=_actor(request))
-        message = selectors.message_get(message.pk)
-        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if created:  # as this request stored it: `pending`, and nothing else has touched it yet
+            return Response(message_data(without_reactions(message)), status=status.HTTP_201_CREATED)
+        return Response(message_data(selectors.message_get(message.pk)), status=status.HTTP_200_OK)
 
 
 class MessageRetryApi(APIView):

@@ -90,6 +90,17 @@ def test_send_is_idempotent_by_client_id(client_a, contact_a):
     assert conflict.json()["error"]["code"] == "client_id_conflict"
 
 
+def test_the_201_answer_is_the_message_as_a_later_read_returns_it(client_a, contact_a):
+    """The 201 is built from the message as the request stored it, not read back: it must still be
+    exactly what the thread returns (quoted message, sender and all)."""
+    first = post_message(client_a, contact_a["id"], client_id="q1", body="question")
+    reply = post_message(client_a, contact_a["id"], client_id="q2", body="answer", reply_to=first.json()["id"])
+
+    thread = client_a.get(f"/api/v1/contacts/{contact_a['id']}/messages/").json()["results"]
+    assert reply.status_code == 201 and [reply.json(), first.json()] == thread
+    assert reply.json()["reply_to"]["id"] == first.json()["id"]
+
+
 @pytest.mark.parametrize("body, status, code", [
     ({"body": "x", "client_id": ""}, 400, "invalid_request"),
     ({"body": "x", "type": "hologram"}, 400, "invalid_request"),

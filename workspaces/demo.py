@@ -10,6 +10,12 @@ DEMO_SLUG = "demo"
 DEMO_NAME = "Demo Company"
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo"  # a demo login on a dev machine: deliberately simple, printed by `make run`
+# Two of the sandbox's customers write first once the number is paired: the inbox opens on
+# conversations to answer (each of them answers back: auto_reply).
+DEMO_GREETINGS = [
+    {"from": "6281100000001", "body": "Hi! I ordered the blue dress on Monday. Has it shipped yet?", "after_ms": 1500},
+    {"from": "6281100000002", "body": "Good morning, do you deliver to Bandung?", "after_ms": 4000},
+]
 
 
 def ensure_demo_workspace() -> Workspace:
@@ -45,5 +51,5 @@ def ensure_demo_session(workspace: Workspace) -> None:
         WhatsAppSession.objects.create(
             id=f"{workspace.schema_name}.demo", name="Demo number (sandbox)", engine=Engine.SANDBOX,
             status=SessionStatus.STARTING, reason="Waiting for the bridge.",
-            options={"qr_scan_delay_ms": 2000, "auto_reply": auto_reply, "seed": 7},
+            options={"qr_scan_delay_ms": 2000, "auto_reply": auto_reply, "seed": 7, "greetings": DEMO_GREETINGS},
         )

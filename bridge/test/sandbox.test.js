@@ -196,6 +196,43 @@ test('auto_reply: the customer goes online, types, replies, stops typing and goe
   assert.ok(reply.data.body.length > 0);
 });
 
+test('greetings: customers write first once the number is paired, online and typing before it; a restart does not repeat them', async () => {
+  const greetings = [
+    { from: '6281100000003', body: 'Hello, is the shop open today?', after_ms: 5 },
+    { from: '6281100000004', body: 'My order has not arrived yet.', after_ms: 40 },
+  ];
+  await connectedSandbox(bridge.app, 'greet', { greetings, auto_reply_typing_ms: 20 });
+  const received = () => of('greet').filter((e) => e.type === 'message.received');
+  await waitFor(() => received().length === 2, { message: 'both greetings' });
+  assert.deepEqual(received().map((e) => [e.data.from, e.data.from_name, e.data.body]), [
+    ['6281100000003@c.us', 'Citra Dewi', 'Hello, is the shop open today?'],
+    ['6281100000004@c.us', 'Dimas Pratama', 'My order has not arrived yet.'],
+  ]);
+  for (const { data } of received()) {
+    const chat = of('greet').filter((e) => e.data.chat_id === data.from || e.data.from === data.from);
+    const kinds = chat.map((e) => (e.type === 'chat.typing' ? e.data.state : e.type === 'contact.presence' ? (e.data.online ? 'online' : 'offline') : e.type));
+    assert.deepEqual(kinds.slice(0, 4), ['online', 'typing', 'paused', 'message.received'], `${data.from}: online and typing first`);
+  }
+
+  const restarted = (await json(bridge.app, 'POST', '/sessions/greet/restart')).status;
+  assert.ok([200, 202].includes(restarted));
+  await waitFor(() => of('greet').filter((e) => e.type === 'session.status' && e.data.status === 'connected').length === 2, { message: 'reconnected' });
+  // A negative check: the whole greeting schedule (40 ms + typing) passes several times over.
+  const marker = (await control('greet', 'inbound', { from: '6281100000005', body: 'marker' })).body.wa_message_id;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await waitFor(() => received().some((e) => e.data.wa_message_id === marker), { message: 'marker' });
+  assert.equal(received().length, 3);
+});
+
+test('greetings that are not a list of {from, body, after_ms} are a 400 naming the option', async () => {
+  for (const greetings of ['hi', [{ from: 'abc', body: 'x' }], [{ from: '6281100000001', body: '' }], [{ from: '6281100000001', body: 'x', after_ms: -1 }],
+    Array.from({ length: 11 }, () => ({ from: '6281100000001', body: 'x' }))]) {
+    const r = await json(bridge.app, 'POST', '/sessions', { id: 'greet-bad', engine: 'sandbox', workspace: 'acme', options: { greetings } });
+    assert.equal(r.status, 400, JSON.stringify(greetings).slice(0, 80));
+    assert.ok('options.greetings' in r.body.error.fields, JSON.stringify(r.body));
+  }
+});
+
 test('the same seed gives the same session: QR, phone, ids and replies', async () => {
   const run = async () => {
     const r = await startReceiver();

@@ -88,6 +88,14 @@ export class SandboxEngine extends Engine {
     this.state.paired = true;
     await this.ctx.saveState({ paired: true });
     await this.#connect();
+    this.#greet();
+  }
+
+  /** Once per pairing (a restart of a paired session does not repeat them): options.greetings. */
+  #greet() {
+    for (const { from, body, after_ms: afterMs } of this.options.greetings) {
+      this.#after(afterMs, () => this.#customerWrites(this.#customer(from), body));
+    }
   }
 
   async #connect() {
@@ -305,9 +313,13 @@ export class SandboxEngine extends Engine {
   #scheduleAutoReply(customer) {
     if (this.autoReplyPending.has(customer.phone)) return;
     this.autoReplyPending.add(customer.phone);
+    this.#customerWrites(customer, this.rng.pick(AUTO_REPLIES), () => this.autoReplyPending.delete(customer.phone));
+  }
+
+  /** The customer goes online, types for auto_reply_typing_ms, sends `text`, goes offline. */
+  #customerWrites(customer, text, onSent = () => {}) {
     const chatId = `${customer.phone}@c.us`;
     const typingMs = this.options.auto_reply_typing_ms;
-    const text = this.rng.pick(AUTO_REPLIES);
     const step = Math.min(300, typingMs);
     const run = this.run;
     this.#after(0, async () => {
@@ -317,7 +329,7 @@ export class SandboxEngine extends Engine {
         this.#after(typingMs, async () => {
           await this.#typing(customer, 'paused');
           await this.#inbound({ from: chatId, type: 'text', body: text });
-          this.autoReplyPending.delete(customer.phone);
+          onSent();
           this.#after(step * 3, () => this.#presence(customer, false), run);
         }, run);
       }, run);

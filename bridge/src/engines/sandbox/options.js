@@ -15,10 +15,12 @@ export const DEFAULT_CUSTOMERS = Object.freeze([
 ]);
 
 const DIGITS = /^[0-9]{5,20}$/;
+const GREETINGS_MAX = 10;
+const GREETING_BODY_MAX = 1000;
 
 export function normalizeSandboxOptions(options = {}, sessionId = '') {
   const fields = {};
-  const known = new Set(['qr_scan_delay_ms', 'ack_delays_ms', 'auto_reply', 'auto_reply_typing_ms', 'fail_numbers', 'seed', 'phone', 'customers']);
+  const known = new Set(['qr_scan_delay_ms', 'ack_delays_ms', 'auto_reply', 'auto_reply_typing_ms', 'fail_numbers', 'seed', 'phone', 'customers', 'greetings']);
   for (const key of Object.keys(options)) if (!known.has(key)) fields[`options.${key}`] = 'unknown sandbox option';
 
   const nonNegInt = (v, name) => {
@@ -60,6 +62,20 @@ export function normalizeSandboxOptions(options = {}, sessionId = '') {
     }
   }
 
+  // Messages customers write by themselves once the number is first paired (a demo opens on a
+  // conversation, not an empty inbox): [{from, body, after_ms}], after_ms counted from the pairing.
+  let greetings = [];
+  if (options.greetings !== undefined) {
+    const valid = (g) => g && typeof g === 'object' && typeof g.from === 'string' && DIGITS.test(g.from)
+      && typeof g.body === 'string' && g.body.length > 0 && g.body.length <= GREETING_BODY_MAX
+      && (g.after_ms === undefined || (Number.isInteger(g.after_ms) && g.after_ms >= 0 && g.after_ms <= 3_600_000));
+    if (!Array.isArray(options.greetings) || options.greetings.length > GREETINGS_MAX || !options.greetings.every(valid)) {
+      fields['options.greetings'] = `list of at most ${GREETINGS_MAX} {from (digits), body (1-${GREETING_BODY_MAX} characters), after_ms?}`;
+    } else {
+      greetings = options.greetings.map((g, i) => ({ from: g.from, body: g.body, after_ms: g.after_ms ?? 1000 * (i + 1) }));
+    }
+  }
+
   let phone = options.phone;
   if (phone !== undefined && (typeof phone !== 'string' || !DIGITS.test(phone))) fields['options.phone'] = 'digits';
   if (phone === undefined && Number.isInteger(seed)) phone = `6289${new Rng(seedFrom('phone', seed)).digits(8)}`;
@@ -75,6 +91,7 @@ export function normalizeSandboxOptions(options = {}, sessionId = '') {
     seed,
     phone,
     customers,
+    greetings,
   };
   if (Object.keys(fields).length) throw invalidRequest('invalid sandbox options', fields);
   return normalized;

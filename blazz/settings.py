@@ -117,6 +117,10 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 # Connections come from psycopg's pool (Django 5.1+). Under ASGI Django cannot keep a connection
 # between requests (CONN_MAX_AGE must stay 0), so without the pool every request and every socket
 # frame opened a PostgreSQL connection (a server process each). DB_POOL=false: one per request.
+# With a pool, Django turns CONN_HEALTH_CHECKS into the pool's check before a connection is lent:
+# after a PostgreSQL restart the pool replaces its dead ones instead of lending each once to fail.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
 if env.bool("DB_POOL", default=True):
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django must not as well
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
@@ -124,12 +128,6 @@ if env.bool("DB_POOL", default=True):
         "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
         "timeout": env.int("DB_POOL_TIMEOUT_SECONDS", default=10),
     }
-    # With a pool, Django turns this into the pool's check before a connection is lent: after a
-    # PostgreSQL restart the pool replaces its dead ones instead of lending each once to fail.
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # test_<name>: suites pointed at different databases of one server never share a test database.
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
     "TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME'] or devservers.DB_NAME}")

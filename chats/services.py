@@ -101,19 +101,21 @@ def publish_message_and_chat(message_id: int, contact_id: int, event_class, *, w
 
     def send():
         with _schema_of(schema):
+            chat = None
             if written is not None:
                 contact = Contact.objects.select_related("assignee").get(pk=contact_id)
                 if contact.last_message_id == written.pk:
                     contact.last_message = without_reactions(written)
                     chat = chat_data(contact)
-                    message = chat["last_message"]
-                else:  # a later message of this chat committed first
-                    chat = chat_data(_contact_for_event(contact_id))
-                    message = message_data(without_reactions(written))
-            else:
+            if chat is None:  # read whole; with `written`: a later message of the chat committed first
                 chat = chat_data(_contact_for_event(contact_id))
-                last = chat.get("last_message")
-                message = last if last and last["id"] == message_id else message_data(_message_for_event(message_id))
+            last = chat.get("last_message")
+            if last and last["id"] == message_id:
+                message = last
+            elif written is not None:
+                message = message_data(without_reactions(written))
+            else:
+                message = message_data(_message_for_event(message_id))
         events.publish_now(schema, event_class(message=message))
         events.publish_now(schema, events.ChatUpdated(chat=chat))
 
@@ -715,10 +717,7 @@ def message_apply_received(*, session: WhatsAppSession, data: dict) -> Message |
     if contact.last_message_at is None or timestamp >= contact.last_message_at:
         updates.update(last_message=message, last_message_at=timestamp)
     Contact.objects.filter(pk=contact.pk).update(**updates)
-    pending = _pending_events(message)
-    publish_message_and_chat(message.pk, contact.pk, events.MessageNew, written=None if pending else message)
-    _queue_media_fetch(message)
-    _apply_pending_events(message, pending)
+    _announce_new_message(message)
     return message
 
 
@@ -754,11 +753,18 @@ def message_apply_created(*, session: WhatsAppSession, data: dict) -> Message | 
     if contact.last_message_at is None or timestamp >= contact.last_message_at:
         updates.update(last_message=message, last_message_at=timestamp)
     Contact.objects.filter(pk=contact.pk).update(**updates)
+    _announce_new_message(message)
+    return message
+
+
+def _announce_new_message(message: Message) -> None:
+    """A message just stored from the bridge: its message.new and chat.updated (built from it
+    unless events that waited for it change it in this transaction), its media fetch, then those
+    waiting events."""
     pending = _pending_events(message)
-    publish_message_and_chat(message.pk, contact.pk, events.MessageNew, written=None if pending else message)
+    publish_message_and_chat(message.pk, message.contact_id, events.MessageNew, written=None if pending else message)
     _queue_media_fetch(message)
     _apply_pending_events(message, pending)
-    return message
 
 
 def _known_type(value) -> str:

@@ -132,13 +132,15 @@ def _name(process: psutil.Process) -> str:
         return ""
 
 
+# Each deaf one says it is ready (a file named by its pid) once its handlers are in place.
+DEAF = ("import os, pathlib, signal, subprocess, sys, time\n"
+        "for s in (signal.SIGTERM, signal.SIGINT): signal.signal(s, signal.SIG_IGN)\n"
+        "(pathlib.Path(__file__).parent / f'ready.{os.getpid()}').touch()\n")
 SCRIPTS = {
     # Deaf to SIGTERM and SIGINT.
-    "deaf.py": "import signal, time\nfor s in (signal.SIGTERM, signal.SIGINT): signal.signal(s, signal.SIG_IGN)\n"
-               "time.sleep(120)\n",
+    "deaf.py": DEAF + "time.sleep(120)\n",
     # Deaf too, with a deaf child in its process group (celery's pool, Chromium).
-    "parent.py": "import signal, subprocess, sys, time\nfor s in (signal.SIGTERM, signal.SIGINT): signal.signal(s, signal.SIG_IGN)\n"
-                 "subprocess.Popen([sys.executable, sys.argv[1]])\ntime.sleep(120)\n",
+    "parent.py": DEAF + "subprocess.Popen([sys.executable, sys.argv[1]])\ntime.sleep(120)\n",
     # Stands in for honcho: each process in a session of its own.
     "supervisor.py": "import subprocess, sys, time\n"
                      "subprocess.Popen([sys.executable, sys.argv[1]], start_new_session=True)\n"
@@ -156,10 +158,10 @@ def test_a_hung_supervisor_and_every_process_under_it_are_stopped(tmp_path):
                                    str(tmp_path / "parent.py")], start_new_session=True)
     try:
         deadline = time.monotonic() + 20
-        while len(devrun.descendants(supervisor.pid)) < 3:  # deaf, parent, parent's child
-            assert time.monotonic() < deadline, f"started: {devrun.descendants(supervisor.pid)}"
+        # deaf, parent and parent's child, each with its handlers installed
+        while len(list(tmp_path.glob("ready.*"))) < 3:
+            assert time.monotonic() < deadline, f"ready: {list(tmp_path.glob('ready.*'))}"
             time.sleep(0.05)
-        time.sleep(0.5)  # the deaf ones install their handlers first thing
         known = devrun.descendants(supervisor.pid)
         assert len({os.getsid(p.pid) for p in known} - {os.getsid(supervisor.pid)}) == 2
         supervisor.send_signal(signal.SIGSTOP)  # hung for good: only SIGKILL moves it

@@ -217,9 +217,10 @@ test('greetings: customers write first once the number is paired, online and typ
   const restarted = (await json(bridge.app, 'POST', '/sessions/greet/restart')).status;
   assert.ok([200, 202].includes(restarted));
   await waitFor(() => of('greet').filter((e) => e.type === 'session.status' && e.data.status === 'connected').length === 2, { message: 'reconnected' });
-  // A negative check: the whole greeting schedule (40 ms + typing) passes several times over.
+  // Scheduled once, at the pairing: the reconnect after the restart scheduled none.
+  const log = (await json(bridge.app, 'GET', '/sandbox/sessions/greet/log')).body.entries;
+  assert.deepEqual(log.filter((e) => e.kind === 'greetings').map((e) => e.count), [2]);
   const marker = (await control('greet', 'inbound', { from: '6281100000005', body: 'marker' })).body.wa_message_id;
-  await new Promise((resolve) => setTimeout(resolve, 300));
   await waitFor(() => received().some((e) => e.data.wa_message_id === marker), { message: 'marker' });
   assert.equal(received().length, 3);
 });

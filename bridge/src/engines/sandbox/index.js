@@ -93,6 +93,7 @@ export class SandboxEngine extends Engine {
 
   /** Once per pairing (a restart of a paired session does not repeat them): options.greetings. */
   #greet() {
+    if (this.options.greetings.length) this.#log('greetings', { count: this.options.greetings.length });
     for (const { from, body, after_ms: afterMs } of this.options.greetings) {
       this.#after(afterMs, () => this.#customerWrites(this.#customer(from), body));
     }

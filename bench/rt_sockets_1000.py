@@ -149,7 +149,7 @@ async def run(stack, workspace, session, cookies) -> dict:
 def main():
     limit = _rt.raise_fd_limit(SOCKETS * 2 + 1024)  # before the stack: daphne inherits it
     _lib.log(f"RLIMIT_NOFILE soft limit {limit}")
-    with _rt.start_world(NAME) as (stack, workspace, _api_key, session):
+    with _rt.start_world(NAME, env={"WEB_PROCESSES": "1"}) as (stack, workspace, _api_key, session):
         cookies = [_rt.agent_cookie(workspace, user) for user in _rt.agents(workspace, AGENTS)]
         record = asyncio.run(run(stack, workspace, session, cookies))
     _lib.emit(record)

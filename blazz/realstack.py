@@ -135,8 +135,9 @@ class Stack:
             **(env or {}),
         }
         self.env = base_env
-        self.web = Process("web", [str(venv_bin / "daphne"), "-b", "127.0.0.1", "-p", str(self.web_port),
-                                   "blazz.asgi:application"], base_env, self.dir)
+        # As the Procfile runs it: WEB_PROCESSES daphne processes on one socket (one per core by default).
+        self.web = Process("web", [str(venv_bin / "python"), "-m", "blazz.web", "--bind", "127.0.0.1",
+                                   "--port", str(self.web_port)], base_env, self.dir)
         self.worker = Process("worker", [str(venv_bin / "celery"), "-A", "blazz", "worker", "-l", "WARNING",
                                          "--concurrency", "2", "-n", f"w{self.web_port}@%h", "--without-gossip",
                                          "--without-mingle"], base_env, self.dir)

@@ -701,8 +701,10 @@ def test_session_status_reaches_the_inbox_with_the_qr_while_scanning(stack, stac
             created = api.post("/api/v1/sessions/", json={
                 "engine": "sandbox", "name": "realtime qr", "options": {**SANDBOX_TEST_OPTIONS,
                                                                         "qr_scan_delay_ms": 600000}}).json()
+            # The bridge says "qr" (session.status) just before the QR itself (session.qr), and the
+            # API's own answer carries both: a frame without the picture may come first.
             qr = await agent.wait("session.status", lambda f: f["session"]["id"] == created["id"]
-                                  and f["session"]["status"] == "qr")
+                                  and f["session"]["status"] == "qr" and f["session"]["qr"])
             assert qr["session"]["qr"].startswith("data:image/png;base64,")
             assert api.delete(f"/api/v1/sessions/{created['id']}/").status_code == 200
         gone = await agent.wait("session.status", lambda f: f["session"]["id"] == created["id"]

@@ -13,12 +13,14 @@ import mimetypes
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from blazz.errors import Conflict, DomainError, NotFound
+from blazz.rows import fetch_row, fetch_value
 from chats import events
 from chats.errors import ChatErrorCode as Code
 from chats.models import (
@@ -61,6 +63,16 @@ def _contact_for_event(contact_id: int) -> Contact:
             .prefetch_related("last_message__reactions").get(pk=contact_id))
 
 
+def _contact_row(contact_id: int) -> Contact:
+    """The contact and its assignee, as committed, read lean (blazz.rows): once per event."""
+    contact = fetch_row(Contact, "id = %s", [contact_id])
+    if contact is None:
+        raise Contact.DoesNotExist(contact_id)
+    if contact.assignee_id is not None:
+        contact.assignee = fetch_row(get_user_model(), "id = %s", [contact.assignee_id])
+    return contact
+
+
 def publish_message(message_id: int, event_class) -> None:
     """Publish a message event (message.new / message.updated) after commit, built from the row as
     committed."""
@@ -81,6 +93,9 @@ def publish_chat(contact_id: int, *, if_last_message: int | None = None) -> None
 
     def send():
         with _schema_of(schema):
+            if if_last_message is not None and fetch_value(
+                    "SELECT last_message_id FROM chats_contact WHERE id = %s", [contact_id]) != if_last_message:
+                return  # an ack or edit of an older message: the chat row does not show it
             contact = _contact_for_event(contact_id)
             if if_last_message is not None and contact.last_message_id != if_last_message:
                 return
@@ -103,7 +118,7 @@ def publish_message_and_chat(message_id: int, contact_id: int, event_class, *, w
         with _schema_of(schema):
             chat = None
             if written is not None:
-                contact = Contact.objects.select_related("assignee").get(pk=contact_id)
+                contact = _contact_row(contact_id)
                 if contact.last_message_id == written.pk:
                     contact.last_message = without_reactions(written)
                     chat = chat_data(contact)
@@ -161,7 +176,7 @@ def _publish_status(message: Message) -> None:
 
 def contact_get_or_create(*, wa_id: str, push_name: str = "", session: WhatsAppSession | None = None) -> Contact:
     """The contact with this WhatsApp id, created when new (safe under concurrent first messages)."""
-    contact = Contact.objects.filter(wa_id=wa_id).first()
+    contact = fetch_row(Contact, "wa_id = %s", [wa_id])
     if contact is None:
         try:
             with transaction.atomic():
@@ -711,12 +726,7 @@ def message_apply_received(*, session: WhatsAppSession, data: dict) -> Message |
             )
     except IntegrityError:  # known already: delivered before under another webhook-id, or concurrently
         return Message.objects.get(wa_message_id=wa_message_id)
-    updates = {"unread_count": F("unread_count") + 1, "session": session}
-    if data.get("from_name"):
-        updates["push_name"] = data["from_name"][:200]
-    if contact.last_message_at is None or timestamp >= contact.last_message_at:
-        updates.update(last_message=message, last_message_at=timestamp)
-    Contact.objects.filter(pk=contact.pk).update(**updates)
+    _contact_after_new_message(contact, message, unread=True, push_name=data.get("from_name") or "")
     _announce_new_message(message)
     return message
 
@@ -749,12 +759,26 @@ def message_apply_created(*, session: WhatsAppSession, data: dict) -> Message | 
             )
     except IntegrityError:
         return Message.objects.get(wa_message_id=wa_message_id)
-    updates = {"session": session}
-    if contact.last_message_at is None or timestamp >= contact.last_message_at:
-        updates.update(last_message=message, last_message_at=timestamp)
-    Contact.objects.filter(pk=contact.pk).update(**updates)
+    _contact_after_new_message(contact, message, unread=False)
     _announce_new_message(message)
     return message
+
+
+def _contact_after_new_message(contact: Contact, message: Message, *, unread: bool, push_name: str = "") -> None:
+    """The chat row after a message from the bridge: the session it came through, one more unread
+    for a customer's message, the customer's WhatsApp name, and the last message unless a later
+    one is there already (events may arrive out of order). One statement, on every event."""
+    sets, params = ["session_id = %s"], [message.session_id]
+    if unread:
+        sets.append("unread_count = unread_count + 1")
+    if push_name:
+        sets.append("push_name = %s")
+        params.append(push_name[:200])
+    if contact.last_message_at is None or message.timestamp >= contact.last_message_at:
+        sets += ["last_message_id = %s", "last_message_at = %s"]
+        params += [message.pk, message.timestamp]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE chats_contact SET {', '.join(sets)} WHERE id = %s", [*params, contact.pk])
 
 
 def _announce_new_message(message: Message) -> None:
@@ -784,7 +808,7 @@ def _reply_to(wa_message_id: str | None) -> Message | None:
 
 
 def _locked_by_wa_id(wa_message_id: str) -> Message | None:
-    return Message.objects.select_for_update().filter(wa_message_id=wa_message_id).first()
+    return fetch_row(Message, "wa_message_id = %s", [wa_message_id], for_update=True)
 
 
 def _keep_for_later(session: WhatsAppSession, event_type: str, data: dict) -> None:
@@ -904,8 +928,9 @@ def _apply_revoke(message: Message) -> None:
 
 def _pending_events(message: Message) -> list[PendingMessageEvent]:
     """The events that came before this message was known, in arrival order, locked."""
-    if not message.wa_message_id:
-        return []
+    if not message.wa_message_id or not fetch_value(
+            "SELECT 1 FROM chats_pendingmessageevent WHERE wa_message_id = %s LIMIT 1", [message.wa_message_id]):
+        return []  # the usual case, answered without the ORM
     return list(PendingMessageEvent.objects.select_for_update().filter(wa_message_id=message.wa_message_id))
 
 

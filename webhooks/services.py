@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from blazz.errors import DomainError, NotFound, flatten_errors
+from blazz.rows import fetch_row, fetch_value
 from blazz.validation import text_errors
 from chats import services as chats
 from sessions_wa import services as sessions
@@ -22,7 +23,7 @@ from sessions_wa.models import WhatsAppSession
 from webhooks.errors import WebhookErrorCode as Code
 from webhooks.models import AppliedWebhook
 from webhooks.schemas import event_data_validate
-from workspaces.models import PUBLIC_SCHEMA, Workspace
+from workspaces.models import PUBLIC_SCHEMA
 
 logger = logging.getLogger(__name__)
 
@@ -92,10 +93,11 @@ def webhook_apply(*, webhook_id: str, payload) -> bool:
     """Apply a verified bridge event. Returns False when this webhook-id was applied already.
     A refused event (DomainError) leaves nothing behind, its webhook-id included."""
     event_type, session_id, schema, data = _validate(webhook_id, payload)
-    if schema == PUBLIC_SCHEMA or not Workspace.objects.filter(schema_name=schema).exists():
+    if schema == PUBLIC_SCHEMA or not fetch_value("SELECT 1 FROM workspaces_workspace WHERE schema_name = %s",
+                                                  [schema]):
         raise NotFound(Code.UNKNOWN_WORKSPACE, f"No workspace {schema!r}.")
     with schema_context(schema):
-        session = WhatsAppSession.objects.filter(pk=session_id).first()
+        session = fetch_row(WhatsAppSession, "id = %s", [session_id])
         if session is None:
             raise NotFound(Code.UNKNOWN_SESSION, f"No session {session_id!r} in this workspace.")
         with transaction.atomic():

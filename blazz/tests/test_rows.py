@@ -1,0 +1,47 @@
+"""blazz.rows: the lean one-row read gives the instance the ORM would."""
+
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from blazz.rows import fetch_row, fetch_value
+from chats.models import Contact, Message
+
+
+def fields(instance):
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
+def test_a_row_reads_as_the_orm_reads_it_json_and_times_included(world):
+    with schema_context(world.ws_a.schema_name):
+        contact = Contact.objects.create(wa_id="6281200000099@c.us", phone="+6281200000099", name="Rows",
+                                         custom_fields={"tier": "gold", "n": [1, 2]}, tags=["vip", "b2b"],
+                                         assignee=world.agent_a)
+        message = Message.objects.create(contact=contact, direction="in", type="location", body="",
+                                         location={"lat": -6.2, "lng": 106.8}, wa_message_id="false_rows_1",
+                                         status="delivered", timestamp=timezone.now())
+
+        lean_contact = fetch_row(Contact, "wa_id = %s", [contact.wa_id])
+        lean_message = fetch_row(Message, "id = %s", [message.pk], for_update=True)
+
+        assert fields(lean_contact) == fields(Contact.objects.get(pk=contact.pk))
+        assert lean_contact.custom_fields == {"tier": "gold", "n": [1, 2]} and lean_contact.tags == ["vip", "b2b"]
+        assert lean_contact.assignee == world.agent_a  # relations load lazily, as from the ORM
+        assert fields(lean_message) == fields(Message.objects.get(pk=message.pk))
+        assert not lean_message._state.adding
+        lean_message.body = "saved through the ORM"
+        lean_message.save(update_fields=["body"])
+        assert Message.objects.get(pk=message.pk).body == "saved through the ORM"
+
+
+def test_nothing_found_is_none(world):
+    with schema_context(world.ws_a.schema_name), transaction.atomic():
+        assert fetch_row(Contact, "wa_id = %s", ["nobody@c.us"]) is None
+        assert fetch_value("SELECT id FROM chats_contact WHERE wa_id = %s", ["nobody@c.us"]) is None
+
+
+def test_it_reads_the_current_schema_only(world):
+    with schema_context(world.ws_a.schema_name):
+        contact = Contact.objects.create(wa_id="6281200000098@c.us", phone="+6281200000098")
+    with schema_context(world.ws_b.schema_name):
+        assert fetch_row(Contact, "wa_id = %s", [contact.wa_id]) is None

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from blazz.rows import fetch_row
 from chats.models import Contact, MediaFile, Message, Reaction
 
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -74,7 +76,12 @@ def contact_list(*, q: str = "") -> QuerySet[Contact]:
 
 
 def contact_get(contact_id) -> Contact | None:
-    return Contact.objects.select_related("assignee", "session").filter(pk=contact_id).first()
+    """The contact and its assignee (its session loads if asked for). Read lean (blazz.rows): every
+    send and every event's chat row starts here."""
+    contact = fetch_row(Contact, "id = %s", [contact_id])
+    if contact is not None and contact.assignee_id is not None:
+        contact.assignee = fetch_row(get_user_model(), "id = %s", [contact.assignee_id])
+    return contact
 
 
 def message_list_for_contact(*, contact: Contact) -> QuerySet[Message]:

@@ -13,7 +13,6 @@ import mimetypes
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -28,6 +27,7 @@ from chats.models import (
     MessageType, PendingMessageEvent, Reaction,
 )
 from chats.phones import normalise_phone, phone_from_chat_id
+from chats.selectors import contact_get
 from chats.serializers import chat_data, message_data, without_reactions
 from sessions_wa import bridge
 from sessions_wa.errors import SessionErrorCode
@@ -61,16 +61,6 @@ def _contact_for_event(contact_id: int) -> Contact:
     return (Contact.objects.select_related("assignee", "last_message__media", "last_message__reply_to",
                                            "last_message__sent_by")
             .prefetch_related("last_message__reactions").get(pk=contact_id))
-
-
-def _contact_row(contact_id: int) -> Contact:
-    """The contact and its assignee, as committed, read lean (blazz.rows): once per event."""
-    contact = fetch_row(Contact, "id = %s", [contact_id])
-    if contact is None:
-        raise Contact.DoesNotExist(contact_id)
-    if contact.assignee_id is not None:
-        contact.assignee = fetch_row(get_user_model(), "id = %s", [contact.assignee_id])
-    return contact
 
 
 def publish_message(message_id: int, event_class) -> None:
@@ -118,7 +108,7 @@ def publish_message_and_chat(message_id: int, contact_id: int, event_class, *, w
         with _schema_of(schema):
             chat = None
             if written is not None:
-                contact = _contact_row(contact_id)
+                contact = contact_get(contact_id)
                 if contact.last_message_id == written.pk:
                     contact.last_message = without_reactions(written)
                     chat = chat_data(contact)
@@ -307,13 +297,11 @@ def _validate_send(request: SendRequest) -> None:
 
 def _choose_session(*, contact: Contact, session_id: str | None) -> WhatsAppSession:
     if session_id:
-        session = WhatsAppSession.objects.filter(pk=session_id, deleted_at__isnull=True).first()
+        session = _live_session(session_id)
         if session is None:
             raise NotFound(SessionErrorCode.SESSION_NOT_FOUND, "No such session.")
     else:
-        session = None
-        if contact.session_id:
-            session = WhatsAppSession.objects.filter(pk=contact.session_id, deleted_at__isnull=True).first()
+        session = _live_session(contact.session_id) if contact.session_id else None
         session = session or session_default()
     if session is None:
         raise Conflict(SessionErrorCode.NO_SESSION, "Connect a WhatsApp number first.")
@@ -321,6 +309,10 @@ def _choose_session(*, contact: Contact, session_id: str | None) -> WhatsAppSess
         raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED,
                        f"The number {session.name or session.phone or session.id} is {session.status}.")
     return session
+
+
+def _live_session(session_id: str) -> WhatsAppSession | None:
+    return fetch_row(WhatsAppSession, "id = %s AND deleted_at IS NULL", [session_id])
 
 
 def _same_request(message: Message, contact: Contact, request: SendRequest) -> bool:
@@ -335,7 +327,7 @@ def _same_request(message: Message, contact: Contact, request: SendRequest) -> b
 
 
 def _existing_for_client_id(client_id: str, contact: Contact, request: SendRequest) -> Message | None:
-    message = Message.objects.filter(client_id=client_id).first()
+    message = fetch_row(Message, "client_id = %s", [client_id])
     if message is None:
         return None
     if not _same_request(message, contact, request):

@@ -39,6 +39,7 @@ def authenticate_api_key(raw_key: str, tenant):
     key = selectors.api_key_by_hash(key_hash=services.hash_api_key(raw_key))
     if key is None or key.workspace_id != tenant.pk:
         return None
+    key.workspace = tenant  # the same row: no second read
     services.api_key_touch(key=key)
     return key
 

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, QuerySet
 
+from blazz.rows import fetch_row
 from workspaces.models import PUBLIC_SCHEMA, ApiKey, Membership, Role, Workspace
 
 
@@ -37,7 +38,9 @@ def api_key_list(*, workspace) -> QuerySet[ApiKey]:
 
 
 def api_key_by_hash(*, key_hash: str) -> ApiKey | None:
-    return ApiKey.objects.select_related("workspace").filter(key_hash=key_hash, revoked_at__isnull=True).first()
+    """An active key (its workspace loads when asked for). Read lean (blazz.rows): every API call
+    with a key starts here."""
+    return fetch_row(ApiKey, "key_hash = %s AND revoked_at IS NULL", [key_hash])
 
 
 def workspace_list_for_admin() -> QuerySet[Workspace]:

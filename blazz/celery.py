@@ -21,3 +21,14 @@ def _forget_inherited_connection_pools(**kwargs):
     from django.db.backends.postgresql.base import DatabaseWrapper
 
     DatabaseWrapper._connection_pools.clear()
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def _connection_back_to_the_pool(**kwargs):
+    """What Django does around a request: a connection past its age (with the pool: any) goes
+    back to the pool, and a broken one is dropped, so a PostgreSQL restart costs one task at most.
+    (Celery's fixup would close the whole pool here; CELERY_DB_REUSE_MAX in settings stops it.)"""
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -165,6 +165,11 @@ REALTIME_PING_SECONDS = env.float("REALTIME_PING_SECONDS", default=20.0)
 CELERY_BROKER_URL = devservers.celery_url(REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django fixup closes every connection before and after each task, and in a prefork child
+# with a pool it closes the pool itself: a new pool and new PostgreSQL connections per task (most
+# of a send task's CPU, and the server's). Past this many tasks it still does; blazz/celery.py
+# gives the connection back to the pool after each task instead.
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

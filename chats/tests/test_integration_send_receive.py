@@ -149,3 +149,27 @@ def test_location_contact_card_quoted_reply_and_voice_reach_the_customer(stack, 
         final = wait_until(lambda: (m := get_message(stack_a, contact["id"], message["id"]))
                            and m["status"] in ("read", "played") and m, 20, message=f"{kind} read")
         assert final["wa_message_id"] == got[kind]["wa_message_id"]
+
+
+def test_the_worker_keeps_its_database_connections_between_sends(stack, stack_a):
+    """Celery's Django fixup used to close the worker's whole connection pool around every task:
+    each send opened new PostgreSQL connections (most of the task's cost and the server's).
+    `pg_stat_database.sessions` counts every connection ever made to the database."""
+    from django.db import connection
+
+    def sessions_made():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # statistics are read once per transaction
+            cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+            return cursor.fetchone()[0]
+
+    contact = new_contact(stack_a, "+6281100000077")
+    sends = 12
+    before = sessions_made()
+    with stack_a.api() as api:
+        ids = [api.post(f"/api/v1/contacts/{contact['id']}/messages/",
+                        json={"client_id": f"c-{uuid.uuid4()}", "body": f"pooled {i}"}).json()["id"] for i in range(sends)]
+    wait_until(lambda: all((m := get_message(stack_a, contact["id"], i)) and m["status"] == "read" for i in ids), 30,
+               message="every send read")
+
+    assert sessions_made() - before < sends  # it was at least two per send

@@ -318,12 +318,20 @@ async def current_seq_async(schema: str) -> int:
     return int(value) if value else 0
 
 
-def publish_now(schema: str, event: Event) -> dict:
-    """Send one event to its groups at once; returns the frame. Use `publish_on_commit` from
-    services. One Redis round trip from any process (Celery workers have no event loop to borrow)."""
-    keys, args, payload = _script_call(schema, event, None)
-    seq = _sync_client()[1](keys=keys, args=args)
-    return {"type": event.type, "seq": seq, **payload}
+def publish_now(schema: str, *events: Event) -> list[dict]:
+    """Send events to their groups at once, in order; returns their frames. Use
+    `publish_on_commit` from services. One Redis round trip for all of them, from any process
+    (Celery workers have no event loop to borrow)."""
+    client, script = _sync_client()
+    calls = [_script_call(schema, event, None) for event in events]
+    if len(calls) == 1:
+        seqs = [script(keys=calls[0][0], args=calls[0][1])]
+    else:
+        with client.pipeline(transaction=False) as pipe:
+            for keys, args, _payload in calls:
+                script(keys=keys, args=args, client=pipe)
+            seqs = pipe.execute()
+    return [{"type": event.type, "seq": seq, **call[2]} for event, seq, call in zip(events, seqs, calls)]
 
 
 async def publish(schema: str, event: Event, *, origin: str | None = None) -> dict:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -53,14 +52,25 @@ def _from_epoch(value) -> dt.datetime:
 
 
 def _message_for_event(message_id: int) -> Message:
-    return (Message.objects.select_related("media", "reply_to", "sent_by")
-            .prefetch_related("reactions").get(pk=message_id))
+    """The message as committed, read lean (blazz.rows); its media, quoted message, sender and
+    reactions load as serialising it asks for them (each only when the message has one)."""
+    message = fetch_row(Message, "id = %s", [message_id])
+    if message is None:
+        raise Message.DoesNotExist(message_id)
+    return message
 
 
-def _contact_for_event(contact_id: int) -> Contact:
-    return (Contact.objects.select_related("assignee", "last_message__media", "last_message__reply_to",
-                                           "last_message__sent_by")
-            .prefetch_related("last_message__reactions").get(pk=contact_id))
+def _contact_for_event(contact_id: int, *, if_last_message: int | None = None) -> Contact | None:
+    """The chat row's contact with its assignee and last message, as committed (None when
+    `if_last_message` is no longer its last message)."""
+    contact = contact_get(contact_id)
+    if contact is None:
+        raise Contact.DoesNotExist(contact_id)
+    if if_last_message is not None and contact.last_message_id != if_last_message:
+        return None
+    if contact.last_message_id is not None:
+        contact.last_message = _message_for_event(contact.last_message_id)
+    return contact
 
 
 def publish_message(message_id: int, event_class) -> None:
@@ -83,12 +93,9 @@ def publish_chat(contact_id: int, *, if_last_message: int | None = None) -> None
 
     def send():
         with _schema_of(schema):
-            if if_last_message is not None and fetch_value(
-                    "SELECT last_message_id FROM chats_contact WHERE id = %s", [contact_id]) != if_last_message:
+            contact = _contact_for_event(contact_id, if_last_message=if_last_message)
+            if contact is None:
                 return  # an ack or edit of an older message: the chat row does not show it
-            contact = _contact_for_event(contact_id)
-            if if_last_message is not None and contact.last_message_id != if_last_message:
-                return
             data = chat_data(contact)
         events.publish_now(schema, events.ChatUpdated(chat=data))
 
@@ -121,8 +128,7 @@ def publish_message_and_chat(message_id: int, contact_id: int, event_class, *, w
                 message = message_data(without_reactions(written))
             else:
                 message = message_data(_message_for_event(message_id))
-        events.publish_now(schema, event_class(message=message))
-        events.publish_now(schema, events.ChatUpdated(chat=chat))
+        events.publish_now(schema, event_class(message=message), events.ChatUpdated(chat=chat))
 
     transaction.on_commit(_logged(send))
 
@@ -429,15 +435,18 @@ def message_deliver(*, message_id: int) -> tuple[str, str]:
     Safe to run twice, concurrently or after a crash: it returns early once the message has moved
     on, and the bridge sends at most once per client_id, answering a repeat with the first answer.
     """
-    message = Message.objects.select_related("contact", "media", "session").filter(pk=message_id).first()
+    message = fetch_row(Message, "id = %s", [message_id])  # its contact, media and session load when used
     if message is None or message.direction != Direction.OUT:
         return DeliveryOutcome.DONE, "gone"
     if message.status != MessageStatus.PENDING or message.wa_message_id:
         return DeliveryOutcome.DONE, "moved on"
-    if message.session is None:
+    if message.session_id is None:
         message_mark_failed(message_id=message.pk, reason="The number it was sent through was removed.")
         return DeliveryOutcome.FAILED, "no session"
-    Message.objects.filter(pk=message.pk).update(send_attempts=F("send_attempts") + 1, send_attempted_at=timezone.now())
+    message.contact = contact_get(message.contact_id)  # lean: the payload needs its WhatsApp id
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE chats_message SET send_attempts = send_attempts + 1, send_attempted_at = %s "
+                       "WHERE id = %s", [timezone.now(), message.pk])
     try:
         answer = bridge.message_send(message.session_id, _bridge_payload(message))
     except bridge.BridgeUnavailable as exc:
@@ -474,7 +483,7 @@ def message_link_wa_id(*, message_id: int, wa_message_id: str) -> Message | None
     only way out of failed, and it sends nothing again. A failure WhatsApp reported (ACK_ERROR)
     always has a WhatsApp id, so it is never undone here."""
     with transaction.atomic():
-        message = Message.objects.select_for_update().filter(pk=message_id).first()
+        message = fetch_row(Message, "id = %s", [message_id], for_update=True)
         if message is None:
             return None
         if message.wa_message_id == wa_message_id:
@@ -482,7 +491,7 @@ def message_link_wa_id(*, message_id: int, wa_message_id: str) -> Message | None
         if message.wa_message_id:
             logger.warning("message %s has wa id %s; ignoring %s", message.pk, message.wa_message_id, wa_message_id)
             return message
-        if Message.objects.filter(wa_message_id=wa_message_id).exclude(pk=message.pk).exists():
+        if fetch_value("SELECT 1 FROM chats_message WHERE wa_message_id = %s AND id <> %s", [wa_message_id, message.pk]):
             logger.warning("wa id %s belongs to another message already", wa_message_id)
             return message
         message.wa_message_id = wa_message_id
@@ -730,10 +739,10 @@ def message_apply_created(*, session: WhatsAppSession, data: dict) -> Message | 
     wa_message_id = data["wa_message_id"]
     client_id = data.get("client_id")
     if client_id:
-        message = Message.objects.filter(client_id=client_id).first()
-        if message is not None:
-            return message_link_wa_id(message_id=message.pk, wa_message_id=wa_message_id)
-    existing = Message.objects.filter(wa_message_id=wa_message_id).first()
+        message_id = fetch_value("SELECT id FROM chats_message WHERE client_id = %s", [client_id])
+        if message_id is not None:
+            return message_link_wa_id(message_id=message_id, wa_message_id=wa_message_id)
+    existing = fetch_row(Message, "wa_message_id = %s", [wa_message_id])
     if existing is not None:
         return existing
     contact = contact_get_or_create(wa_id=data["chat_id"], session=session)

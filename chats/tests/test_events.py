@@ -274,7 +274,7 @@ def test_publish_now_speaks_the_channel_layers_format():
         channel = await joined(channel_layer, events.inbox_group(schema))
         event = events.MessageNew(message={"id": 5, "body": "héllo \"quoted\" </script>"})
 
-        frame = events.publish_now(schema, event)
+        [frame] = events.publish_now(schema, event)
         message = await received(channel_layer, channel)
 
         assert message == {"type": events.LAYER_MESSAGE_TYPE, "text": message["text"]}
@@ -294,7 +294,7 @@ def test_seq_advances_only_for_events_that_change_state():
         seq = events.current_seq(schema)
         assert seq == 0
         for event in published_samples():
-            frame = events.publish_now(schema, event)
+            [frame] = events.publish_now(schema, event)
             # A channel in several groups of one frame gets it once per group.
             copies = [json.loads((await received(channel_layer, channel))["text"]) for _ in event.groups(schema)]
 
@@ -303,6 +303,23 @@ def test_seq_advances_only_for_events_that_change_state():
             assert copies == [frame] * len(event.groups(schema))
             assert set(frame) == {"type", "seq"} | events.FRAME_FIELDS[event.type]
         assert await events.current_seq_async(schema) == seq
+        await channel_layer.flush()
+
+    asyncio.run(scenario())
+
+
+def test_events_published_together_go_in_one_round_trip_in_order():
+    schema = schema_name()
+
+    async def scenario():
+        channel_layer = layer()
+        channel = await joined(channel_layer, events.inbox_group(schema))
+        new, chat = events.MessageNew(message={"id": 9}), events.ChatUpdated(chat={"id": 3})
+
+        frames = events.publish_now(schema, new, chat)
+        got = [json.loads((await received(channel_layer, channel))["text"]) for _ in range(2)]
+
+        assert got == frames == [events.frame(new, 1), events.frame(chat, 2)]
         await channel_layer.flush()
 
     asyncio.run(scenario())

@@ -362,7 +362,7 @@ def published(monkeypatch, django_capture_on_commit_callbacks):
     from chats import events
 
     frames = []
-    monkeypatch.setattr(events, "publish_now", lambda schema, event: frames.append(event))
+    monkeypatch.setattr(events, "publish_now", lambda schema, *sent: frames.extend(sent))
 
     def run(fn, **kwargs):
         frames.clear()

@@ -327,11 +327,25 @@ def publish_now(schema: str, *events: Event) -> list[dict]:
     if len(calls) == 1:
         seqs = [script(keys=calls[0][0], args=calls[0][1])]
     else:
+        seqs = _pipelined(client, script, calls)
+    return [{"type": event.type, "seq": seq, **call[2]} for event, seq, call in zip(events, seqs, calls)]
+
+
+def _pipelined(client, script, calls) -> list:
+    """EVALSHA per call in one pipeline. Not `script(client=pipe)`: redis-py then asks SCRIPT EXISTS
+    first on every execute, a second round trip. A Redis that lost the script (a restart) runs
+    none of them: it is loaded and they are sent again."""
+    for attempt in (1, 2):
         with client.pipeline(transaction=False) as pipe:
             for keys, args, _payload in calls:
-                script(keys=keys, args=args, client=pipe)
-            seqs = pipe.execute()
-    return [{"type": event.type, "seq": seq, **call[2]} for event, seq, call in zip(events, seqs, calls)]
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+            try:
+                return pipe.execute()
+            except redis.exceptions.NoScriptError:
+                if attempt == 2:
+                    raise
+                client.script_load(_PUBLISH_SCRIPT)
+    raise AssertionError("unreachable")
 
 
 async def publish(schema: str, event: Event, *, origin: str | None = None) -> dict:

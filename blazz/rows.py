@@ -61,3 +61,38 @@ def fetch_value(sql: str, params: list):
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else row[0]
+
+
+@cache
+def _insert(model: type[Model], conflict_column: str | None) -> tuple[str, list]:
+    """The INSERT of a model's stored columns (not an auto primary key, not a generated column)."""
+    pk = model._meta.pk
+    fields = [field for field in model._meta.concrete_fields
+              if not getattr(field, "generated", False) and not (field is pk and getattr(field, "db_returning", False))]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    conflict = f" ON CONFLICT ({quote(conflict_column)}) DO NOTHING" if conflict_column else ""
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders}){conflict} "
+           f"RETURNING {quote(pk.column)}")
+    return sql, fields
+
+
+def insert_row(instance: Model, *, unless_exists: str | None = None) -> bool:
+    """Store a new instance as `Model.save()` would (defaults, auto_now, JSON and every other field
+    prepared by the field itself), in one statement. `unless_exists`: a unique column; when a row
+    with the same value is there already (or is being inserted by a transaction that then
+    commits), nothing is stored and False comes back, with no error to roll back to a savepoint.
+    No model signals are sent (none are connected to the models this is used for)."""
+    model = type(instance)
+    sql, fields = _insert(model, unless_exists)
+    params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    setattr(instance, model._meta.pk.attname, row[0])
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return True

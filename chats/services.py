@@ -18,7 +18,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from blazz.errors import Conflict, DomainError, NotFound
-from blazz.rows import fetch_row, fetch_value
+from blazz.rows import fetch_row, fetch_value, insert_row
 from chats import events
 from chats.errors import ChatErrorCode as Code
 from chats.models import (
@@ -711,56 +711,46 @@ def message_apply_received(*, session: WhatsAppSession, data: dict) -> Message |
     """message.received: a customer wrote. Contact get-or-create, the message, the unread count.
     A message already known (by wa_message_id: the unique constraint) changes nothing. Emits:
     message.new, chat.updated."""
-    wa_message_id = data["wa_message_id"]
-    contact = contact_get_or_create(wa_id=data["chat_id"], push_name=data.get("from_name") or "", session=session)
-    timestamp = _from_epoch(data.get("timestamp"))
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                contact=contact, session=session, direction=Direction.IN, type=_known_type(data.get("type")),
-                body=data.get("body") or "", caption=data.get("caption") or "",
-                media=_media_from_event(session, data.get("media")),
-                location=data.get("location"), contact_card=_card(data.get("contact")),
-                wa_message_id=wa_message_id, status=MessageStatus.DELIVERED, delivered_at=timezone.now(),
-                reply_to=_reply_to(data.get("reply_to")), reply_to_wa_id=data.get("reply_to") or "",
-                timestamp=timestamp,
-            )
-    except IntegrityError:  # known already: delivered before under another webhook-id, or concurrently
-        return Message.objects.get(wa_message_id=wa_message_id)
-    _contact_after_new_message(contact, message, unread=True, push_name=data.get("from_name") or "")
-    _announce_new_message(message)
-    return message
+    return _store_from_bridge(session, data, direction=Direction.IN, status=MessageStatus.DELIVERED,
+                              push_name=data.get("from_name") or "")
 
 
 def message_apply_created(*, session: WhatsAppSession, data: dict) -> Message | None:
     """message.created: one of our messages now exists on WhatsApp: sent through the API (carries
     our client_id: link it) or typed on the phone (store it as outbound). Emits: message.new or
     message.status, chat.updated."""
-    wa_message_id = data["wa_message_id"]
     client_id = data.get("client_id")
     if client_id:
         message_id = fetch_value("SELECT id FROM chats_message WHERE client_id = %s", [client_id])
         if message_id is not None:
-            return message_link_wa_id(message_id=message_id, wa_message_id=wa_message_id)
-    existing = fetch_row(Message, "wa_message_id = %s", [wa_message_id])
+            return message_link_wa_id(message_id=message_id, wa_message_id=data["wa_message_id"])
+    return _store_from_bridge(session, data, direction=Direction.OUT, status=MessageStatus.PENDING)
+
+
+def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, status: str,
+                       push_name: str = "") -> Message:
+    """A message the bridge reports (a customer's, or one typed on the phone), stored once: one
+    already known by its wa_message_id (delivered before under another webhook-id, or by a
+    concurrent delivery) is returned as it is, and nothing changes."""
+    wa_message_id = data["wa_message_id"]
+    existing = fetch_row(Message, "wa_message_id = %s", [wa_message_id]) if direction == Direction.OUT else None
     if existing is not None:
         return existing
-    contact = contact_get_or_create(wa_id=data["chat_id"], session=session)
-    timestamp = _from_epoch(data.get("timestamp"))
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                contact=contact, session=session, direction=Direction.OUT, type=_known_type(data.get("type")),
-                body=data.get("body") or "", caption=data.get("caption") or "",
-                media=_media_from_event(session, data.get("media")),
-                location=data.get("location"), contact_card=_card(data.get("contact")),
-                wa_message_id=wa_message_id, status=MessageStatus.PENDING,
-                reply_to=_reply_to(data.get("reply_to")), reply_to_wa_id=data.get("reply_to") or "",
-                timestamp=timestamp,
-            )
-    except IntegrityError:
-        return Message.objects.get(wa_message_id=wa_message_id)
-    _contact_after_new_message(contact, message, unread=False)
+    contact = contact_get_or_create(wa_id=data["chat_id"], push_name=push_name, session=session)
+    media = _media_from_event(session, data.get("media"))
+    message = Message(
+        contact=contact, session=session, direction=direction, type=_known_type(data.get("type")),
+        body=data.get("body") or "", caption=data.get("caption") or "", media=media,
+        location=data.get("location"), contact_card=_card(data.get("contact")), wa_message_id=wa_message_id,
+        status=status, delivered_at=timezone.now() if status == MessageStatus.DELIVERED else None,
+        reply_to=_reply_to(data.get("reply_to")), reply_to_wa_id=data.get("reply_to") or "",
+        timestamp=_from_epoch(data.get("timestamp")),
+    )
+    if not insert_row(message, unless_exists="wa_message_id"):
+        if media is not None:
+            media.delete()  # made for this copy of the message only
+        return fetch_row(Message, "wa_message_id = %s", [wa_message_id])
+    _contact_after_new_message(contact, message, unread=direction == Direction.IN, push_name=push_name)
     _announce_new_message(message)
     return message
 

@@ -45,3 +45,24 @@ def test_it_reads_the_current_schema_only(world):
         contact = Contact.objects.create(wa_id="6281200000098@c.us", phone="+6281200000098")
     with schema_context(world.ws_b.schema_name):
         assert fetch_row(Contact, "wa_id = %s", [contact.wa_id]) is None
+
+
+def test_insert_row_stores_what_save_would_and_skips_a_duplicate(world):
+    from blazz.rows import insert_row
+
+    with schema_context(world.ws_a.schema_name), transaction.atomic():
+        contact = Contact.objects.create(wa_id="6281200000097@c.us", phone="+6281200000097")
+        message = Message(contact=contact, direction="in", type="location", location={"lat": 1.5, "lng": 2},
+                          wa_message_id="false_rows_insert", status="delivered", timestamp=timezone.now())
+
+        assert insert_row(message, unless_exists="wa_message_id") is True
+        stored = Message.objects.get(pk=message.pk)
+        assert fields(stored) == {**fields(message), "created_at": stored.created_at}
+        assert stored.created_at is not None and stored.edits == [] and stored.send_attempts == 0
+        assert not message._state.adding and Message.objects.filter(search="rows").count() == 0
+
+        again = Message(contact=contact, direction="in", type="text", body="other", wa_message_id="false_rows_insert",
+                        status="delivered", timestamp=timezone.now())
+        assert insert_row(again, unless_exists="wa_message_id") is False
+        assert again.pk is None
+        assert Message.objects.filter(wa_message_id="false_rows_insert").count() == 1  # the transaction goes on

@@ -191,3 +191,17 @@ def test_a_message_typed_on_the_phone_is_stored_as_outbound(world, bridge_a):
         message = Message.objects.get(wa_message_id=data["wa_message_id"])
         assert (message.direction, message.status, message.client_id) == ("out", "pending", None)
         assert message.contact.unread_count == 0
+
+
+def test_a_message_known_under_another_webhook_id_changes_nothing_and_leaves_no_file_behind(world, bridge_a):
+    from chats.models import MediaFile
+
+    inbound = received(body="", type="image", media={"id": "m-1", "mimetype": "image/jpeg", "filename": "a.jpg",
+                                                     "size": 10})
+    for _ in range(2):  # two deliveries, two webhook-ids
+        assert bridge_a.post("message.received", inbound).json() == {"ok": True, "duplicate": False}
+
+    with schema_context(world.ws_a.schema_name):
+        message = Message.objects.get(wa_message_id=inbound["wa_message_id"])
+        assert MediaFile.objects.count() == 1 and message.media_id is not None
+        assert message.contact.unread_count == 1

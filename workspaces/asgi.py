@@ -58,6 +58,10 @@ def keep_socket_thread_connection() -> None:
     """
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.settings_dict.get("CONN_MAX_AGE") is not None:
+        # With DB_POOL the process's pool must exist first: Django refuses to make one for a
+        # persistent connection, so a process whose first database use was a socket (one of
+        # several web processes, before any HTTP request reached it) answered that socket 500.
+        connection.pool  # noqa: B018  (made here, once per process, if it is not yet)
         connection.close()
         connection.settings_dict = {**connection.settings_dict, "CONN_MAX_AGE": None}
 

@@ -376,14 +376,17 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
     now = timezone.now().replace(microsecond=0)
     try:
         with transaction.atomic():
-            message = Message.objects.create(
+            message = Message(
                 contact=contact, session=session, direction=Direction.OUT, type=request.type, body=request.body,
                 caption=request.caption, media=media, location=request.location, contact_card=request.contact_card,
                 reply_to=reply_to, reply_to_wa_id=(reply_to.wa_message_id or "") if reply_to else "",
                 status=MessageStatus.PENDING, client_id=client_id, sent_by=sent_by if getattr(sent_by, "pk", None) else None,
                 timestamp=now, send_queued_at=timezone.now(),
             )
-            Contact.objects.filter(pk=contact.pk).update(last_message=message, last_message_at=now, session=session)
+            insert_row(message)  # a client_id used meanwhile: IntegrityError, below
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE chats_contact SET last_message_id = %s, last_message_at = %s, session_id = %s "
+                               "WHERE id = %s", [message.pk, now, session.pk, contact.pk])
             publish_message_and_chat(message.pk, contact.pk, events.MessageNew, written=message)
             _queue_delivery(message.pk)
     except IntegrityError:

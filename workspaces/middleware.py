@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from blazz.errors import ErrorCode, error_response
+from blazz.rows import fetch_row
 from workspaces.models import PUBLIC_SCHEMA, Workspace
 
 SESSION_WORKSPACE_KEY = "blazz_workspace"
@@ -42,7 +43,12 @@ class WorkspaceMiddleware(TenantMainMiddleware):
                     public = ensure_public_workspace()
                 WorkspaceMiddleware._public = public
             return public
-        return super().get_tenant(domain_model, hostname)
+        # django-tenants' own read (select_related through the ORM), lean: every request does it.
+        domain = fetch_row(domain_model, "domain = %s", [hostname])
+        tenant = fetch_row(Workspace, "id = %s", [domain.tenant_id]) if domain is not None else None
+        if tenant is None:
+            raise domain_model.DoesNotExist(hostname)
+        return tenant
 
     def no_tenant_found(self, request, hostname):
         return refuse(request, 404, ErrorCode.NOT_FOUND, f"There is no workspace at {hostname}.")

@@ -736,9 +736,6 @@ def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, 
     already known by its wa_message_id (delivered before under another webhook-id, or by a
     concurrent delivery) is returned as it is, and nothing changes."""
     wa_message_id = data["wa_message_id"]
-    existing = fetch_row(Message, "wa_message_id = %s", [wa_message_id]) if direction == Direction.OUT else None
-    if existing is not None:
-        return existing
     contact = contact_get_or_create(wa_id=data["chat_id"], push_name=push_name, session=session)
     media = _media_from_event(session, data.get("media"))
     message = Message(

@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from blazz import devrun, devservers
-from blazz.realstack import ROOT, free_port
+from blazz.realstack import ROOT, free_port, wait_until
 from blazz.tests.test_devservers import alive, data_dir, fresh_machine_env, processes_using  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.integration
@@ -157,11 +157,8 @@ def test_a_hung_supervisor_and_every_process_under_it_are_stopped(tmp_path):
     supervisor = subprocess.Popen([sys.executable, str(tmp_path / "supervisor.py"), str(tmp_path / "deaf.py"),
                                    str(tmp_path / "parent.py")], start_new_session=True)
     try:
-        deadline = time.monotonic() + 20
         # deaf, parent and parent's child, each with its handlers installed
-        while len(list(tmp_path.glob("ready.*"))) < 3:
-            assert time.monotonic() < deadline, f"ready: {list(tmp_path.glob('ready.*'))}"
-            time.sleep(0.05)
+        wait_until(lambda: len(list(tmp_path.glob("ready.*"))) >= 3, 20, 0.05, "three deaf processes ready")
         known = devrun.descendants(supervisor.pid)
         assert len({os.getsid(p.pid) for p in known} - {os.getsid(supervisor.pid)}) == 2
         supervisor.send_signal(signal.SIGSTOP)  # hung for good: only SIGKILL moves it

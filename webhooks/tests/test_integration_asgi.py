@@ -30,7 +30,7 @@ def post(stack, body, *, host="localhost", method="POST", webhook_id=None, sign=
                          headers={"Host": host, "content-type": "application/json", **signed, **headers})
 
 
-def received(ws, **data):
+def received(**data):
     chat_id = "6281299900001@c.us"
     return {"wa_message_id": f"false_{chat_id}_{uuid.uuid4().hex[:12]}", "chat_id": chat_id, "from": chat_id,
             "from_name": "Asgi", "to": "628000000001@c.us", "type": "text", "body": "via the asgi app",
@@ -44,7 +44,7 @@ def assert_error(response, status, code):
 
 
 def test_an_event_is_applied_once_and_its_replay_answers_duplicate(stack, stack_a):
-    data = received(stack_a)
+    data = received()
     webhook_id = f"evt_{uuid.uuid4().hex}"
 
     first = sign_and_post(stack, stack_a, "message.received", data, webhook_id)
@@ -59,7 +59,7 @@ def test_an_event_is_applied_once_and_its_replay_answers_duplicate(stack, stack_
 
 def test_refusals_have_the_error_shape_and_store_nothing(stack, stack_a):
     envelope = {"type": "message.received", "session_id": stack_a.session.id, "workspace": stack_a.schema,
-                "occurred_at": time.time(), "data": received(stack_a)}
+                "occurred_at": time.time(), "data": received()}
     body = json.dumps(envelope)
 
     assert_error(post(stack, body, sign=False), 401, "invalid_signature")
@@ -79,7 +79,7 @@ def test_refusals_have_the_error_shape_and_store_nothing(stack, stack_a):
 
 
 def test_a_workspace_host_and_other_paths_are_djangos(stack, stack_a):
-    data = received(stack_a)
+    data = received()
     event = json.dumps({"type": "message.received", "session_id": stack_a.session.id, "workspace": stack_a.schema,
                         "occurred_at": time.time(), "data": data})
 

@@ -3,7 +3,7 @@ type"), checked before anything is applied: types, required fields, and lengths 
 columns they land in. A signed event that breaks it is refused (422 `invalid_payload`, fields
 named), never half-applied and never a 500.
 
-The bridge sends every declared field, null where it has nothing (bridge/src/events.js), so most
+The bridge sends every declared field, null where it has nothing (bridge/src/contract/events.json), so most
 fields accept null; a field is required here only when Django cannot apply the event without it.
 Fields are strict about JSON types: a number is not a string, `true` is not 1 (DRF's own fields
 coerce both ways). `validated_data` holds only the fields declared here: a field a service reads

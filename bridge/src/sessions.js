@@ -1,6 +1,6 @@
 // The sessions this bridge node owns: create, find, forget, and start them all again after a
 // restart. Each one's {id, engine, workspace, options, state} lives in the store.
-import { buildEnvelope, SESSION_STATUSES } from './events.js';
+import { buildEnvelope, SESSION_STATUSES } from './contract/index.js';
 import { invalidRequest, sessionExists, sessionNotFound } from './errors.js';
 
 /** The reason a session stopped on purpose reports. */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { Store } from '../src/store.js';
 import { Outbox } from '../src/outbox.js';
-import { buildEnvelope, events } from '../src/events.js';
+import { buildEnvelope, events } from '../src/contract/index.js';
 import { startReceiver, startBridge, connectedSandbox, json, freePort, tempDir, newSecret, waitFor } from './helpers/index.js';
 
 const silent = pino({ level: 'silent' });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { messageData, ackData, reactionData, editData, revokeData, statusForDisconnect, statusForState, presenceEvents, quotedMessageId } from '../src/engines/webjs/mapping.js';
-import { eventData, EventType } from '../src/events.js';
+import { eventData, EventType } from '../src/contract/index.js';
 
 const require = createRequire(import.meta.url);
 const Message = require('whatsapp-web.js/src/structures/Message.js');

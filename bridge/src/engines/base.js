@@ -1,10 +1,10 @@
 // The engine contract: one instance per session. Routes call only these methods; what an engine
 // cannot do throws NotSupportedByEngine (422), like WAHA's session.abc.ts. Engine-specific objects
 // (whatsapp-web.js Message, puppeteer pages) never leave the engine's folder: engines emit events
-// through ctx.emit with the builders from events.js.
+// through ctx.emit with the builders from contract/index.js.
 import QRCode from 'qrcode';
 import { NotSupportedByEngine, sessionNotConnected } from '../errors.js';
-import { SessionStatus, events } from '../events.js';
+import { SessionStatus, events } from '../contract/index.js';
 
 /**
  * @typedef {object} EngineContext

@@ -1,6 +1,6 @@
 // Shared JSON schema pieces for the routes.
 import { CHAT_ID_PATTERN } from '../lib/chatid.js';
-import { TYPING_STATES } from '../events.js';
+import { TYPING_STATES } from '../contract/index.js';
 
 export const SESSION_ID = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' };
 export const CHAT_ID = { type: 'string', pattern: CHAT_ID_PATTERN, maxLength: 64 };

@@ -7,7 +7,7 @@
 // Memory: an idle session holds a few small objects and no timers. Customers are materialised on
 // first contact; per-customer history and the network log are bounded ring buffers.
 import { Engine } from '../base.js';
-import { SessionStatus, Ack, events } from '../../events.js';
+import { SessionStatus, Ack, events } from '../../contract/index.js';
 import { NotSupportedByEngine, invalidRequest, invalidSessionState, messageNotFound } from '../../errors.js';
 import { Rng, seedFrom } from '../../lib/prng.js';
 import { normalizeChatId, phoneOf } from '../../lib/chatid.js';

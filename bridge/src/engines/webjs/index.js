@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { Engine } from '../base.js';
-import { SessionStatus, events } from '../../events.js';
+import { SessionStatus, events } from '../../contract/index.js';
 import { SendFailed, engineError, invalidSessionState } from '../../errors.js';
 import { backoffDelay, withTimeout } from '../../lib/async.js';
 import { buildVcard, captionOf } from '../../messages.js';

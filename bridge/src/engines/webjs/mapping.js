@@ -1,7 +1,7 @@
 // Pure conversions from whatsapp-web.js objects (Message, Reaction, page presence payloads) to
 // our event data. Nothing here touches the client: unit-tested over recorded objects in
 // test/fixtures/webjs/. whatsapp-web.js objects never travel past this module.
-import { Ack } from '../../events.js';
+import { Ack } from '../../contract/index.js';
 import { parseVcard, locationDescription } from '../../messages.js';
 
 // whatsapp-web.js MessageTypes -> ours.

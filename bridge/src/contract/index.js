@@ -1,0 +1,85 @@
+// The bridge contract's vocabulary and event shapes, read from events.json: the one source that
+// Django reads too (sessions_wa/contract.py). Nothing else spells an event name: engines call the
+// builders below, which reject an undeclared, missing or ill-typed field at construction (like
+// Zulip's event_types.py), so a payload can never drift from the contract.
+
+import { readFileSync } from 'node:fs';
+import Ajv from 'ajv';
+
+export const CONTRACT = Object.freeze(JSON.parse(readFileSync(new URL('./events.json', import.meta.url), 'utf8')));
+
+const constantName = (word) => word.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+const constants = (words) => Object.freeze(Object.fromEntries(words.map((word) => [constantName(word), word])));
+
+/** Event type names, as constants: EventType.MESSAGE_ACK is the name of the ack event. */
+export const EventType = constants(Object.keys(CONTRACT.events));
+export const EVENT_TYPES = Object.freeze(Object.keys(CONTRACT.events));
+
+/** Session status words: the same word in the bridge, Django, the API and the UI. */
+export const SessionStatus = constants(CONTRACT.session_statuses);
+export const SESSION_STATUSES = Object.freeze([...CONTRACT.session_statuses]);
+
+/** whatsapp-web.js MessageAck values, passed through unchanged. */
+export const Ack = Object.freeze({ ...CONTRACT.acks });
+
+export const MESSAGE_TYPES = Object.freeze([...CONTRACT.message_types]);
+export const TYPING_STATES = Object.freeze([...CONTRACT.typing_states]);
+
+export class EventShapeError extends Error {}
+
+const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+const VALIDATORS = Object.fromEntries(
+  Object.entries(CONTRACT.events).map(([type, schema]) => [type, ajv.compile(schema)]),
+);
+
+function describe(type, error) {
+  if (error.keyword === 'required') return `${type}: missing field ${error.params.missingProperty}`;
+  if (error.keyword === 'additionalProperties') {
+    return `${type}: undeclared field ${error.instancePath.slice(1).replaceAll('/', '.')}${error.instancePath ? '.' : ''}${error.params.additionalProperty}`;
+  }
+  const where = error.instancePath.slice(1).replaceAll('/', '.') || 'data';
+  const allowed = error.params?.allowedValues ? ` (${error.params.allowedValues.join(', ')})` : '';
+  return `${type}: ${where} ${error.message}${allowed}`;
+}
+
+/**
+ * Validate `data` for `type` against its schema in events.json and return a new plain object
+ * with the declared fields only, in declaration order. Throws EventShapeError on an unknown type,
+ * a missing, undeclared or ill-typed field.
+ */
+export function eventData(type, data) {
+  const validate = VALIDATORS[type];
+  if (!validate) throw new EventShapeError(`unknown event type ${type}`);
+  const copy = Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined));
+  if (!validate(copy)) throw new EventShapeError(describe(type, validate.errors[0]));
+  const out = {};
+  for (const key of Object.keys(CONTRACT.events[type].properties)) {
+    if (key in copy) out[key] = copy[key];
+  }
+  return out;
+}
+
+/** The webhook body Django receives. occurred_at: epoch seconds (float, millisecond precision). */
+export function buildEnvelope({ type, sessionId, workspace, data, occurredAt = Date.now() }) {
+  return {
+    type,
+    session_id: sessionId,
+    workspace,
+    occurred_at: occurredAt / 1000,
+    data: eventData(type, data),
+  };
+}
+
+// Builders: the engines call these rather than spelling a type.
+export const events = {
+  sessionQr: ({ qr, qr_data_url }) => [EventType.SESSION_QR, { qr, qr_data_url }],
+  sessionStatus: ({ status, phone = null, reason = null }) => [EventType.SESSION_STATUS, { status, phone, reason }],
+  messageReceived: (message) => [EventType.MESSAGE_RECEIVED, message],
+  messageCreated: (message) => [EventType.MESSAGE_CREATED, message],
+  messageAck: ({ wa_message_id, ack }) => [EventType.MESSAGE_ACK, { wa_message_id, ack }],
+  messageReaction: ({ wa_message_id, from, emoji }) => [EventType.MESSAGE_REACTION, { wa_message_id, from, emoji }],
+  messageEdited: ({ wa_message_id, body }) => [EventType.MESSAGE_EDITED, { wa_message_id, body }],
+  messageRevoked: ({ wa_message_id }) => [EventType.MESSAGE_REVOKED, { wa_message_id }],
+  chatTyping: ({ chat_id, from, state }) => [EventType.CHAT_TYPING, { chat_id, from, state }],
+  contactPresence: ({ chat_id, online, last_seen = null }) => [EventType.CONTACT_PRESENCE, { chat_id, online, last_seen }],
+};

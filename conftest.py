@@ -157,7 +157,7 @@ def stack(django_db_setup, django_db_blocker):
 
     from blazz.realstack import Stack, database_url
     from sessions_wa import bridge
-    from webhooks import api as webhooks_api
+    from webhooks.inbound import verify as webhook_verify
 
     settings.BRIDGE_TOKEN = settings.BRIDGE_TOKEN or secrets.token_urlsafe(24)
     settings.BRIDGE_WEBHOOK_SECRET = settings.BRIDGE_WEBHOOK_SECRET or "whsec_" + base64.b64encode(
@@ -170,7 +170,7 @@ def stack(django_db_setup, django_db_blocker):
     settings.BRIDGE_URL = running.bridge_url
     settings.INTERNAL_BASE_URL = running.web_url
     bridge._client = None
-    webhooks_api._verifier = None
+    webhook_verify._verifier = None
     try:
         running.start()
     except Exception:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chats import api as chats_api
+from chats.api import contacts, export, media, messages
 from sessions_wa import api as sessions_api
 from workspaces import api as workspaces_api
 
@@ -12,17 +12,17 @@ urlpatterns = [
     path("members/<int:member_id>/", workspaces_api.MemberDetailApi.as_view(), name="member-detail"),
     path("api-keys/", workspaces_api.ApiKeyListApi.as_view(), name="api-keys"),
     path("api-keys/<int:key_id>/", workspaces_api.ApiKeyDetailApi.as_view(), name="api-key-detail"),
-    path("chats/", chats_api.ChatListApi.as_view(), name="chats"),
-    path("contacts/", chats_api.ContactListApi.as_view(), name="contacts"),
-    path("contacts/<int:contact_id>/", chats_api.ContactDetailApi.as_view(), name="contact-detail"),
-    path("contacts/<int:contact_id>/messages/", chats_api.ContactMessagesApi.as_view(), name="contact-messages"),
-    path("contacts/<int:contact_id>/read/", chats_api.ContactReadApi.as_view(), name="contact-read"),
-    path("contacts/<int:contact_id>/export/", chats_api.ContactExportApi.as_view(), name="contact-export"),
-    path("messages/search/", chats_api.MessageSearchApi.as_view(), name="message-search"),
-    path("messages/<int:message_id>/retry/", chats_api.MessageRetryApi.as_view(), name="message-retry"),
-    path("messages/<int:message_id>/reactions/", chats_api.MessageReactionApi.as_view(), name="message-reactions"),
-    path("media/", chats_api.MediaUploadApi.as_view(), name="media-upload"),
-    path("media/<str:media_id>/", chats_api.MediaDetailApi.as_view(), name="media-detail"),
+    path("chats/", contacts.ChatListApi.as_view(), name="chats"),
+    path("contacts/", contacts.ContactListApi.as_view(), name="contacts"),
+    path("contacts/<int:contact_id>/", contacts.ContactDetailApi.as_view(), name="contact-detail"),
+    path("contacts/<int:contact_id>/messages/", messages.ContactMessagesApi.as_view(), name="contact-messages"),
+    path("contacts/<int:contact_id>/read/", contacts.ContactReadApi.as_view(), name="contact-read"),
+    path("contacts/<int:contact_id>/export/", export.ContactExportApi.as_view(), name="contact-export"),
+    path("messages/search/", messages.MessageSearchApi.as_view(), name="message-search"),
+    path("messages/<int:message_id>/retry/", messages.MessageRetryApi.as_view(), name="message-retry"),
+    path("messages/<int:message_id>/reactions/", messages.MessageReactionApi.as_view(), name="message-reactions"),
+    path("media/", media.MediaUploadApi.as_view(), name="media-upload"),
+    path("media/<str:media_id>/", media.MediaDetailApi.as_view(), name="media-detail"),
     path("sessions/", sessions_api.SessionListApi.as_view(), name="sessions"),
     path("sessions/<str:session_id>/", sessions_api.SessionDetailApi.as_view(), name="session-detail"),
 ]

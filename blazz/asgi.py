@@ -1,7 +1,7 @@
 """HTTP and WebSockets in one ASGI app, served by daphne.
 
 HTTP goes to Django (django-tenants picks the schema from the host), except the bridge's signed
-webhooks, which `webhooks.asgi` applies without Django's request machinery. WebSockets go through
+webhooks, which `webhooks.inbound.asgi` applies without Django's request machinery. WebSockets go through
 `TenantWebsocketMiddleware` (django-tenants has none: it resolves the workspace from the Host
 header before auth and refuses unknown hosts), then session auth, then the inbox consumer.
 """
@@ -33,12 +33,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chats.routing import websocket_urlpatterns  # noqa: E402
-from webhooks.asgi import bridge_webhook_app, handles as bridge_webhook_handles  # noqa: E402
+from webhooks.inbound.asgi import bridge_webhook_app, handles as bridge_webhook_handles  # noqa: E402
 from workspaces.asgi import TenantWebsocketMiddleware  # noqa: E402
 
 
 async def http_application(scope, receive, send):
-    """The bridge's webhooks skip Django's request handling (webhooks/asgi.py); the rest is Django."""
+    """The bridge's webhooks skip Django's request handling (webhooks/inbound/asgi.py); the rest is Django."""
     if bridge_webhook_handles(scope):
         return await bridge_webhook_app(scope, receive, send)
     return await django_asgi_app(scope, receive, send)

@@ -159,7 +159,7 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_PREFIX", default="blazz")},
     }
 }
-# The inbox socket's ping interval (chats/consumers.py); tests shorten it.
+# The inbox socket's ping interval (chats/consumers/inbox.py); tests shorten it.
 REALTIME_PING_SECONDS = env.float("REALTIME_PING_SECONDS", default=20.0)
 
 CELERY_BROKER_URL = devservers.celery_url(REDIS_URL)
@@ -208,9 +208,6 @@ BRIDGE_FAST_TIMEOUT_SECONDS = env.float("BRIDGE_FAST_TIMEOUT_SECONDS", default=2
 # Sending: how long the worker keeps trying while the bridge is away, before `failed`.
 MESSAGE_SEND_MAX_RETRIES = env.int("MESSAGE_SEND_MAX_RETRIES", default=8)  # ~4 min with the default cap
 MESSAGE_SEND_BACKOFF_CAP_SECONDS = env.float("MESSAGE_SEND_BACKOFF_CAP_SECONDS", default=60.0)
-# Fault injection for the test suite only: seconds a send task waits between the bridge's answer
-# and recording it (the window in which a test kills the worker). Always 0 in production.
-FAULT_PAUSE_AFTER_BRIDGE_SEND_SECONDS = env.float("FAULT_PAUSE_AFTER_BRIDGE_SEND_SECONDS", default=0.0)
 # Where the bridge reaches Django (media it fetches to send), seen from the bridge's host.
 INTERNAL_BASE_URL = env.str("INTERNAL_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 
@@ -235,10 +232,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["workspaces.permissions.IsWorkspaceMember"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # The API speaks JSON (another body type: 415); the media upload names its multipart parser.
-    # blazz.parsers bounds nesting (a RecursionError was a 500) and refuses NaN/Infinity.
-    "DEFAULT_PARSER_CLASSES": ["blazz.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "blazz.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "blazz.errors.exception_handler",
+    # blazz.core.parsers bounds nesting (a RecursionError was a 500) and refuses NaN/Infinity.
+    "DEFAULT_PARSER_CLASSES": ["blazz.core.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "blazz.core.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "blazz.core.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # `?format=` belongs to the export endpoint (json|csv|txt), not to DRF's renderer choice.
     "URL_FORMAT_OVERRIDE": None,
@@ -252,10 +249,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # One name per choice set (messages, sessions and media each have a `status`).
     "ENUM_NAME_OVERRIDES": {
-        "MessageStatusEnum": "chats.models.MessageStatus",
-        "MessageTypeEnum": "chats.models.MessageType",
+        "MessageStatusEnum": "sessions_wa.contract.MessageStatus",
+        "MessageTypeEnum": "sessions_wa.contract.MessageType",
         "MediaStatusEnum": "chats.models.MediaStatus",
-        "SessionStatusEnum": "sessions_wa.models.SessionStatus",
+        "SessionStatusEnum": "sessions_wa.contract.SessionStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -293,7 +290,7 @@ def media_storage(env: environ.Env) -> dict:
     if not bucket:
         raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
     return {
-        "BACKEND": "blazz.storage.TenantS3Storage",
+        "BACKEND": "blazz.core.storage.TenantS3Storage",
         "OPTIONS": {
             "bucket_name": bucket,
             "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,

@@ -20,6 +20,6 @@ urlpatterns = [
     path("internal/media/<str:schema>/<str:media_id>/", internal_media, name="internal-media"),
 ]
 
-handler400 = "blazz.errors.bad_request_view"
-handler404 = "blazz.errors.not_found_view"
-handler500 = "blazz.errors.server_error_view"
+handler400 = "blazz.core.errors.bad_request_view"
+handler404 = "blazz.core.errors.not_found_view"
+handler500 = "blazz.core.errors.server_error_view"

@@ -22,6 +22,6 @@ urlpatterns = [
     re_path(r"^(?!api/|static/|admin/|media/|ws/)(?P<path>.*)$", spa_view),
 ]
 
-handler400 = "blazz.errors.bad_request_view"
-handler404 = "blazz.errors.not_found_view"
-handler500 = "blazz.errors.server_error_view"
+handler400 = "blazz.core.errors.bad_request_view"
+handler404 = "blazz.core.errors.not_found_view"
+handler500 = "blazz.core.errors.server_error_view"

@@ -7,14 +7,13 @@ from django.conf import settings
 from django.views.decorators.http import require_GET
 from django_tenants.utils import schema_context
 
-from blazz.errors import DomainError, ErrorCode, error_response
+from blazz.core.errors import DomainError, ErrorCode, error_response
+from chats.media_files import media_file_response, media_or_404
 from workspaces.models import PUBLIC_SCHEMA, Workspace
 
 
 @require_GET
 def internal_media(request, schema: str, media_id: str):
-    from chats.api import media_file_response, media_or_404
-
     supplied = request.headers.get("Authorization", "")
     expected = f"Bearer {settings.BRIDGE_TOKEN}"
     if not settings.BRIDGE_TOKEN or not hmac.compare_digest(supplied.encode(), expected.encode()):

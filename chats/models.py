@@ -8,6 +8,8 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models.functions import Coalesce
 
+from sessions_wa.contract import MessageStatus, MessageType
+
 
 class Contact(models.Model):
     """A customer: one WhatsApp id per workspace. Chats are contacts with messages."""
@@ -53,45 +55,6 @@ class Contact(models.Model):
 class Direction(models.TextChoices):
     IN = "in", "Inbound"
     OUT = "out", "Outbound"
-
-
-class MessageType(models.TextChoices):
-    TEXT = "text"
-    IMAGE = "image"
-    VIDEO = "video"
-    AUDIO = "audio"
-    VOICE = "voice"
-    DOCUMENT = "document"
-    STICKER = "sticker"
-    LOCATION = "location"
-    CONTACT = "contact"
-    REVOKED = "revoked"
-    UNKNOWN = "unknown"
-
-
-MEDIA_TYPES = frozenset({MessageType.IMAGE, MessageType.VIDEO, MessageType.AUDIO, MessageType.VOICE,
-                         MessageType.DOCUMENT, MessageType.STICKER})
-
-
-class MessageStatus(models.TextChoices):
-    """Outbound ticks, WhatsApp Web's, from whatsapp-web.js `message_ack`. Only moves forward."""
-
-    PENDING = "pending"      # ACK_PENDING = 0, and our own queue before the bridge has it
-    SENT = "sent"            # ACK_SERVER = 1: one grey tick
-    DELIVERED = "delivered"  # ACK_DEVICE = 2: two grey ticks
-    READ = "read"            # ACK_READ = 3: two blue ticks
-    PLAYED = "played"        # ACK_PLAYED = 4: two blue ticks, played mark on voice
-    FAILED = "failed"        # ACK_ERROR = -1, the bridge refused, or retries ran out
-
-
-STATUS_RANK = {
-    MessageStatus.PENDING: 0, MessageStatus.SENT: 1, MessageStatus.DELIVERED: 2,
-    MessageStatus.READ: 3, MessageStatus.PLAYED: 4,
-}
-ACK_TO_STATUS = {
-    -1: MessageStatus.FAILED, 0: MessageStatus.PENDING, 1: MessageStatus.SENT,
-    2: MessageStatus.DELIVERED, 3: MessageStatus.READ, 4: MessageStatus.PLAYED,
-}
 
 
 class MediaStatus(models.TextChoices):

@@ -2,7 +2,7 @@
 
 import re
 
-from blazz.errors import DomainError
+from blazz.core.errors import DomainError
 from chats.errors import ChatErrorCode
 
 _DIGITS = re.compile(r"\D+")

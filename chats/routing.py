@@ -2,6 +2,6 @@
 
 from django.urls import path
 
-from chats.consumers import InboxConsumer
+from chats.consumers.inbox import InboxConsumer
 
 websocket_urlpatterns = [path("ws/inbox/", InboxConsumer.as_asgi())]

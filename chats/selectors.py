@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from blazz.rows import fetch_row
+from chats import store
 from chats.models import Contact, MediaFile, Message, Reaction
 
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -76,11 +75,11 @@ def contact_list(*, q: str = "") -> QuerySet[Contact]:
 
 
 def contact_get(contact_id) -> Contact | None:
-    """The contact and its assignee (its session loads if asked for). Read lean (blazz.rows): every
+    """The contact and its assignee (its session loads if asked for). Read lean (chats.store): every
     send and every event's chat row starts here."""
-    contact = fetch_row(Contact, "id = %s", [contact_id])
+    contact = store.contact_by_id(contact_id)
     if contact is not None and contact.assignee_id is not None:
-        contact.assignee = fetch_row(get_user_model(), "id = %s", [contact.assignee_id])
+        contact.assignee = store.user_by_id(contact.assignee_id)
     return contact
 
 

@@ -1,9 +1,13 @@
-"""The shapes of a message and a chat row: one definition for the REST API and the events."""
+"""The REST API's and the events' message and chat row: serializers whose field lists are the
+payload shapes of the event catalogue (blazz/core/payloads.py), so both say the same."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
+from blazz.core.payloads import (
+    ChatPayload, ContactPayload, MediaPayload, MessagePayload, ReactionPayload, ReplyPayload, fields_of,
+)
 from chats.models import Contact, MediaFile, MediaStatus, Message, Reaction
 
 
@@ -17,7 +21,7 @@ class MediaSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MediaFile
-        fields = ["id", "url", "mimetype", "filename", "size", "ready", "status"]
+        fields = fields_of(MediaPayload)
 
     def get_url(self, media) -> str:
         return media_url(media)
@@ -38,25 +42,26 @@ class UserRefSerializer(serializers.Serializer):
 class ReplyRefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Message
-        fields = ["id", "type", "body", "caption", "direction", "revoked"]
+        fields = fields_of(ReplyPayload)
 
 
-def reaction_list(message: Message) -> list[dict]:
-    """Reactions as the clients see them. Uses the prefetched `reactions` when present."""
+def reaction_list(message: Message) -> list[ReactionPayload]:
+    """Reactions as the clients see them: `message.known_reactions` when the caller set it
+    (`without_reactions`), else the prefetched `reactions`, else a query."""
+    rows = getattr(message, "known_reactions", None)
+    if rows is None:
+        rows = message.reactions.all()
     return [
         {"emoji": r.emoji, "from": "agent" if r.reactor == Reaction.ME else "customer", "reactor": r.reactor,
          "user_id": r.user_id}
-        for r in sorted(message.reactions.all(), key=lambda r: (r.updated_at, r.pk))
+        for r in sorted(rows, key=lambda r: (r.updated_at, r.pk))
     ]
 
 
 def without_reactions(message: Message) -> Message:
-    """A message this transaction just created has no reactions yet: say so, as a prefetch would,
-    so serialising it reads nothing more."""
-    none = Reaction.objects.none()
-    none._result_cache = []  # evaluated already: reading it costs nothing
-    cache = getattr(message, "_prefetched_objects_cache", {})
-    message._prefetched_objects_cache = {**cache, "reactions": none}
+    """A message this transaction just created has no reactions yet: say so, so serialising it
+    reads nothing more."""
+    message.known_reactions = ()
     return message
 
 
@@ -71,12 +76,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Message
-        fields = [
-            "id", "contact_id", "direction", "type", "body", "caption", "media", "location", "contact_card",
-            "status", "failure_reason", "wa_message_id", "client_id", "reply_to", "reactions", "edited", "edits",
-            "edited_at", "revoked", "revoked_at", "sent_by", "session_id", "timestamp", "created_at", "sent_at",
-            "delivered_at", "read_at", "played_at", "failed_at",
-        ]
+        fields = fields_of(MessagePayload)
         read_only_fields = fields
 
     def get_reactions(self, message) -> list[dict]:
@@ -107,9 +107,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = ["id", "wa_id", "phone", "name", "push_name", "display_name", "avatar_url", "custom_fields",
-                  "tags", "unread_count", "last_message_at", "assignee", "session_id", "online", "last_seen",
-                  "created_at", "updated_at"]
+        fields = fields_of(ContactPayload)
         read_only_fields = fields
 
 
@@ -119,7 +117,7 @@ class ChatSerializer(ContactSerializer):
     last_message = MessageSerializer(read_only=True, allow_null=True)
 
     class Meta(ContactSerializer.Meta):
-        fields = [*ContactSerializer.Meta.fields, "last_message"]
+        fields = fields_of(ChatPayload)
         read_only_fields = fields
 
 
@@ -129,9 +127,9 @@ _message_serializer = MessageSerializer()
 _chat_serializer = ChatSerializer()
 
 
-def message_data(message: Message) -> dict:
+def message_data(message: Message) -> MessagePayload:
     return dict(_message_serializer.to_representation(message))
 
 
-def chat_data(contact: Contact) -> dict:
+def chat_data(contact: Contact) -> ChatPayload:
     return dict(_chat_serializer.to_representation(contact))

@@ -1,5 +1,6 @@
 """Celery tasks of the chats app: an interface, not logic. Each carries its workspace's schema
-(tenant-schemas-celery, from the context it was sent in), re-reads its rows and calls a service."""
+(tenant-schemas-celery, from the context it was sent in), re-reads its rows and calls a service.
+Services queue them by name (chats/queue.py), so this module is imported by nothing of the app."""
 
 import logging
 import random
@@ -38,7 +39,7 @@ def message_send_window() -> timedelta:
           soft_time_limit=SEND_TIME_LIMIT_SECONDS - 30, time_limit=SEND_TIME_LIMIT_SECONDS)
 def message_send_task(self, message_id: int):
     """Hand a pending message to the bridge; retry with backoff while the bridge is away; then
-    mark it failed with the reason. Idempotent (see services.message_deliver)."""
+    mark it failed with the reason. Idempotent (see chats.services.delivery.message_deliver)."""
     outcome, reason = services.message_deliver(message_id=message_id)
     if outcome == services.DeliveryOutcome.RETRY:
         if self.request.retries >= settings.MESSAGE_SEND_MAX_RETRIES:

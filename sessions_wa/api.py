@@ -5,9 +5,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from blazz.errors import DomainError, ErrorCode, NotFound
-from blazz.openapi import error_responses
-from blazz.validation import StorableJson, text_errors
+from blazz.core.errors import DomainError, ErrorCode, NotFound
+from blazz.core.openapi import error_responses
+from blazz.core.validation import StorableJson, text_errors
 from sessions_wa import selectors, services
 from sessions_wa.errors import SessionErrorCode as Code
 from sessions_wa.models import Engine

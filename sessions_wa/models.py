@@ -2,21 +2,12 @@
 
 from django.db import models
 
+from sessions_wa.contract import SessionStatus
+
 
 class Engine(models.TextChoices):
     SANDBOX = "sandbox", "Sandbox (simulated WhatsApp)"
     WEBJS = "webjs", "WhatsApp Web (whatsapp-web.js)"
-
-
-class SessionStatus(models.TextChoices):
-    """The same words in the bridge, Django, the API and the UI."""
-
-    STARTING = "starting"
-    QR = "qr"
-    CONNECTED = "connected"
-    DISCONNECTED = "disconnected"
-    FAILED = "failed"
-    LOGGED_OUT = "logged_out"
 
 
 class WhatsAppSession(models.Model):

@@ -1,10 +1,12 @@
-"""The one shape of a session, for the REST API and the `session.status` event alike."""
+"""The one shape of a session, for the REST API and the `session.status` event alike (its field
+list is the catalogue's SessionPayload)."""
 
 from functools import lru_cache
 
 import segno
 from rest_framework import serializers
 
+from blazz.core.payloads import SessionPayload, fields_of
 from sessions_wa.models import SessionStatus, WhatsAppSession
 
 
@@ -19,8 +21,7 @@ class SessionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WhatsAppSession
-        fields = ["id", "name", "engine", "status", "phone", "reason", "qr", "qr_svg", "node", "options",
-                  "created_at", "updated_at", "connected_at"]
+        fields = fields_of(SessionPayload)
 
     def get_qr(self, session) -> str | None:
         if session.status != SessionStatus.QR:
@@ -37,5 +38,5 @@ class SessionSerializer(serializers.ModelSerializer):
         return qr_svg(session.qr_raw)
 
 
-def session_data(session: WhatsAppSession) -> dict:
+def session_data(session: WhatsAppSession) -> SessionPayload:
     return dict(SessionSerializer(session).data)

@@ -12,8 +12,9 @@ import secrets
 from django.db import connection, transaction
 from django.utils import timezone
 
-from blazz.errors import DomainError, NotFound
-from chats import events
+from blazz.core import events
+from blazz.core.errors import DomainError, NotFound
+from blazz.core.publisher import publish_on_commit
 from sessions_wa import bridge
 from sessions_wa.errors import SessionErrorCode as Code
 from sessions_wa.models import Engine, SessionStatus, WhatsAppSession
@@ -29,7 +30,7 @@ def _schema() -> str:
 
 
 def _publish(session: WhatsAppSession) -> None:
-    events.publish_on_commit(_schema(), events.SessionStatusChanged(session=session_data(session)))
+    publish_on_commit(_schema(), events.SessionStatusChanged(session=session_data(session)))
 
 
 def _phone(digits: str | None) -> str:

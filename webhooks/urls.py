@@ -2,6 +2,6 @@
 
 from django.urls import path
 
-from webhooks.api import bridge_webhook
+from webhooks.inbound.views import bridge_webhook
 
 urlpatterns = [path("bridge/", bridge_webhook, name="bridge-webhook")]

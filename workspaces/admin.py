@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from blazz.admin_sites import public_admin
-from blazz.errors import DomainError
+from blazz.core.errors import DomainError
 from workspaces import selectors, services
 from workspaces.models import PUBLIC_SCHEMA, ApiKey, Domain, Membership, Role, Workspace
 

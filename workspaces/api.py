@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from blazz.openapi import error_responses
+from blazz.core.openapi import error_responses
 from workspaces import selectors, services
 from workspaces.authentication import ApiKeyPrincipal
 from workspaces.models import Role

@@ -8,8 +8,8 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django_tenants.middleware.main import TenantMainMiddleware
 
-from blazz.errors import ErrorCode, error_response
-from blazz.rows import fetch_row
+from blazz.core.errors import ErrorCode, error_response
+from blazz.core.rows import fetch_row
 from workspaces.models import PUBLIC_SCHEMA, Workspace
 
 SESSION_WORKSPACE_KEY = "blazz_workspace"

@@ -1,6 +1,6 @@
 from rest_framework import permissions
 
-from blazz.errors import Forbidden
+from blazz.core.errors import Forbidden
 from workspaces import selectors
 from workspaces.authentication import ApiKeyPrincipal
 from workspaces.errors import WorkspaceErrorCode as Code

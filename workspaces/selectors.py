@@ -2,7 +2,7 @@
 
 from django.db.models import Count, QuerySet
 
-from blazz.rows import fetch_row
+from blazz.core.rows import fetch_row
 from workspaces.models import PUBLIC_SCHEMA, ApiKey, Membership, Role, Workspace
 
 
@@ -38,7 +38,7 @@ def api_key_list(*, workspace) -> QuerySet[ApiKey]:
 
 
 def api_key_by_hash(*, key_hash: str) -> ApiKey | None:
-    """An active key (its workspace loads when asked for). Read lean (blazz.rows): every API call
+    """An active key (its workspace loads when asked for). Read lean (blazz.core.rows): every API call
     with a key starts here."""
     return fetch_row(ApiKey, "key_hash = %s AND revoked_at IS NULL", [key_hash])
 

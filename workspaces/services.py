@@ -15,7 +15,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from blazz.errors import Conflict, DomainError, Forbidden, NotFound
+from blazz.core.errors import Conflict, DomainError, Forbidden, NotFound
 from workspaces import signals
 from workspaces.errors import WorkspaceErrorCode as Code
 from workspaces.models import PUBLIC_SCHEMA, ApiKey, Domain, Membership, Role, Workspace

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from blazz.errors import DomainError
+from blazz.core.errors import DomainError
 from workspaces import selectors, services
 from workspaces.forms import LoginForm, PasswordForm, SignupForm
 from workspaces.middleware import SESSION_WORKSPACE_KEY

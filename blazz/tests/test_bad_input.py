@@ -156,7 +156,7 @@ def test_json_nested_too_deeply_is_a_400_on_every_json_endpoint(world, client_a,
 
 
 def test_json_nested_past_the_limit_but_parseable_is_refused_too(world, client_a, session_a):
-    from blazz.parsers import MAX_JSON_DEPTH
+    from blazz.core.parsers import MAX_JSON_DEPTH
 
     deep = {"phone": "+6281234567893", "custom_fields": {"a": json.loads("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH)}}
     shallow = {"phone": "+6281234567893", "custom_fields": {"a": [[["fine"]]]}}

@@ -1,10 +1,10 @@
-"""blazz.rows: the lean one-row read gives the instance the ORM would."""
+"""blazz.core.rows: the lean one-row read gives the instance the ORM would."""
 
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from blazz.rows import fetch_row, fetch_value
+from blazz.core.rows import fetch_row, fetch_value
 from chats.models import Contact, Message
 
 
@@ -48,7 +48,7 @@ def test_it_reads_the_current_schema_only(world):
 
 
 def test_insert_row_stores_what_save_would_and_skips_a_duplicate(world):
-    from blazz.rows import insert_row
+    from blazz.core.rows import insert_row
 
     with schema_context(world.ws_a.schema_name), transaction.atomic():
         contact = Contact.objects.create(wa_id="6281200000097@c.us", phone="+6281200000097")

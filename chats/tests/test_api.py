@@ -9,6 +9,7 @@ from django_tenants.utils import schema_context
 from chats import services
 from chats.models import Contact, Message
 from conftest import host_client
+from sessions_wa import bridge
 from sessions_wa.models import SessionStatus, WhatsAppSession
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -336,7 +337,7 @@ def bridge_sends(monkeypatch):
         return {"wa_message_id": f"true_{payload['to']}_3EB0{len(sent):04d}", "client_id": payload["client_id"],
                 "timestamp": 1764000000}
 
-    monkeypatch.setattr(services.bridge, "message_send", message_send)
+    monkeypatch.setattr(bridge, "message_send", message_send)
     return sent
 
 

@@ -1,5 +1,5 @@
 """The inbox consumer's own logic, without processes: the typing relay's rate limit and its calls
-to the bridge, malformed frames, and the Origin rule. The socket end to end (daphne, Redis, the
+to the bridge (chats/consumers/typing_relay.py), malformed frames, and the Origin rule. The socket end to end (daphne, Redis, the
 bridge) is chats/tests/test_integration_realtime.py.
 """
 
@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from chats import consumers, events
+from chats.consumers import inbox, typing_relay
+from chats.services import presence
 from sessions_wa import bridge
 from workspaces.asgi import origin_allowed
 
@@ -30,9 +31,8 @@ class Harness:
         self.bridge_max_in_flight = 0
         lock = threading.Lock()
 
-        async def publish(schema, event, *, origin=None):
-            self.published.append((event.contact_id, event.state))
-            return {}
+        def relay(*, schema, contact_id, user, state, origin):
+            self.published.append((contact_id, state))
 
         def chat_typing(session_id, chat_id, state):
             with lock:
@@ -45,14 +45,15 @@ class Harness:
                 with lock:
                     self.bridge_in_flight -= 1
 
-        monkeypatch.setattr(events, "publish", publish)
+        monkeypatch.setattr(presence, "agent_typing_relay", relay)
         monkeypatch.setattr(bridge, "chat_typing", chat_typing)
-        consumer = consumers.InboxConsumer()
+        consumer = inbox.InboxConsumer()
         consumer.schema = "ws_x"
         consumer.channel_name = "specific.test!1"
         consumer.principal = {"kind": "user", "user": {"id": 1, "name": "agent@x.test"}}
         consumer.contacts = {c: (f"62811{c:08d}@c.us" if c != CONTACT else WA_ID, SESSION_ID) for c in contacts}
-        consumer.typing = {}
+        consumer.typing = typing_relay.TypingRelay(schema="ws_x", user=consumer.principal["user"],
+                                                   origin=consumer.channel_name)
         consumer.groups_joined = []
 
         async def send(text_data=None, bytes_data=None, close=False):
@@ -66,7 +67,7 @@ class Harness:
 
     async def settled(self):
         """Every trailing relay and bridge call of the consumer is done."""
-        while any(r.timer or r.whatsapp_task for r in self.consumer.typing.values()):
+        while any(r.timer or r.whatsapp_task for r in self.consumer.typing.contacts.values()):
             await asyncio.sleep(0.02)
 
 
@@ -86,7 +87,7 @@ def test_a_burst_of_alternating_typing_frames_is_rate_limited_and_the_last_state
 
     relayed = [state for _contact, state in harness.published]
     # The burst, then one more per token that came during the burst, then the trailing one.
-    assert len(relayed) <= consumers.TYPING_BURST + int(burst_seconds * consumers.TYPING_RATE) + 1, relayed
+    assert len(relayed) <= typing_relay.TYPING_BURST + int(burst_seconds * typing_relay.TYPING_RATE) + 1, relayed
     assert relayed[-1] == "paused"  # the trailing edge: the last state is never lost
     assert harness.bridge_calls[-1] == (WA_ID, "paused")
     assert len(harness.bridge_calls) <= len(relayed)
@@ -132,7 +133,7 @@ def test_bridge_calls_in_flight_are_capped_per_workspace_and_each_contact_ends_o
 
     asyncio.run(scenario())
 
-    assert harness.bridge_max_in_flight <= consumers.TYPING_BRIDGE_CALLS_PER_WORKSPACE
+    assert harness.bridge_max_in_flight <= typing_relay.TYPING_BRIDGE_CALLS_PER_WORKSPACE
     for contact in contacts:
         wa_id = harness.consumer.contacts[contact][0]
         calls = [state for chat, state in harness.bridge_calls if chat == wa_id]
@@ -209,4 +210,4 @@ def test_origin_must_name_the_host_of_the_socket(host, origin, allowed):
 def test_the_socket_reads_an_api_key_whatever_the_case_of_the_bearer_scheme(scheme):
     scope = {"headers": [(b"authorization", f"{scheme} blz_key".encode())], "query_string": b""}
 
-    assert consumers._api_key_from_scope(scope) == "blz_key"
+    assert inbox._api_key_from_scope(scope) == "blz_key"

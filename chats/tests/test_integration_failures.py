@@ -112,13 +112,16 @@ def test_acks_before_the_message_and_out_of_order_end_right(stack, stack_a):
         assert not PendingMessageEvent.objects.filter(wa_message_id=wa_out).exists()
 
 
-def test_worker_killed_mid_send_delivers_exactly_once(stack, stack_a):
+def test_worker_killed_mid_send_delivers_exactly_once(stack, stack_a, tmp_path):
     """The worker dies after the bridge sent the message and before it recorded the answer.
-    acks_late + the bridge's idempotency by client_id: the customer gets it once."""
+    acks_late + the bridge's idempotency by client_id: the customer gets it once. The pause that
+    opens the window is injected from here (chats/tests/faults.py), not by the service."""
     phone = "+6281100009003"
     contact = new_contact(stack_a, phone)
+    pausing = tmp_path / "pausing"
     stack.worker.stop()
-    stack.worker.start(extra_env={"FAULT_PAUSE_AFTER_BRIDGE_SEND_SECONDS": "30"})
+    stack.worker.start(extra_env={"CELERY_WORKER_INCLUDE": "chats.tests.faults",
+                                  "FAULT_PAUSE_AFTER_BRIDGE_SEND_SECONDS": "30", "FAULT_PAUSE_MARKER": str(pausing)})
     try:
         stack.wait_worker()
         message = send_api(stack_a, contact["id"], body="exactly once, please")
@@ -127,7 +130,8 @@ def test_worker_killed_mid_send_delivers_exactly_once(stack, stack_a):
             return [m for m in stack.customer(stack_a.session.id, phone)["received"]
                     if m["client_id"] == message["client_id"]]
 
-        wait_until(received, 20, message="the bridge to send it")
+        wait_until(pausing.exists, 20, message="the worker to pause between the bridge's answer and the write")
+        assert received(), "the bridge sent it before answering"
         stack.worker.kill()  # SIGKILL while the task sleeps between the bridge's answer and the write
     finally:
         stack.worker.start()
@@ -272,8 +276,8 @@ def test_a_reaction_and_a_webhook_holding_its_message_never_deadlock(stack, stac
 
     from django.db import connection, transaction
 
-    from chats import services
     from chats.models import Message, Reaction
+    from chats.services import changes
 
     # Committed through daphne, so the two threads' own connections see it.
     chat = "6281100009002@c.us"
@@ -291,7 +295,7 @@ def test_a_reaction_and_a_webhook_holding_its_message_never_deadlock(stack, stac
                 locked.set()
                 # Wait until the other side is blocked on a lock of ours, then write the same reactor.
                 wait_until(lambda: blocked_backends() > 0, 10, message="the API side to wait on the row")
-                services._set_reaction(message=held, reactor=Reaction.ME, emoji="👍")
+                changes.set_reaction(message=held, reactor=Reaction.ME, emoji="👍")
         except Exception as exc:  # the deadlock detector's victim
             errors.append(exc)
         finally:
@@ -302,7 +306,7 @@ def test_a_reaction_and_a_webhook_holding_its_message_never_deadlock(stack, stac
             locked.wait(10)
             with schema_context(stack_a.schema), transaction.atomic():
                 message = Message.objects.get(wa_message_id=wa_id)
-                services._set_reaction(message=message, reactor=Reaction.ME, emoji="❤️")
+                changes.set_reaction(message=message, reactor=Reaction.ME, emoji="❤️")
         except Exception as exc:
             errors.append(exc)
         finally:

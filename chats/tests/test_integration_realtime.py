@@ -20,8 +20,8 @@ import websockets
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from blazz.core import events, publisher
 from blazz.realstack import wait_until
-from chats import events
 from conftest import PASSWORD, SANDBOX_TEST_OPTIONS
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -37,24 +37,8 @@ SYNC_TYPE = "sync-"
 RECEIVED_TYPES: set[str] = set()
 FRAME_PROBLEMS: list[str] = []
 
-ADVANCING = {cls.type for cls in events.CATALOGUE if cls.advances_seq}
-
-
-def frame_problems(frame) -> list[str]:
-    """What is wrong with a frame, against the catalogue's schema."""
-    kind = frame.get("type")
-    if kind not in events.FRAME_SCHEMA:
-        return [f"unknown frame type {kind!r}"]
-    problems = []
-    if not isinstance(frame.get("seq"), int) or isinstance(frame.get("seq"), bool):
-        problems.append(f"{kind}: seq {frame.get('seq')!r}")
-    fields = set(frame) - {"type", "seq"}
-    if fields != events.FRAME_FIELDS[kind]:
-        problems.append(f"{kind}: fields {sorted(fields)} != {sorted(events.FRAME_FIELDS[kind])}")
-    for name, hint in events.FRAME_SCHEMA[kind].items():
-        if name in frame and not isinstance(frame[name], hint):
-            problems.append(f"{kind}.{name}: {frame[name]!r} is not {hint}")
-    return problems
+ADVANCING = set(events.ADVANCING)
+frame_problems = events.frame_problems  # the catalogue's schema, at every depth
 
 
 def is_barrier(frame) -> bool:
@@ -188,7 +172,7 @@ async def barrier(sockets, *workspaces):
     reached these sockets by then (one Redis connection per daphne, frames in publish order)."""
     contact_id = BARRIER_CONTACT_BASE + next(_barriers)
     for ws in workspaces:
-        await asyncio.to_thread(events.publish_now, ws.schema,
+        await asyncio.to_thread(publisher.publish_on_commit, ws.schema,
                                 events.Typing(contact_id=contact_id, sender="contact", user=None, state="paused"))
     await asyncio.gather(*(s.wait("typing", lambda f: f["contact_id"] == contact_id, barriers=True) for s in sockets))
 
@@ -329,7 +313,7 @@ def test_an_agent_socket_authenticates_with_the_session_of_its_login(stack, stac
         socket = await connect(stack, stack_a.host, name="agent", cookie=people.cookie1)
 
         assert socket.hello["user"] == {"id": people.agent1.pk, "name": people.agent1.email}
-        assert 0 <= socket.hello["seq"] <= await events.current_seq_async(stack_a.schema)
+        assert 0 <= socket.hello["seq"] <= await publisher.current_seq_async(stack_a.schema)
         await socket.close()
 
     run(scenario)
@@ -434,9 +418,9 @@ def test_ping_carries_the_current_seq(stack_a, monkeypatch):
     from django.db import connections
 
     from blazz.asgi import application
-    from chats import consumers
+    from chats.consumers import inbox
 
-    monkeypatch.setattr(consumers, "PING_SECONDS", 0.05)
+    monkeypatch.setattr(inbox, "PING_SECONDS", 0.05)
 
     async def scenario():
         communicator = WebsocketCommunicator(application, f"/ws/inbox/?api_key={stack_a.api_key}",
@@ -454,7 +438,7 @@ def test_ping_carries_the_current_seq(stack_a, monkeypatch):
             FRAME_PROBLEMS.extend(frame_problems(frame))
             RECEIVED_TYPES.add(frame["type"])
         ping = next(f for f in frames if f["type"] == "ping")
-        assert ping == {"type": "ping", "seq": ping["seq"]} and ping["seq"] <= events.current_seq(stack_a.schema)
+        assert ping == {"type": "ping", "seq": ping["seq"]} and ping["seq"] <= publisher.current_seq(stack_a.schema)
 
     run(scenario)
 
@@ -621,7 +605,7 @@ def test_agent_typing_reaches_the_other_viewers_and_the_customer_not_the_sender(
 
 
 def test_a_burst_of_alternating_agent_typing_is_rate_limited_and_ends_on_its_last_state(stack, stack_a, people):
-    from chats.consumers import TYPING_BURST, TYPING_RATE
+    from chats.consumers.typing_relay import TYPING_BURST, TYPING_RATE
 
     contact = new_contact(stack_a)
     phone = contact["phone"].lstrip("+")
@@ -854,7 +838,7 @@ def test_malformed_frames_answer_an_error_and_the_socket_stays_healthy(stack, st
 
 
 def test_a_socket_follows_at_most_the_subscription_cap(stack, stack_a, people):
-    from chats.consumers import MAX_SUBSCRIPTIONS
+    from chats.consumers.inbox import MAX_SUBSCRIPTIONS
     from chats.models import Contact
 
     phones = [new_phone() for _ in range(MAX_SUBSCRIPTIONS + 1)]

@@ -81,7 +81,7 @@ def test_a_bucket_name_selects_s3_with_the_settings_from_the_environment(monkeyp
     config = storage_from(monkeypatch, AWS_STORAGE_BUCKET_NAME="media", AWS_S3_REGION_NAME="ap-southeast-3",
                           AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000", AWS_S3_ADDRESSING_STYLE="path",
                           AWS_ACCESS_KEY_ID="AK", AWS_SECRET_ACCESS_KEY="SK", AWS_LOCATION="/blazz/")
-    assert config["BACKEND"] == "blazz.storage.TenantS3Storage"
+    assert config["BACKEND"] == "blazz.core.storage.TenantS3Storage"
     options = config["OPTIONS"]
     assert (options["bucket_name"], options["region_name"], options["endpoint_url"], options["addressing_style"]) == (
         "media", "ap-southeast-3", "http://127.0.0.1:9000", "path")

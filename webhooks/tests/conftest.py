@@ -17,12 +17,12 @@ TEST_SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").d
 
 @pytest.fixture
 def webhook_secret(settings):
-    from webhooks import api
+    from webhooks.inbound import verify
 
     settings.BRIDGE_WEBHOOK_SECRET = TEST_SECRET
-    api._verifier = None
+    verify._verifier = None
     yield TEST_SECRET
-    api._verifier = None
+    verify._verifier = None
 
 
 @pytest.fixture

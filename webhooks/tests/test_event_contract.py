@@ -136,7 +136,7 @@ def test_a_rejected_event_can_be_delivered_again_under_its_webhook_id_once_fixed
 
 
 def test_every_nullable_field_the_bridge_sends_as_null_is_accepted(world, bridge_a):
-    """The bridge sends every declared field, null where it has nothing (bridge/src/events.js)."""
+    """The bridge sends every declared field, null where it has nothing (bridge/src/contract/)."""
     data = received(wa_id=WA, type="image", body="", caption=None, from_name=None, reply_to=None, client_id=None,
                     media={"id": None, "mimetype": None, "filename": None, "size": None})
     data["timestamp"] = None
@@ -215,7 +215,8 @@ def test_a_webhook_id_that_cannot_be_recorded_is_400(world, bridge_a, webhook_id
     assert stored(world.ws_a.schema_name)["AppliedWebhook"] == 0
 
 
-def test_every_event_type_has_a_schema_and_a_handler():
-    from webhooks import schemas, services
+def test_every_event_type_of_the_bridge_contract_has_a_handler():
+    from sessions_wa.contract import EVENT_TYPES
+    from webhooks.inbound.apply import HANDLERS
 
-    assert set(schemas.EVENT_SCHEMAS) == set(services.HANDLERS)
+    assert set(EVENT_TYPES) == set(HANDLERS)

@@ -97,7 +97,7 @@ def test_two_concurrent_adds_of_one_new_email_give_one_member_and_a_409(world, d
     from django.contrib.auth import get_user_model
     from django.db import connections
 
-    from blazz.errors import Conflict
+    from blazz.core.errors import Conflict
     from workspaces import services
 
     User = get_user_model()

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from blazz.errors import DomainError
+from blazz.core.errors import DomainError
 from workspaces import services
 from workspaces.models import Workspace
 

@@ -3,9 +3,9 @@
 Every bridge event is one request, and under daphne Django's handler cost more than applying the
 event: a new thread per request (asgiref's ThreadSensitiveContext), the request object and ten
 middlewares, none of which a signed machine-to-machine call uses. Here the signature is checked on
-the event loop (a refused call never leaves it), and the event is applied by `webhooks.api.apply`
-in a pooled thread with its own database connection, lent by the pool and given back after.
-Same answers as the Django view (which the test client and WSGI still use): one error shape, 401
+the event loop (a refused call never leaves it), and the event is applied by `apply.apply` in a
+pooled thread with its own database connection, lent by the pool and given back after.
+Same answers as the Django view (views.py: the test client and WSGI): one error shape, 401
 for a bad signature, 405 for another method, 413 past DATA_UPLOAD_MAX_MEMORY_SIZE.
 """
 
@@ -19,8 +19,9 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.http.request import split_domain_port
 
-from blazz.errors import ErrorCode, error_body
-from webhooks import api
+from blazz.core.errors import ErrorCode, error_body
+from webhooks.inbound.apply import apply
+from webhooks.inbound.verify import verify
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def _apply_in_thread(body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
     close_old_connections()  # what Django's request_started does: a dead connection is replaced
     try:
         connection.set_schema_to_public()  # this thread's connection may hold a schema from its last event
-        return api.apply(body, headers)
+        return apply(body, headers)
     except Exception:
         logger.exception("bridge webhook %s failed", headers.get("webhook-id"))
         return 500, error_body(ErrorCode.SERVER_ERROR, "The event could not be applied; deliver it again.")
@@ -87,6 +88,6 @@ async def bridge_webhook_app(scope, receive, send) -> None:
     if body is None:
         return await _answer(send, 413, error_body(ErrorCode.PAYLOAD_TOO_LARGE, f"The body is over {limit} bytes."))
     headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-    refused = api.verify(body, headers)
+    refused = verify(body, headers)
     status, content = refused or await _apply(body, headers)
     await _answer(send, status, content)

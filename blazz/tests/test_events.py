@@ -1,16 +1,17 @@
-"""The event catalogue and the publisher (chats/events.py), without processes.
+"""The event catalogue (blazz/core/events.py) and the publisher (blazz/core/publisher.py), without
+processes.
 
-Every catalogue class builds its frame with exactly its declared fields; the frontend's list of
-frame names and the events table of docs/api.md say the same as the catalogue; the Lua publisher
-really produces what a RedisPubSubChannelLayer consumer receives (real Redis, a real channel
-layer), and seq advances only for the events that change state.
+Every catalogue class builds its frame with exactly its declared fields and checks its payload's
+shape at construction; the events table of docs/api.md says the same as the catalogue (the
+frontend's copy is generated: blazz/tests/test_contract_export.py); the Lua publisher really
+produces what a RedisPubSubChannelLayer consumer receives (real Redis, a real channel layer), seq
+advances only for the events that change state, and nothing leaves before the commit.
 """
 
 import asyncio
 import dataclasses
 import json
 import re
-import types
 import typing
 import uuid
 from pathlib import Path
@@ -21,26 +22,33 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from blazz.core import events, payloads, publisher
 from blazz.realstack import wait_until
-from chats import events
-from chats.routing import websocket_urlpatterns
+from sessions_wa.contract import TYPING_STATES
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SAMPLES = {str: "x", int: 7, bool: True, dict: {"id": 1}, list: [{"emoji": "+1"}]}
+SAMPLES = {str: "x", int: 7, bool: True, dict: {"k": "v"}, list: ["t"]}
+
+
+def sample_value(hint):
+    """A value of the declared type: a payload shape with every field, the non-None half of
+    `X | None`, one element of a list."""
+    if typing.is_typeddict(hint):
+        return {name: sample_value(field) for name, field in typing.get_type_hints(hint).items()}
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if args and type(None) in args:
+        return sample_value(next(arg for arg in args if arg is not type(None)))
+    if origin is list:
+        return [sample_value(args[0])]
+    return SAMPLES[hint]
 
 
 def sample(cls: type[events.Event], **overrides) -> events.Event:
     """An instance with a value of the declared type for every field without a default."""
     hints = typing.get_type_hints(cls)
-    values = {}
-    for field in dataclasses.fields(cls):
-        if field.default is not dataclasses.MISSING:
-            continue
-        hint = hints[field.name]
-        if isinstance(hint, types.UnionType):  # `str | None`: the non-None half
-            hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
-        values[field.name] = SAMPLES[hint]
+    values = {field.name: sample_value(hints[field.name]) for field in dataclasses.fields(cls)
+              if field.default is dataclasses.MISSING}
     if cls is events.Typing:
         values["sender"] = "contact"
         values["state"] = "typing"
@@ -85,12 +93,45 @@ def test_an_undeclared_or_missing_field_fails_at_construction(cls):
         sample(cls).type = "other"
 
 
+@pytest.mark.parametrize("cls", [c for c in events.CATALOGUE if events._shaped_fields(c)], ids=lambda c: c.type)
+def test_a_payload_shape_with_a_field_missing_or_undeclared_at_any_depth_fails_at_construction(cls):
+    name, _how, _shape = events._shaped_fields(cls)[0]
+    good = getattr(sample(cls), name)
+    row = good[0] if isinstance(good, list) else good
+    nested = next((key for key, value in row.items() if isinstance(value, dict) and key not in ("location",
+                   "contact_card", "custom_fields", "options")), None)
+
+    for broken in ({k: v for k, v in row.items() if k != next(iter(row))}, {**row, "surprise": 1},
+                   *([{**row, nested: {**row[nested], "surprise": 1}}] if nested else [])):
+        with pytest.raises(TypeError):
+            cls(**{**_fields(sample(cls)), name: [broken] if isinstance(good, list) else broken})
+
+
+def _fields(event) -> dict:
+    return {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+
+
+@pytest.mark.parametrize("cls", events.CATALOGUE, ids=lambda cls: cls.type)
+def test_every_catalogue_event_holds_to_its_schema(cls):
+    assert events.frame_problems(events.frame(sample(cls), 3)) == []
+
+
+def test_the_schema_check_names_what_is_wrong_at_any_depth():
+    frame = events.frame(sample(events.MessageNew), 3)
+    frame["message"]["media"]["size"] = "big"
+    frame["message"]["reactions"][0]["user_id"] = True
+
+    assert events.frame_problems(frame) == ["message.new.message.media.size: 'big' is not int",
+                                            "message.new.message.reactions.0.user_id: True is not int"]
+    assert events.frame_problems({"type": "nope", "seq": 1}) == ["unknown frame type 'nope'"]
+
+
 def test_typing_says_from_on_the_wire_and_expires_on_its_own():
     frame = events.frame(sample(events.Typing), 1)
 
     assert frame["from"] == "contact" and "sender" not in frame
     assert frame["expires_in"] == events.TYPING_EXPIRES_SECONDS > 0
-    assert set(events.TYPING_STATES) == {"typing", "recording", "paused"}
+    assert set(TYPING_STATES) == {"typing", "recording", "paused"}
 
 
 def test_event_types_are_unique_and_indexed():
@@ -102,9 +143,9 @@ def test_event_types_are_unique_and_indexed():
 @pytest.mark.parametrize("event", published_samples(), ids=lambda event: f"{event.type}-{getattr(event, 'sender', '')}")
 def test_the_script_fills_the_seq_into_exactly_the_frame(event):
     # The Lua script sends head + seq + tail (the JSON is built once, in Python).
-    keys, args, payload = events._script_call("ws_x", event, None)
+    keys, args, payload = publisher._script_call("ws_x", event, None)
 
-    assert keys == [events.seq_key("ws_x")] and "ws_x" in keys[0]
+    assert keys == [publisher.seq_key("ws_x")] and "ws_x" in keys[0]
     assert args[0] == ("1" if event.advances_seq else "0") and args[1] == events.LAYER_MESSAGE_TYPE
     assert json.loads(args[2] + "12" + args[3]) == events.frame(event, 12)
     assert payload == event.payload()
@@ -132,7 +173,7 @@ def test_every_published_event_goes_only_to_its_own_workspace_groups(event):
     for schema in ("ws_acme", "ws_globex"):
         groups = event.groups(schema)
         assert groups and all(group.startswith(f"t.{schema}.") for group in groups)
-        channels = events._script_call(schema, event, None)[1][5:]
+        channels = publisher._script_call(schema, event, None)[1][5:]
         assert channels == [f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}__group__{g}" for g in groups]
 
 
@@ -164,23 +205,7 @@ def test_the_frames_that_carry_the_current_seq():
                                                                               "error"}
 
 
-# --- the frontend and the docs say the same ------------------------------------------------------------
-
-
-def _js_object(source: str, name: str) -> dict[str, str]:
-    body = re.search(rf"export const {name} = Object\.freeze\(\{{(.*?)\}}\);", source, re.S)
-    assert body, f"{name} not found in frontend/src/realtime/events.js"
-    return dict(re.findall(r"(\w+): '([^']*)'", body.group(1)))
-
-
-def test_the_frontend_event_names_are_the_catalogue():
-    source = (ROOT / "frontend/src/realtime/events.js").read_text()
-
-    assert sorted(_js_object(source, "SERVER_EVENTS").values()) == sorted(events.EVENT_TYPES)
-    assert sorted(_js_object(source, "TYPING_STATES").values()) == sorted(events.TYPING_STATES)
-    assert sorted(_js_object(source, "CLIENT_FRAMES").values()) == sorted(_documented_client_frames())
-    path = re.search(r"INBOX_SOCKET_PATH = '([^']*)'", source).group(1)
-    assert path == "/" + str(websocket_urlpatterns[0].pattern)
+# --- the docs say the same ---------------------------------------------------------------------------
 
 
 def _realtime_section() -> str:
@@ -220,6 +245,10 @@ def _documented_events() -> dict[str, tuple[set[str], str]]:
     return rows
 
 
+def test_the_docs_client_frames_are_the_catalogue():
+    assert sorted(events.CLIENT_FRAMES) == sorted(_documented_client_frames())
+
+
 def test_the_docs_events_table_is_the_catalogue():
     documented = _documented_events()
 
@@ -255,7 +284,7 @@ async def joined(channel_layer, *groups: str) -> str:
     for group in groups:
         await channel_layer.group_add(group, channel)
     client = redis.Redis.from_url(settings.REDIS_URL)
-    names = [events._group_channel(group) for group in groups]
+    names = [publisher.group_channel(group) for group in groups]
     await asyncio.to_thread(wait_until, lambda: all(n >= 1 for _, n in client.pubsub_numsub(*names)), 5, 0.01,
                             "the subscriptions")
     client.close()
@@ -266,19 +295,27 @@ async def received(channel_layer, channel, timeout=5.0) -> dict:
     return await asyncio.wait_for(channel_layer.receive(channel), timeout)
 
 
-def test_publish_now_speaks_the_channel_layers_format():
+def chat_event(**chat) -> events.ChatUpdated:
+    return events.ChatUpdated(chat={**sample_value(payloads.ChatPayload), **chat})
+
+
+def message_event(**message) -> events.MessageNew:
+    return events.MessageNew(message={**sample_value(payloads.MessagePayload), **message})
+
+
+def test_the_publisher_speaks_the_channel_layers_format():
     schema = schema_name()
 
     async def scenario():
         channel_layer = layer()
         channel = await joined(channel_layer, events.inbox_group(schema))
-        event = events.MessageNew(message={"id": 5, "body": "héllo \"quoted\" </script>"})
+        event = message_event(id=5, body="héllo \"quoted\" </script>")
 
-        [frame] = events.publish_now(schema, event)
+        await asyncio.to_thread(publisher.publish_on_commit, schema, event)
         message = await received(channel_layer, channel)
 
         assert message == {"type": events.LAYER_MESSAGE_TYPE, "text": message["text"]}
-        assert json.loads(message["text"]) == frame == events.frame(event, 1)
+        assert json.loads(message["text"]) == events.frame(event, 1)
         await channel_layer.flush()
 
     asyncio.run(scenario())
@@ -291,18 +328,18 @@ def test_seq_advances_only_for_events_that_change_state():
         channel_layer = layer()
         groups = [events.inbox_group(schema), events.contact_group(schema, 7), events.firehose_group(schema)]
         channel = await joined(channel_layer, *groups)
-        seq = events.current_seq(schema)
+        seq = publisher.current_seq(schema)
         assert seq == 0
         for event in published_samples():
-            [frame] = events.publish_now(schema, event)
+            [frame] = publisher._to_redis(schema, [event])
             # A channel in several groups of one frame gets it once per group.
             copies = [json.loads((await received(channel_layer, channel))["text"]) for _ in event.groups(schema)]
 
             seq += 1 if event.advances_seq else 0
-            assert frame["seq"] == seq == events.current_seq(schema), event.type
+            assert frame["seq"] == seq == publisher.current_seq(schema), event.type
             assert copies == [frame] * len(event.groups(schema))
             assert set(frame) == {"type", "seq"} | events.FRAME_FIELDS[event.type]
-        assert await events.current_seq_async(schema) == seq
+        assert await publisher.current_seq_async(schema) == seq
         await channel_layer.flush()
 
     asyncio.run(scenario())
@@ -314,18 +351,18 @@ def test_events_published_together_go_in_one_round_trip_in_order_even_after_redi
     async def scenario():
         channel_layer = layer()
         channel = await joined(channel_layer, events.inbox_group(schema))
-        new, chat = events.MessageNew(message={"id": 9}), events.ChatUpdated(chat={"id": 3})
+        new, chat = message_event(id=9), chat_event(id=3)
 
-        frames = events.publish_now(schema, new, chat)
+        frames = publisher._to_redis(schema, [new, chat])
         got = [json.loads((await received(channel_layer, channel))["text"]) for _ in range(2)]
 
         assert got == frames == [events.frame(new, 1), events.frame(chat, 2)]
 
-        events._sync_client()[0].script_flush()  # as after a Redis restart
-        frames = events.publish_now(schema, events.MessageNew(message={"id": 1}), events.ChatUpdated(chat={"id": 1}))
+        publisher._sync_client()[0].script_flush()  # as after a Redis restart
+        await asyncio.to_thread(publisher.publish_on_commit, schema, lambda: [message_event(id=1), chat_event(id=1)])
         got = [json.loads((await received(channel_layer, channel))["text"]) for _ in range(2)]
 
-        assert got == frames and [f["type"] for f in frames] == ["message.new", "chat.updated"]
+        assert [(f["type"], f["seq"]) for f in got] == [("message.new", 3), ("chat.updated", 4)]
         await channel_layer.flush()
 
     asyncio.run(scenario())
@@ -340,7 +377,7 @@ def test_frames_arrive_in_seq_order_from_concurrent_publishers():
 
         def burst():
             for n in range(50):
-                events.publish_now(schema, events.ChatUpdated(chat={"n": n}))
+                publisher.publish_on_commit(schema, chat_event(id=n))
 
         await asyncio.gather(*(asyncio.to_thread(burst) for _ in range(4)))
         seqs = [json.loads((await received(channel_layer, channel))["text"])["seq"] for _ in range(200)]
@@ -352,7 +389,7 @@ def test_frames_arrive_in_seq_order_from_concurrent_publishers():
 
 
 def test_publish_with_an_origin_marks_the_sender_and_the_consumer_skips_its_own():
-    from chats.consumers import InboxConsumer
+    from chats.consumers.inbox import InboxConsumer
 
     schema = schema_name()
 
@@ -361,10 +398,10 @@ def test_publish_with_an_origin_marks_the_sender_and_the_consumer_skips_its_own(
         channel = await joined(channel_layer, events.contact_group(schema, 3))
         event = events.Typing(contact_id=3, sender="agent", user={"id": 1, "name": "Ana"}, state="typing")
 
-        frame = await events.publish(schema, event, origin="sender-channel")
+        await asyncio.to_thread(publisher.publish_on_commit, schema, event, origin="sender-channel")
         message = await received(channel_layer, channel)
 
-        assert message["origin"] == "sender-channel" and json.loads(message["text"]) == frame
+        assert message["origin"] == "sender-channel" and json.loads(message["text"]) == events.frame(event, 0)
         sent = []
         consumer = InboxConsumer()
         consumer.send = lambda text_data: _append(sent, text_data)
@@ -385,33 +422,52 @@ async def _append(items, value):
 
 def test_socket_frames_cannot_be_published():
     with pytest.raises(TypeError):
-        events.publish_now(schema_name(), events.Ping())
+        publisher._to_redis(schema_name(), [events.Ping()])
 
 
-def test_publish_on_commit_waits_for_the_commit(monkeypatch):
+def test_publish_on_commit_waits_for_the_commit(db, django_capture_on_commit_callbacks):
     schema = schema_name()
-    committed = []  # what transaction.on_commit holds until the commit
-    monkeypatch.setattr(events.transaction, "on_commit", committed.append)
 
-    events.publish_on_commit(schema, events.ChatUpdated(chat={"id": 1}))
-    assert events.current_seq(schema) == 0 and len(committed) == 1
+    with django_capture_on_commit_callbacks() as callbacks:
+        publisher.publish_on_commit(schema, chat_event())
+        assert publisher.current_seq(schema) == 0
+    assert publisher.current_seq(schema) == 0 and len(callbacks) == 1
 
-    committed[0]()
-    assert events.current_seq(schema) == 1
+    callbacks[0]()
+    assert publisher.current_seq(schema) == 1
 
 
-def test_a_failure_to_publish_is_logged_never_raised(monkeypatch):
+def test_outside_a_transaction_events_go_at_once_and_builders_run_in_the_schema(monkeypatch):
+    from django.db import connection
+
+    schema = schema_name()
+    seen_in = []
+
+    def build():
+        seen_in.append(connection.schema_name)
+        return [chat_event(id=1), message_event(id=2)]
+
+    publisher.publish_on_commit(schema, build, chat_event(id=3))
+    publisher.publish_on_commit(schema, lambda: None)  # a builder may find nothing to say
+
+    assert seen_in == [schema] and publisher.current_seq(schema) == 3
+
+
+def test_a_failure_to_build_or_to_publish_is_logged_never_raised(monkeypatch):
     def down(*args):
         raise redis.ConnectionError("down")
 
-    committed, logged = [], []
-    monkeypatch.setattr(events.transaction, "on_commit", committed.append)
-    monkeypatch.setattr(events, "publish_now", down)
-    monkeypatch.setattr(events.logger, "exception", lambda message, *args: logged.append(message % args))
-    events.publish_on_commit("ws_x", events.ChatUpdated(chat={"id": 1}))
+    def broken():
+        raise LookupError("the row is gone")
 
-    committed[0]()  # does not raise: the data is committed, clients catch up through seq
-    assert logged == ["could not publish chat.updated to ws_x"]
+    logged = []
+    monkeypatch.setattr(publisher, "_to_redis", down)
+    monkeypatch.setattr(publisher.logger, "exception", lambda message, *args: logged.append(message % args))
+
+    publisher.publish_on_commit("ws_x", chat_event())  # does not raise: clients catch up through seq
+    publisher.publish_on_commit("ws_x", broken)
+
+    assert logged == ["could not publish chat.updated to ws_x", "could not publish events built after commit to ws_x"]
 
 
 def test_the_publisher_refuses_a_layer_format_it_does_not_speak(settings):
@@ -419,7 +475,7 @@ def test_the_publisher_refuses_a_layer_format_it_does_not_speak(settings):
     settings.CHANNEL_LAYERS = {"default": {**default, "CONFIG": {**default["CONFIG"],
                                                                  "symmetric_encryption_keys": ["k"]}}}
     with pytest.raises(ImproperlyConfigured):
-        events._check_layer_format()
+        publisher._check_layer_format()
     settings.CHANNEL_LAYERS = {"default": {**default, "BACKEND": "channels_redis.core.RedisChannelLayer"}}
     with pytest.raises(ImproperlyConfigured):
-        events._check_layer_format()
+        publisher._check_layer_format()

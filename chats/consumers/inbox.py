@@ -6,7 +6,7 @@ key (`Authorization: Bearer` header, or `?api_key=`). Every ORM call runs inside
 within `database_sync_to_async`.
 
 One handler (`blazz_event`) forwards every catalogue event: adding an event needs no change here.
-See docs/realtime.md.
+An agent's typing goes through its typing relay (typing_relay.py). See docs/realtime.md.
 """
 
 from __future__ import annotations
@@ -14,40 +14,30 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
-import weakref
 from urllib.parse import parse_qs
 
-from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
-from chats import events
+from blazz.core import events
+from blazz.core.publisher import current_seq_async
+from chats import services
+from chats.consumers.typing_relay import TypingRelay
+from chats.models import Contact
+from sessions_wa.contract import TYPING_STATES
 from workspaces.asgi import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, origin_allowed
+from workspaces.authentication import authenticate_api_key
 from workspaces.middleware import SESSION_WORKSPACE_KEY
+from workspaces.selectors import membership_for
 
 logger = logging.getLogger(__name__)
 
 # Every 20 s: under the usual 30-60 s idle timeouts of proxies and NATs, and what the client's
 # heartbeat (two missed pings) expects. Tests shorten it (REALTIME_PING_SECONDS).
 PING_SECONDS = float(getattr(settings, "REALTIME_PING_SECONDS", 20))
-# An agent's typing frames, per socket and contact: the same state again within this long is
-# dropped (the receivers show it already, and `expires_in` is three times this).
-TYPING_THROTTLE_SECONDS = 2.0
-# ... and whatever the state, a token bucket: a burst of TYPING_BURST relays (typing, paused on
-# send, typing again), then TYPING_RATE per second. A frame that finds the bucket empty waits as
-# the trailing state, replaced by any later one, and is relayed when the next token comes: the
-# last state (a "paused") is never lost. The SPA sends at most one frame per 2.5 s; this bounds
-# what any client can make the server relay and call the bridge for.
-TYPING_BURST = 3
-TYPING_RATE = 2.0
-# Typing calls to the bridge in flight at once per workspace in this daphne process. Each takes
-# a thread of the default pool for up to BRIDGE_FAST_TIMEOUT_SECONDS; more wait their turn, and a
-# contact's calls are coalesced, so what waits is at most the latest state per socket and contact.
-TYPING_BRIDGE_CALLS_PER_WORKSPACE = 4
 # A tab views one contact at a time; the cap bounds what one socket can make the server hold.
 MAX_SUBSCRIPTIONS = 100
 
@@ -62,49 +52,9 @@ def _api_key_from_scope(scope) -> str:
     return (query.get("api_key") or [""])[0]
 
 
-class _TypingRelay:
-    """One socket's typing to one contact: the token bucket, the trailing state, and the calls
-    to the bridge (one at a time, the latest state next)."""
-
-    def __init__(self, wa_id: str, session_id: str | None, now: float):
-        self.wa_id, self.session_id = wa_id, session_id
-        self.tokens, self.refilled_at = float(TYPING_BURST), now
-        self.relayed: str | None = None  # the last state relayed, and when
-        self.relayed_at = 0.0
-        self.trailing: str | None = None  # a state waiting for a token
-        self.timer: asyncio.Task | None = None
-        self.to_whatsapp: str | None = None  # the next state for the bridge
-        self.whatsapp_task: asyncio.Task | None = None
-
-    def refill(self, now: float) -> None:
-        self.tokens = min(float(TYPING_BURST), self.tokens + (now - self.refilled_at) * TYPING_RATE)
-        self.refilled_at = now
-
-    def is_idle(self, now: float) -> bool:
-        self.refill(now)
-        return self.timer is None and self.whatsapp_task is None and self.tokens >= TYPING_BURST
-
-    def is_repeat(self, state: str, now: float) -> bool:
-        return state == self.relayed and now - self.relayed_at < TYPING_THROTTLE_SECONDS
-
-
-# event loop -> {schema: semaphore}: asyncio primitives belong to one loop (tests run several).
-_bridge_slots: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _bridge_typing_slot(schema: str) -> asyncio.Semaphore:
-    per_schema = _bridge_slots.setdefault(asyncio.get_running_loop(), {})
-    if schema not in per_schema:
-        per_schema[schema] = asyncio.Semaphore(TYPING_BRIDGE_CALLS_PER_WORKSPACE)
-    return per_schema[schema]
-
-
 @database_sync_to_async
 def _authenticate(scope):
     """Returns (principal dict, close code). principal: {"kind": "user"|"api_key", "user": {...}}."""
-    from workspaces.authentication import authenticate_api_key
-    from workspaces.selectors import membership_for
-
     tenant = scope["tenant"]
     raw_key = _api_key_from_scope(scope)
     if raw_key:
@@ -135,7 +85,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
         self.schema = self.tenant.schema_name
         self.contacts: dict[int, tuple[str, str | None]] = {}  # known: id -> (wa_id, session id)
         self.groups_joined: list[str] = []
-        self.typing: dict[int, _TypingRelay] = {}
+        self.typing: TypingRelay | None = None
         self.ping_task = None
         # Accept first: the handshake must finish within daphne's 5 s even when a burst of
         # connects queues up in the one database thread, and a refused socket needs to be open
@@ -146,6 +96,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
             await self.close(code=close_code)
             return
         self.principal = principal
+        self.typing = TypingRelay(schema=self.schema, user=principal["user"], origin=self.channel_name)
         groups = [events.inbox_group(self.schema)]
         if principal["kind"] == "api_key":
             groups.append(events.firehose_group(self.schema))
@@ -172,7 +123,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
 
     async def _send_local(self, event: events.Event):
         """A frame for this socket only (hello, ping): it carries the current seq."""
-        seq = await events.current_seq_async(self.schema)
+        seq = await current_seq_async(self.schema)
         await self.send(text_data=events.encode(events.frame(event, seq)))
 
     async def _error(self, code: str, message: str):
@@ -224,13 +175,11 @@ class InboxConsumer(AsyncWebsocketConsumer):
             await self._error("server_error", "That did not work; try again.")
 
     def _handlers(self) -> dict:
-        return {"subscribe": self._subscribe, "unsubscribe": self._unsubscribe, "typing": self._typing,
-                "read": self._read}
+        return {events.SUBSCRIBE: self._subscribe, events.UNSUBSCRIBE: self._unsubscribe, events.TYPING: self._typing,
+                events.READ: self._read}
 
     @database_sync_to_async
     def _find_contact(self, contact_id: int):
-        from chats.models import Contact
-
         with tenant_context(self.tenant):
             return Contact.objects.filter(pk=contact_id).values_list("wa_id", "session_id").first()
 
@@ -257,12 +206,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
 
     async def _unsubscribe(self, contact_id: int, content: dict):
         self.contacts.pop(contact_id, None)
-        # Forget the typing state of contacts no longer followed, once it has nothing left to do
-        # and its bucket is full again (forgetting it sooner would let subscribe/unsubscribe
-        # cycles refill it).
-        now = time.monotonic()
-        for known in [c for c, relay in self.typing.items() if c not in self.contacts and relay.is_idle(now)]:
-            del self.typing[known]
+        self.typing.forget_idle(self.contacts)
         group = events.contact_group(self.schema, contact_id)
         if group in self.groups_joined:
             self.groups_joined.remove(group)
@@ -270,72 +214,12 @@ class InboxConsumer(AsyncWebsocketConsumer):
 
     async def _typing(self, contact_id: int, content: dict):
         state = content.get("state")
-        if state not in events.TYPING_STATES:
+        if state not in TYPING_STATES:
             return await self._error("invalid_frame", "state must be typing, recording or paused.")
         if contact_id not in self.contacts:
             return await self._error("not_subscribed", "Subscribe to the contact first.")
-        now = time.monotonic()
-        relay = self.typing.get(contact_id)
-        if relay is None:
-            relay = self.typing[contact_id] = _TypingRelay(*self.contacts[contact_id], now)
-        if relay.timer is not None:
-            relay.trailing = state  # a state waits for the next token already: this one replaces it
-            return
-        if relay.is_repeat(state, now):
-            return
-        relay.refill(now)
-        if relay.tokens >= 1:
-            await self._relay_typing(contact_id, relay, state, now)
-        else:
-            relay.trailing = state
-            relay.timer = asyncio.create_task(self._relay_trailing(contact_id, relay, (1 - relay.tokens) / TYPING_RATE))
-
-    async def _relay_trailing(self, contact_id: int, relay: _TypingRelay, delay: float):
-        """The trailing edge: after `delay` (a token is due), relay the latest waiting state.
-        Runs on after the socket closed, so a last "paused" still reaches the others."""
-        try:
-            await asyncio.sleep(delay)
-            relay.timer = None
-            state, relay.trailing = relay.trailing, None
-            now = time.monotonic()
-            if state is not None and not relay.is_repeat(state, now):
-                relay.refill(now)
-                await self._relay_typing(contact_id, relay, state, now)
-        except Exception:
-            logger.exception("typing relay failed")
-        finally:
-            if relay.timer is asyncio.current_task():  # not a timer a frame started meanwhile
-                relay.timer = None
-
-    async def _relay_typing(self, contact_id: int, relay: _TypingRelay, state: str, now: float):
-        relay.tokens -= 1
-        relay.relayed, relay.relayed_at = state, now
-        # Relayed straight to the others viewing the contact: no database, no Celery, no seq bump.
-        event = events.Typing(contact_id=contact_id, sender="agent", user=self.principal["user"], state=state)
-        await events.publish(self.schema, event, origin=self.channel_name)
-        if relay.session_id:
-            relay.to_whatsapp = state
-            if relay.whatsapp_task is None:
-                relay.whatsapp_task = asyncio.create_task(self._typing_to_whatsapp(relay))
-
-    async def _typing_to_whatsapp(self, relay: _TypingRelay):
-        """Tell the customer, one call at a time per socket and contact, the latest state next;
-        at most TYPING_BRIDGE_CALLS_PER_WORKSPACE calls of this workspace at once."""
-        from sessions_wa import bridge
-
-        try:
-            while relay.to_whatsapp is not None:
-                async with _bridge_typing_slot(self.schema):
-                    state, relay.to_whatsapp = relay.to_whatsapp, None
-                    try:
-                        await sync_to_async(bridge.chat_typing, thread_sensitive=False)(
-                            relay.session_id, relay.wa_id, state)
-                    except (bridge.BridgeUnavailable, bridge.BridgeError) as exc:
-                        logger.info("typing not relayed to WhatsApp: %s", exc)
-        except Exception:
-            logger.exception("typing to WhatsApp failed")
-        finally:
-            relay.whatsapp_task = None
+        wa_id, session_id = self.contacts[contact_id]
+        await self.typing.state(contact_id, state, wa_id=wa_id, session_id=session_id)
 
     async def _read(self, contact_id: int, content: dict):
         if not await self._mark_read(contact_id):
@@ -343,9 +227,6 @@ class InboxConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _mark_read(self, contact_id: int) -> bool:
-        from chats import services
-        from chats.models import Contact
-
         with tenant_context(self.tenant):
             contact = Contact.objects.select_related("session").filter(pk=contact_id).first()
             if contact is None:

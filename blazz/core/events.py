@@ -1,0 +1,257 @@
+"""The catalogue of real-time events (server -> browser): every frame the inbox socket carries.
+
+Every event is a class below: its wire name, its payload fields (a frozen keyword-only dataclass,
+so a missing or undeclared field fails at construction, as Zulip's event_types.py does; a field
+typed with a shape of blazz/core/payloads.py has that shape checked, nested fields included) and
+who receives it. Services hand events to the one publisher (blazz/core/publisher.py); nothing else
+spells an event name or a group name. The frontend's copy (frontend/src/generated/contract.js,
+`manage.py export_contract`) and the table in docs/api.md are checked against it by
+blazz/tests/test_events.py. docs/realtime.md tells the whole story.
+
+Wire frame: `{"type": <name>, "seq": <n>, ...payload}`. `seq` comes from a per-workspace counter
+in Redis. An event that changes what REST returns and goes to the whole inbox advances it; the
+other frames (typing, presence, hello, ping) carry the current value without advancing it, so a
+client that sees a *higher* seq than its own knows it missed something and refetches over REST,
+the source of truth. `error` answers one socket's frame and carries 0.
+
+Groups (the schema is in every name, so a socket of one workspace can never be in another's):
+`t.{schema}.inbox` (every agent socket and API-key socket of the workspace),
+`t.{schema}.contact.{id}` (sockets viewing that contact), `t.{schema}.firehose` (API-key sockets,
+which receive the per-contact events of every contact).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from functools import cache
+from typing import Any, ClassVar
+
+from blazz.core import payloads
+from blazz.core.payloads import ChatPayload, MessagePayload, ReactionPayload, SessionPayload, SocketUser, check, shape_of
+
+# Audiences: the whole inbox of the workspace, the sockets viewing one contact (and the firehose),
+# or the one socket the consumer is talking to (never published).
+INBOX = "inbox"
+CONTACT = "contact"
+SOCKET = "socket"
+
+# What a consumer's channel-layer handler is called for every catalogue event ("blazz.event").
+LAYER_MESSAGE_TYPE = "blazz.event"
+# How long "typing..." stays on screen without a new frame: a lost "paused" clears itself. Three
+# times the agent relay's throttle (chats/consumers/typing_relay.py), so a steady typist never flickers.
+TYPING_EXPIRES_SECONDS = 6
+
+# Client -> server frame types of the inbox socket (each `{"type", "contact_id", ...}`).
+SUBSCRIBE = "subscribe"
+UNSUBSCRIBE = "unsubscribe"
+TYPING = "typing"
+READ = "read"
+CLIENT_FRAMES: tuple[str, ...] = (SUBSCRIBE, UNSUBSCRIBE, TYPING, READ)
+
+
+def inbox_group(schema: str) -> str:
+    return f"t.{schema}.inbox"
+
+
+def contact_group(schema: str, contact_id: int) -> str:
+    return f"t.{schema}.contact.{int(contact_id)}"
+
+
+def firehose_group(schema: str) -> str:
+    return f"t.{schema}.firehose"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Event:
+    type: ClassVar[str]
+    audience: ClassVar[str] = INBOX
+    # False for frames that change nothing REST returns: they carry the current seq.
+    advances_seq: ClassVar[bool] = True
+    # Python field name -> wire name, where the wire name is not a valid identifier.
+    wire_names: ClassVar[dict[str, str]] = {}
+
+    def __post_init__(self):
+        for name, how, shape in _shaped_fields(type(self)):
+            value = getattr(self, name)
+            if how == "list":
+                for index, item in enumerate(value):
+                    check(shape, item, f"{self.type}.{name}.{index}")
+            elif value is not None or how == "one":
+                check(shape, value, f"{self.type}.{name}")
+
+    def payload(self) -> dict[str, Any]:
+        # Shallow: the fields are JSON-ready values an event does not share.
+        data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        for name, wire in self.wire_names.items():
+            data[wire] = data.pop(name)
+        return data
+
+    def groups(self, schema: str) -> list[str]:
+        if self.audience == INBOX:
+            return [inbox_group(schema)]
+        if self.audience == CONTACT:
+            return [contact_group(schema, self.contact_id), firehose_group(schema)]
+        raise TypeError(f"{self.type} frames go to one socket; they are not published")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MessageNew(Event):
+    type: ClassVar[str] = "message.new"
+    message: MessagePayload
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MessageStatusChanged(Event):
+    type: ClassVar[str] = "message.status"
+    message_id: int
+    contact_id: int
+    client_id: str | None
+    wa_message_id: str | None
+    status: str
+    failure_reason: str
+    at: str | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MessageUpdated(Event):
+    type: ClassVar[str] = "message.updated"
+    message: MessagePayload
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MessageReactionChanged(Event):
+    type: ClassVar[str] = "message.reaction"
+    message_id: int
+    contact_id: int
+    reactions: list[ReactionPayload]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MessageRevoked(Event):
+    type: ClassVar[str] = "message.revoked"
+    message_id: int
+    contact_id: int
+    revoked_at: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Typing(Event):
+    """A contact typing goes to the whole inbox (the chat list shows it in place of the last
+    message); an agent typing goes only to the others viewing that contact. Ephemeral: it does
+    not advance seq, and `expires_in` clears it if the "paused" is lost."""
+
+    type: ClassVar[str] = "typing"
+    advances_seq: ClassVar[bool] = False
+    wire_names: ClassVar[dict[str, str]] = {"sender": "from"}
+    contact_id: int
+    sender: str  # "contact" | "agent"; on the wire: "from"
+    user: SocketUser | None  # the agent; None for the contact
+    state: str  # sessions_wa.contract.TYPING_STATES
+    expires_in: int = TYPING_EXPIRES_SECONDS
+
+    def groups(self, schema):
+        if self.sender == "contact":
+            return [inbox_group(schema)]
+        return [contact_group(schema, self.contact_id), firehose_group(schema)]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Presence(Event):
+    """Goes only to the sockets viewing the contact, so it carries the current seq: were it to
+    advance the workspace's counter, every other socket would see a gap and refetch."""
+
+    type: ClassVar[str] = "presence"
+    audience: ClassVar[str] = CONTACT
+    advances_seq: ClassVar[bool] = False
+    contact_id: int
+    online: bool
+    last_seen: str | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChatUpdated(Event):
+    type: ClassVar[str] = "chat.updated"
+    chat: ChatPayload
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SessionStatusChanged(Event):
+    type: ClassVar[str] = "session.status"
+    session: SessionPayload
+
+
+# Frames the consumer itself sends to one socket (not published to groups).
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Hello(Event):
+    type: ClassVar[str] = "hello"
+    audience: ClassVar[str] = SOCKET
+    advances_seq: ClassVar[bool] = False
+    user: SocketUser
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Ping(Event):
+    type: ClassVar[str] = "ping"
+    audience: ClassVar[str] = SOCKET
+    advances_seq: ClassVar[bool] = False
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Error(Event):
+    type: ClassVar[str] = "error"
+    audience: ClassVar[str] = SOCKET
+    advances_seq: ClassVar[bool] = False
+    code: str
+    message: str
+
+
+CATALOGUE: tuple[type[Event], ...] = (
+    MessageNew, MessageStatusChanged, MessageUpdated, MessageReactionChanged, MessageRevoked, Typing,
+    Presence, ChatUpdated, SessionStatusChanged, Hello, Ping, Error,
+)
+EVENT_TYPES: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE)
+BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in CATALOGUE}
+# Each frame's payload fields (wire name -> Python type), besides type and seq: the schema that
+# tests check every frame against.
+FRAME_SCHEMA: dict[str, dict[str, Any]] = {
+    cls.type: {cls.wire_names.get(f.name, f.name): typing.get_type_hints(cls)[f.name] for f in dataclasses.fields(cls)}
+    for cls in CATALOGUE
+}
+# The fields each frame carries besides type and seq (for schema checks in tests and clients).
+FRAME_FIELDS: dict[str, frozenset[str]] = {name: frozenset(fields) for name, fields in FRAME_SCHEMA.items()}
+ADVANCING: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE if cls.advances_seq)
+
+
+@cache
+def _shaped_fields(cls: type[Event]) -> tuple:
+    """(field, how, shape) for each field of `cls` typed with a payload shape."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, *found) for f in dataclasses.fields(cls) if (found := shape_of(hints[f.name])))
+
+
+def frame(event: Event, seq: int) -> dict:
+    return {"type": event.type, "seq": seq, **event.payload()}
+
+
+def frame_problems(frame: dict) -> list[str]:
+    """Everything about a frame (as a socket receives it) that its schema does not allow: its
+    type, its seq, its fields, and each field's type at any depth. [] when it holds."""
+    kind = frame.get("type")
+    if kind not in FRAME_SCHEMA:
+        return [f"unknown frame type {kind!r}"]
+    found = payloads.problems(frame.get("seq"), int, f"{kind}.seq")
+    fields = set(frame) - {"type", "seq"}
+    if fields != FRAME_FIELDS[kind]:
+        found.append(f"{kind}: fields {sorted(fields)} != {sorted(FRAME_FIELDS[kind])}")
+    for name, hint in FRAME_SCHEMA[kind].items():
+        if name in frame:
+            found += payloads.problems(frame[name], hint, f"{kind}.{name}")
+    return found
+
+
+def encode(data: dict) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+

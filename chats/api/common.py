@@ -1,0 +1,81 @@
+"""What the inbox API views share: the acting user, 404s by id, cursors, and the `?q=` parameter."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions as drf_exceptions, serializers
+from rest_framework.pagination import CursorPagination
+
+from blazz.core.errors import DomainError, ErrorCode, NotFound
+from chats import selectors
+from chats.errors import ChatErrorCode as Code
+from workspaces.authentication import ApiKeyPrincipal
+
+
+def actor(request):
+    """The member acting, or None for an API key."""
+    return None if isinstance(request.user, ApiKeyPrincipal) else request.user
+
+
+def contact_or_404(contact_id):
+    contact = selectors.contact_get(contact_id)
+    if contact is None:
+        raise NotFound(Code.CONTACT_NOT_FOUND, "No such contact.")
+    return contact
+
+
+def message_or_404(message_id):
+    message = selectors.message_get(message_id)
+    if message is None:
+        raise NotFound(Code.MESSAGE_NOT_FOUND, "No such message.")
+    return message
+
+
+class Cursor(CursorPagination):
+    """A list view names its cursor class in `pagination_class`; the OpenAPI schema reads it
+    there too (the page object, and the `cursor` and `page_size` parameters)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except drf_exceptions.NotFound:  # DRF's choice; a cursor we did not issue is bad input
+            raise DomainError(ErrorCode.INVALID_REQUEST, "Invalid cursor.", fields={"cursor": ["invalid"]})
+
+
+class ChatCursor(Cursor):
+    ordering = selectors.CHAT_ORDER
+
+
+class ContactCursor(Cursor):
+    ordering = ("-created_at", "-id")
+
+
+class MessageCursor(Cursor):
+    ordering = ("-timestamp", "-id")
+
+
+def paginate(request, view, queryset, serializer_class):
+    paginator = view.pagination_class()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+Q_PARAM = OpenApiParameter("q", OpenApiTypes.STR, description="Search text")
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    """`?q=` of the list views. A CharField refuses what PostgreSQL cannot compare against (a NUL
+    byte, a lone surrogate): a 400 naming `q`, not a DataError."""
+
+    q = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def search_text(request) -> str:
+    query = SearchQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data["q"]

@@ -1,0 +1,85 @@
+"""Chats, contacts, and reading a chat."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from blazz.core.openapi import error_responses
+from blazz.core.validation import StorableJson
+from chats import selectors, services
+from chats.api.common import ChatCursor, ContactCursor, Q_PARAM, contact_or_404, paginate, search_text
+from chats.serializers import ChatSerializer, ContactSerializer
+
+
+class ChatListApi(APIView):
+    pagination_class = ChatCursor
+
+    @extend_schema(operation_id="chats_list", parameters=[Q_PARAM],
+                   responses={200: ChatSerializer(many=True), **error_responses(400, 401, 403)})
+    def get(self, request):
+        return paginate(request, self, selectors.chat_list(q=search_text(request)), ChatSerializer)
+
+
+class ContactListApi(APIView):
+    pagination_class = ContactCursor
+
+    class InputSerializer(serializers.Serializer):
+        phone = serializers.CharField(max_length=40)
+        name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        custom_fields = serializers.DictField(required=False, default=dict, validators=[StorableJson()])
+        tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list,
+                                     max_length=50)
+
+    @extend_schema(operation_id="contacts_list", parameters=[Q_PARAM],
+                   responses={200: ContactSerializer(many=True), **error_responses(400, 401, 403)})
+    def get(self, request):
+        return paginate(request, self, selectors.contact_list(q=search_text(request)), ContactSerializer)
+
+    @extend_schema(operation_id="contacts_create", request=InputSerializer,
+                   responses={201: ChatSerializer, 200: ChatSerializer, **error_responses(400, 401, 403)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact, created = services.contact_create(**data.validated_data)
+        return Response(ChatSerializer(selectors.contact_get(contact.pk)).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ContactDetailApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        custom_fields = serializers.DictField(required=False, validators=[StorableJson()])
+        tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
+        assignee_id = serializers.IntegerField(required=False, allow_null=True)
+
+    @extend_schema(operation_id="contacts_retrieve", responses={200: ChatSerializer, **error_responses(401, 403, 404)})
+    def get(self, request, contact_id: int):
+        contact = contact_or_404(contact_id)
+        return Response(ChatSerializer(contact).data)
+
+    @extend_schema(operation_id="contacts_update", request=InputSerializer,
+                   responses={200: ChatSerializer, **error_responses(400, 401, 403, 404)})
+    def patch(self, request, contact_id: int):
+        contact = contact_or_404(contact_id)
+        data = self.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        assignee_set = "assignee_id" in values
+        contact = services.contact_update(contact=contact, assignee_set=assignee_set, **values)
+        return Response(ChatSerializer(selectors.contact_get(contact.pk)).data)
+
+    @extend_schema(operation_id="contacts_delete", responses={204: None, **error_responses(401, 403, 404)})
+    def delete(self, request, contact_id: int):
+        services.contact_delete(contact=contact_or_404(contact_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ContactReadApi(APIView):
+    @extend_schema(operation_id="contacts_read", request=None,
+                   responses={200: ChatSerializer, **error_responses(401, 403, 404)})
+    def post(self, request, contact_id: int):
+        contact = services.contact_mark_read(contact=contact_or_404(contact_id))
+        return Response(ChatSerializer(selectors.contact_get(contact.pk)).data)

@@ -1,0 +1,105 @@
+"""A chat's messages: the thread, sending, retrying, reacting, and searching every thread."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from blazz.core.openapi import error_responses
+from chats import selectors, services
+from chats.api.common import MessageCursor, Q_PARAM, actor, contact_or_404, message_or_404, paginate, search_text
+from chats.models import MessageType
+from chats.serializers import MessageSerializer, SearchResultSerializer, message_data, without_reactions
+from sessions_wa.contract import UNSENDABLE_MESSAGE_TYPES
+
+
+class LocationSerializer(serializers.Serializer):
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class ContactCardSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    phone = serializers.CharField(max_length=40)
+
+
+class ContactMessagesApi(APIView):
+    pagination_class = MessageCursor
+
+    class InputSerializer(serializers.Serializer):
+        client_id = serializers.CharField(max_length=100)
+        type = serializers.ChoiceField(choices=[t for t in MessageType.values if t not in UNSENDABLE_MESSAGE_TYPES],
+                                       default=MessageType.TEXT)
+        body = serializers.CharField(max_length=65536, required=False, allow_blank=True, default="",
+                                     trim_whitespace=False)
+        caption = serializers.CharField(max_length=4096, required=False, allow_blank=True, default="",
+                                        trim_whitespace=False)
+        media_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+        reply_to = serializers.IntegerField(required=False, allow_null=True, default=None)
+        location = LocationSerializer(required=False, allow_null=True, default=None)
+        contact_card = ContactCardSerializer(required=False, allow_null=True, default=None)
+        session_id = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
+
+    @extend_schema(operation_id="messages_list",
+                   responses={200: MessageSerializer(many=True), **error_responses(400, 401, 403, 404)})
+    def get(self, request, contact_id: int):
+        contact = contact_or_404(contact_id)
+        return paginate(request, self, selectors.message_list_for_contact(contact=contact), MessageSerializer)
+
+    @extend_schema(
+        operation_id="messages_send", request=InputSerializer,
+        responses={201: MessageSerializer, 200: OpenApiResponse(MessageSerializer, description="Same client_id again"),
+                   **error_responses(400, 401, 403, 404, 409)},
+        description="Store a pending message and send it. Idempotent by client_id.",
+    )
+    def post(self, request, contact_id: int):
+        contact = contact_or_404(contact_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        client_id = values.pop("client_id")
+        values["reply_to_id"] = values.pop("reply_to")
+        values["media_id"] = str(values["media_id"]) if values["media_id"] else None
+        values["location"] = dict(values["location"]) if values["location"] else None
+        values["contact_card"] = dict(values["contact_card"]) if values["contact_card"] else None
+        message, created = services.message_send(contact=contact, client_id=client_id,
+                                                 request=services.SendRequest(**values), sent_by=actor(request))
+        if created:  # as this request stored it: `pending`, and nothing else has touched it yet
+            return Response(message_data(without_reactions(message)), status=status.HTTP_201_CREATED)
+        return Response(message_data(selectors.message_get(message.pk)), status=status.HTTP_200_OK)
+
+
+class MessageRetryApi(APIView):
+    @extend_schema(operation_id="messages_retry", request=None,
+                   responses={200: MessageSerializer, **error_responses(401, 403, 404, 409)})
+    def post(self, request, message_id: int):
+        message = services.message_retry(message=message_or_404(message_id))
+        return Response(MessageSerializer(selectors.message_get(message.pk)).data)
+
+
+class MessageReactionApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        emoji = serializers.CharField(max_length=32, allow_blank=True, trim_whitespace=False)
+
+    @extend_schema(operation_id="messages_react", request=InputSerializer,
+                   responses={200: MessageSerializer, **error_responses(400, 401, 403, 404, 409, 502, 503)})
+    def post(self, request, message_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_react(message=message_or_404(message_id), emoji=data.validated_data["emoji"],
+                                         user=actor(request))
+        return Response(MessageSerializer(selectors.message_get(message.pk)).data)
+
+
+class MessageSearchApi(APIView):
+    pagination_class = MessageCursor
+
+    @extend_schema(operation_id="messages_search", parameters=[Q_PARAM],
+                   responses={200: SearchResultSerializer(many=True), **error_responses(400, 401, 403)})
+    def get(self, request):
+        return paginate(request, self, selectors.message_search(q=search_text(request)),
+                         SearchResultSerializer)

@@ -1,0 +1,64 @@
+"""A chat exported as a file: the contact and its whole thread as JSON, CSV or plain text,
+streamed (never the whole thread in memory). chats/api/export.py serves it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+from chats.models import Contact, Direction, Message
+from chats.serializers import ContactSerializer, MessageSerializer
+
+CONTENT_TYPES = {"json": "application/json", "csv": "text/csv", "txt": "text/plain"}
+EXPORT_FORMATS = tuple(CONTENT_TYPES)
+CSV_COLUMNS = ["timestamp", "direction", "sender", "type", "body", "caption", "status", "edited", "revoked",
+               "wa_message_id"]
+
+
+def export_filename(contact: Contact, fmt: str) -> str:
+    return f"chat-{contact.phone.lstrip('+')}.{fmt}"
+
+
+def export_chunks(contact: Contact, messages, fmt: str) -> Iterator[str]:
+    """The file in pieces. `messages`: the thread's queryset, oldest first; `fmt`: one of
+    EXPORT_FORMATS."""
+    rows = messages.iterator(chunk_size=500)
+    return {"json": _json, "csv": _csv, "txt": _txt}[fmt](contact, rows)
+
+
+def _json(contact: Contact, rows) -> Iterator[str]:
+    yield '{"contact": ' + json.dumps(ContactSerializer(contact).data, default=str) + ', "messages": ['
+    for index, message in enumerate(rows):
+        yield ("," if index else "") + json.dumps(MessageSerializer(message).data, default=str, ensure_ascii=False)
+    yield "]}"
+
+
+def _csv(contact: Contact, rows) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for message in rows:
+        writer.writerow([message.timestamp.isoformat(), message.direction, _sender(contact, message), message.type,
+                         message.body, message.caption, message.status, bool(message.edits), message.revoked,
+                         message.wa_message_id or ""])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _txt(contact: Contact, rows) -> Iterator[str]:
+    for message in rows:
+        text = message.body or message.caption or f"<{message.type}>"
+        if message.media_id and message.type != "text":
+            text = f"<{message.type}: {message.media.filename or 'file'}> {message.caption or ''}".strip()
+        marks = (" (edited)" if message.edits else "") + (" (deleted)" if message.revoked else "")
+        yield f"[{message.timestamp:%Y-%m-%d %H:%M:%S}] {_sender(contact, message)}: {text}{marks}\n"
+
+
+def _sender(contact: Contact, message: Message) -> str:
+    if message.direction == Direction.IN:
+        return contact.display_name
+    return message.sent_by.get_full_name() or message.sent_by.email if message.sent_by else "You"

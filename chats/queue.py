@@ -1,0 +1,23 @@
+"""The work chats' services hand to Celery after their commit: a message to send, a file to fetch.
+
+Tasks are looked up by name in the Celery app's registry (chats/tasks.py declares them): the tasks
+call the services, so the services must not import the tasks module back. A task queued here
+carries the workspace's schema (tenant-schemas-celery) and runs once the transaction commits.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from blazz.celery import app
+
+MESSAGE_SEND_TASK = "chats.tasks.message_send_task"
+MEDIA_FETCH_TASK = "chats.tasks.media_fetch_task"
+
+
+def message_send_after_commit(message_id: int) -> None:
+    transaction.on_commit(lambda: app.tasks[MESSAGE_SEND_TASK].delay(message_id))
+
+
+def media_fetch_after_commit(media_id: str) -> None:
+    transaction.on_commit(lambda: app.tasks[MEDIA_FETCH_TASK].delay(media_id))

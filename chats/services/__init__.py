@@ -1,0 +1,40 @@
+"""Every write to contacts and messages, split by stage; this package re-exports the functions
+other modules call (`from chats import services`).
+
+    contacts.py   contacts by WhatsApp id or phone, and what agents change on them
+    send.py       an agent's or a CRM's message, stored pending once per client_id
+    delivery.py   the send task's body: the bridge call, the WhatsApp id it gets; the stuck sweep
+    status.py     THE status machine: every change of a message's status is made there
+    inbound.py    the bridge's message events (received, created, ack, reaction, edited, revoked)
+    pending.py    events that came before their message, kept and applied when it appears
+    changes.py    reactions, edits and revokes of a stored message
+    media.py      uploads, and inbound files fetched from the bridge
+    presence.py   typing, presence and reading a chat: direct calls, nothing queued
+    publish.py    the events built from committed rows, handed to blazz.core.publisher
+
+Everything runs inside the workspace's schema (a request on its host, a task carrying its schema,
+or the bridge webhook inside `schema_context`). Functions take keyword arguments, write in one
+transaction, and publish their events after commit through blazz.core.publisher.publish_on_commit.
+The modules import each other in that order, never back (blazz/tests/test_imports.py).
+"""
+
+from chats.services.changes import message_react
+from chats.services.contacts import contact_create, contact_delete, contact_get_or_create, contact_update
+from chats.services.delivery import DeliveryOutcome, message_deliver, message_link_wa_id, messages_requeue_stuck
+from chats.services.inbound import (
+    message_apply_ack, message_apply_created, message_apply_edited, message_apply_reaction, message_apply_received,
+    message_apply_revoked,
+)
+from chats.services.media import media_fetch_from_bridge, media_mark_failed, media_upload
+from chats.services.presence import agent_typing_relay, contact_apply_presence, contact_apply_typing, contact_mark_read
+from chats.services.send import SendRequest, message_send
+from chats.services.status import message_mark_failed, message_retry
+
+__all__ = [
+    "DeliveryOutcome", "SendRequest", "agent_typing_relay", "contact_apply_presence", "contact_apply_typing",
+    "contact_create", "contact_delete", "contact_get_or_create", "contact_mark_read", "contact_update",
+    "media_fetch_from_bridge", "media_mark_failed", "media_upload", "message_apply_ack", "message_apply_created",
+    "message_apply_edited", "message_apply_reaction", "message_apply_received", "message_apply_revoked",
+    "message_deliver", "message_link_wa_id", "message_mark_failed", "message_react", "message_retry",
+    "message_send", "messages_requeue_stuck",
+]

@@ -1,0 +1,92 @@
+"""What changes a stored message besides its status: reactions (the customer's, and the agent's
+own through the bridge), edits and revokes. The `apply_*` functions need a transaction and the
+message's row locked by the caller (chats/services/inbound.py, pending.py)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from blazz.core import events
+from blazz.core.errors import Conflict, DomainError
+from blazz.core.publisher import publish_on_commit
+from chats.errors import ChatErrorCode as Code
+from chats.models import Message, Reaction
+from chats.services.publish import publish_chat_if_last, publish_message, publish_reactions, schema
+from chats.wire import iso
+from sessions_wa import bridge
+from sessions_wa.errors import SessionErrorCode
+from sessions_wa.models import WhatsAppSession
+
+
+def message_react(*, message: Message, emoji: str, user) -> Message:
+    """React as this workspace's number ("" removes). The bridge call is direct, with a short
+    timeout. Emits: message.reaction."""
+    if not isinstance(emoji, str) or len(emoji) > 32:
+        raise DomainError(Code.EMOJI_INVALID, "emoji: one emoji, or \"\" to remove.", fields={"emoji": ["invalid"]})
+    if not message.wa_message_id:
+        raise Conflict(Code.NOT_SENT_YET, "The message has no WhatsApp id yet.")
+    session = message.session or message.contact.session
+    if session is None or not session.is_connected:
+        raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, "Its WhatsApp number is not connected.")
+    try:
+        bridge.reaction_send(session.id, message.wa_message_id, emoji)
+    except bridge.BridgeUnavailable as exc:
+        raise DomainError(Code.BRIDGE_UNAVAILABLE, f"The bridge is unavailable: {exc}", status=503)
+    except bridge.BridgeError as exc:
+        raise DomainError(exc.code, exc.message, status=502 if exc.status >= 500 else 409)
+    with transaction.atomic():
+        set_reaction(message=message, reactor=Reaction.ME, emoji=emoji, user=user)
+    return message
+
+
+def set_reaction(*, message: Message, reactor: str, emoji: str, user=None) -> None:
+    """One reaction per reactor, replaced, or removed by "". Needs a transaction. Locks the message
+    row first, as every other writer of a message and its reactions does: a reaction written
+    before that lock (its foreign key check waits on the row) deadlocked against a webhook holding
+    the row and writing the same reactor's reaction. Emits: message.reaction."""
+    list(Message.objects.select_for_update().filter(pk=message.pk).values_list("pk", flat=True))
+    if emoji:
+        Reaction.objects.update_or_create(
+            message=message, reactor=reactor,
+            defaults={"emoji": emoji, "user": user if getattr(user, "pk", None) else None},
+        )
+    else:
+        Reaction.objects.filter(message=message, reactor=reactor).delete()
+    publish_reactions(message.pk, message.contact_id)
+
+
+def apply_reaction(message: Message, session: WhatsAppSession, data: dict) -> None:
+    """The bridge's message.reaction: our own number's reaction comes back as "me"."""
+    reactor = data.get("from") or ""
+    if reactor and reactor == session.own_chat_id:
+        reactor = Reaction.ME
+    current = Reaction.objects.filter(message=message, reactor=reactor).values_list("emoji", flat=True).first()
+    if (current or "") == (data.get("emoji") or ""):
+        return  # our own reaction reported back, or a repeat
+    set_reaction(message=message, reactor=reactor, emoji=data.get("emoji") or "")
+
+
+def apply_edit(message: Message, body: str) -> None:
+    """The new text; the previous ones kept. Emits: message.updated, chat.updated (while last)."""
+    if message.body == body:
+        return
+    now = timezone.now()
+    message.edits = [*message.edits, {"body": message.body, "edited_at": iso(now)}]
+    message.body = body
+    message.edited_at = now
+    message.save(update_fields=["edits", "body", "edited_at"])
+    publish_message(message.pk, events.MessageUpdated)
+    publish_chat_if_last(message)
+
+
+def apply_revoke(message: Message) -> None:
+    """Deleted for everyone; the content stays for agents. Emits: message.revoked, chat.updated."""
+    if message.revoked:
+        return
+    message.revoked = True
+    message.revoked_at = timezone.now()
+    message.save(update_fields=["revoked", "revoked_at"])
+    publish_on_commit(schema(), events.MessageRevoked(message_id=message.pk, contact_id=message.contact_id,
+                                                      revoked_at=iso(message.revoked_at)))
+    publish_chat_if_last(message)

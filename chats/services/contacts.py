@@ -1,0 +1,76 @@
+"""Contacts: found or made from a WhatsApp id or a phone number, and what agents and CRMs change
+on them."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from blazz.core.errors import DomainError
+from chats import store
+from chats.errors import ChatErrorCode as Code
+from chats.models import Contact
+from chats.phones import normalise_phone, phone_from_chat_id
+from chats.services.publish import publish_chat, schema
+from sessions_wa.models import WhatsAppSession
+from sessions_wa.selectors import session_default
+
+
+def contact_get_or_create(*, wa_id: str, push_name: str = "", session: WhatsAppSession | None = None) -> Contact:
+    """The contact with this WhatsApp id, created when new (safe under concurrent first messages)."""
+    contact = store.contact_by_wa_id(wa_id)
+    if contact is None:
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(
+                    wa_id=wa_id, phone=phone_from_chat_id(wa_id), push_name=(push_name or "")[:200], session=session,
+                )
+        except IntegrityError:
+            contact = Contact.objects.get(wa_id=wa_id)
+    return contact
+
+
+def contact_create(*, phone: str, name: str = "", custom_fields: dict | None = None,
+                   tags: list | None = None) -> tuple[Contact, bool]:
+    """A contact by phone number (a CRM import, or an agent's "new chat"). Returns (contact, created);
+    a known number returns the existing contact, unchanged."""
+    e164, wa_id = normalise_phone(phone)
+    existing = Contact.objects.filter(wa_id=wa_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(
+                wa_id=wa_id, phone=e164, name=(name or "").strip()[:200], custom_fields=custom_fields or {},
+                tags=tags or [], session=session_default(),
+            )
+    except IntegrityError:
+        return Contact.objects.get(wa_id=wa_id), False
+    return contact, True
+
+
+def contact_update(*, contact: Contact, name: str | None = None, custom_fields: dict | None = None,
+                   tags: list | None = None, assignee_id: int | None = None, assignee_set: bool = False) -> Contact:
+    """Emits: chat.updated."""
+    if assignee_set and assignee_id is not None:
+        from workspaces.models import Membership
+
+        if not Membership.objects.filter(workspace__schema_name=schema(), user_id=assignee_id).exists():
+            raise DomainError(Code.ASSIGNEE_NOT_MEMBER, "The assignee must be a member of this workspace.",
+                              fields={"assignee_id": ["not a member"]})
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if name is not None:
+            contact.name = name.strip()[:200]
+        if custom_fields is not None:
+            contact.custom_fields = custom_fields
+        if tags is not None:
+            contact.tags = tags
+        if assignee_set:
+            contact.assignee_id = assignee_id
+        contact.save()
+        publish_chat(contact.pk)
+    return contact
+
+
+def contact_delete(*, contact: Contact) -> None:
+    contact.delete()

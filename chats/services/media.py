@@ -1,0 +1,104 @@
+"""Files: an agent's upload to send, and a customer's file fetched from the bridge by a worker."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from blazz.core import events
+from blazz.core.errors import DomainError
+from chats import queue
+from chats.errors import ChatErrorCode as Code
+from chats.models import MediaFile, MediaStatus, Message
+from chats.services.publish import publish_message
+from sessions_wa import bridge
+from sessions_wa.models import WhatsAppSession
+
+ALLOWED_MIMETYPES = {
+    "image/jpeg", "image/png", "image/webp", "image/gif",
+    "video/mp4", "video/3gpp", "video/quicktime", "video/webm",
+    "audio/ogg", "audio/mpeg", "audio/mp4", "audio/aac", "audio/amr", "audio/webm", "audio/wav", "audio/x-wav",
+    "application/pdf", "application/msword", "application/zip", "text/plain", "text/csv",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+}
+
+
+def media_upload(*, uploaded_file, uploaded_by=None) -> MediaFile:
+    """Store an upload to send later. 413 over the size limit, 415 outside the allowed types."""
+    if uploaded_file.size > settings.MEDIA_MAX_UPLOAD_BYTES:
+        raise DomainError(Code.PAYLOAD_TOO_LARGE,
+                          f"Files are limited to {settings.MEDIA_MAX_UPLOAD_BYTES // (1024 * 1024)} MB.", status=413)
+    if uploaded_file.size == 0:
+        raise DomainError("invalid_request", "The file is empty.", fields={"file": ["empty"]})
+    mimetype = (uploaded_file.content_type or "").split(";")[0].strip().lower()
+    if mimetype in ("", "application/octet-stream"):
+        mimetype = (mimetypes.guess_type(uploaded_file.name or "")[0] or "").lower()
+    if mimetype not in ALLOWED_MIMETYPES:
+        raise DomainError(Code.UNSUPPORTED_MEDIA_TYPE, f"Files of type {mimetype or 'unknown'} cannot be sent.",
+                          status=415)
+    filename = (uploaded_file.name or "file").rsplit("/", 1)[-1][:255]
+    media = MediaFile(mimetype=mimetype, filename=filename, size=uploaded_file.size, status=MediaStatus.READY,
+                      uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None)
+    media.file.save(filename, uploaded_file, save=False)
+    media.save()
+    return media
+
+
+def media_from_event(session: WhatsAppSession, media: dict | None) -> MediaFile | None:
+    """The record of a file the bridge reports with a message: `pending` until a worker fetches it,
+    `failed` when the bridge could not download it."""
+    if not media:
+        return None
+    return MediaFile.objects.create(
+        mimetype=(media.get("mimetype") or "application/octet-stream")[:100],
+        filename=(media.get("filename") or "")[:255], size=int(media.get("size") or 0),
+        status=MediaStatus.PENDING if media.get("id") else MediaStatus.FAILED,
+        error="" if media.get("id") else "The bridge could not download it.",
+        bridge_media_id=media.get("id") or "", session=session,
+    )
+
+
+def queue_media_fetch(message: Message) -> None:
+    """After commit, fetch the message's file from the bridge. Called after the message's own
+    publishes, so its message.new and chat.updated go out before the fetch's message.updated."""
+    media = message.media
+    if media is not None and media.status == MediaStatus.PENDING:
+        queue.media_fetch_after_commit(str(media.pk))
+
+
+def media_fetch_from_bridge(*, media_id) -> MediaFile | None:
+    """Fetch an inbound file from the bridge into our storage (the worker task's body).
+    Emits: message.updated for each message showing it."""
+    media = MediaFile.objects.filter(pk=media_id).first()
+    if media is None or media.status == MediaStatus.READY:
+        return media
+    content, content_type = bridge.media_download(media.session_id, media.bridge_media_id)
+    name = media.filename or f"{media.pk}{mimetypes.guess_extension(media.mimetype or content_type) or ''}"
+    with transaction.atomic():
+        media = MediaFile.objects.select_for_update().get(pk=media_id)
+        if media.status == MediaStatus.READY:
+            return media
+        media.file.save(name, ContentFile(content), save=False)
+        media.size = len(content)
+        media.status = MediaStatus.READY
+        media.error = ""
+        media.save()
+        for message_id in media.messages.values_list("pk", flat=True):
+            publish_message(message_id, events.MessageUpdated)
+    return media
+
+
+def media_mark_failed(*, media_id, reason: str) -> None:
+    """Emits: message.updated for each message showing it."""
+    with transaction.atomic():
+        updated = MediaFile.objects.filter(pk=media_id).exclude(status=MediaStatus.READY).update(
+            status=MediaStatus.FAILED, error=reason[:300])
+        if updated:
+            for message_id in Message.objects.filter(media_id=media_id).values_list("pk", flat=True):
+                publish_message(message_id, events.MessageUpdated)

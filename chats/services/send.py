@@ -1,0 +1,151 @@
+"""An agent's or a CRM's message: checked, stored `pending` once per client_id, and queued for
+delivery after the commit (chats/services/delivery.py hands it to the bridge)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from blazz.core import events
+from blazz.core.errors import Conflict, DomainError, NotFound
+from chats import queue, store
+from chats.errors import ChatErrorCode as Code
+from chats.models import Contact, Direction, MediaFile, MediaStatus, Message, MessageStatus, MessageType
+from chats.phones import normalise_phone
+from chats.services.publish import publish_message_and_chat
+from sessions_wa import store as sessions_store
+from sessions_wa.contract import MEDIA_MESSAGE_TYPES, UNSENDABLE_MESSAGE_TYPES
+from sessions_wa.errors import SessionErrorCode
+from sessions_wa.models import WhatsAppSession
+from sessions_wa.selectors import session_default
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    type: str
+    body: str = ""
+    caption: str = ""
+    media_id: str | None = None
+    reply_to_id: int | None = None
+    location: dict | None = None
+    contact_card: dict | None = None
+    session_id: str | None = None
+
+
+def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent_by=None) -> tuple[Message, bool]:
+    """Store a `pending` outbound message and, after commit, queue its delivery to the bridge.
+
+    Idempotent by `client_id`: the same request again returns (the same message, False); a
+    different one under a used client_id is a 409. Emits: message.new, chat.updated.
+    """
+    client_id = (client_id or "").strip()
+    if not client_id or len(client_id) > 100:
+        raise DomainError(Code.CLIENT_ID_REQUIRED, "client_id (1 to 100 characters) is required.",
+                          fields={"client_id": ["required"]})
+    request = SendRequest(**{**request.__dict__, "body": request.body or "", "caption": request.caption or ""})
+    existing = _existing_for_client_id(client_id, contact, request)
+    if existing is not None:
+        return existing, False
+    _validate(request)
+    session = _choose_session(contact=contact, session_id=request.session_id)
+    media = None
+    if request.media_id:
+        media = MediaFile.objects.filter(pk=request.media_id).first()
+        if media is None:
+            raise NotFound(Code.MEDIA_NOT_FOUND, "No such media.", fields={"media_id": ["not found"]})
+        if media.status != MediaStatus.READY:
+            raise Conflict(Code.MEDIA_NOT_READY, "That media is not ready.", fields={"media_id": ["not ready"]})
+    reply_to = None
+    if request.reply_to_id is not None:
+        reply_to = Message.objects.filter(pk=request.reply_to_id, contact=contact).first()
+        if reply_to is None:
+            raise NotFound(Code.REPLY_TO_NOT_FOUND, "The quoted message is not in this chat.",
+                           fields={"reply_to": ["not found"]})
+    # WhatsApp keeps whole seconds (the bridge's timestamps): so does ours, or a reply stamped in
+    # the same second would sort before the message it answers. Ties go by id (arrival).
+    now = timezone.now().replace(microsecond=0)
+    try:
+        with transaction.atomic():
+            message = Message(
+                contact=contact, session=session, direction=Direction.OUT, type=request.type, body=request.body,
+                caption=request.caption, media=media, location=request.location, contact_card=request.contact_card,
+                reply_to=reply_to, reply_to_wa_id=(reply_to.wa_message_id or "") if reply_to else "",
+                status=MessageStatus.PENDING, client_id=client_id, sent_by=sent_by if getattr(sent_by, "pk", None) else None,
+                timestamp=now, send_queued_at=timezone.now(),
+            )
+            store.message_insert(message)  # a client_id used meanwhile: IntegrityError, below
+            store.contact_after_send(contact.pk, message_id=message.pk, at=now, session_id=session.pk)
+            publish_message_and_chat(message.pk, contact.pk, events.MessageNew, written=message)
+            queue.message_send_after_commit(message.pk)
+    except IntegrityError:
+        # A concurrent request with the same client_id won the insert.
+        existing = _existing_for_client_id(client_id, contact, request)
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def _validate(request: SendRequest) -> None:
+    if request.type not in MessageType.values or request.type in UNSENDABLE_MESSAGE_TYPES:
+        raise DomainError(Code.TYPE_INVALID, f"Cannot send a message of type {request.type!r}.",
+                          fields={"type": ["invalid"]})
+    if request.type == MessageType.TEXT and not request.body.strip():
+        raise DomainError(Code.BODY_REQUIRED, "A text message needs a body.", fields={"body": ["required"]})
+    if request.type in MEDIA_MESSAGE_TYPES and not request.media_id:
+        raise DomainError(Code.MEDIA_REQUIRED, f"A {request.type} message needs media_id (upload it first).",
+                          fields={"media_id": ["required"]})
+    if request.type == MessageType.LOCATION:
+        loc = request.location or {}
+        try:
+            lat, lng = float(loc["latitude"]), float(loc["longitude"])
+            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+                raise ValueError
+        except (KeyError, TypeError, ValueError):
+            raise DomainError("invalid_request", "location needs latitude and longitude.",
+                              fields={"location": ["invalid"]})
+    if request.type == MessageType.CONTACT:
+        card = request.contact_card or {}
+        if not card.get("name") or not card.get("phone"):
+            raise DomainError("invalid_request", "contact_card needs name and phone.",
+                              fields={"contact_card": ["invalid"]})
+        normalise_phone(card["phone"])
+
+
+def _choose_session(*, contact: Contact, session_id: str | None) -> WhatsAppSession:
+    if session_id:
+        session = sessions_store.session_by_id(session_id, live=True)
+        if session is None:
+            raise NotFound(SessionErrorCode.SESSION_NOT_FOUND, "No such session.")
+    else:
+        session = sessions_store.session_by_id(contact.session_id, live=True) if contact.session_id else None
+        session = session or session_default()
+    if session is None:
+        raise Conflict(SessionErrorCode.NO_SESSION, "Connect a WhatsApp number first.")
+    if not session.is_connected:
+        raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED,
+                       f"The number {session.name or session.phone or session.id} is {session.status}.")
+    return session
+
+
+def _same_request(message: Message, contact: Contact, request: SendRequest) -> bool:
+    return (
+        message.contact_id == contact.pk and message.type == request.type and message.body == request.body
+        and message.caption == request.caption
+        and (str(message.media_id) if message.media_id else None) == (str(request.media_id) if request.media_id else None)
+        and message.reply_to_id == request.reply_to_id
+        and (message.location or None) == (request.location or None)
+        and (message.contact_card or None) == (request.contact_card or None)
+    )
+
+
+def _existing_for_client_id(client_id: str, contact: Contact, request: SendRequest) -> Message | None:
+    message = store.message_by_client_id(client_id)
+    if message is None:
+        return None
+    if not _same_request(message, contact, request):
+        raise Conflict(Code.CLIENT_ID_CONFLICT, "This client_id was used for a different message.",
+                       fields={"client_id": ["used for a different message"]})
+    return message

@@ -1,0 +1,131 @@
+"""Handing a message to the bridge, recording its WhatsApp id, and the stuck-message sweep."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from chats import services
+from chats.models import Message
+from chats.tests.services.conftest import ack, age, send, sent_with_wa_id
+from sessions_wa import bridge
+
+
+def test_deliver_records_the_bridges_answer_and_is_idempotent(acme, monkeypatch):
+    calls = []
+
+    def fake_send(session_id, payload):
+        calls.append(payload)
+        return {"wa_message_id": "wa-from-bridge", "client_id": payload["client_id"], "timestamp": 1}
+
+    monkeypatch.setattr(bridge, "message_send", fake_send)
+    message, _ = send(acme)
+
+    assert services.message_deliver(message_id=message.pk)[0] == "done"
+    assert services.message_deliver(message_id=message.pk) == ("done", "moved on")
+    assert len(calls) == 1 and calls[0]["to"] == "6281234567890@c.us" and calls[0]["client_id"] == "c1"
+    assert Message.objects.get(pk=message.pk).wa_message_id == "wa-from-bridge"
+
+
+def test_deliver_asks_for_a_retry_while_the_bridge_is_away_and_fails_on_refusal(acme, monkeypatch):
+    def unavailable(*args):
+        raise bridge.BridgeUnavailable("connection refused")
+
+    monkeypatch.setattr(bridge, "message_send", unavailable)
+    message, _ = send(acme)
+    assert services.message_deliver(message_id=message.pk)[0] == "retry"
+
+    def refused(*args):
+        raise bridge.BridgeError(502, "send_failed", "number not on WhatsApp")
+
+    monkeypatch.setattr(bridge, "message_send", refused)
+    assert services.message_deliver(message_id=message.pk)[0] == "failed"
+    message = Message.objects.get(pk=message.pk)
+    assert message.status == "failed" and "not on WhatsApp" in message.failure_reason
+
+
+def test_message_created_for_a_message_failed_mid_send_shows_what_whatsapp_has(acme, monkeypatch):
+    """The bridge was interrupted mid-send (we marked it failed: "it may have been delivered"),
+    then reports the message exists (message.created with our client_id, before any of its
+    acks). Status follows WhatsApp: pending (its clock, ACK_PENDING) with the failure cleared,
+    not failed and not yet sent; its acks then move it on; nothing is sent twice."""
+    def interrupted(session_id, payload):
+        raise bridge.BridgeError(409, "send_outcome_unknown", "interrupted")
+
+    monkeypatch.setattr(bridge, "message_send", interrupted)
+    message, _ = send(acme)
+    assert services.message_deliver(message_id=message.pk)[0] == "failed"
+    assert Message.objects.get(pk=message.pk).status == "failed"
+
+    services.message_apply_created(session=acme.session, data={
+        "wa_message_id": "wa-mid", "chat_id": acme.contact.wa_id, "type": "text", "body": "hi", "client_id": "c1",
+        "timestamp": 1})
+
+    linked = Message.objects.get(pk=message.pk)
+    assert (linked.wa_message_id, linked.status, linked.failure_reason, linked.failed_at) == ("wa-mid", "pending", "", None)
+    assert services.message_deliver(message_id=message.pk) == ("done", "moved on")
+    assert ack(acme, "wa-mid", 0).status == "pending"
+    assert ack(acme, "wa-mid", 1).status == "sent"
+
+
+def test_requeue_stuck_leaves_a_retried_old_message_to_its_new_task(acme, queued):
+    message, _ = send(acme)
+    services.message_mark_failed(message_id=message.pk, reason="bridge down")
+    age(message, created_at=60, send_queued_at=60, send_attempted_at=50)
+
+    services.message_retry(message=Message.objects.get(pk=message.pk))
+
+    assert queued() == []
+
+
+def test_requeue_stuck_leaves_a_message_still_backing_off_to_its_task(acme, queued):
+    message, _ = send(acme)
+    age(message, created_at=60, send_queued_at=60)
+    Message.objects.filter(pk=message.pk).update(send_attempted_at=timezone.now() - dt.timedelta(minutes=1))
+
+    assert queued() == []
+
+
+def test_requeue_stuck_queues_a_message_nothing_touched_for_the_window_once(acme, queued):
+    message, _ = send(acme)
+    age(message, created_at=60, send_queued_at=60, send_attempted_at=55)
+
+    assert queued() == [message.pk]
+    assert queued() == []  # requeued just now: its new task has the window again
+    age(message, send_queued_at=60)
+    assert queued() == [message.pk]
+
+
+def test_requeue_stuck_leaves_messages_that_moved_on(acme, queued):
+    failed, _ = send(acme, client_id="f")
+    services.message_mark_failed(message_id=failed.pk, reason="x")
+    linked = sent_with_wa_id(acme, "wa-q")
+    for message in (failed, linked):
+        age(message, created_at=60, send_queued_at=60)
+
+    assert queued() == []
+
+
+def test_message_deliver_records_its_attempt(acme, monkeypatch):
+    monkeypatch.setattr(bridge, "message_send", lambda *a: (_ for _ in ()).throw(
+        bridge.BridgeUnavailable("down")))
+    message, _ = send(acme)
+    assert message.send_queued_at is not None and message.send_attempted_at is None
+
+    services.message_deliver(message_id=message.pk)
+
+    message = Message.objects.get(pk=message.pk)
+    assert message.send_attempts == 1 and message.send_attempted_at is not None
+
+
+def test_the_sweep_task_waits_the_send_tasks_whole_retry_window(settings, monkeypatch):
+    from chats import tasks
+
+    settings.MESSAGE_SEND_MAX_RETRIES, settings.MESSAGE_SEND_BACKOFF_CAP_SECONDS = 8, 60.0
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+    seen = []
+    monkeypatch.setattr(tasks.services, "messages_requeue_stuck", lambda *, older_than: seen.append(older_than) or 0)
+
+    tasks.messages_requeue_stuck_task()
+
+    backoffs = (2 + 4 + 8 + 16 + 32 + 60 + 60 + 60) * 1.2
+    assert seen == [dt.timedelta(seconds=backoffs + 9 * tasks.SEND_TIME_LIMIT_SECONDS + 300)]

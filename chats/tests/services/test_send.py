@@ -1,0 +1,52 @@
+"""The send path's rules: one pending message per client_id, checked before it is stored."""
+
+import pytest
+
+from blazz.core.errors import DomainError
+from chats.models import Contact, Message
+from chats.tests.services.conftest import send
+from sessions_wa.models import SessionStatus, WhatsAppSession
+
+
+def test_message_send_stores_a_pending_message_and_moves_the_chat(acme):
+    message, created = send(acme)
+
+    assert created and message.status == "pending" and message.direction == "out"
+    contact = Contact.objects.get(pk=acme.contact.pk)
+    assert contact.last_message_id == message.pk and contact.session_id == acme.session.pk
+
+
+def test_message_send_same_client_id_returns_the_same_message(acme):
+    first, _ = send(acme)
+    second, created = send(acme)
+    assert second.pk == first.pk and created is False
+
+
+def test_message_send_different_body_under_a_used_client_id_is_409(acme):
+    send(acme)
+    with pytest.raises(DomainError) as error:
+        send(acme, body="something else")
+    assert (error.value.code, error.value.status_code) == ("client_id_conflict", 409)
+
+
+@pytest.mark.parametrize("kwargs, code", [
+    ({"body": "   "}, "body_required"),
+    ({"type": "image", "body": ""}, "media_required"),
+    ({"type": "revoked"}, "type_invalid"),
+    ({"type": "location", "location": {"latitude": 100, "longitude": 0}}, "invalid_request"),
+    ({"type": "contact", "contact_card": {"name": "x"}}, "invalid_request"),
+    ({"reply_to_id": 999999}, "reply_to_not_found"),
+    ({"type": "image", "media_id": "00000000-0000-0000-0000-000000000000"}, "media_not_found"),
+])
+def test_message_send_refuses_bad_requests(acme, kwargs, code):
+    with pytest.raises(DomainError) as error:
+        send(acme, **kwargs)
+    assert error.value.code == code
+    assert not Message.objects.exists()
+
+
+def test_message_send_through_a_disconnected_session_is_409(acme):
+    WhatsAppSession.objects.filter(pk=acme.session.pk).update(status=SessionStatus.DISCONNECTED)
+    with pytest.raises(DomainError) as error:
+        send(acme)
+    assert (error.value.code, error.value.status_code) == ("session_not_connected", 409)

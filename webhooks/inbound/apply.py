@@ -1,0 +1,129 @@
+"""Apply one bridge event inside its workspace's schema, exactly once.
+
+The `webhook-id` is inserted in the same transaction as the event's effects. A replay finds it
+and changes nothing; two concurrent deliveries of one event serialise on its primary key (the
+second waits for the first to commit, then finds it); a failure rolls back both, and the bridge
+delivers again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from blazz.core.errors import DomainError, NotFound, error_body
+from blazz.core.parsers import json_loads
+from blazz.core.validation import text_errors
+from chats import services as chats
+from sessions_wa import services as sessions, store as sessions_store
+from sessions_wa.contract import EventType
+from webhooks import store
+from webhooks.errors import WebhookErrorCode as Code
+from webhooks.inbound.schemas import event_data_problems
+from webhooks.models import AppliedWebhook
+from workspaces.models import PUBLIC_SCHEMA
+
+logger = logging.getLogger(__name__)
+
+
+def _session_status(session, data):
+    sessions.session_apply_state(session_id=session.pk, status=data.get("status"), phone=data.get("phone"),
+                                 reason=data.get("reason") or "")
+
+
+def _session_qr(session, data):
+    sessions.session_apply_qr(session_id=session.pk, qr=data.get("qr") or "", qr_data_url=data.get("qr_data_url"))
+
+
+# One handler per event type of the bridge contract (sessions_wa.contract, docs/bridge.md).
+HANDLERS: dict[str, Callable] = {
+    EventType.SESSION_QR: _session_qr,
+    EventType.SESSION_STATUS: _session_status,
+    EventType.MESSAGE_RECEIVED: lambda s, d: chats.message_apply_received(session=s, data=d),
+    EventType.MESSAGE_CREATED: lambda s, d: chats.message_apply_created(session=s, data=d),
+    EventType.MESSAGE_ACK: lambda s, d: chats.message_apply_ack(session=s, data=d),
+    EventType.MESSAGE_REACTION: lambda s, d: chats.message_apply_reaction(session=s, data=d),
+    EventType.MESSAGE_EDITED: lambda s, d: chats.message_apply_edited(session=s, data=d),
+    EventType.MESSAGE_REVOKED: lambda s, d: chats.message_apply_revoked(session=s, data=d),
+    EventType.CHAT_TYPING: lambda s, d: chats.contact_apply_typing(session=s, data=d),
+    EventType.CONTACT_PRESENCE: lambda s, d: chats.contact_apply_presence(session=s, data=d),
+}
+
+# The envelope's strings, and the columns or names they must fit.
+ENVELOPE_MAX = {"webhook-id": 100, "type": 40, "session_id": 64, "workspace": 63}  # 63: a schema name
+
+
+def apply(body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+    """Apply a verified event (verify.py) in its workspace's schema: (status, JSON body). The 2xx
+    goes back after the commit; a replay answers 200 with `duplicate: true`. `headers`: names in
+    lower case."""
+    try:
+        payload = json_loads(body)
+    except ValueError as exc:  # not JSON, NaN/Infinity, or nested past what we parse
+        return 400, error_body(Code.INVALID_PAYLOAD, f"The body is not acceptable JSON: {exc}")
+    webhook_id = headers.get("webhook-id")
+    try:
+        applied = webhook_apply(webhook_id=webhook_id, payload=payload)
+    except DomainError as exc:
+        logger.warning("bridge webhook %s not applied: %s", webhook_id, exc.message)
+        return exc.status_code, error_body(exc.code, exc.message, exc.fields)
+    return 200, {"ok": True, "duplicate": not applied}
+
+
+def webhook_apply(*, webhook_id: str, payload) -> bool:
+    """Apply a verified bridge event. Returns False when this webhook-id was applied already.
+    A refused event (DomainError) leaves nothing behind, its webhook-id included."""
+    event_type, session_id, schema, data = _validate(webhook_id, payload)
+    if schema == PUBLIC_SCHEMA or not store.workspace_exists(schema):
+        raise NotFound(Code.UNKNOWN_WORKSPACE, f"No workspace {schema!r}.")
+    with schema_context(schema):
+        session = sessions_store.session_by_id(session_id)
+        if session is None:
+            raise NotFound(Code.UNKNOWN_SESSION, f"No session {session_id!r} in this workspace.")
+        with transaction.atomic():
+            if not store.applied_webhook_record(webhook_id=webhook_id, event_type=event_type, session_id=session_id):
+                return False
+            HANDLERS[event_type](session, data)
+    return True
+
+
+def _validate(webhook_id, payload) -> tuple[str, str, str, dict]:
+    """The envelope (a 400 when broken: not an event at all), then the type's `data` contract (a
+    422 naming the fields). Nothing is written before both pass."""
+    if not isinstance(payload, dict):
+        raise DomainError(Code.INVALID_PAYLOAD, "The body must be a JSON object.")
+    event_type, session_id, schema, data = (payload.get(k) for k in ("type", "session_id", "workspace", "data"))
+    errors = _envelope_errors({"webhook-id": webhook_id, "type": event_type, "session_id": session_id,
+                               "workspace": schema})
+    if not isinstance(data, dict):
+        errors["data"] = ["an object is required"]
+    if errors:
+        raise DomainError(Code.INVALID_PAYLOAD, "The event's envelope is malformed.", fields=errors)
+    if event_type not in HANDLERS:
+        raise DomainError(Code.UNKNOWN_EVENT_TYPE, f"Unknown event type {event_type!r}.", status=422)
+    problems = event_data_problems(event_type, data)
+    if problems:
+        fields = {f"data.{name}" if name else "data": messages for name, messages in problems.items()}
+        raise DomainError(Code.INVALID_PAYLOAD, f"{event_type} data breaks its contract: {', '.join(fields)}.",
+                          fields=fields, status=422)
+    return event_type, session_id, schema, data
+
+
+def _envelope_errors(values: dict) -> dict:
+    errors = {}
+    for name, value in values.items():
+        if not isinstance(value, str) or not value:
+            errors[name] = ["required"]
+        elif len(value) > ENVELOPE_MAX[name]:
+            errors[name] = [f"at most {ENVELOPE_MAX[name]} characters"]
+    return {**errors, **{k: v for k, v in text_errors(**values).items() if k not in errors}}
+
+
+def applied_webhooks_prune(*, older_than) -> int:
+    """Retention: the dedup record only needs to outlive the bridge's retries."""
+    deleted, _ = AppliedWebhook.objects.filter(applied_at__lt=timezone.now() - older_than).delete()
+    return deleted

@@ -8,7 +8,9 @@
 // stale copy (a REST row asked for before a frame we applied since) is never authoritative, so it
 // cannot drag a message back to pending.
 
-export const STATUS_RANK = Object.freeze({ pending: 0, sent: 1, delivered: 2, read: 3, played: 4 });
+import { STATUS_RANK } from '../generated/contract.js';
+
+export { STATUS_RANK };
 
 /**
  * The status a message should have after `incoming` is reported while it is `current`.

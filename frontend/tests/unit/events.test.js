@@ -27,7 +27,7 @@ describe('event catalogue', () => {
       for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
         const file = path.join(dir, entry.name);
         if (entry.isDirectory()) walk(file);
-        else if (!file.endsWith(path.join('realtime', 'events.js'))) {
+        else if (!file.endsWith(path.join('realtime', 'events.js')) && !file.endsWith(path.join('generated', 'contract.js'))) {
           const text = fs.readFileSync(file, 'utf8');
           // JS string literals (single quotes in this codebase); template attributes such as
           // :data-status="message.status" are property paths, and comments may name an event.

@@ -1,0 +1,24 @@
+"""Every statement of webhooks/store.py, run against the migrated schemas."""
+
+import inspect
+
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from webhooks import store
+
+
+def test_every_statement_of_the_webhooks_store_runs_against_the_schema(world):
+    assert store.workspace_exists(world.ws_a.schema_name) is True
+    assert store.workspace_exists("ws_nobody") is False
+    with schema_context(world.ws_a.schema_name), transaction.atomic():
+        assert store.applied_webhook_record(webhook_id="evt_store", event_type="message.ack", session_id="s") is True
+        assert store.applied_webhook_record(webhook_id="evt_store", event_type="message.ack", session_id="s") is False
+        transaction.set_rollback(True)
+
+    assert public_functions(store) == {"workspace_exists", "applied_webhook_record"}
+
+
+def public_functions(module) -> set[str]:
+    return {name for name, value in inspect.getmembers(module, inspect.isfunction)
+            if value.__module__ == module.__name__ and not name.startswith("_")}

@@ -27,7 +27,7 @@ AGENTS = 50
 MESSAGES = 20
 INTERVAL = 0.5  # seconds between broadcasts, so each one is measured on its own
 CONNECT_CONCURRENCY = 50  # a reconnect storm after a deploy, not one socket at a time
-NEW_PREFIX = '{"type":"message.new",'  # how chats.events encodes the frame's head
+NEW_PREFIX = '{"type":"message.new",'  # how blazz.core.publisher encodes the frame's head
 CHAT_PREFIX = '{"type":"chat.updated",'
 
 

@@ -1,5 +1,5 @@
 """Errors that never reach a view's own code still leave /api/ in the one error shape:
-`{"error": {"code", "message", "fields"}}` (blazz/errors.py)."""
+`{"error": {"code", "message", "fields"}}` (blazz/core/errors.py)."""
 
 from __future__ import annotations
 

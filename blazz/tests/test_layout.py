@@ -5,7 +5,8 @@ grimp reads every import statement of the apps, the ones inside functions includ
 - no import cycle between modules;
 - no cycle between apps (blazz's wiring modules and blazz.core count as their own nodes);
 - the directions the design fixes: blazz.core imports no app, sessions_wa neither chats nor
-  webhooks, chats not webhooks, chats.internal not chats' API, the webhook ASGI route no view.
+  webhooks, chats not webhooks, chats.internal not chats' API, the webhook ASGI route no view;
+- only services call the one publisher.
 And no source file is over 400 lines.
 """
 
@@ -131,3 +132,12 @@ def test_no_source_file_is_over_400_lines():
 def test_the_graph_sees_imports_inside_functions():
     # chats.services.contacts imports workspaces.models inside contact_update.
     assert "workspaces.models" in imports()["chats.services.contacts"]
+
+
+def test_only_services_publish():
+    """The one publisher is called from services only (and defined in blazz/core/publisher.py)."""
+    callers = {str(path.relative_to(ROOT)) for app in APPS for path in (ROOT / app).rglob("*.py")
+               if "tests" not in path.parts and "publish_on_commit(" in path.read_text()}
+
+    assert {caller for caller in callers if "services" not in Path(caller).parts
+            and not caller.endswith("services.py")} == {"blazz/core/publisher.py"}

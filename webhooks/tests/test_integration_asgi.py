@@ -1,4 +1,4 @@
-"""POST /hooks/bridge/ as daphne serves it: the plain ASGI app in front of Django (webhooks/asgi.py)
+"""POST /hooks/bridge/ as daphne serves it: the plain ASGI app in front of Django (webhooks/inbound/asgi.py)
 answers as the Django view does, with the one error shape, and hands every other host and path to
 Django."""
 

@@ -4,9 +4,10 @@ Every event is a class below: its wire name, its payload fields (a frozen keywor
 so a missing or undeclared field fails at construction, as Zulip's event_types.py does; a field
 typed with a shape of blazz/core/payloads.py has that shape checked, nested fields included) and
 who receives it. Services hand events to the one publisher (blazz/core/publisher.py); nothing else
-spells an event name or a group name. The frontend's copy (frontend/src/generated/contract.js,
-`manage.py export_contract`) and the table in docs/api.md are checked against it by
-blazz/tests/test_events.py. docs/realtime.md tells the whole story.
+spells an event name or a group name. The frontend's copy is generated from it
+(frontend/src/generated/contract.js, `manage.py export_contract`; chats/tests/test_export_contract.py)
+and the table in docs/api.md is checked against it (blazz/tests/test_events.py). docs/realtime.md
+tells the whole story.
 
 Wire frame: `{"type": <name>, "seq": <n>, ...payload}`. `seq` comes from a per-workspace counter
 in Redis. An event that changes what REST returns and goes to the whole inbox advances it; the

@@ -4,7 +4,7 @@ import App from './App.vue';
 import { createAppRouter } from './router.js';
 import { createRealtime, REALTIME_KEY } from './realtime/index.js';
 import { useChatsStore } from './stores/chats.js';
-import { useMessagesStore } from './stores/messages.js';
+import { useMessagesStore } from './stores/messages/index.js';
 import { useSessionsStore } from './stores/sessions.js';
 import { useRealtimeStore } from './stores/connection.js';
 import { exposeTestHooks } from './lib/testHooks.js';

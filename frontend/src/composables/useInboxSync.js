@@ -3,7 +3,7 @@
 // visible with unread messages.
 import { ref, watch, onScopeDispose, getCurrentScope } from 'vue';
 import { useChatsStore } from '../stores/chats.js';
-import { useMessagesStore } from '../stores/messages.js';
+import { useMessagesStore } from '../stores/messages/index.js';
 import { useRealtime } from '../realtime/index.js';
 
 export function useInboxSync(openId) {

@@ -8,7 +8,7 @@ vi.mock('../../src/api/index.js', () => ({
 }));
 const { api } = await import('../../src/api/index.js');
 const { default: AttachmentPreview } = await import('../../src/components/AttachmentPreview.vue');
-const { useMessagesStore } = await import('../../src/stores/messages.js');
+const { useMessagesStore } = await import('../../src/stores/messages/index.js');
 
 let n = 0;
 beforeEach(() => {

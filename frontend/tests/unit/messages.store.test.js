@@ -15,7 +15,7 @@ vi.mock('../../src/api/index.js', () => ({
 }));
 
 const { api } = await import('../../src/api/index.js');
-const { useMessagesStore } = await import('../../src/stores/messages.js');
+const { useMessagesStore } = await import('../../src/stores/messages/index.js');
 const { useChatsStore } = await import('../../src/stores/chats.js');
 const { ApiError } = await import('../../src/api/http.js');
 

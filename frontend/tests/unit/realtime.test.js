@@ -24,7 +24,7 @@ const { api } = await import('../../src/api/index.js');
 const { redirectToLogin } = await import('../../src/api/http.js');
 const { createRealtime } = await import('../../src/realtime/index.js');
 const { useChatsStore } = await import('../../src/stores/chats.js');
-const { useMessagesStore } = await import('../../src/stores/messages.js');
+const { useMessagesStore } = await import('../../src/stores/messages/index.js');
 const { useSessionsStore } = await import('../../src/stores/sessions.js');
 const { useRealtimeStore } = await import('../../src/stores/connection.js');
 

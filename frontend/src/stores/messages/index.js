@@ -19,12 +19,12 @@
 // elsewhere).
 import { defineStore } from 'pinia';
 import { ref, shallowReactive, toRaw } from 'vue';
-import { api, pageOf } from '../api/index.js';
-import { nextStatus } from '../lib/status.js';
-import { createFreshness } from '../lib/freshness.js';
-import { dayKey } from '../lib/format.js';
-import { useMeStore } from './me.js';
-import { useChatsStore } from './chats.js';
+import { api, pageOf } from '../../api/index.js';
+import { nextStatus } from '../../lib/status.js';
+import { createFreshness } from '../../lib/freshness.js';
+import { dayKey } from '../../lib/format.js';
+import { useMeStore } from '../me.js';
+import { useChatsStore } from '../chats.js';
 
 export const PAGE_SIZE = 50;
 

@@ -1,5 +1,5 @@
 // Freshness stamps for a store whose objects get both live frames and REST copies (see the top of
-// stores/messages/index.js). Every frame applied to an object, and every change this tab makes to it,
+// stores/messages/merge.js). Every frame applied to an object, and every change this tab makes to it,
 // stamps the field groups it changed with the next value of a counter that only goes up; a REST
 // copy asked for at `now()` keeps ours for each group stamped after that (changedSince).
 export function createFreshness(allGroups) {

@@ -2,9 +2,9 @@
 import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SERVER_EVENTS, CLIENT_FRAMES } from '../../src/realtime/events.js';
+import { SERVER_EVENTS, CLIENT_FRAMES } from '../../../src/realtime/events.js';
 
-const apiDoc = fs.readFileSync(path.resolve(__dirname, '../../../docs/api.md'), 'utf8');
+const apiDoc = fs.readFileSync(path.resolve(__dirname, '../../../../docs/api.md'), 'utf8');
 const realtimeSection = apiDoc.slice(apiDoc.indexOf('## Real-time'));
 
 describe('event catalogue', () => {
@@ -20,7 +20,7 @@ describe('event catalogue', () => {
   });
 
   it('test_no_other_source_file_spells_an_event_name', () => {
-    const src = path.resolve(__dirname, '../../src');
+    const src = path.resolve(__dirname, '../../../src');
     const offenders = [];
     const names = Object.values(SERVER_EVENTS).filter((n) => n.includes('.'));
     const walk = (dir) => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { nextStatus } from '../../src/lib/status.js';
+import { nextStatus } from '../../../src/lib/status.js';
 
 describe('nextStatus', () => {
   it('moves forward along pending < sent < delivered < read < played', () => {

@@ -2,7 +2,7 @@
 // control (jsdom has no layout).
 import { describe, it, expect } from 'vitest';
 import { ref, nextTick, effectScope } from 'vue';
-import { useChatScroll } from '../../src/composables/useChatScroll.js';
+import { useChatScroll } from '../../../src/composables/useChatScroll.js';
 
 const ROW = 50;
 

@@ -1,23 +1,6 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { ref, nextTick, effectScope } from 'vue';
-import { pickVoiceMimeType, compactWaveform } from '../../src/composables/useVoiceRecorder.js';
-import { useNotifications } from '../../src/composables/useNotifications.js';
-
-describe('useVoiceRecorder helpers', () => {
-  it('test_prefers_ogg_opus_then_webm_opus', () => {
-    expect(pickVoiceMimeType({ isTypeSupported: () => true })).toBe('audio/ogg;codecs=opus');
-    expect(pickVoiceMimeType({ isTypeSupported: (t) => t.startsWith('audio/webm') })).toBe('audio/webm;codecs=opus');
-    expect(pickVoiceMimeType(undefined)).toBe('');
-  });
-
-  it('test_waveform_is_downsampled_to_peaks', () => {
-    const levels = Array.from({ length: 96 }, (_, i) => (i % 2 ? 0.8 : 0.1));
-    const bars = compactWaveform(levels, 48);
-    expect(bars).toHaveLength(48);
-    expect(bars.every((b) => b === 0.8)).toBe(true);
-    expect(compactWaveform([], 4)).toEqual([0, 0, 0, 0]);
-  });
-});
+import { useNotifications } from '../../../src/composables/useNotifications.js';
 
 describe('useNotifications', () => {
   afterEach(() => {

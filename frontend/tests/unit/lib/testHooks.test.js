@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { exposeTestHooks, TEST_HOOKS_KEY } from '../../src/lib/testHooks.js';
+import { exposeTestHooks, TEST_HOOKS_KEY } from '../../../src/lib/testHooks.js';
 
 function memoryStorage(values = {}) {
   return { getItem: (k) => (k in values ? values[k] : null) };

@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { mount } from '@vue/test-utils';
-import MessageTicks from '../../src/components/MessageTicks.vue';
-import NewMessagesPill from '../../src/components/NewMessagesPill.vue';
-import MessageText from '../../src/components/MessageText.vue';
-import MessageBubble from '../../src/components/MessageBubble.vue';
-import ChatListItem from '../../src/components/ChatListItem.vue';
-import { makeMessage, makeChat } from './helpers.js';
+import MessageTicks from '../../../src/components/MessageTicks.vue';
+import NewMessagesPill from '../../../src/components/NewMessagesPill.vue';
+import MessageText from '../../../src/components/MessageText.vue';
+import MessageBubble from '../../../src/components/MessageBubble.vue';
+import ChatListItem from '../../../src/components/ChatListItem.vue';
+import { makeMessage, makeChat } from '../helpers.js';
 
 describe('MessageTicks', () => {
   const cases = [

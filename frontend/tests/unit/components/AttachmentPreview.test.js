@@ -2,13 +2,13 @@ import { describe, it, expect, vi, beforeEach, afterEach } from 'vitest';
 import { mount, flushPromises } from '@vue/test-utils';
 import { setActivePinia, createPinia } from 'pinia';
 
-vi.mock('../../src/api/index.js', () => ({
+vi.mock('../../../src/api/index.js', () => ({
   api: { sendMessage: vi.fn(), uploadMedia: vi.fn(), messages: vi.fn() },
   pageOf: (a) => (Array.isArray(a) ? { next: null, results: a } : a),
 }));
-const { api } = await import('../../src/api/index.js');
-const { default: AttachmentPreview } = await import('../../src/components/AttachmentPreview.vue');
-const { useMessagesStore } = await import('../../src/stores/messages/index.js');
+const { api } = await import('../../../src/api/index.js');
+const { default: AttachmentPreview } = await import('../../../src/components/AttachmentPreview.vue');
+const { useMessagesStore } = await import('../../../src/stores/messages/index.js');
 
 let n = 0;
 beforeEach(() => {

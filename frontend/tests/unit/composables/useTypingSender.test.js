@@ -1,5 +1,5 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
-import { useTypingSender } from '../../src/composables/useTypingSender.js';
+import { useTypingSender } from '../../../src/composables/useTypingSender.js';
 
 describe('useTypingSender', () => {
   afterEach(() => vi.useRealTimers());

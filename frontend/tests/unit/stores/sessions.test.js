@@ -1,12 +1,12 @@
 import { describe, it, expect, beforeEach, vi } from 'vitest';
 import { setActivePinia, createPinia } from 'pinia';
 
-vi.mock('../../src/api/index.js', () => ({
+vi.mock('../../../src/api/index.js', () => ({
   api: { sessions: vi.fn(), createSession: vi.fn(), logoutSession: vi.fn() },
   pageOf: (a) => (Array.isArray(a) ? { next: null, results: a } : a),
 }));
-const { api } = await import('../../src/api/index.js');
-const { useSessionsStore } = await import('../../src/stores/sessions.js');
+const { api } = await import('../../../src/api/index.js');
+const { useSessionsStore } = await import('../../../src/stores/sessions.js');
 
 const session = (o = {}) => ({ id: 'ws_demo.1', name: 'Sales', engine: 'sandbox', status: 'qr', phone: '', reason: '', qr: 'data:image/png;base64,AA', qr_svg: null, created_at: '2026-11-25T10:00:00Z', updated_at: '2026-11-25T10:00:00Z', ...o });
 

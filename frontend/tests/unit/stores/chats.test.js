@@ -1,13 +1,13 @@
 import { describe, it, expect, beforeEach, afterEach, vi } from 'vitest';
 import { setActivePinia, createPinia } from 'pinia';
-import { makeChat, makeMessage } from './helpers.js';
+import { makeChat, makeMessage } from '../helpers.js';
 
-vi.mock('../../src/api/index.js', () => ({
+vi.mock('../../../src/api/index.js', () => ({
   api: { chats: vi.fn(), searchMessages: vi.fn(), createContact: vi.fn(), markRead: vi.fn(), contact: vi.fn() },
   pageOf: (a) => (Array.isArray(a) ? { next: null, results: a } : a),
 }));
-const { api } = await import('../../src/api/index.js');
-const { useChatsStore } = await import('../../src/stores/chats.js');
+const { api } = await import('../../../src/api/index.js');
+const { useChatsStore } = await import('../../../src/stores/chats.js');
 
 describe('chats store', () => {
   let chats;

@@ -1,9 +1,9 @@
 import { describe, it, expect, vi, beforeEach } from 'vitest';
 import { mount, flushPromises } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
-import { makeChat } from './helpers.js';
+import { makeChat } from '../helpers.js';
 
-vi.mock('../../src/api/index.js', () => ({
+vi.mock('../../../src/api/index.js', () => ({
   api: {
     messages: vi.fn(async () => ({ next: null, results: [] })),
     sendMessage: vi.fn(() => new Promise(() => {})),
@@ -12,10 +12,10 @@ vi.mock('../../src/api/index.js', () => ({
   pageOf: (a) => (Array.isArray(a) ? { next: null, results: a } : a),
 }));
 
-const { default: ThreadView } = await import('../../src/components/ThreadView.vue');
-const { default: Composer } = await import('../../src/components/Composer.vue');
-const { useChatsStore } = await import('../../src/stores/chats.js');
-const { REALTIME_KEY } = await import('../../src/realtime/index.js');
+const { default: ThreadView } = await import('../../../src/components/ThreadView.vue');
+const { default: Composer } = await import('../../../src/components/Composer.vue');
+const { useChatsStore } = await import('../../../src/stores/chats.js');
+const { REALTIME_KEY } = await import('../../../src/realtime/index.js');
 
 describe('ThreadView', () => {
   let pinia;

@@ -1,6 +1,6 @@
 import { describe, it, expect, vi, beforeEach, afterEach } from 'vitest';
 import { effectScope } from 'vue';
-import { useVoiceRecorder } from '../../src/composables/useVoiceRecorder.js';
+import { useVoiceRecorder, pickVoiceMimeType, compactWaveform } from '../../../src/composables/useVoiceRecorder.js';
 
 // A MediaRecorder and a microphone, and no Web Audio (jsdom has none): no analyser, no waveform.
 class FakeRecorder {
@@ -69,5 +69,21 @@ describe('useVoiceRecorder', () => {
     const result = await stopping;
     expect(result.duration).toBeCloseTo(2.5, 1);
     expect(rec.state.value).toBe('idle');
+  });
+});
+
+describe('useVoiceRecorder helpers', () => {
+  it('test_prefers_ogg_opus_then_webm_opus', () => {
+    expect(pickVoiceMimeType({ isTypeSupported: () => true })).toBe('audio/ogg;codecs=opus');
+    expect(pickVoiceMimeType({ isTypeSupported: (t) => t.startsWith('audio/webm') })).toBe('audio/webm;codecs=opus');
+    expect(pickVoiceMimeType(undefined)).toBe('');
+  });
+
+  it('test_waveform_is_downsampled_to_peaks', () => {
+    const levels = Array.from({ length: 96 }, (_, i) => (i % 2 ? 0.8 : 0.1));
+    const bars = compactWaveform(levels, 48);
+    expect(bars).toHaveLength(48);
+    expect(bars.every((b) => b === 0.8)).toBe(true);
+    expect(compactWaveform([], 4)).toEqual([0, 0, 0, 0]);
   });
 });

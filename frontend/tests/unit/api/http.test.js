@@ -1,5 +1,5 @@
 import { describe, it, expect, vi, beforeEach, afterEach } from 'vitest';
-import { request, readCookie, apiUrl, ApiError } from '../../src/api/http.js';
+import { request, readCookie, apiUrl, ApiError } from '../../../src/api/http.js';
 
 function response(status, body) {
   return { ok: status >= 200 && status < 300, status, statusText: '', json: async () => body, text: async () => (body == null ? '' : JSON.stringify(body)) };

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeEach } from 'vitest';
 import { ref, nextTick, effectScope } from 'vue';
-import { useDraft, draftKey, readDraft } from '../../src/composables/useDraft.js';
+import { useDraft, draftKey, readDraft } from '../../../src/composables/useDraft.js';
 
 describe('useDraft', () => {
   beforeEach(() => localStorage.clear());

@@ -81,7 +81,9 @@ export const useMessagesStore = defineStore('messages', () => {
     const t = ensureThread(contactId);
     const raw = toRaw(byKey);
     const present = new Set(t.keys);
-    const fresh = keys.filter((k) => !present.has(k));
+    // `keys` may name one message twice: a page and the live frames that came while it was on its
+    // way both hold a message that arrived meanwhile.
+    const fresh = [...new Set(keys)].filter((k) => !present.has(k));
     if (!fresh.length && !resort) return;
     const list = t.keys.concat(fresh);
     // Usually the new ones belong at the end (live) or the start (older page): check before sorting.

@@ -104,6 +104,17 @@ describe('messages store', () => {
       expect(keysOf(store)).toEqual(['m:90', 'm:91']);
     });
 
+    it('test_a_message_arriving_while_the_thread_opens_and_in_its_page_shows_once', async () => {
+      const old = makeMessage({ id: 95, timestamp: '2026-01-01T10:00:00Z' });
+      const live = makeMessage({ id: 96, timestamp: '2026-01-01T10:05:00Z' });
+      const answer = slowPage();
+      const opening = store.loadThread(CONTACT);
+      store.applyMessageNew(live);
+      answer.resolve(page([live, old])); // read after message 96 was committed
+      await opening;
+      expect(keysOf(store)).toEqual(['m:95', 'm:96']);
+    });
+
     it('test_a_message_arriving_during_a_refetch_that_restarts_the_thread_stays', async () => {
       await openThread(store, [makeMessage({ id: 92, timestamp: '2026-01-01T09:00:00Z' })]);
       const answer = slowPage();

@@ -3,6 +3,9 @@
 // list behaves like a chat: it stays at the bottom when it was there, and otherwise keeps the row
 // at the top of the viewport where it was when rows are added above (older pages) or re-measured.
 // The browser's own scroll anchoring is off (`overflow-anchor: none` in CSS): this does it.
+// "At the bottom" is the reader's choice: only a scroll of theirs leaves it. The scroll events of
+// our own scrolls arrive later, and content (an image decoding, a video's metadata) may have grown
+// meanwhile: read from the geometry then, they would unstick a reader who never moved.
 import { ref, shallowRef, watch, nextTick, onMounted, onBeforeUnmount, getCurrentScope, onScopeDispose } from 'vue';
 
 /**
@@ -23,6 +26,8 @@ export function useVirtualList({ container, wrapper = null, items, estimate = 64
   let viewTop = 0;
   let anchor = null;
   let pendingScroll = null;
+  // Where our last scroll put the view: the scroll event that reports it is ours, not the reader's.
+  let ownScrollTop = null;
   const estimateOf = typeof estimate === 'function' ? estimate : () => estimate;
 
   const start = ref(0);
@@ -121,7 +126,10 @@ export function useVirtualList({ container, wrapper = null, items, estimate = 64
       const { target: t, bottom: toBottom, keepAnchor: keep } = pendingScroll;
       pendingScroll = null;
       const want = toBottom ? el.scrollHeight - el.clientHeight : t;
-      if (Math.abs(el.scrollTop - want) > 0.5) el.scrollTop = want;
+      if (Math.abs(el.scrollTop - want) > 0.5) {
+        el.scrollTop = want;
+        ownScrollTop = el.scrollTop; // as the browser clamped or rounded it
+      }
       viewTop = el.scrollTop;
       if (toBottom) atBottom.value = true;
       else computeAtBottom();
@@ -155,9 +163,12 @@ export function useVirtualList({ container, wrapper = null, items, estimate = 64
   function onScroll() {
     const el = container.value;
     if (!el) return;
+    const ours = ownScrollTop !== null && Math.abs(el.scrollTop - ownScrollTop) <= 1;
+    ownScrollTop = null;
     pendingScroll = null; // the reader moved: their position wins over a queued adjustment
     viewTop = el.scrollTop;
-    computeAtBottom();
+    // Our own scroll's event cannot unstick the bottom (see the top of this file).
+    if (!(ours && atBottom.value)) computeAtBottom();
     captureAnchor();
     updateRange();
   }

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { mount } from '@vue/test-utils';
 import MessageTicks from '../../../src/components/MessageTicks.vue';
-import NewMessagesPill from '../../../src/components/NewMessagesPill.vue';
+import JumpToBottom from '../../../src/components/JumpToBottom.vue';
+import { forgetLearnedAspects } from '../../../src/lib/mediaBox.js';
 import MessageText from '../../../src/components/MessageText.vue';
 import MessageBubble from '../../../src/components/MessageBubble.vue';
 import ChatListItem from '../../../src/components/ChatListItem.vue';
@@ -31,13 +32,16 @@ describe('MessageTicks', () => {
   });
 });
 
-describe('NewMessagesPill', () => {
-  it('test_hidden_at_zero', () => {
-    expect(mount(NewMessagesPill, { props: { count: 0 } }).find('button').exists()).toBe(false);
+describe('JumpToBottom', () => {
+  it('test_hidden_at_the_bottom_without_news', () => {
+    expect(mount(JumpToBottom, { props: { visible: false, count: 0 } }).find('button').exists()).toBe(false);
   });
 
-  it('test_counts_and_jumps', async () => {
-    const w = mount(NewMessagesPill, { props: { count: 3 } });
+  it('test_shown_whenever_away_from_the_bottom_and_counts_the_news', async () => {
+    const w = mount(JumpToBottom, { props: { visible: true, count: 0 } });
+    expect(w.find('[data-testid=jump-to-bottom]').exists()).toBe(true);
+    expect(w.find('[data-testid=new-messages-pill]').exists()).toBe(false); // no count without news
+    await w.setProps({ count: 3 });
     expect(w.text()).toContain('3 new messages');
     await w.find('button').trigger('click');
     expect(w.emitted('jump')).toHaveLength(1);
@@ -111,6 +115,35 @@ describe('MessageBubble', () => {
     expect(w.find('[data-testid=media-placeholder]').exists()).toBe(true);
     await w.setProps({ message: { ...message, _key: 'k', media: { ...message.media, ready: true } } });
     expect(w.find('img').attributes('src')).toBe('/api/v1/media/m/');
+  });
+
+  it('test_a_pictures_box_is_reserved_before_it_loads_and_kept_once_learned', async () => {
+    forgetLearnedAspects();
+    const media = { id: 'p1', url: '/api/v1/media/p1/', mimetype: 'image/jpeg', filename: 'p.jpg', size: 10, ready: false };
+    const message = { ...makeMessage({ type: 'image', media }), _key: 'k' };
+    const w = mount(MessageBubble, { props: { message } });
+    // the placeholder takes the box the picture will take (4:3 until its shape is known)
+    expect(w.find('[data-testid=media-placeholder]').attributes('style')).toContain('width: 330px');
+    expect(w.find('[data-testid=media-placeholder]').attributes('style')).toContain('aspect-ratio: 1.33');
+    await w.setProps({ message: { ...message, media: { ...media, ready: true } } });
+    const img = w.find('img');
+    Object.defineProperty(img.element, 'naturalWidth', { value: 300 });
+    Object.defineProperty(img.element, 'naturalHeight', { value: 600 });
+    await img.trigger('load');
+    const frame = w.find('.media__frame');
+    expect(frame.attributes('style')).toContain('width: 165px'); // tall: the height is the long side
+    expect(frame.attributes('style')).toContain('aspect-ratio: 0.5');
+    // shown again (the windowed list renders the row anew): the box is right before the load
+    const again = mount(MessageBubble, { props: { message: { ...message, media: { ...media, ready: true } } } });
+    expect(again.find('.media__frame').attributes('style')).toContain('aspect-ratio: 0.5');
+  });
+
+  it('test_dimensions_from_the_server_size_the_box_at_once', () => {
+    forgetLearnedAspects();
+    const media = { id: 'v1', url: '/api/v1/media/v1/', mimetype: 'video/mp4', filename: 'v.mp4', size: 10, ready: true, width: 1920, height: 1080 };
+    const w = mount(MessageBubble, { props: { message: { ...makeMessage({ type: 'video', media }), _key: 'k' } } });
+    expect(w.find('video').attributes('style')).toContain('width: 330px');
+    expect(w.find('video').attributes('style')).toContain(`aspect-ratio: ${1920 / 1080}`);
   });
 
   it('test_document_shows_name_and_size', () => {

@@ -123,9 +123,12 @@ describe('useChatScroll', () => {
 describe('useChatScroll with measured rows', () => {
   // Rows really are 40 px (day separator) and 56 px (messages); the list estimates 72 until it has
   // measured a row. The wrapper's children are the rendered rows, as the DOM would have them.
-  const REAL = (key) => (key.startsWith('d:') ? 40 : 56);
+  // A media row's real height once its file has loaded (set by a test: an image decoding).
+  const grown = new Map();
+  const REAL = (key) => grown.get(key) ?? (key.startsWith('d:') ? 40 : 56);
 
   function setupMeasured(count = 40) {
+    grown.clear();
     const rows = ref([{ key: 'd:day', kind: 'day' }, ...Array.from({ length: count }, (_, i) => ({ key: `m${i}`, kind: 'msg' }))]);
     const el = fakeContainer();
     // The DOM: the rendered rows at their real heights (rendered as soon as the list says so).
@@ -137,7 +140,9 @@ describe('useChatScroll with measured rows', () => {
     };
     const scope = effectScope();
     scroll = scope.run(() => useChatScroll({ container: ref(el), wrapper: ref(wrapperEl), rows, estimate: 72 }));
-    el.content = () => scroll.total.value;
+    // The DOM's height: the spacers and the rendered rows at their real heights (ahead of the
+    // list's model until it has measured them).
+    el.content = () => scroll.padTop.value + scroll.visible.value.reduce((h, r) => h + REAL(r.key), 0) + scroll.padBottom.value;
     /** Where a row is on screen: the top spacer plus the rendered rows above it, minus the scroll. */
     const screenTop = (key) => {
       let y = scroll.padTop.value;
@@ -169,5 +174,41 @@ describe('useChatScroll with measured rows', () => {
     rows.value = [rows.value[0], ...older, ...rows.value.slice(1)];
     await settleAndMeasure();
     expect(screenTop('m0')).toBe(40);
+  });
+
+  it('test_media_that_grows_before_our_scroll_event_keeps_the_view_at_the_bottom', async () => {
+    const { rows, el, scroll, settleAndMeasure } = setupMeasured();
+    await settleAndMeasure();
+    scroll.scrollToBottom();
+    await settleAndMeasure();
+    const bottom = () => el.scrollHeight - el.scrollTop - el.clientHeight;
+    expect(bottom()).toBe(0);
+    // An image decodes (its row grows by 244 px) before the scroll event of our own scroll to the
+    // bottom is dispatched: the event reports the position we set, the reader never moved.
+    grown.set('m38', 300);
+    scroll.onScroll();
+    scroll.measure(); // the ResizeObserver
+    await settleAndMeasure();
+    expect(bottom()).toBe(0);
+    expect(scroll.atBottom.value).toBe(true);
+    // and a message arriving now is no "new message" for a pill: the view follows it
+    rows.value = [...rows.value, { key: 'm40', kind: 'msg' }];
+    await settleAndMeasure();
+    expect(scroll.newCount.value).toBe(0);
+    expect(bottom()).toBe(0);
+  });
+
+  it('test_the_readers_own_scroll_up_still_leaves_the_bottom', async () => {
+    const { el, scroll, settleAndMeasure } = setupMeasured();
+    await settleAndMeasure();
+    scroll.scrollToBottom();
+    await settleAndMeasure();
+    el.scrollTop -= 300;
+    scroll.onScroll();
+    expect(scroll.atBottom.value).toBe(false);
+    grown.set('m39', 300);
+    scroll.measure();
+    await settleAndMeasure();
+    expect(el.scrollHeight - el.scrollTop - el.clientHeight).toBeGreaterThan(300);
   });
 });

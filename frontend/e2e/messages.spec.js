@@ -1,6 +1,6 @@
 // What a bubble can carry, end to end: replies, reactions both ways, edits and deletes by the
 // customer, inbound media (placeholder, then the file), attachments with preview and upload.
-import { test, expect, newCustomer, customerWritesFirst, openChat, bubbleWithText, holdRequests } from './fixtures.js';
+import { test, expect, newCustomer, customerWritesFirst, openChat, bubbleWithText, holdRequests, screenshot } from './fixtures.js';
 import { waitFor } from './stack.js';
 
 // 1x1 PNG
@@ -21,10 +21,13 @@ test.describe('messages', () => {
     await question.hover();
     await question.getByTestId('reply').click();
     await expect(page.getByTestId('reply-preview')).toContainText('Which sizes do you have?');
+    await expect(page.getByTestId('reply-preview').getByTestId('quote-author')).toHaveText(customer.name);
     await composer.press('Enter');
     const answer = bubbleWithText(page, 'and L');
     await expect(answer).toBeVisible();
     await expect(answer.getByTestId('quote')).toContainText('Which sizes do you have?');
+    await expect(answer.getByTestId('quote-author')).toHaveText(customer.name); // not "Customer"
+    await screenshot(page, 'thread-reply-quote');
     await expect(answer.locator('.ticks')).toHaveAttribute('data-status', /^(sent|delivered|read|played)$/);
     // the customer got it as a reply
     const received = await sandbox.customer(customer.phone);

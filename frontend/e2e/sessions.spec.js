@@ -1,5 +1,5 @@
 // The sessions page: status, the live QR replaced by "connected", add a number, log out.
-import { test, expect, screenshot } from './fixtures.js';
+import { test, expect, screenshot, holdRequests } from './fixtures.js';
 
 test('sessions page: add a sandbox number, its QR turns into "connected", log it out', async ({ page, world }) => {
   await page.goto('/sessions');
@@ -21,6 +21,25 @@ test('sessions page: add a sandbox number, its QR turns into "connected", log it
   await expect(card.getByTestId('session-connected')).toBeVisible();
   await screenshot(page, 'sessions');
 
+  page.once('dialog', (d) => d.accept());
+  await card.getByTestId('session-logout').click();
+  await expect(card).toHaveAttribute('data-status', 'logged_out');
+});
+
+test('sessions page: a name typed while an earlier Add is still running is kept', async ({ page }) => {
+  await page.goto('/sessions');
+  await expect(page.getByTestId('add-session')).toBeVisible();
+  const first = `E2E first ${Date.now() % 100000}`;
+  const next = `E2E next ${Date.now() % 100000}`;
+  const adding = await holdRequests(page, (url, request) => request.method() === 'POST' && url.pathname === '/api/v1/sessions/');
+  await page.getByTestId('session-name').fill(first);
+  await page.getByTestId('session-add').click();
+  await expect.poll(() => adding.count()).toBe(1);
+  await page.getByTestId('session-name').fill(next); // while the first Add is on its way
+  adding.release();
+  const card = page.locator('[data-testid=session]', { hasText: first });
+  await expect(card).toBeVisible();
+  await expect(page.getByTestId('session-name')).toHaveValue(next);
   page.once('dialog', (d) => d.accept());
   await card.getByTestId('session-logout').click();
   await expect(card).toHaveAttribute('data-status', 'logged_out');

@@ -110,6 +110,15 @@ export function messagePreview(message) {
   }
 }
 
+/**
+ * Who wrote a quoted message: "You" for ours (the workspace's number), else the contact's name
+ * (a chat is one contact: every inbound message is theirs).
+ */
+export function quoteAuthor(quoted, contactName) {
+  if (!quoted) return '';
+  return quoted.direction === 'out' ? 'You' : contactName || 'Contact';
+}
+
 /** The message type to send a file as. */
 export function typeOfFile(file) {
   const mime = (file && file.type) || '';

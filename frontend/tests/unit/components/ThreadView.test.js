@@ -1,7 +1,7 @@
 import { describe, it, expect, vi, beforeEach } from 'vitest';
 import { mount, flushPromises } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
-import { makeChat } from '../helpers.js';
+import { makeChat, makeMessage } from '../helpers.js';
 
 vi.mock('../../../src/api/index.js', () => ({
   api: {
@@ -16,6 +16,7 @@ const { default: ThreadView } = await import('../../../src/components/ThreadView
 const { default: Composer } = await import('../../../src/components/Composer.vue');
 const { useChatsStore } = await import('../../../src/stores/chats.js');
 const { REALTIME_KEY } = await import('../../../src/realtime/index.js');
+const { api } = await import('../../../src/api/index.js');
 
 describe('ThreadView', () => {
   let pinia;
@@ -24,7 +25,7 @@ describe('ThreadView', () => {
     pinia = createPinia();
     setActivePinia(pinia);
     realtime = { sendTyping: vi.fn(() => true), subscribe: vi.fn(), sendRead: vi.fn() };
-    useChatsStore().applyChatUpdated(makeChat({ id: 12 }));
+    useChatsStore().applyChatUpdated(makeChat({ id: 12, name: 'Budi Santoso', display_name: 'Budi Santoso' }));
   });
 
   function mountThread() {
@@ -41,6 +42,20 @@ describe('ThreadView', () => {
     expect(realtime.sendTyping).toHaveBeenLastCalledWith(12, 'paused');
     composer.vm.$emit('typing');
     expect(realtime.sendTyping).toHaveBeenLastCalledWith(12, 'typing');
+    w.unmount();
+  });
+
+  it('test_quotes_of_the_contacts_messages_carry_their_name', async () => {
+    const question = makeMessage({ id: 1, contact_id: 12, direction: 'in', body: 'where is my parcel?' });
+    const answer = makeMessage({ id: 2, contact_id: 12, direction: 'out', body: 'on its way', reply_to: { id: 1, type: 'text', body: 'where is my parcel?', direction: 'in' } });
+    api.messages.mockResolvedValueOnce({ next: null, results: [answer, question] });
+    const w = mountThread();
+    await flushPromises();
+    expect(w.find('[data-testid=quote-author]').text()).toBe('Budi Santoso');
+    // answering their message: the reply preview names them too
+    const bubble = w.findAll('[data-testid=message]').find((b) => b.text().includes('where is my parcel?') && !b.find('[data-testid=quote]').exists());
+    await bubble.find('[data-testid=reply]').trigger('click');
+    expect(w.find('[data-testid=reply-preview] [data-testid=quote-author]').text()).toBe('Budi Santoso');
     w.unmount();
   });
 });

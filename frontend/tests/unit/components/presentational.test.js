@@ -109,6 +109,15 @@ describe('MessageBubble', () => {
     expect(w.find('[data-testid=reactions]').text()).toBe('👍2');
   });
 
+  it('test_a_quote_of_the_contacts_message_names_them', () => {
+    const theirs = makeMessage({ direction: 'out', reply_to: { id: 1, type: 'text', body: 'where is my parcel?', direction: 'in' } });
+    const w = mount(MessageBubble, { props: { message: { ...theirs, _key: 'k' }, contactName: 'Budi Santoso' } });
+    expect(w.find('[data-testid=quote-author]').text()).toBe('Budi Santoso');
+    const ours = makeMessage({ reply_to: { id: 2, type: 'text', body: 'it left today', direction: 'out' } });
+    const o = mount(MessageBubble, { props: { message: { ...ours, _key: 'k2' }, contactName: 'Budi Santoso' } });
+    expect(o.find('[data-testid=quote-author]').text()).toBe('You');
+  });
+
   it('test_media_placeholder_until_ready', async () => {
     const message = makeMessage({ type: 'image', media: { id: 'm', url: '/api/v1/media/m/', mimetype: 'image/jpeg', filename: 'a.jpg', size: 10, ready: false } });
     const w = mount(MessageBubble, { props: { message: { ...message, _key: 'k' } } });

@@ -1,6 +1,7 @@
 // Per-chat drafts kept in localStorage, restored when the chat is opened again (or the page
 // reloads). Written on every change: a draft must survive an immediate reload.
 import { ref, watch, unref } from 'vue';
+import { readItem, writeItem } from '../lib/storage.js';
 
 const PREFIX = 'blazz:draft:';
 
@@ -8,32 +9,12 @@ export function draftKey(scope, contactId) {
   return `${PREFIX}${scope || 'default'}:${contactId}`;
 }
 
-function safeStorage(storage) {
-  try {
-    return storage ?? globalThis.localStorage ?? null;
-  } catch {
-    return null; // storage disabled (privacy mode): drafts live in memory only
-  }
-}
-
 export function readDraft(scope, contactId, storage) {
-  const s = safeStorage(storage);
-  try {
-    return (s && s.getItem(draftKey(scope, contactId))) || '';
-  } catch {
-    return '';
-  }
+  return readItem(draftKey(scope, contactId), storage) || '';
 }
 
 export function writeDraft(scope, contactId, text, storage) {
-  const s = safeStorage(storage);
-  if (!s) return;
-  try {
-    if (text) s.setItem(draftKey(scope, contactId), text);
-    else s.removeItem(draftKey(scope, contactId));
-  } catch {
-    /* quota: drafts are best effort */
-  }
+  writeItem(draftKey(scope, contactId), text, storage); // drafts are best effort (lib/storage.js)
 }
 
 /**

@@ -24,6 +24,7 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['tests/unit/**/*.test.js'],
+    setupFiles: ['tests/unit/setup.js'],
     restoreMocks: true,
   },
 });

@@ -119,6 +119,9 @@ export function quoteAuthor(quoted, contactName) {
   return quoted.direction === 'out' ? 'You' : contactName || 'Contact';
 }
 
+/** What the attachment pickers offer (the server has the final word on types: 415). */
+export const ATTACHMENT_ACCEPT = 'image/*,video/*,audio/*,application/pdf,application/msword,application/vnd.openxmlformats-officedocument.*,application/vnd.ms-excel,text/plain,text/csv,application/zip';
+
 /** The message type to send a file as. */
 export function typeOfFile(file) {
   const mime = (file && file.type) || '';

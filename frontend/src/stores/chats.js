@@ -178,6 +178,17 @@ export const useChatsStore = defineStore('chats', () => {
     byId[row.id] = { ...row, last_message: message, last_message_at: message.timestamp, _t: Math.max(t, row._t || 0) };
   }
 
+  /**
+   * A message of ours the server never got was removed: a row previewing it shows `replacement`
+   * (the thread's last message now) instead.
+   */
+  function forgetOwnMessage(message, replacement = null) {
+    const row = message && byId[message.contact_id];
+    if (!row || !sameMessage(row.last_message, message)) return;
+    touch(row.id, ['preview']);
+    byId[row.id] = { ...row, last_message: replacement };
+  }
+
   /** `message.status` (and our own send's local status): the preview's tick follows the thread's. */
   function applyMessageStatus(frame) {
     const row = byId[frame.contact_id];
@@ -352,6 +363,7 @@ export const useChatsStore = defineStore('chats', () => {
     applyChatUpdated,
     applyMessage,
     applyOwnSend,
+    forgetOwnMessage,
     applyMessageStatus,
     applyRevoked,
     applyTyping,

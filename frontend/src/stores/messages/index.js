@@ -1,7 +1,8 @@
 // Messages of every opened thread, normalised by a stable key (merge.js: the key, the merge
 // rules and freshness). This module holds the state and applies live frames; paging.js loads a
-// thread's pages over REST, send.js is what this tab sends. Every apply action is idempotent and
-// statuses only move forward (lib/status.js).
+// thread's pages over REST, send.js is what this tab sends (outbox.js keeps what the server has
+// not got across reloads). Every apply action is idempotent and statuses only move forward
+// (lib/status.js).
 import { defineStore } from 'pinia';
 import { ref, shallowReactive, toRaw } from 'vue';
 import { nextStatus } from '../../lib/status.js';
@@ -156,8 +157,8 @@ export const useMessagesStore = defineStore('messages', () => {
   }
 
   const internals = { byKey, threads, lastSentKey, ensureThread, ingest, placeInThread, currentStamp, freshness };
-  const { loadThread, refreshThread, loadOlder, threadMessages } = createPaging(internals);
-  const { send, sendMedia, retry, react } = createSending(internals);
+  const { send, sendMedia, retry, recoveryOf, replaceFile, discard, restoreUnsent, react } = createSending(internals);
+  const { loadThread, refreshThread, loadOlder, threadMessages } = createPaging({ ...internals, restoreUnsent });
 
   function $reset() {
     for (const k of Object.keys(byKey)) delete byKey[k];
@@ -187,6 +188,9 @@ export const useMessagesStore = defineStore('messages', () => {
     send,
     sendMedia,
     retry,
+    recoveryOf,
+    replaceFile,
+    discard,
     react,
     threadMessages,
     $reset,

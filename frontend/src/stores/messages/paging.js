@@ -14,8 +14,10 @@ export const PAGE_SIZE = 50;
  * @param {(message: object, opts: {askedAt: number}) => [string, boolean]} store.ingest
  * @param {(contactId: number, keys: string[], opts?: {resort?: boolean}) => void} store.placeInThread
  * @param {() => number} store.currentStamp
+ * @param {(contactId: number) => string[]} [store.restoreUnsent] keys of this tab's messages the
+ *   server never got (the outbox of an earlier page load), shown when a thread first opens
  */
-export function createPaging({ byKey, threads, ensureThread, ingest, placeInThread, currentStamp }) {
+export function createPaging({ byKey, threads, ensureThread, ingest, placeInThread, currentStamp, restoreUnsent = () => [] }) {
   function ingestPage(contactId, results, askedAt) {
     const keys = [];
     for (const message of results) {
@@ -47,9 +49,11 @@ export function createPaging({ byKey, threads, ensureThread, ingest, placeInThre
     t.error = null;
     try {
       const { page, keys, arrived } = await fetchNewest(contactId, currentStamp());
-      if (!t.loaded) t.next = page.next;
+      const first = !t.loaded;
+      if (first) t.next = page.next;
       t.loaded = true;
-      placeInThread(contactId, keys.concat(arrived), { resort: true });
+      // After the page: a message of the outbox that the page holds was stored after all.
+      placeInThread(contactId, keys.concat(arrived, first ? restoreUnsent(contactId) : []), { resort: true });
     } catch (err) {
       t.error = err;
       throw err;

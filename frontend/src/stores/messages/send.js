@@ -1,11 +1,19 @@
 // What this tab sends: the optimistic bubble (in the store, in its thread and atop the chat list
-// before the POST leaves), attachments uploaded first, Retry, and reactions. Each change of ours
-// stamps the field groups it changed, so a REST copy asked for before it cannot undo it.
+// before the POST leaves), attachments uploaded first (checked against the size limit before a
+// byte leaves), Retry, and reactions. Each change of ours stamps the field groups it changed, so
+// a REST copy asked for before it cannot undo it. Until the server has a message, the outbox
+// (outbox.js) keeps it across reloads; one the server never got can be removed.
 import { toRaw } from 'vue';
 import { api } from '../../api/index.js';
+import { typeOfFile } from '../../lib/format.js';
+import { fileTooLargeReason } from '../../lib/limits.js';
 import { useMeStore } from '../me.js';
 import { useChatsStore } from '../chats.js';
 import { withStatus } from './merge.js';
+import { createOutbox } from './outbox.js';
+
+// A restored message whose POST was still on its way when the page went away.
+const INTERRUPTED = 'the page was closed or reloaded before it was sent.';
 
 function newClientId() {
   if (globalThis.crypto && typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID();
@@ -43,9 +51,11 @@ function sendBody(message) {
  * @param {(message: object, opts?: {askedAt?: number}) => [string, boolean]} store.ingest
  * @param {(contactId: number, keys: string[], opts?: {resort?: boolean}) => void} store.placeInThread
  * @param {{touch: Function, changedSince: Function, now: () => number}} store.freshness
+ * @param {Storage} [store.storage] where the outbox lives (tests), else localStorage
  */
-export function createSending({ byKey, threads, lastSentKey, ensureThread, ingest, placeInThread, freshness }) {
+export function createSending({ byKey, threads, lastSentKey, ensureThread, ingest, placeInThread, freshness, storage }) {
   const { touch, changedSince, now: currentStamp } = freshness;
+  const outbox = createOutbox({ storage });
 
   /** Now, but never before the thread's newest message (a client clock behind the server's). */
   function sendTime(contactId) {
@@ -95,12 +105,28 @@ export function createSending({ byKey, threads, lastSentKey, ensureThread, inges
     if (m) useChatsStore().applyMessageStatus({ contact_id: m.contact_id, message_id: m.id, client_id: m.client_id, status: m.status });
   }
 
+  /** Ours, and the server does not have it (never POSTed, or the POST never answered). */
+  function unsent(message) {
+    return Boolean(message && message.id == null && message._local && !message._local.posted);
+  }
+
   function markFailed(key, reason) {
     const current = byKey[key];
     if (!current) return;
     // Not explicit: if a frame already said delivered, the message did go out after all.
     byKey[key] = withStatus(current, { status: 'failed', failure_reason: reason });
+    if (unsent(byKey[key])) outbox.keep(byKey[key]);
     previewStatus(key);
+  }
+
+  function revokePreview(message) {
+    const preview = message?._local?.preview;
+    if (!preview) return;
+    try {
+      URL.revokeObjectURL(preview);
+    } catch {
+      /* not an object URL */
+    }
   }
 
   /**
@@ -111,11 +137,7 @@ export function createSending({ byKey, threads, lastSentKey, ensureThread, inges
     const m = byKey[key];
     const preview = m?._local?.preview;
     if (!preview || !m.media?.url || m.media.url === preview) return;
-    try {
-      URL.revokeObjectURL(preview);
-    } catch {
-      /* not an object URL */
-    }
+    revokePreview(m);
     setLocal(key, { preview: null, file: null });
   }
 
@@ -126,6 +148,7 @@ export function createSending({ byKey, threads, lastSentKey, ensureThread, inges
       const answer = await api.sendMessage(message.contact_id, sendBody(message));
       ingest(answer, { askedAt });
       setLocal(key, { posted: true });
+      outbox.drop(message.contact_id, message.client_id);
       releasePreview(key);
       const t = threads[message.contact_id];
       if (t) placeInThread(message.contact_id, [key], { resort: true });
@@ -140,6 +163,7 @@ export function createSending({ byKey, threads, lastSentKey, ensureThread, inges
   /** A new bubble of ours: in the store, in its thread (scrolled to), and atop the chat list. */
   function addOwn(contactId, message) {
     const [key] = ingest(message);
+    outbox.keep(message);
     ensureThread(contactId);
     lastSentKey.value = key; // before the thread changes: the view scrolls to it
     placeInThread(contactId, [key]);
@@ -160,17 +184,31 @@ export function createSending({ byKey, threads, lastSentKey, ensureThread, inges
     return key;
   }
 
+  /** The upload failed: why (the server's sentence), and whether trying again can help. */
+  function uploadFailed(key, reason, { code, retryable }) {
+    setLocal(key, { progress: null, uploadError: { code, retryable } });
+    markFailed(key, reason);
+  }
+
   async function uploadThenPost(key) {
     const message = byKey[key];
     const file = message._local?.file;
     if (!message.media?.id && file) {
+      const tooLarge = fileTooLargeReason(file, useMeStore().maxUploadBytes);
+      if (tooLarge) {
+        uploadFailed(key, tooLarge, { code: 'payload_too_large', retryable: false });
+        return;
+      }
       try {
         const media = await api.uploadMedia(file, { onProgress: (fraction) => setLocal(key, { progress: fraction }) });
         byKey[key] = { ...byKey[key], media: { ...media, url: byKey[key].media?.url || media.url } };
-        setLocal(key, { progress: null });
+        setLocal(key, { progress: null, uploadError: null });
+        outbox.keep(byKey[key]); // with the media id: a Retry after a reload can POST it
       } catch (err) {
-        setLocal(key, { progress: null });
-        markFailed(key, err.message || 'Upload failed');
+        // Offline, a server error or too many requests may pass; a refusal (413 too large, 415
+        // a type it does not take, 400 empty) will not: the bubble offers another file instead.
+        const retryable = Boolean(err.isNetwork || err.status >= 500 || err.status === 408 || err.status === 429);
+        uploadFailed(key, err.message || 'Upload failed', { code: err.code || 'upload_failed', retryable });
         return;
       }
     }
@@ -195,10 +233,32 @@ export function createSending({ byKey, threads, lastSentKey, ensureThread, inges
     return key;
   }
 
+  /**
+   * Can Retry work? A stored message: the server retries it. One the server never got: its POST
+   * again, when its content is here (text; a file still in memory, or uploaded already) and the
+   * upload was not refused for what the file is.
+   */
+  function canRetry(message) {
+    if (!message || message.status !== 'failed') return false;
+    if (!unsent(message)) return message.id != null;
+    if (!message.media || message.media.id) return true;
+    return Boolean(message._local.file) && message._local.uploadError?.retryable !== false;
+  }
+
+  /**
+   * What a failed message of ours offers (the bubble's buttons): Retry when it can work, another
+   * file when its upload never succeeded, removal when the server never got it. Null otherwise.
+   */
+  function recoveryOf(message) {
+    if (!message || message.status !== 'failed' || message.direction !== 'out') return null;
+    const notOnServer = unsent(message);
+    return { retry: canRetry(message), replace: notOnServer && Boolean(message.media) && !message.media.id, remove: notOnServer };
+  }
+
   /** Retry a failed message: server-side retry when it was stored, else POST again (same client_id). */
   async function retry(key) {
     const message = byKey[key];
-    if (!message || message.status !== 'failed') return;
+    if (!canRetry(message)) return;
     byKey[key] = withStatus(message, { status: 'pending' }, { explicit: true });
     touch(key, ['status']);
     previewStatus(key);
@@ -223,6 +283,79 @@ export function createSending({ byKey, threads, lastSentKey, ensureThread, inges
     }
   }
 
+  /**
+   * Another file for a message whose upload failed (or whose file a reload lost): the same bubble,
+   * caption and quote, the same client_id (the server never had it), uploaded again.
+   * @param {string} key
+   * @param {File} file
+   * @param {{previewUrl?: string|null}} [opts] an object URL the bubble shows while it uploads
+   */
+  async function replaceFile(key, file, { previewUrl = null } = {}) {
+    const message = byKey[key];
+    if (!unsent(message) || !message.media || message.media.id) return;
+    revokePreview(message);
+    const type = message.type === 'voice' ? 'voice' : typeOfFile(file);
+    const media = { id: null, url: previewUrl, mimetype: file.type, filename: file.name || 'file', size: file.size, ready: true };
+    byKey[key] = withStatus({ ...message, type, media }, { status: 'pending' }, { explicit: true });
+    touch(key, ['status']);
+    setLocal(key, { file, preview: previewUrl, progress: 0, uploadError: null, restored: false });
+    outbox.keep(byKey[key]);
+    previewStatus(key);
+    await uploadThenPost(key);
+  }
+
+  /** Remove a message of ours that the server never got (a failed send the agent gives up on). */
+  function discard(key) {
+    const message = byKey[key];
+    if (!unsent(message) || message.status !== 'failed') return false;
+    revokePreview(message);
+    outbox.drop(message.contact_id, message.client_id);
+    const t = threads[message.contact_id];
+    if (t) t.keys = t.keys.filter((k) => k !== key);
+    delete byKey[key];
+    if (lastSentKey.value === key) lastSentKey.value = null;
+    const last = t && t.keys.length ? byKey[t.keys[t.keys.length - 1]] : null;
+    useChatsStore().forgetOwnMessage(message, last);
+    return true;
+  }
+
+  /**
+   * The outbox of a previous page load, for a thread opened for the first time: each message the
+   * server has not got comes back failed (the page holding it went away); one the server did get
+   * (its POST answer was lost) is forgotten. Returns the keys to place in the thread.
+   */
+  function restoreUnsent(contactId) {
+    const me = useMeStore();
+    const keys = [];
+    for (const entry of outbox.entries(contactId)) {
+      const known = toRaw(byKey)[`c:${entry.client_id}`];
+      if (known) {
+        if (known.id != null) outbox.drop(contactId, entry.client_id);
+        continue;
+      }
+      if (entry.sent_by?.id != null && me.user?.id != null && entry.sent_by.id !== me.user.id) continue; // another agent's
+      const media = entry.media ? { ...entry.media, url: null, ready: Boolean(entry.media.id) } : null;
+      const [key] = ingest({
+        ...entry,
+        id: null,
+        contact_id: Number(contactId),
+        direction: 'out',
+        media,
+        status: 'failed',
+        failure_reason: entry.failure_reason || INTERRUPTED,
+        wa_message_id: null,
+        reactions: [],
+        edited: false,
+        edits: [],
+        revoked: false,
+        revoked_at: null,
+        _local: { posted: false, request: null, progress: null, preview: null, file: null, restored: true },
+      });
+      keys.push(key);
+    }
+    return keys;
+  }
+
   /** React to a message (`""` removes our reaction). */
   async function react(key, emoji) {
     const message = byKey[key];
@@ -241,5 +374,5 @@ export function createSending({ byKey, threads, lastSentKey, ensureThread, inges
     }
   }
 
-  return { send, sendMedia, retry, react };
+  return { send, sendMedia, retry, recoveryOf, replaceFile, discard, restoreUnsent, react };
 }

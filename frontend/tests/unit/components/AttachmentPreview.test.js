@@ -64,3 +64,40 @@ describe('AttachmentPreview object URLs', () => {
     expect(messages.byKey[key]._local.preview).toBe(null);
   });
 });
+
+describe('AttachmentPreview size limit', () => {
+  const big = (name = 'film.mov', size = 70 * 1024 * 1024) => {
+    const file = new File(['x'], name, { type: 'video/quicktime' });
+    Object.defineProperty(file, 'size', { value: size });
+    return file;
+  };
+
+  it('test_a_file_over_the_limit_cannot_be_sent_and_says_why', async () => {
+    const w = mount(AttachmentPreview, { props: { files: [big()], maxBytes: 64 * 1024 * 1024 } });
+    expect(w.find('[data-testid=attachment-too-large]').text()).toContain('film.mov is 70 MB: files up to 64 MB can be sent.');
+    expect(w.find('[data-testid=attachment-send]').attributes('disabled')).toBeDefined();
+    await w.find('[data-testid=attachment-send]').trigger('click');
+    expect(w.emitted('send')).toBeUndefined();
+  });
+
+  it('test_another_file_replaces_it_and_can_be_sent', async () => {
+    const w = mount(AttachmentPreview, { props: { files: [big()], maxBytes: 64 * 1024 * 1024 } });
+    const input = w.find('[data-testid=attachment-replace-input]');
+    Object.defineProperty(input.element, 'files', { value: [photo()], configurable: true });
+    await input.trigger('change');
+    expect(w.find('[data-testid=attachment-too-large]').exists()).toBe(false);
+    await w.find('[data-testid=attachment-send]').trigger('click');
+    expect(w.emitted('send')[0][0].items.map((i) => i.file.name)).toEqual(['photo.png']);
+  });
+
+  it('test_removing_it_keeps_the_others_and_the_last_one_closes_the_preview', async () => {
+    const w = mount(AttachmentPreview, { props: { files: [big(), photo()], maxBytes: 64 * 1024 * 1024 } });
+    await w.find('[data-testid=attachment-remove]').trigger('click');
+    expect(w.find('[data-testid=attachment-too-large]').exists()).toBe(false);
+    await w.find('[data-testid=attachment-send]').trigger('click');
+    expect(w.emitted('send')[0][0].items.map((i) => i.file.name)).toEqual(['photo.png']);
+    const alone = mount(AttachmentPreview, { props: { files: [big()], maxBytes: 64 * 1024 * 1024 } });
+    await alone.find('[data-testid=attachment-remove]').trigger('click');
+    expect(alone.emitted('cancel')).toHaveLength(1);
+  });
+});

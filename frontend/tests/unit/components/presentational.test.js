@@ -118,6 +118,27 @@ describe('MessageBubble', () => {
     expect(o.find('[data-testid=quote-author]').text()).toBe('You');
   });
 
+  it('test_a_failed_upload_offers_what_can_work_and_spins_for_nothing', async () => {
+    const message = {
+      ...makeMessage({ id: null, direction: 'out', type: 'document', status: 'failed', failure_reason: 'Files are limited to 64 MB.',
+        media: { id: null, url: null, mimetype: 'application/pdf', filename: 'big.pdf', size: 70 * 1024 * 1024, ready: true } }),
+      _key: 'c:x',
+      _local: { posted: false, progress: null, file: null },
+    };
+    const w = mount(MessageBubble, { props: { message, recovery: { retry: false, replace: true, remove: true } } });
+    expect(w.find('[data-testid=failure-reason]').text()).toBe('Not sent: Files are limited to 64 MB.');
+    expect(w.find('[data-testid=retry]').exists()).toBe(false);
+    expect(w.find('.spinner').exists()).toBe(false);
+    expect(w.find('[data-testid=media-local-file]').text()).toContain('big.pdf');
+    await w.find('[data-testid=remove-message]').trigger('click');
+    expect(w.emitted('remove')).toHaveLength(1);
+    const input = w.find('[data-testid=replace-file-input]');
+    const file = new File(['%PDF'], 'small.pdf', { type: 'application/pdf' });
+    Object.defineProperty(input.element, 'files', { value: [file], configurable: true });
+    await input.trigger('change');
+    expect(w.emitted('replace')[0][0]).toBe(file);
+  });
+
   it('test_media_placeholder_until_ready', async () => {
     const message = makeMessage({ type: 'image', media: { id: 'm', url: '/api/v1/media/m/', mimetype: 'image/jpeg', filename: 'a.jpg', size: 10, ready: false } });
     const w = mount(MessageBubble, { props: { message: { ...message, _key: 'k' } } });

@@ -19,6 +19,18 @@ const { api } = await import('../../../../src/api/index.js');
 const { useMessagesStore } = await import('../../../../src/stores/messages/index.js');
 const { useChatsStore } = await import('../../../../src/stores/chats.js');
 const { ApiError } = await import('../../../../src/api/http.js');
+const { useMeStore } = await import('../../../../src/stores/me.js');
+const { outboxKey } = await import('../../../../src/stores/messages/outbox.js');
+
+const MB = 1024 * 1024;
+/** A file of `size` bytes (jsdom would hold the bytes; only the size matters here). */
+function fileOf(name, type, size = 3) {
+  const file = new File(['abc'], name, { type });
+  Object.defineProperty(file, 'size', { value: size });
+  return file;
+}
+const uploaded = (id, name = 'photo.png') => ({ id, url: `/api/v1/media/${id}/`, mimetype: 'image/png', filename: name, size: 3, ready: true });
+const stored = (body, id = 700) => makeMessage({ id, direction: 'out', status: 'pending', type: 'image', client_id: body.client_id, media: uploaded(body.media_id) });
 
 const CONTACT = 12;
 
@@ -155,6 +167,80 @@ describe('messages store', () => {
       answer.resolve(makeMessage({ id: 82, direction: 'out', status: 'pending', body: 'x', client_id: clientId }));
       await flush();
       expect(store.byKey[key]).toMatchObject({ id: 82, status: 'failed', failure_reason: 'refused' });
+    });
+  });
+
+  describe('uploads', () => {
+    it('test_a_file_over_the_limit_is_refused_before_a_byte_uploads', async () => {
+      await openThread(store, []);
+      const key = await store.sendMedia(CONTACT, fileOf('film.mov', 'video/quicktime', 70 * MB), { type: 'video' });
+      expect(api.uploadMedia).not.toHaveBeenCalled();
+      expect(api.sendMessage).not.toHaveBeenCalled();
+      expect(store.byKey[key]).toMatchObject({ status: 'failed', failure_reason: 'film.mov is 70 MB: files up to 64 MB can be sent.' });
+      expect(store.byKey[key]._local.progress).toBe(null); // no endless progress
+      expect(store.recoveryOf(store.byKey[key])).toEqual({ retry: false, replace: true, remove: true });
+    });
+
+    it('test_the_servers_limit_from_me_is_the_one_checked', async () => {
+      useMeStore().limits = { media_max_upload_bytes: 2 * MB };
+      await openThread(store, []);
+      const key = await store.sendMedia(CONTACT, fileOf('scan.pdf', 'application/pdf', 3 * MB), { type: 'document' });
+      expect(api.uploadMedia).not.toHaveBeenCalled();
+      expect(store.byKey[key].failure_reason).toBe('scan.pdf is 3 MB: files up to 2 MB can be sent.');
+    });
+
+    it('test_a_refused_upload_offers_another_file_and_removal_not_a_retry_that_cannot_work', async () => {
+      await openThread(store, []);
+      api.uploadMedia.mockRejectedValueOnce(new ApiError(415, 'unsupported_media_type', 'Files of type application/x-msdownload cannot be sent.'));
+      const key = await store.sendMedia(CONTACT, fileOf('setup.exe', 'application/x-msdownload'), { type: 'document', caption: 'the installer' });
+      expect(store.byKey[key]).toMatchObject({ status: 'failed', failure_reason: 'Files of type application/x-msdownload cannot be sent.' });
+      expect(store.recoveryOf(store.byKey[key])).toEqual({ retry: false, replace: true, remove: true });
+      await store.retry(key); // a Retry is not offered, and does nothing if asked
+      expect(api.uploadMedia).toHaveBeenCalledTimes(1);
+      // another file: the same bubble (caption, client_id) uploads it and is sent
+      const clientId = store.byKey[key].client_id;
+      api.uploadMedia.mockResolvedValueOnce(uploaded('m2', 'photo.png'));
+      api.sendMessage.mockImplementationOnce(async (contactId, body) => stored(body));
+      await store.replaceFile(key, fileOf('photo.png', 'image/png'), { previewUrl: null });
+      expect(api.sendMessage.mock.calls[0][1]).toEqual({ client_id: clientId, type: 'image', caption: 'the installer', media_id: 'm2' });
+      expect(store.byKey[key]).toMatchObject({ id: 700, status: 'pending', type: 'image', failure_reason: '' });
+      expect(store.recoveryOf(store.byKey[key])).toBe(null);
+    });
+
+    it('test_an_upload_cut_by_the_network_can_be_retried', async () => {
+      await openThread(store, []);
+      api.uploadMedia.mockRejectedValueOnce(new ApiError(0, 'network_error', 'Network error during upload.'));
+      const key = await store.sendMedia(CONTACT, fileOf('photo.png', 'image/png'), { type: 'image' });
+      expect(store.byKey[key].failure_reason).toBe('Network error during upload.');
+      expect(store.recoveryOf(store.byKey[key])).toEqual({ retry: true, replace: true, remove: true });
+      api.uploadMedia.mockResolvedValueOnce(uploaded('m3'));
+      api.sendMessage.mockImplementationOnce(async (contactId, body) => stored(body, 701));
+      await store.retry(key);
+      expect(store.byKey[key]).toMatchObject({ id: 701, status: 'pending' });
+    });
+
+    it('test_remove_takes_a_message_the_server_never_got_out_of_the_thread_the_row_and_the_outbox', async () => {
+      const chats = useChatsStore();
+      const before = makeMessage({ id: 5, contact_id: CONTACT, body: 'the question' });
+      chats.applyChatUpdated(makeChat({ id: CONTACT, last_message: before, last_message_at: before.timestamp }));
+      await openThread(store, [before]);
+      api.uploadMedia.mockRejectedValueOnce(new ApiError(413, 'payload_too_large', 'Files are limited to 64 MB.'));
+      const key = await store.sendMedia(CONTACT, fileOf('photo.png', 'image/png'), { type: 'image' });
+      expect(localStorage.getItem(outboxKey(CONTACT))).toContain(store.byKey[key].client_id);
+      expect(chats.byId[CONTACT].last_message.client_id).toBe(store.byKey[key].client_id);
+      expect(store.discard(key)).toBe(true);
+      expect(store.byKey[key]).toBeUndefined();
+      expect(keysOf(store)).toEqual(['m:5']);
+      expect(localStorage.getItem(outboxKey(CONTACT))).toBe(null);
+      expect(chats.byId[CONTACT].last_message.id).toBe(5);
+    });
+
+    it('test_a_stored_message_cannot_be_removed', async () => {
+      const m = makeMessage({ id: 90, direction: 'out', status: 'failed', client_id: 'c-90', failure_reason: 'bridge down' });
+      await openThread(store, [m]);
+      expect(store.recoveryOf(store.byKey['c:c-90'])).toEqual({ retry: true, replace: false, remove: false });
+      expect(store.discard('c:c-90')).toBe(false);
+      expect(keysOf(store)).toEqual(['c:c-90']);
     });
   });
 });

@@ -1,0 +1,27 @@
+// Limits the browser checks before sending a byte, so a file the server would refuse is refused
+// at once, not after it has uploaded.
+//
+// TODO(lead): the server's upload limit (settings.MEDIA_MAX_UPLOAD_BYTES: 64 MB unless the
+// environment says otherwise) is in no endpoint yet. GET /me/ `limits.media_max_upload_bytes` is
+// read when the server sends it; this default stands in until then. The server keeps its own check.
+export const DEFAULT_MEDIA_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
+
+const MB = 1024 * 1024;
+
+/** The upload limit in bytes, from GET /me/ `limits` when it carries one. */
+export function mediaMaxUploadBytes(limits) {
+  const fromServer = Number(limits?.media_max_upload_bytes);
+  return Number.isFinite(fromServer) && fromServer > 0 ? fromServer : DEFAULT_MEDIA_MAX_UPLOAD_BYTES;
+}
+
+/** "64 MB", "2.5 MB" */
+function megabytes(bytes) {
+  const mb = bytes / MB;
+  return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`;
+}
+
+/** Why `file` cannot be sent, or null when it can (its size is within `maxBytes`). */
+export function fileTooLargeReason(file, maxBytes) {
+  if (!file || !(file.size > maxBytes)) return null;
+  return `${file.name || 'This file'} is ${megabytes(file.size)}: files up to ${megabytes(maxBytes)} can be sent.`;
+}

@@ -69,7 +69,7 @@ export async function startContractStub({ webPort = 8765, bridgePort = 3765 } = 
     res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
     res.end(data);
   }
-  const error = (res, status, code, message) => json(res, status, { error: { code, message, fields: {} } });
+  const error = (res, status, code, message, fields = {}) => json(res, status, { error: { code, message, fields } });
   function readBody(req) {
     return new Promise((resolve) => {
       const chunks = [];
@@ -231,6 +231,9 @@ export async function startContractStub({ webPort = 8765, bridgePort = 3765 } = 
     }
     if (p === '/contacts/' && method === 'POST') {
       const body = await readJson(req);
+      // The real server parses local forms against the workspace's country; the stub takes
+      // international digits only, and refuses what has too few.
+      if (String(body.phone || '').replace(/\D/g, '').length < 7) return error(res, 400, 'phone_invalid', 'Not a phone number: give it with its country code, e.g. +62 812 3456 7890.', { phone: ['invalid'] });
       const existing = [...ws.contacts.values()].find((c) => c.phone === `+${String(body.phone).replace(/\D/g, '')}`);
       const c = existing || contactFor(ws, body.phone);
       if (body.name) c.name = body.name;
@@ -293,6 +296,7 @@ export async function startContractStub({ webPort = 8765, bridgePort = 3765 } = 
     if (p === '/media/' && method === 'POST') {
       const file = parseMultipart(req, await readBody(req));
       if (!file) return error(res, 400, 'invalid_request', 'No file.');
+      if (/x-msdownload|x-executable/.test(file.mimetype || '')) return error(res, 415, 'unsupported_media_type', `Files of type ${file.mimetype} cannot be sent.`);
       return json(res, 201, storeMedia(file.bytes, file));
     }
     if ((m = p.match(/^\/media\/([0-9a-f-]+)\/$/))) {

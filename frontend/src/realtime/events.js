@@ -3,4 +3,4 @@
 // tests/unit/realtime/events.test.js checks this list against docs/api.md. The names themselves are
 // generated from the server's catalogue (src/generated/contract.js, `manage.py export_contract`).
 
-export { SERVER_EVENTS, CLIENT_FRAMES, TYPING_STATES, INBOX_SOCKET_PATH } from '../generated/contract.js';
+export { SERVER_EVENTS, SEQ_ADVANCING, CLIENT_FRAMES, TYPING_STATES, INBOX_SOCKET_PATH } from '../generated/contract.js';

@@ -1,14 +1,14 @@
 // Server frames -> store actions. Each frame type (names from events.js) has one route; `seq`
 // bookkeeping drops replays and notices gaps; a gap, a reconnect or a wake-up refetches over REST,
 // the source of truth. Knows nothing of the socket: the realtime module feeds it frames.
-import { SERVER_EVENTS as E } from './events.js';
+import { SERVER_EVENTS as E, SEQ_ADVANCING } from './events.js';
 
 /**
- * Frames that carry the workspace's current seq without advancing it (docs/api.md: only events
- * that change what REST returns advance it). They are never duplicates; a seq above ours in one of
- * them still means we missed an event.
+ * Frames outside SEQ_ADVANCING (the server's catalogue says which) carry the workspace's current
+ * seq without advancing it: they are never duplicates, and a seq above ours in one of them still
+ * means we missed an event.
  */
-const CURRENT_SEQ_FRAMES = new Set([E.HELLO, E.PING, E.ERROR, E.TYPING, E.PRESENCE]);
+const ADVANCING = new Set(SEQ_ADVANCING);
 
 // Gaps come in bursts (a socket that was slow, a server restart): one refetch per burst.
 const GAP_DEBOUNCE_MS = 250;
@@ -77,7 +77,7 @@ export function createRouter({ stores }) {
       connection.lastSeq = seq;
       return 'apply';
     }
-    if (CURRENT_SEQ_FRAMES.has(frame.type)) {
+    if (!ADVANCING.has(frame.type)) {
       if (last != null && seq > last) {
         connection.lastSeq = seq;
         refetchAfterGap();

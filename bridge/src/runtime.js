@@ -7,7 +7,7 @@ import { MediaStore } from './media.js';
 import { SessionManager } from './sessions.js';
 import { SendRegistry } from './sends.js';
 import { buildApp } from './app.js';
-import { SandboxEngine } from './engines/sandbox/index.js';
+import { SandboxEngine } from './engines/sandbox/engine.js';
 import { WebjsEngine } from './engines/webjs/index.js';
 
 export const ENGINES = Object.freeze({ sandbox: SandboxEngine, webjs: WebjsEngine });

@@ -1,7 +1,8 @@
 // The sessions this bridge node owns: create, find, forget, and start them all again after a
 // restart. Each one's {id, engine, workspace, options, state} lives in the store.
 import { buildEnvelope, SESSION_STATUSES } from './contract/index.js';
-import { invalidRequest, sessionExists, sessionNotFound } from './errors.js';
+import { NotSupportedByEngine, invalidRequest, sessionExists, sessionNotFound } from './errors.js';
+import { qrDataUrl } from './lib/qr.js';
 
 /** The reason a session stopped on purpose reports. */
 export const STOPPED_REASON = 'stopped';
@@ -31,6 +32,7 @@ export class SessionManager {
         kv?.length ? () => kv.forEach(([op, key, value]) => (op === 'put' ? this.store.engineKv.put([id, key], value) : this.store.engineKv.remove([id, key]))) : null,
       ),
       media: this.media,
+      renderQr: qrDataUrl,
       config: this.config,
       log: this.log.child({ session_id: id }),
       saveState: async (patch) => {
@@ -134,6 +136,13 @@ export class SessionManager {
     const session = this.sessions.get(id);
     if (!session) throw sessionNotFound(id);
     return session;
+  }
+
+  /** The customers' side of a sandbox session (the /sandbox routes); 422 for any other engine. */
+  sandboxControl(id) {
+    const session = this.get(id);
+    if (!session.control) throw new NotSupportedByEngine(session.engine, 'sandbox control routes');
+    return session.control;
   }
 
   list() {

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { TOKEN, startBridge, startReceiver, json, waitFor } from './helpers/index.js';
 import { WebjsEngine } from '../src/engines/webjs/index.js';
-import { SandboxEngine } from '../src/engines/sandbox/index.js';
+import { SandboxEngine } from '../src/engines/sandbox/engine.js';
 
 const require = createRequire(import.meta.url);
 const Message = require('whatsapp-web.js/src/structures/Message.js');

@@ -2,7 +2,6 @@
 // cannot do throws NotSupportedByEngine (422), like WAHA's session.abc.ts. Engine-specific objects
 // (whatsapp-web.js Message, puppeteer pages) never leave the engine's folder: engines emit events
 // through ctx.emit with the builders from contract/index.js.
-import QRCode from 'qrcode';
 import { NotSupportedByEngine, sessionNotConnected } from '../errors.js';
 import { SessionStatus, events } from '../contract/index.js';
 
@@ -11,6 +10,7 @@ import { SessionStatus, events } from '../contract/index.js';
  * @property {(type: string, data: object) => Promise<string>} emit  durable: resolves once on disk
  * @property {import('../media.js').MediaStore} media
  * @property {(patch: object) => Promise<void>} saveState  persist engine state (survives restarts)
+ * @property {(raw: string) => Promise<string>} renderQr  the QR's PNG data URL (the runtime renders it)
  * @property {object} config
  * @property {object} log
  */
@@ -88,11 +88,6 @@ export class Engine {
     throw new NotSupportedByEngine(this.engine, 'pairing codes');
   }
 
-  /** The sandbox control & observation surface; only the sandbox engine has one. */
-  sandbox() {
-    throw new NotSupportedByEngine(this.engine, 'sandbox control routes');
-  }
-
   // --- shared helpers --------------------------------------------------------------------------
 
   assertConnected() {
@@ -114,10 +109,10 @@ export class Engine {
     await this.ctx.emit(...events.sessionStatus({ status, phone, reason }));
   }
 
-  /** A new QR to scan: status qr (announced once) and session.qr with the raw string and a PNG data URL. */
+  /** A new QR to scan: status qr (announced once) and session.qr with the raw string and its PNG data URL. */
   async setQr(raw) {
     this.qr = raw;
-    this.qrDataUrl = await QRCode.toDataURL(raw, { errorCorrectionLevel: 'M', margin: 1, width: 264 });
+    this.qrDataUrl = await this.ctx.renderQr(raw);
     if (this.status !== SessionStatus.QR) {
       this._announced = true;
       this.status = SessionStatus.QR;

@@ -40,7 +40,7 @@ const body = (required, properties) => ({ type: 'object', required, additionalPr
 
 export default async function sandboxRoutes(app) {
   const { sessions } = app.bridge;
-  const sandbox = (request) => sessions.get(request.params.id).sandbox();
+  const sandbox = (request) => sessions.sandboxControl(request.params.id);
 
   app.post('/sandbox/sessions/:id/inbound', { bodyLimit: MEDIA_BODY_LIMIT, schema: { params: sessionParams, body: inboundBody } },
     async (request) => sandbox(request).inbound(request.body));

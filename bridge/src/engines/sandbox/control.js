@@ -1,0 +1,196 @@
+// The customers' side of a sandbox session: the control routes (/sandbox/sessions/:id/...) act as
+// the simulated customers (write, type, go online, react, edit, delete) and the owner's phone; the
+// observation routes show what they saw. Auto-replies and greetings go through customerWrites().
+import { events } from '../../contract/index.js';
+import { invalidRequest, messageNotFound } from '../../errors.js';
+import { phoneOf } from '../../lib/chatid.js';
+import { buildVcard, locationDescription, MEDIA_TYPES } from '../../messages.js';
+import { nowSeconds } from './network.js';
+import { loadSample } from './samples.js';
+
+export class SandboxControl {
+  /** @param {import('./engine.js').SandboxEngine} engine */
+  constructor(engine) {
+    this.engine = engine;
+    this.network = engine.network;
+  }
+
+  get ctx() {
+    return this.engine.ctx;
+  }
+
+  #requireConnected() {
+    this.engine.assertConnected();
+  }
+
+  async presenceOf(customer, online) {
+    customer.online = online;
+    if (!online) customer.last_seen = nowSeconds();
+    const chatId = `${customer.phone}@c.us`;
+    await this.ctx.emit(...events.contactPresence({ chat_id: chatId, online, last_seen: online ? null : customer.last_seen }));
+    this.network.log('presence', { chat_id: chatId, online });
+  }
+
+  async typingOf(customer, state) {
+    const chatId = `${customer.phone}@c.us`;
+    await this.ctx.emit(...events.chatTyping({ chat_id: chatId, from: chatId, state }));
+    this.network.log('typing', { chat_id: chatId, state });
+  }
+
+  /** The customer goes online, types for auto_reply_typing_ms, sends `text`, goes offline. */
+  customerWrites(customer, text, onSent = () => {}) {
+    const { engine } = this;
+    const chatId = `${customer.phone}@c.us`;
+    const typingMs = engine.options.auto_reply_typing_ms;
+    const step = Math.min(300, typingMs);
+    const run = engine.run;
+    engine.after(0, async () => {
+      await this.presenceOf(customer, true);
+      engine.after(step, async () => {
+        await this.typingOf(customer, 'typing');
+        engine.after(typingMs, async () => {
+          await this.typingOf(customer, 'paused');
+          await this.#inbound({ from: chatId, type: 'text', body: text });
+          onSent();
+          engine.after(step * 3, () => this.presenceOf(customer, false), run);
+        }, run);
+      }, run);
+    }, run);
+  }
+
+  /** POST /sandbox/sessions/:id/inbound: a customer sends a message; emits message.received. */
+  async inbound(req) {
+    this.#requireConnected();
+    return this.#inbound(req);
+  }
+
+  async #inbound(req) {
+    const { network } = this;
+    const chatId = network.customerChatId(req.from);
+    const customer = network.customer(phoneOf(chatId));
+    if (req.name) customer.name = req.name;
+    const type = req.type || 'text';
+    const content = { type, body: '', caption: null, media: null };
+    const fields = {};
+    if (type === 'text') {
+      if (!req.body) fields.body = 'required for text messages';
+      content.body = req.body ?? '';
+    }
+    if (MEDIA_TYPES.has(type)) {
+      const media = await this.#inboundMedia(type, req.media);
+      content.media = await this.ctx.media.save(this.engine.id, media);
+      content.caption = type === 'voice' || type === 'audio' || type === 'sticker' ? null : (req.caption ?? req.body ?? null);
+    }
+    if (type === 'location') {
+      if (!req.location) fields.location = 'required for location messages';
+      else {
+        const { latitude, longitude, name = null, address = null } = req.location;
+        content.location = { latitude, longitude, name, address };
+        content.body = locationDescription(req.location);
+      }
+    }
+    if (type === 'contact') {
+      if (!req.contact) fields.contact = 'required for contact messages';
+      else {
+        const vcard = buildVcard(req.contact);
+        content.contact = { name: req.contact.name, phone: String(req.contact.phone).replace(/[^0-9]/g, ''), vcard };
+        content.body = vcard;
+      }
+    }
+    if (Object.keys(fields).length) throw invalidRequest('the message is missing parts its type needs', fields);
+    const waMessageId = network.newMessageId(false, chatId);
+    const data = {
+      wa_message_id: waMessageId,
+      chat_id: chatId,
+      from: chatId,
+      from_name: customer.name,
+      to: this.engine.ownId,
+      ...content,
+      reply_to: req.reply_to ?? null,
+      timestamp: nowSeconds(),
+      client_id: null,
+    };
+    await this.ctx.emit(...events.messageReceived(data));
+    network.remember(waMessageId, { chat_id: chatId, from: chatId, type, fromMe: false });
+    network.log('message', { direction: 'in', wa_message_id: waMessageId, from: chatId, type, body: data.body });
+    return { wa_message_id: waMessageId };
+  }
+
+  async #inboundMedia(type, media) {
+    if (media === undefined || media === null) return loadSample(type);
+    if (typeof media === 'string') {
+      const kind = media.startsWith('sample:') ? media.slice('sample:'.length) : null;
+      if (!kind) throw invalidRequest('media must be "sample:<kind>" or {data, mimetype, filename}', { media: 'unknown sample' });
+      return loadSample(kind);
+    }
+    const data = Buffer.from(media.data, 'base64');
+    if (!data.length) throw invalidRequest('media.data is empty or not base64', { 'media.data': 'base64 bytes' });
+    return { data, mimetype: media.mimetype, filename: media.filename };
+  }
+
+  /** POST /sandbox/sessions/:id/typing */
+  async typing({ from, state }) {
+    this.#requireConnected();
+    await this.typingOf(this.network.customer(phoneOf(this.network.customerChatId(from))), state);
+  }
+
+  /** POST /sandbox/sessions/:id/presence */
+  async presence({ from, online }) {
+    this.#requireConnected();
+    await this.presenceOf(this.network.customer(phoneOf(this.network.customerChatId(from))), online);
+  }
+
+  /** POST /sandbox/sessions/:id/reactions: a customer reacts to any message of their chat ("" removes). */
+  async customerReact({ from, wa_message_id: waMessageId, emoji }) {
+    this.#requireConnected();
+    const chatId = this.network.customerChatId(from);
+    const message = this.network.index.get(waMessageId);
+    if (!message || message.chat_id !== chatId) throw messageNotFound(waMessageId);
+    await this.ctx.emit(...events.messageReaction({ wa_message_id: waMessageId, from: chatId, emoji }));
+    this.network.log('reaction', { wa_message_id: waMessageId, from: chatId, emoji });
+  }
+
+  #ownInbound(from, waMessageId) {
+    const chatId = this.network.customerChatId(from);
+    const message = this.network.index.get(waMessageId);
+    if (!message || message.from !== chatId) throw messageNotFound(waMessageId);
+    return { chatId, message };
+  }
+
+  /** POST /sandbox/sessions/:id/edit: a customer edits one of their own text messages. */
+  async edit({ from, wa_message_id: waMessageId, body }) {
+    this.#requireConnected();
+    const { chatId } = this.#ownInbound(from, waMessageId);
+    await this.ctx.emit(...events.messageEdited({ wa_message_id: waMessageId, body }));
+    this.network.log('edit', { wa_message_id: waMessageId, from: chatId, body });
+  }
+
+  /** POST /sandbox/sessions/:id/revoke: a customer deletes one of their messages for everyone. */
+  async revoke({ from, wa_message_id: waMessageId }) {
+    this.#requireConnected();
+    const { chatId, message } = this.#ownInbound(from, waMessageId);
+    message.type = 'revoked';
+    await this.ctx.emit(...events.messageRevoked({ wa_message_id: waMessageId }));
+    this.network.log('revoke', { wa_message_id: waMessageId, from: chatId });
+  }
+
+  /** POST /sandbox/sessions/:id/phone-message: the owner types on the phone -> message.created, client_id null. */
+  async phoneMessage({ to, body }) {
+    this.#requireConnected();
+    const chatId = this.network.customerChatId(to, 'to');
+    return this.engine.deliverToCustomer({ req: { to: chatId, type: 'text', body }, clientId: null });
+  }
+
+  /** GET /sandbox/sessions/:id/customers/:phone: what this customer saw. */
+  customerView(value) {
+    const phone = phoneOf(this.network.customerChatId(value, 'phone'));
+    const customer = this.network.customers?.get(phone) ?? this.network.customer(phone);
+    const { phone: p, name, online, last_seen, received, seen_at, agent_typing, reactions } = customer;
+    return { phone: p, name, online, last_seen, received, seen_at, agent_typing, reactions };
+  }
+
+  /** GET /sandbox/sessions/:id/log: everything the simulated network saw, in order (last 1000). */
+  networkLog() {
+    return { entries: this.network.netLog };
+  }
+}

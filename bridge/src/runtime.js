@@ -8,7 +8,7 @@ import { SessionManager } from './sessions.js';
 import { SendRegistry } from './sends.js';
 import { buildApp } from './app.js';
 import { SandboxEngine } from './engines/sandbox/engine.js';
-import { WebjsEngine } from './engines/webjs/index.js';
+import { WebjsEngine } from './engines/webjs/engine.js';
 
 export const ENGINES = Object.freeze({ sandbox: SandboxEngine, webjs: WebjsEngine });
 

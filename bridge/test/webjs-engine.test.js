@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { TOKEN, startBridge, startReceiver, json, waitFor } from './helpers/index.js';
-import { WebjsEngine } from '../src/engines/webjs/index.js';
+import { WebjsEngine } from '../src/engines/webjs/engine.js';
 import { SandboxEngine } from '../src/engines/sandbox/engine.js';
 
 const require = createRequire(import.meta.url);

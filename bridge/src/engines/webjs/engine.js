@@ -1,0 +1,306 @@
+// The webjs engine: whatsapp-web.js driving the system Chromium, LocalAuth under the data dir.
+// lifecycle.js launches, watches and retries the client; mapping.js turns its objects into our
+// event data; presence.js is the listener injected into the page for typing and presence.
+//
+// Sends are serialised per session. While one is in flight, the client's message_create /
+// message_ack events are held, so that message.created for our own send carries its client_id and
+// is queued before any of its acks.
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { Engine } from '../base.js';
+import { SessionStatus, events } from '../../contract/index.js';
+import { SendFailed, engineError, invalidSessionState } from '../../errors.js';
+import { withTimeout } from '../../lib/async.js';
+import { buildVcard, captionOf } from '../../messages.js';
+import { ackData, editData, messageData, messageType, reactionData, revokeData } from './mapping.js';
+import { PresenceWatch } from './presence.js';
+import { ClientLifecycle, firstLine } from './lifecycle.js';
+
+// Flags for the system Chromium running headless as root in a container.
+export const CHROMIUM_ARGS = Object.freeze([
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-setuid-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-extensions',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--mute-audio',
+]);
+
+const SEND_TIMEOUT_MS = 60_000;
+const OP_TIMEOUT_MS = 15_000;
+const CREATED_MEMORY = 2000; // wa ids whose message.created went out (dedup between send and message_create)
+
+let wwebjsModule = null;
+/** Loaded on first use: puppeteer is heavy, and sandbox-only nodes never need it. */
+async function wwebjs() {
+  if (!wwebjsModule) wwebjsModule = (await import('whatsapp-web.js')).default;
+  return wwebjsModule;
+}
+
+/** LocalAuth accepts [A-Za-z0-9_-] only; other session ids get a stable hash. */
+export function authClientId(sessionId) {
+  return /^[A-Za-z0-9_-]+$/.test(sessionId) ? sessionId : `s_${crypto.createHash('sha256').update(sessionId).digest('hex').slice(0, 24)}`;
+}
+
+export class WebjsEngine extends Engine {
+  static engineName = 'webjs';
+
+  static normalizeOptions(options = {}) {
+    return { ...options };
+  }
+
+  constructor(args) {
+    super(args);
+    this.lifecycle = new ClientLifecycle(this);
+    this.sendChain = Promise.resolve();
+    this.held = null; // array of deferred event emitters while a send is in flight
+    this.created = new Set();
+    this.presenceWatch = new PresenceWatch(this);
+    this.eventChain = Promise.resolve();
+    const root = path.join(this.ctx.config.dataDir, 'webjs');
+    this.authDataPath = path.join(root, 'auth');
+    this.cachePath = path.join(root, 'cache');
+  }
+
+  /** The whatsapp-web.js Client for one attempt (tests override this with a fake client). */
+  async createClient() {
+    const { Client, LocalAuth } = await wwebjs();
+    const { config } = this.ctx;
+    return new Client({
+      authStrategy: new LocalAuth({ clientId: authClientId(this.id), dataPath: this.authDataPath }),
+      puppeteer: {
+        executablePath: config.chromiumPath,
+        headless: true,
+        args: [...CHROMIUM_ARGS, ...config.chromiumExtraArgs],
+        // Puppeteer's own launch timeout, inside our overall bound.
+        timeout: Math.min(config.webjs.initTimeoutMs, 30_000),
+      },
+      webVersionCache: { type: 'local', path: this.cachePath },
+      qrMaxRetries: 0,
+      authTimeoutMs: config.webjs.initTimeoutMs,
+    });
+  }
+
+  get userDataDir() {
+    return path.join(this.authDataPath, `session-${authClientId(this.id)}`);
+  }
+
+  // --- lifecycle (lifecycle.js) ------------------------------------------------------------------
+
+  get client() {
+    return this.lifecycle.client;
+  }
+
+  async start() {
+    await this.lifecycle.start();
+  }
+
+  async stop() {
+    await this.lifecycle.stop();
+  }
+
+  async logout() {
+    await this.lifecycle.logout();
+    await this.setStatus(SessionStatus.LOGGED_OUT, { phone: null, reason: 'logged out' });
+  }
+
+  async restart() {
+    await this.stop();
+    this.lifecycle.attempt = 0;
+    await this.start();
+  }
+
+  /** `ready`: connected, with the phone; the typing/presence listener goes into the page. */
+  async onReady(client) {
+    const phone = client.info?.wid?.user ?? null;
+    this.me = client.info?.wid?._serialized ?? (phone ? `${phone}@c.us` : null);
+    await this.setStatus(SessionStatus.CONNECTED, { phone, reason: null });
+    this.presenceWatch.install(client);
+  }
+
+  // --- message events from whatsapp-web.js -----------------------------------------------------
+
+  /** Run event handlers one after another, so events are queued in the order the client emitted them. */
+  serial(name, fn) {
+    return (...args) => {
+      this.eventChain = this.eventChain.then(() => fn(...args)).catch((err) => this.ctx.log.error({ err, event: name }, 'webjs event handler failed'));
+    };
+  }
+
+  /** `on(name, fn)`: a serialised handler that ignores events of a client that is no longer ours. */
+  wireMessages(client, on) {
+    on('message', async (msg) => this.#onIncoming(client, msg));
+    on('message_create', async (msg) => {
+      if (msg.fromMe) await this.#hold(() => this.#onOwnMessage(client, msg));
+    });
+    on('message_ack', async (msg, ack) => {
+      const data = ackData(msg, ack);
+      if (data) await this.#hold(() => this.ctx.emit(...events.messageAck(data)));
+    });
+    on('message_reaction', async (reaction) => {
+      const data = reactionData(reaction);
+      if (data.wa_message_id && data.from) await this.ctx.emit(...events.messageReaction(data));
+    });
+    on('message_edit', async (msg, newBody) => this.ctx.emit(...events.messageEdited(editData(msg, newBody))));
+    on('message_revoke_everyone', async (msg, revoked) => this.ctx.emit(...events.messageRevoked(revokeData(msg, revoked))));
+  }
+
+  /** Defer fn while a send is in flight (see the header), else run it now. */
+  async #hold(fn) {
+    if (this.held) this.held.push(fn);
+    else await fn();
+  }
+
+  async #downloadMedia(msg) {
+    if (!msg.hasMedia) return undefined;
+    try {
+      const media = await withTimeout(msg.downloadMedia(), SEND_TIMEOUT_MS, () => new Error('media download timed out'));
+      if (!media?.data) return undefined; // expired or not downloadable: metadata only, id null
+      return await this.ctx.media.save(this.id, { data: Buffer.from(media.data, 'base64'), mimetype: media.mimetype, filename: media.filename || undefined });
+    } catch (err) {
+      this.ctx.log.warn({ err: firstLine(err), wa_message_id: msg.id?._serialized }, 'media download failed');
+      return undefined;
+    }
+  }
+
+  async #onIncoming(client, msg) {
+    if (!messageType(msg)) return;
+    const media = await this.#downloadMedia(msg);
+    const data = messageData(msg, { me: this.me, media });
+    if (data) await this.ctx.emit(...events.messageReceived(data));
+    this.presenceWatch.subscribe(client, data?.chat_id);
+  }
+
+  /** message_create with fromMe: ours (client_id known) or typed on the phone (client_id null). */
+  async #onOwnMessage(client, msg) {
+    const waId = msg.id._serialized;
+    if (this.created.has(waId) || !messageType(msg)) return;
+    const media = await this.#downloadMedia(msg);
+    const data = messageData(msg, { me: this.me, clientId: this.ctx.clientIdFor(waId), media });
+    if (!data) return;
+    this.#markCreated(waId);
+    await this.ctx.emit(...events.messageCreated(data));
+  }
+
+  #markCreated(waId) {
+    this.created.add(waId);
+    if (this.created.size > CREATED_MEMORY) this.created.delete(this.created.values().next().value);
+  }
+
+  // --- operations --------------------------------------------------------------------------------
+
+  #connectedClient() {
+    this.assertConnected();
+    if (!this.client) throw invalidSessionState('the WhatsApp client is not running');
+    return this.client;
+  }
+
+  async #content(req) {
+    const { MessageMedia, Location } = await wwebjs();
+    const options = { sendSeen: false };
+    if (req.reply_to) options.quotedMessageId = req.reply_to;
+    switch (req.type) {
+      case 'text':
+        return { content: req.body, options };
+      case 'location': {
+        const { latitude, longitude, name, address } = req.location;
+        return { content: new Location(latitude, longitude, { name: name ?? undefined, address: address ?? undefined }), options };
+      }
+      case 'contact':
+        return { content: buildVcard(req.contact), options: { ...options, parseVCards: true } };
+      default: {
+        const media = new MessageMedia(req.media.mimetype, req.media.data.toString('base64'), req.media.filename ?? null, req.media.data.length);
+        const caption = captionOf(req);
+        if (caption) options.caption = caption;
+        if (req.type === 'voice') options.sendAudioAsVoice = true;
+        if (req.type === 'document') options.sendMediaAsDocument = true;
+        if (req.type === 'sticker') options.sendMediaAsSticker = true;
+        return { content: media, options };
+      }
+    }
+  }
+
+  async sendMessage(req) {
+    const client = this.#connectedClient();
+    const run = this.sendChain.then(() => this.#sendNow(client, req));
+    this.sendChain = run.catch(() => {});
+    return run;
+  }
+
+  async #sendNow(client, req) {
+    if (req.to.endsWith('@c.us')) {
+      let numberId;
+      try {
+        numberId = await withTimeout(client.getNumberId(req.to.split('@')[0]), OP_TIMEOUT_MS, () => new Error('number lookup timed out'));
+      } catch (err) {
+        throw new SendFailed(`number lookup failed: ${firstLine(err)}`, { maybeSent: false });
+      }
+      if (!numberId) throw new SendFailed(`${req.to} is not on WhatsApp`, { maybeSent: false });
+    }
+    const { content, options } = await this.#content(req);
+    const mediaInfo = req.media ? await this.ctx.media.save(this.id, req.media) : null;
+    this.held = [];
+    let msg;
+    try {
+      try {
+        msg = await withTimeout(client.sendMessage(req.to, content, options), SEND_TIMEOUT_MS, () => new Error(`no answer within ${SEND_TIMEOUT_MS} ms`));
+      } catch (err) {
+        throw new SendFailed(`whatsapp-web.js sendMessage failed: ${firstLine(err)}`, { maybeSent: true, cause: err });
+      }
+      const waId = msg.id._serialized;
+      await this.ctx.rememberSend(waId, req.client_id);
+      const data = messageData(msg, { me: this.me, clientId: req.client_id, media: mediaInfo });
+      if (data && !this.created.has(waId)) {
+        this.#markCreated(waId);
+        await this.ctx.emit(...events.messageCreated(data));
+      }
+      return { wa_message_id: waId, timestamp: msg.timestamp ?? Math.floor(Date.now() / 1000) };
+    } finally {
+      const held = this.held;
+      this.held = null;
+      for (const fn of held) await fn().catch((err) => this.ctx.log.error({ err }, 'held webjs event failed'));
+    }
+  }
+
+  async sendSeen(chatId) {
+    const client = this.#connectedClient();
+    await this.#op('sendSeen', () => client.sendSeen(chatId));
+  }
+
+  async sendTyping(chatId, state) {
+    const client = this.#connectedClient();
+    await this.#op('typing', async () => {
+      const chat = await client.getChatById(chatId);
+      if (state === 'typing') await chat.sendStateTyping();
+      else if (state === 'recording') await chat.sendStateRecording();
+      else await chat.clearState();
+    });
+  }
+
+  async react(waMessageId, emoji) {
+    const client = this.#connectedClient();
+    await this.#op('react', () => client.sendReaction(waMessageId, emoji));
+  }
+
+  async requestPairingCode(phone) {
+    if (this.status !== SessionStatus.QR || !this.client) {
+      throw invalidSessionState(`a pairing code needs the session waiting for a scan (status qr), it is ${this.status}`);
+    }
+    const client = this.client;
+    return this.#op('requestPairingCode', () => client.requestPairingCode(phone, true));
+  }
+
+  async #op(name, fn) {
+    try {
+      return await withTimeout(Promise.resolve().then(fn), OP_TIMEOUT_MS, () => new Error(`${name} timed out`));
+    } catch (err) {
+      throw engineError(`${name} failed: ${firstLine(err)}`, err);
+    }
+  }
+}

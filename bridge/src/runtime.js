@@ -19,8 +19,8 @@ export async function createBridge(config, { logger, engines = ENGINES } = {}) {
   const store = new Store(config.dataDir);
   const outbox = new Outbox({ store, url: config.webhookUrl, secret: config.webhookSecret, logger: log.child({ part: 'outbox' }), ...config.outbox });
   const media = new MediaStore({ store, dataDir: config.dataDir, maxBytes: config.mediaMaxBytes, token: config.token, fetchTimeoutMs: config.mediaFetchTimeoutMs });
-  const sessions = new SessionManager({ store, outbox, media, config, log: log.child({ part: 'sessions' }), engines });
   const sends = new SendRegistry({ store, media, log, ttlMs: config.sendRecordTtlMs });
+  const sessions = new SessionManager({ store, outbox, media, sends, config, log: log.child({ part: 'sessions' }), engines });
   const app = buildApp({ config, sessions, outbox, media, sends, logger: log });
 
   let pruneTimer = null;

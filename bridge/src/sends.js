@@ -1,7 +1,9 @@
 // At-most-once sends per (session, client_id), durable in the store.
 //
 // A record is written as "in_flight" (committed) BEFORE the engine is called, then "sent" with the
-// answer. Repeats:
+// answer, in the same LMDB transaction as the engine's message.created event for it (recordCreated,
+// run by the session's emit): a kill -9 between the two cannot leave a sent message "in_flight".
+// Repeats:
 //   - same client_id, different payload                 -> 409 client_id_conflict
 //   - same payload, answer known ("sent")                -> 200 with the first answer, nothing sent
 //   - same payload, the first request still running here -> waits for it and answers the same
@@ -84,8 +86,25 @@ export class SendRegistry {
       throw err instanceof BridgeError ? err : new SendFailed(`send failed: ${err.message}`, { maybeSent: true, cause: err });
     }
     const answer = { wa_message_id: result.wa_message_id, client_id: request.client_id, timestamp: result.timestamp };
-    await this.db.put(key, { state: 'sent', hash, answer, at: Date.now() });
+    // Usually recorded already, with message.created; an engine that found the event emitted by
+    // another path (webjs: the page's message_create) did not, so it is written here.
+    if (this.db.get(key)?.state !== 'sent') await this.db.put(key, { state: 'sent', hash, answer, at: Date.now() });
     return answer;
+  }
+
+  /**
+   * Inside the transaction that queues message.created for one of our sends: its record becomes
+   * "sent" with the answer the HTTP request gets, and the wa id is indexed to its client_id.
+   * Synchronous (LMDB transaction callback); does nothing for a message typed on the phone.
+   */
+  recordCreated(store, sessionId, data) {
+    if (!data.client_id) return;
+    store.waIndex.put([sessionId, data.wa_message_id], data.client_id);
+    const key = [sessionId, data.client_id];
+    const record = this.db.get(key);
+    if (record?.state !== 'in_flight') return;
+    const answer = { wa_message_id: data.wa_message_id, client_id: data.client_id, timestamp: data.timestamp };
+    this.db.put(key, { state: 'sent', hash: record.hash, answer, at: Date.now() });
   }
 
   /** Drop finished records older than the TTL (far beyond any Celery retry window). */

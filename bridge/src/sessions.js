@@ -1,6 +1,6 @@
 // The sessions this bridge node owns: create, find, forget, and start them all again after a
 // restart. Each one's {id, engine, workspace, options, state} lives in the store.
-import { buildEnvelope, SESSION_STATUSES } from './contract/index.js';
+import { EventType, buildEnvelope, SESSION_STATUSES } from './contract/index.js';
 import { NotSupportedByEngine, invalidRequest, sessionExists, sessionNotFound } from './errors.js';
 import { qrDataUrl } from './lib/qr.js';
 
@@ -9,10 +9,11 @@ export const STOPPED_REASON = 'stopped';
 
 export class SessionManager {
   /**
-   * @param {{store, outbox, media, config, log, engines: Record<string, typeof import('./engines/base.js').Engine>}} deps
+   * @param {{store, outbox, media, sends, config, log, engines: Record<string, typeof import('./engines/base.js').Engine>}} deps
    */
-  constructor({ store, outbox, media, config, log, engines }) {
+  constructor({ store, outbox, media, sends, config, log, engines }) {
     this.store = store;
+    this.sends = sends;
     this.outbox = outbox;
     this.media = media;
     this.config = config;
@@ -25,12 +26,17 @@ export class SessionManager {
   #context(id, workspace) {
     return {
       // `kv` (optional): engine records written in the event's own transaction, as
-      // [['put', key, value] | ['remove', key], ...].
-      emit: (type, data, { kv } = {}) => this.outbox.enqueue(
-        id,
-        buildEnvelope({ type, sessionId: id, workspace, data }),
-        kv?.length ? () => kv.forEach(([op, key, value]) => (op === 'put' ? this.store.engineKv.put([id, key], value) : this.store.engineKv.remove([id, key]))) : null,
-      ),
+      // [['put', key, value] | ['remove', key], ...]. message.created of one of our sends marks
+      // its send record sent in that transaction too (sends.js).
+      emit: (type, data, { kv } = {}) => {
+        const envelope = buildEnvelope({ type, sessionId: id, workspace, data });
+        const created = type === EventType.MESSAGE_CREATED && envelope.data.client_id;
+        const alongside = kv?.length || created ? () => {
+          kv?.forEach(([op, key, value]) => (op === 'put' ? this.store.engineKv.put([id, key], value) : this.store.engineKv.remove([id, key])));
+          if (created) this.sends?.recordCreated(this.store, id, envelope.data);
+        } : null;
+        return this.outbox.enqueue(id, envelope, alongside);
+      },
       media: this.media,
       renderQr: qrDataUrl,
       config: this.config,

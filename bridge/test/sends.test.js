@@ -147,3 +147,30 @@ test('sending through a session that is not connected is 409 session_not_connect
   assert.equal(r.body.error.code, 'session_not_connected');
   assert.equal(bridge.store.sends.get(['waiting', 'cid-w']), undefined, 'nothing recorded: a retry may send');
 });
+
+test('the send record is "sent" in the transaction that queues message.created: no gap for a kill -9', async () => {
+  const { SandboxEngine } = await import('../src/engines/sandbox/engine.js');
+  const { WebjsEngine } = await import('../src/engines/webjs/engine.js');
+  let probe;
+  const seenAtReturn = [];
+  // The engine's send has returned (message.created is on disk) and sends.js has not written
+  // anything yet: a process killed here must find the record sent, not in_flight.
+  class ProbeSandbox extends SandboxEngine {
+    async sendMessage(req) {
+      const result = await super.sendMessage(req);
+      seenAtReturn.push(probe.store.sends.get([this.id, req.client_id]));
+      return result;
+    }
+  }
+  probe = await startBridge({ DJANGO_WEBHOOK_URL: receiver.url }, { engines: { sandbox: ProbeSandbox, webjs: WebjsEngine } });
+  try {
+    await connectedSandbox(probe.app, 'probe1');
+    const r = await json(probe.app, 'POST', '/sessions/probe1/messages', { to: '6281100000001', type: 'text', body: 'x', client_id: 'cid-probe' });
+    assert.equal(r.status, 201);
+    assert.equal(seenAtReturn[0].state, 'sent');
+    assert.deepEqual(seenAtReturn[0].answer, r.body);
+    assert.equal(probe.store.waIndex.get(['probe1', r.body.wa_message_id]), 'cid-probe');
+  } finally {
+    await probe.close();
+  }
+});

@@ -54,6 +54,16 @@ export function buildApp({ config, sessions, outbox, media, sends, logger }) {
     if (!tokenMatches(request.headers.authorization, config.token)) throw unauthorized();
   });
 
+  // Fencing: a command for a session may carry X-Blazz-Epoch; lower than the session's is 409
+  // stale_epoch (it was meant for an owner before a move), higher is recorded.
+  app.addHook('preHandler', async (request) => {
+    const raw = request.headers['x-blazz-epoch'];
+    const id = request.params?.id;
+    if (raw === undefined || !id || !sessions.sessions.has(id)) return;
+    if (!/^[0-9]{1,15}$/.test(raw)) throw invalidRequest('X-Blazz-Epoch must be a non-negative integer', { 'headers.x-blazz-epoch': 'integer >= 0' });
+    await sessions.checkEpoch(id, Number(raw));
+  });
+
   // One line per request at debug; server errors at warn (bodies and tokens are never logged).
   app.addHook('onResponse', async (request, reply) => {
     const line = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OPTIONAL_EVENTS } from './contract/index.js';
 
 export const BRIDGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = path.resolve(BRIDGE_DIR, '..');
@@ -52,6 +53,34 @@ function int(env, name, fallback, { min = 0 } = {}) {
   return n;
 }
 
+function bool(env, name, fallback) {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function url(env, name, fallback) {
+  const raw = env[name] || fallback;
+  try {
+    return new URL(raw).toString().replace(/\/$/, '');
+  } catch {
+    throw new ConfigError(`${name} is not a URL: "${raw}"`);
+  }
+}
+
+/** BRIDGE_OPTIONAL_EVENTS: a comma list of optional event types, or `all`. */
+function optionalEvents(env) {
+  const raw = (env.BRIDGE_OPTIONAL_EVENTS || '').trim();
+  if (!raw) return new Set();
+  if (raw === 'all') return new Set(OPTIONAL_EVENTS);
+  const names = raw.split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !OPTIONAL_EVENTS.includes(n));
+  if (unknown.length) throw new ConfigError(`BRIDGE_OPTIONAL_EVENTS: unknown ${unknown.join(', ')} (known: ${OPTIONAL_EVENTS.join(', ')}, or all)`);
+  return new Set(names);
+}
+
 const REQUIRED = ['BRIDGE_TOKEN', 'BRIDGE_WEBHOOK_SECRET', 'DJANGO_WEBHOOK_URL'];
 
 /**
@@ -78,10 +107,36 @@ export function loadConfig({
   }
   const port = int(e, 'BRIDGE_PORT', 3001);
   const host = e.BRIDGE_HOST || '127.0.0.1';
+  const authStore = e.BRIDGE_AUTH_STORE || 'local';
+  if (!['local', 'remote'].includes(authStore)) throw new ConfigError(`BRIDGE_AUTH_STORE must be local or remote, got "${authStore}"`);
+  const memoryBudgetMb = int(e, 'BRIDGE_MEMORY_BUDGET_MB', 0);
   return Object.freeze({
     port,
     host,
     nodeId: e.BRIDGE_NODE_ID || `${os.hostname()}:${port}`,
+    // How Django reaches this node (reported in the heartbeat).
+    publicUrl: url(e, 'BRIDGE_PUBLIC_URL', `http://127.0.0.1:${port}`),
+    // Sessions this node should hold; Django's placement reads it (the bridge itself refuses none).
+    capacity: int(e, 'BRIDGE_CAPACITY', 50),
+    memoryBudgetBytes: memoryBudgetMb ? memoryBudgetMb * 2 ** 20 : null,
+    // 0 = no heartbeat: a Django without the node registry answers node.heartbeat with a 400.
+    heartbeatMs: int(e, 'BRIDGE_HEARTBEAT_SECONDS', 0) * 1000,
+    optionalEvents: optionalEvents(e),
+    metricsToken: e.METRICS_TOKEN || null,
+    // Where Django's internal API lives (shared auth store): the webhook URL's origin by default.
+    internalBaseUrl: url(e, 'INTERNAL_BASE_URL', new URL(e.DJANGO_WEBHOOK_URL).origin),
+    authStore,
+    // RemoteAuth's periodic backup of a webjs profile (whatsapp-web.js accepts 60 s and more).
+    authBackupMs: int(e, 'BRIDGE_AUTH_BACKUP_SECONDS', 300, { min: 60 }) * 1000,
+    history: Object.freeze({
+      // webjs: catch up on (re)connect and import a newly linked number's recent history.
+      sync: bool(e, 'BRIDGE_HISTORY_SYNC', false),
+      chats: int(e, 'BRIDGE_HISTORY_CHATS', 100),
+      messages: int(e, 'BRIDGE_HISTORY_MESSAGES', 50),
+    }),
+    mediaMaxAgeMs: int(e, 'BRIDGE_MEDIA_MAX_AGE_HOURS', 24 * 7, { min: 1 }) * 3600_000,
+    // wa id -> client_id entries kept per session (the newest): catch-up dedup and our sends.
+    waIndexMax: int(e, 'BRIDGE_WA_INDEX_MAX', 50_000, { min: 100 }),
     dataDir: path.resolve(REPO_ROOT, e.BRIDGE_DATA_DIR || '.data/bridge'),
     token: e.BRIDGE_TOKEN,
     webhookSecret: e.BRIDGE_WEBHOOK_SECRET,
@@ -100,6 +155,9 @@ export function loadConfig({
       concurrency: int(e, 'BRIDGE_OUTBOX_CONCURRENCY', 32, { min: 1 }),
       // Rejections (400/404/410/413/422) of one event before it becomes a dead letter.
       deadLetterAfter: int(e, 'BRIDGE_OUTBOX_DEAD_LETTER_AFTER', 8, { min: 1 }),
+      // Events per POST when a session has a backlog; 1 = one event per POST (a Django without
+      // batch support).
+      batchMax: int(e, 'BRIDGE_OUTBOX_BATCH_MAX', 1, { min: 1 }),
     }),
     webjs: Object.freeze({
       initTimeoutMs: int(e, 'BRIDGE_WEBJS_INIT_TIMEOUT_MS', 60_000, { min: 1 }),

@@ -37,6 +37,13 @@ export const ErrorCode = Object.freeze({
   CLIENT_ID_CONFLICT: 'client_id_conflict',
   ENGINE_ERROR: 'engine_error',
   DEAD_LETTER_NOT_FOUND: 'dead_letter_not_found',
+  STALE_EPOCH: 'stale_epoch',
+  EDIT_WINDOW_PASSED: 'edit_window_passed',
+  MESSAGE_NOT_EDITABLE: 'message_not_editable',
+  REVOKE_WINDOW_PASSED: 'revoke_window_passed',
+  MESSAGE_NOT_REVOCABLE: 'message_not_revocable',
+  FORWARD_SOURCE_NOT_FOUND: 'forward_source_not_found',
+  METRICS_DISABLED: 'metrics_disabled',
   INTERNAL: 'internal_error',
 });
 
@@ -109,3 +116,9 @@ export const deadLetterNotFound = (id) =>
 
 export const engineError = (message, cause) =>
   new BridgeError(ErrorCode.ENGINE_ERROR, message, { statusCode: 502, cause });
+
+export const staleEpoch = (id, epoch, current) =>
+  new BridgeError(ErrorCode.STALE_EPOCH, `session ${id} is at epoch ${current} on this node; a command for epoch ${epoch} is stale`, { statusCode: 409 });
+
+/** An agent action WhatsApp does not allow on this message (edit after 15 minutes, revoke someone else's...). */
+export const messageActionRefused = (code, message) => new BridgeError(code, message, { statusCode: 422 });

@@ -94,12 +94,11 @@ export class SendRegistry {
 
   /**
    * Inside the transaction that queues message.created for one of our sends: its record becomes
-   * "sent" with the answer the HTTP request gets, and the wa id is indexed to its client_id.
-   * Synchronous (LMDB transaction callback); does nothing for a message typed on the phone.
+   * "sent" with the answer the HTTP request gets. Synchronous (LMDB transaction callback); does
+   * nothing for a message typed on the phone.
    */
-  recordCreated(store, sessionId, data) {
+  recordCreated(sessionId, data) {
     if (!data.client_id) return;
-    store.waIndex.put([sessionId, data.wa_message_id], data.client_id);
     const key = [sessionId, data.client_id];
     const record = this.db.get(key);
     if (record?.state !== 'in_flight') return;

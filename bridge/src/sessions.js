@@ -1,11 +1,16 @@
-// The sessions this bridge node owns: create, find, forget, and start them all again after a
-// restart. Each one's {id, engine, workspace, options, state} lives in the store.
-import { EventType, buildEnvelope, SESSION_STATUSES } from './contract/index.js';
-import { NotSupportedByEngine, invalidRequest, sessionExists, sessionNotFound } from './errors.js';
+// The sessions this bridge node owns: create, find, forget, release, and start them all again
+// after a restart. Each one's {id, engine, workspace, options, state, epoch, stopped} lives in the
+// store. `epoch` fences a session that moved between nodes: a command with a lower epoch than the
+// session's is refused (409 stale_epoch), and every event this node emits for it carries it.
+import { EventType, OPTIONAL_EVENTS, ReasonCode, SessionStatus, buildEnvelope, SESSION_STATUSES } from './contract/index.js';
+import { NotSupportedByEngine, invalidRequest, sessionExists, sessionNotFound, staleEpoch } from './errors.js';
 import { qrDataUrl } from './lib/qr.js';
 
 /** The reason a session stopped on purpose reports. */
 export const STOPPED_REASON = 'stopped';
+
+const OPTIONAL = new Set(OPTIONAL_EVENTS);
+const MESSAGE_EVENTS = new Set([EventType.MESSAGE_RECEIVED, EventType.MESSAGE_CREATED]);
 
 export class SessionManager {
   /**
@@ -21,22 +26,34 @@ export class SessionManager {
     this.engines = engines;
     this.sessions = new Map();
     this.creating = new Map();
+    this.epochs = new Map(); // session id -> epoch (also in its record)
+  }
+
+  /**
+   * Put one event of session `id` in the outbox (resolves once on disk; null for an optional event
+   * type BRIDGE_OPTIONAL_EVENTS does not name). `kv`: engine records written in the event's own
+   * transaction, as [['put', key, value] | ['remove', key], ...]. A message event indexes its wa id
+   * (catch-up dedup, client_id lookup) in that transaction too, and message.created of one of our
+   * sends marks its send record sent (sends.js).
+   */
+  #emit(id, workspace, type, data, { kv } = {}) {
+    if (OPTIONAL.has(type) && !this.config.optionalEvents.has(type)) return Promise.resolve(null);
+    const envelope = buildEnvelope({ type, sessionId: id, workspace, data, nodeId: this.config.nodeId, epoch: this.epochs.get(id) ?? 0 });
+    const message = MESSAGE_EVENTS.has(type) ? envelope.data : null;
+    const alongside = kv?.length || message ? () => {
+      kv?.forEach(([op, key, value]) => (op === 'put' ? this.store.engineKv.put([id, key], value) : this.store.engineKv.remove([id, key])));
+      if (message) {
+        this.store.waIndex.put([id, message.wa_message_id], { client_id: message.client_id ?? null, at: Date.now() });
+        if (type === EventType.MESSAGE_CREATED) this.sends?.recordCreated(id, message);
+      }
+    } : null;
+    return this.outbox.enqueue(id, envelope, alongside);
   }
 
   #context(id, workspace) {
     return {
-      // `kv` (optional): engine records written in the event's own transaction, as
-      // [['put', key, value] | ['remove', key], ...]. message.created of one of our sends marks
-      // its send record sent in that transaction too (sends.js).
-      emit: (type, data, { kv } = {}) => {
-        const envelope = buildEnvelope({ type, sessionId: id, workspace, data });
-        const created = type === EventType.MESSAGE_CREATED && envelope.data.client_id;
-        const alongside = kv?.length || created ? () => {
-          kv?.forEach(([op, key, value]) => (op === 'put' ? this.store.engineKv.put([id, key], value) : this.store.engineKv.remove([id, key])));
-          if (created) this.sends?.recordCreated(this.store, id, envelope.data);
-        } : null;
-        return this.outbox.enqueue(id, envelope, alongside);
-      },
+      emit: (type, data, options) => this.#emit(id, workspace, type, data, options),
+      epoch: () => this.epochs.get(id) ?? 0,
       media: this.media,
       renderQr: qrDataUrl,
       config: this.config,
@@ -47,8 +64,10 @@ export class SessionManager {
         await this.store.sessions.put(id, { ...record, state: { ...record.state, ...patch } });
       },
       // Which client_id produced a wa message id (webjs: to tag message_create from our own sends).
-      rememberSend: (waMessageId, clientId) => this.store.waIndex.put([id, waMessageId], clientId),
-      clientIdFor: (waMessageId) => this.store.waIndex.get([id, waMessageId]) ?? null,
+      rememberSend: (waMessageId, clientId) => this.store.waIndex.put([id, waMessageId], { client_id: clientId, at: Date.now() }),
+      clientIdFor: (waMessageId) => clientIdOf(this.store.waIndex.get([id, waMessageId])),
+      // Whether a message event for this wa id was emitted already (catch-up after downtime).
+      emitted: (waMessageId) => this.store.waIndex.get([id, waMessageId]) !== undefined,
       // The engine's own durable records, namespaced by session.
       kv: {
         put: (key, value) => this.store.engineKv.put([id, key], value),
@@ -60,6 +79,7 @@ export class SessionManager {
 
   #instantiate(record) {
     const EngineClass = this.engines[record.engine];
+    this.epochs.set(record.id, record.epoch ?? 0);
     return new EngineClass({
       id: record.id,
       workspace: record.workspace,
@@ -98,7 +118,7 @@ export class SessionManager {
     const record = this.store.sessions.get(id);
     await this.store.sessions.put(id, { ...record, stopped: true });
     await session.stop();
-    await session.setStatus('disconnected', { reason: STOPPED_REASON });
+    await session.setStatus(SessionStatus.DISCONNECTED, { reason: STOPPED_REASON, reasonCode: ReasonCode.STOPPED });
     return session;
   }
 
@@ -112,18 +132,22 @@ export class SessionManager {
     return session;
   }
 
-  /** POST /sessions. Same id + engine + workspace is idempotent: {created: false}. */
-  async create({ id, engine, workspace, options = {} }) {
+  /**
+   * POST /sessions. Same id + engine + workspace is idempotent: {created: false}; a higher `epoch`
+   * than the session's is recorded (Django placed it here again), a lower one is 409 stale_epoch.
+   */
+  async create({ id, engine, workspace, options = {}, epoch = 0 }) {
     const existing = this.sessions.get(id) || (await this.creating.get(id));
     if (existing) {
       if (existing.engine !== engine || existing.workspace !== workspace) throw sessionExists(id, existing.engine);
+      await this.checkEpoch(id, epoch);
       return { created: false, session: existing };
     }
     const EngineClass = this.engines[engine];
     if (!EngineClass) throw invalidRequest(`unknown engine ${engine}`, { engine: 'unknown engine' });
     const normalized = EngineClass.normalizeOptions(options, id);
     const pending = (async () => {
-      const record = { id, engine, workspace, options: normalized, state: {}, created_at: Date.now() };
+      const record = { id, engine, workspace, options: normalized, state: {}, epoch, created_at: Date.now() };
       await this.store.sessions.put(id, record);
       const session = this.#instantiate(record);
       this.sessions.set(id, session);
@@ -142,6 +166,19 @@ export class SessionManager {
     const session = this.sessions.get(id);
     if (!session) throw sessionNotFound(id);
     return session;
+  }
+
+  /**
+   * A command for session `id` carries `epoch` (X-Blazz-Epoch, POST /sessions): lower than the
+   * session's is 409 stale_epoch (it was meant for an earlier owner); higher is recorded.
+   */
+  async checkEpoch(id, epoch) {
+    const current = this.epochs.get(id);
+    if (current === undefined || epoch === current) return;
+    if (epoch < current) throw staleEpoch(id, epoch, current);
+    this.epochs.set(id, epoch);
+    const record = this.store.sessions.get(id);
+    if (record) await this.store.sessions.put(id, { ...record, epoch });
   }
 
   /** The customers' side of a sandbox session (the /sandbox routes); 422 for any other engine. */
@@ -168,6 +205,30 @@ export class SessionManager {
         for (const key of this.store.waIndex.getKeys(rangeOf(id))) this.store.waIndex.remove(key);
         for (const key of this.store.engineKv.getKeys(rangeOf(id))) this.store.engineKv.remove(key);
       });
+      this.epochs.delete(id);
+    }
+    return session;
+  }
+
+  /**
+   * POST /sessions/:id/release: Django moves the session to another node. The engine stops without
+   * logging out (its login stays in the shared auth store), reports disconnected / released, and
+   * this node forgets it. Its events already queued keep being delivered; its send records and wa
+   * index stay until pruned (it may come back). Idempotent: an unknown session is released already.
+   */
+  async release(id) {
+    const session = this.sessions.get(id);
+    if (!session) return null;
+    this.sessions.delete(id);
+    try {
+      await session.release();
+      await session.setStatus(SessionStatus.DISCONNECTED, { reason: 'released to another node', reasonCode: ReasonCode.RELEASED });
+    } finally {
+      await this.store.sessions.remove(id);
+      await this.store.root.transaction(() => {
+        for (const key of this.store.engineKv.getKeys(rangeOf(id))) this.store.engineKv.remove(key);
+      });
+      this.epochs.delete(id);
     }
     return session;
   }
@@ -182,6 +243,12 @@ export class SessionManager {
   async stopAll() {
     await Promise.allSettled([...this.sessions.values()].map((s) => s.stop()));
   }
+}
+
+/** wa_index values: {client_id, at}; before, the client_id alone. */
+function clientIdOf(value) {
+  if (value === undefined || value === null) return null;
+  return typeof value === 'string' ? value : value.client_id ?? null;
 }
 
 function rangeOf(id) {

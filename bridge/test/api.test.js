@@ -93,7 +93,8 @@ test('POST /sessions is idempotent for the same id and engine; another engine is
   const body = { id: 'idem1', engine: 'sandbox', workspace: 'demo', options: { qr_scan_delay_ms: 0 } };
   const first = await json(bridge.app, 'POST', '/sessions', body);
   assert.equal(first.status, 201);
-  assert.deepEqual(Object.keys(first.body).sort(), ['engine', 'id', 'node', 'phone', 'qr', 'qr_raw', 'reason', 'status', 'workspace']);
+  assert.deepEqual(Object.keys(first.body).sort(), ['engine', 'epoch', 'id', 'node', 'phone', 'qr', 'qr_raw', 'reason', 'reason_code', 'status', 'workspace']);
+  assert.equal(first.body.epoch, 0);
   assert.equal(first.body.node, 'test-node');
   const again = await json(bridge.app, 'POST', '/sessions', body);
   assert.equal(again.status, 200);
@@ -166,4 +167,34 @@ test('the sandbox gives a deterministic pairing code while waiting for a scan', 
   assert.match(a.body.code, /^[A-Z0-9]{8}$/);
   assert.equal(a.body.code, b.body.code);
   await json(bridge.app, 'DELETE', '/sessions/pair1');
+});
+
+test('fencing: a session carries its epoch; a command with a lower X-Blazz-Epoch is 409 stale_epoch, a higher one is recorded', async () => {
+  const created = await json(bridge.app, 'POST', '/sessions', { id: 'ep1', engine: 'sandbox', workspace: 'demo', epoch: 4, options: { qr_scan_delay_ms: 0 } });
+  assert.equal(created.status, 201);
+  assert.equal(created.body.epoch, 4);
+  const stale = await json(bridge.app, 'POST', '/sessions/ep1/messages', { to: '6281100000001', type: 'text', body: 'x', client_id: 'ep-1' }, { ...AUTH, 'x-blazz-epoch': '3' });
+  assert.equal(stale.status, 409);
+  assert.equal(stale.body.error.code, 'stale_epoch');
+  assert.equal(bridge.store.sends.get(['ep1', 'ep-1']), undefined, 'nothing was sent');
+  const current = await json(bridge.app, 'POST', '/sessions/ep1/messages', { to: '6281100000001', type: 'text', body: 'x', client_id: 'ep-1' }, { ...AUTH, 'x-blazz-epoch': '4' });
+  assert.equal(current.status, 201);
+  assert.equal((await json(bridge.app, 'GET', '/sessions/ep1', undefined, { ...AUTH, 'x-blazz-epoch': '6' })).body.epoch, 6);
+  assert.equal(bridge.store.sessions.get('ep1').epoch, 6, 'kept in the store');
+  assert.equal((await json(bridge.app, 'POST', '/sessions', { id: 'ep1', engine: 'sandbox', workspace: 'demo', epoch: 5 })).body.error.code, 'stale_epoch');
+  const bad = await json(bridge.app, 'GET', '/sessions/ep1', undefined, { ...AUTH, 'x-blazz-epoch': 'soon' });
+  assert.equal(bad.status, 400);
+  // Without the header, commands are not fenced (today's Django).
+  assert.equal((await json(bridge.app, 'GET', '/sessions/ep1')).status, 200);
+});
+
+test('release: stopped without logging out, reported released, forgotten here; a second release answers 200', async () => {
+  await connectedSandbox(bridge.app, 'rel1');
+  const r = await json(bridge.app, 'POST', '/sessions/rel1/release');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body, { id: 'rel1', released: true, status: 'disconnected' });
+  assert.equal((await json(bridge.app, 'GET', '/sessions/rel1')).status, 404);
+  assert.equal(bridge.store.sessions.get('rel1'), undefined);
+  const again = await json(bridge.app, 'POST', '/sessions/rel1/release');
+  assert.deepEqual(again.body, { id: 'rel1', released: true, status: null });
 });

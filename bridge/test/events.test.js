@@ -3,13 +3,25 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EVENT_TYPES, eventData, buildEnvelope, events, EventShapeError } from '../src/contract/index.js';
+import { EVENT_TYPES, OPTIONAL_EVENTS, eventData, buildEnvelope, events, EventShapeError } from '../src/contract/index.js';
 
-test('the catalogue lists the ten event types of the contract', () => {
+test('the catalogue lists the event types of the contract; three are optional', () => {
   assert.deepEqual([...EVENT_TYPES].sort(), [
-    'chat.typing', 'contact.presence', 'message.ack', 'message.created', 'message.edited',
-    'message.reaction', 'message.received', 'message.revoked', 'session.qr', 'session.status',
+    'chat.typing', 'chat.unread', 'contact.identity', 'contact.presence', 'message.ack', 'message.created', 'message.edited',
+    'message.reaction', 'message.received', 'message.revoked', 'session.pairing_code', 'session.qr', 'session.status',
   ]);
+  assert.deepEqual([...OPTIONAL_EVENTS].sort(), ['chat.unread', 'contact.identity', 'session.pairing_code']);
+});
+
+test('the envelope carries node_id and epoch when given; optional data fields validate', () => {
+  const env = buildEnvelope({ type: 'message.ack', sessionId: 's', workspace: 'w', nodeId: 'n1', epoch: 3, data: { wa_message_id: 'x', ack: 1 }, occurredAt: 1000 });
+  assert.deepEqual(Object.keys(env), ['type', 'session_id', 'workspace', 'node_id', 'epoch', 'occurred_at', 'data']);
+  const message = { wa_message_id: 'x', chat_id: '123456789012345@lid', from: '123456789012345@lid', from_name: null, to: '62811@c.us', type: 'text', body: 'hi', caption: null, media: null, reply_to: null, timestamp: 1, client_id: null };
+  assert.deepEqual(eventData('message.received', { ...message, history: true, forwarded: true, chat_lid: '123456789012345@lid', chat_phone_id: '6281100000001@c.us' }).chat_phone_id, '6281100000001@c.us');
+  assert.throws(() => eventData('message.received', { ...message, chat_lid: '6281100000001@c.us' }), /chat_lid must match pattern/);
+  assert.throws(() => eventData('session.status', { status: 'failed', phone: null, reason: 'x', reason_code: 'mystery' }), /reason_code must be equal to one of the allowed values/);
+  assert.equal(eventData('session.status', { status: 'failed', phone: null, reason: 'x', reason_code: 'banned' }).reason_code, 'banned');
+  assert.deepEqual(eventData('chat.unread', { chat_id: '62811000@c.us', unread_count: 3 }), { chat_id: '62811000@c.us', unread_count: 3 });
 });
 
 test('an undeclared, missing or out-of-range field fails at construction', () => {

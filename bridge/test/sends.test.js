@@ -169,7 +169,7 @@ test('the send record is "sent" in the transaction that queues message.created: 
     assert.equal(r.status, 201);
     assert.equal(seenAtReturn[0].state, 'sent');
     assert.deepEqual(seenAtReturn[0].answer, r.body);
-    assert.equal(probe.store.waIndex.get(['probe1', r.body.wa_message_id]), 'cid-probe');
+    assert.equal(probe.store.waIndex.get(['probe1', r.body.wa_message_id]).client_id, 'cid-probe');
   } finally {
     await probe.close();
   }

@@ -23,6 +23,15 @@ export const SESSION_STATUSES = Object.freeze([...CONTRACT.session_statuses]);
 export const Ack = Object.freeze({ ...CONTRACT.acks });
 
 export const MESSAGE_TYPES = Object.freeze([...CONTRACT.message_types]);
+
+/** session.status reason_code values: ReasonCode.NETWORK_UNREACHABLE is 'network_unreachable'. */
+export const ReasonCode = constants(CONTRACT.status_reason_codes);
+
+/** Event types emitted only when BRIDGE_OPTIONAL_EVENTS names them (Django must handle them first). */
+export const OPTIONAL_EVENTS = Object.freeze([...CONTRACT.optional_events]);
+
+/** Bodies POSTed to Django that are not one session event: NodeMessageType.NODE_HEARTBEAT, .BATCH. */
+export const NodeMessageType = constants(Object.keys(CONTRACT.node_messages).filter((k) => !k.startsWith('$')));
 export const TYPING_STATES = Object.freeze([...CONTRACT.typing_states]);
 
 export class EventShapeError extends Error {}
@@ -59,21 +68,24 @@ export function eventData(type, data) {
   return out;
 }
 
-/** The webhook body Django receives. occurred_at: epoch seconds (float, millisecond precision). */
-export function buildEnvelope({ type, sessionId, workspace, data, occurredAt = Date.now() }) {
-  return {
-    type,
-    session_id: sessionId,
-    workspace,
-    occurred_at: occurredAt / 1000,
-    data: eventData(type, data),
-  };
+/**
+ * The webhook body Django receives. occurred_at: epoch seconds (float, millisecond precision).
+ * node_id and epoch (scale-out fencing) are added when given.
+ */
+export function buildEnvelope({ type, sessionId, workspace, data, nodeId, epoch, occurredAt = Date.now() }) {
+  const envelope = { type, session_id: sessionId, workspace };
+  if (nodeId !== undefined) envelope.node_id = nodeId;
+  if (epoch !== undefined) envelope.epoch = epoch;
+  envelope.occurred_at = occurredAt / 1000;
+  envelope.data = eventData(type, data);
+  return envelope;
 }
 
 // Builders: the engines call these rather than spelling a type.
 export const events = {
   sessionQr: ({ qr, qr_data_url }) => [EventType.SESSION_QR, { qr, qr_data_url }],
-  sessionStatus: ({ status, phone = null, reason = null }) => [EventType.SESSION_STATUS, { status, phone, reason }],
+  sessionStatus: ({ status, phone = null, reason = null, reason_code }) => [EventType.SESSION_STATUS, { status, phone, reason, reason_code: reason_code ?? undefined }],
+  sessionPairingCode: ({ code }) => [EventType.SESSION_PAIRING_CODE, { code }],
   messageReceived: (message) => [EventType.MESSAGE_RECEIVED, message],
   messageCreated: (message) => [EventType.MESSAGE_CREATED, message],
   messageAck: ({ wa_message_id, ack }) => [EventType.MESSAGE_ACK, { wa_message_id, ack }],
@@ -82,4 +94,6 @@ export const events = {
   messageRevoked: ({ wa_message_id }) => [EventType.MESSAGE_REVOKED, { wa_message_id }],
   chatTyping: ({ chat_id, from, state }) => [EventType.CHAT_TYPING, { chat_id, from, state }],
   contactPresence: ({ chat_id, online, last_seen = null }) => [EventType.CONTACT_PRESENCE, { chat_id, online, last_seen }],
+  chatUnread: ({ chat_id, unread_count }) => [EventType.CHAT_UNREAD, { chat_id, unread_count }],
+  contactIdentity: ({ lid, phone_id }) => [EventType.CONTACT_IDENTITY, { lid, phone_id }],
 };

@@ -3,7 +3,7 @@
 // (whatsapp-web.js Message, puppeteer pages) never leave the engine's folder: engines emit events
 // through ctx.emit with the builders from contract/index.js.
 import { NotSupportedByEngine, sessionNotConnected } from '../errors.js';
-import { SessionStatus, events } from '../contract/index.js';
+import { ReasonCode, SessionStatus, events } from '../contract/index.js';
 
 /**
  * @typedef {object} EngineContext
@@ -36,6 +36,7 @@ export class Engine {
     this.status = SessionStatus.STARTING;
     this.phone = this.state.phone || null;
     this.reason = null;
+    this.reasonCode = null;
     this.qr = null;
     this.qrDataUrl = null;
   }
@@ -57,12 +58,17 @@ export class Engine {
   /** DELETE /sessions/:id: log out of WhatsApp and forget credentials; emits logged_out. */
   async logout() {
     await this.stop();
-    await this.setStatus(SessionStatus.LOGGED_OUT, { reason: 'deleted' });
+    await this.setStatus(SessionStatus.LOGGED_OUT, { reason: 'deleted', reasonCode: ReasonCode.LOGGED_OUT });
   }
 
   async restart() {
     await this.stop();
     await this.start();
+  }
+
+  /** POST /sessions/:id/release: stop without logging out, the login kept for the next node. */
+  async release() {
+    await this.stop();
   }
 
   // --- operations ------------------------------------------------------------------------------
@@ -84,6 +90,21 @@ export class Engine {
     throw new NotSupportedByEngine(this.engine, 'reactions');
   }
 
+  /** Forward our or a customer's message to `req.to`: same answer as sendMessage; message.created has forwarded: true. */
+  async forwardMessage(_req) {
+    throw new NotSupportedByEngine(this.engine, 'forwarding');
+  }
+
+  /** Edit one of our text messages (WhatsApp allows 15 minutes); emits message.edited. @returns {Promise<{wa_message_id, body}>} */
+  async editMessage(_waMessageId, _body) {
+    throw new NotSupportedByEngine(this.engine, 'editing messages');
+  }
+
+  /** Delete one of our messages for everyone; emits message.revoked (once). @returns {Promise<{wa_message_id, revoked: true}>} */
+  async revokeMessage(_waMessageId) {
+    throw new NotSupportedByEngine(this.engine, 'deleting messages');
+  }
+
   async requestPairingCode(_phone) {
     throw new NotSupportedByEngine(this.engine, 'pairing codes');
   }
@@ -94,19 +115,23 @@ export class Engine {
     if (this.status !== SessionStatus.CONNECTED) throw sessionNotConnected(this.id, this.status);
   }
 
-  /** Move to `status` and emit session.status (only when something changed). */
-  async setStatus(status, { phone = this.phone, reason = null } = {}) {
+  /**
+   * Move to `status` and emit session.status (only when something changed). `reasonCode`: one of
+   * the contract's status_reason_codes, for a status with a reason.
+   */
+  async setStatus(status, { phone = this.phone, reason = null, reasonCode = null } = {}) {
     if (status === this.status && phone === this.phone && reason === this.reason && this._announced) return;
     this._announced = true;
     this.status = status;
     this.phone = phone;
     this.reason = reason;
+    this.reasonCode = reason ? reasonCode : null;
     if (status !== SessionStatus.QR) {
       this.qr = null;
       this.qrDataUrl = null;
     }
     if (phone && phone !== this.state.phone) await this.ctx.saveState({ phone });
-    await this.ctx.emit(...events.sessionStatus({ status, phone, reason }));
+    await this.ctx.emit(...events.sessionStatus({ status, phone, reason, reason_code: this.reasonCode }));
   }
 
   /** A new QR to scan: status qr (announced once) and session.qr with the raw string and its PNG data URL. */
@@ -117,6 +142,7 @@ export class Engine {
       this._announced = true;
       this.status = SessionStatus.QR;
       this.reason = null;
+      this.reasonCode = null;
       await this.ctx.emit(...events.sessionStatus({ status: SessionStatus.QR, phone: this.phone, reason: null }));
     }
     await this.ctx.emit(...events.sessionQr({ qr: raw, qr_data_url: this.qrDataUrl }));
@@ -132,7 +158,9 @@ export class Engine {
       qr_raw: this.status === SessionStatus.QR ? this.qr : null,
       phone: this.phone,
       node: this.ctx.config.nodeId,
+      epoch: this.ctx.epoch(),
       reason: this.reason,
+      reason_code: this.reasonCode,
     };
   }
 }

@@ -1,4 +1,5 @@
-// Sessions: create (idempotent per id + engine), read (status, QR), log out, restart, pairing code.
+// Sessions: create (idempotent per id + engine), read (status, QR), log out, restart, stop/start,
+// release (a move to another node), pairing code.
 import { SESSION_ID, sessionParams } from './schemas.js';
 
 const createBody = {
@@ -10,6 +11,7 @@ const createBody = {
     engine: { type: 'string', enum: ['sandbox', 'webjs'] },
     workspace: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$' },
     options: { type: 'object' },
+    epoch: { type: 'integer', minimum: 0, maximum: 1e15 },
   },
 };
 
@@ -37,6 +39,12 @@ export default async function sessionRoutes(app) {
   app.post('/sessions/:id/stop', { schema: { params: sessionParams } }, async (request) => (await sessions.stopSession(request.params.id)).toJSON());
 
   app.post('/sessions/:id/start', { schema: { params: sessionParams } }, async (request) => (await sessions.startSession(request.params.id)).toJSON());
+
+  // Django moves the session to another node: stop without logging out, forget it here. Idempotent.
+  app.post('/sessions/:id/release', { schema: { params: sessionParams } }, async (request) => {
+    const session = await sessions.release(request.params.id);
+    return { id: request.params.id, released: true, status: session ? session.status : null };
+  });
 
   app.post('/sessions/:id/pairing-code', {
     schema: {

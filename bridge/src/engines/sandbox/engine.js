@@ -8,7 +8,7 @@
 // the simulated state; control.js is the customers' side (the /sandbox control routes).
 // Memory: an idle session holds a few small objects and no timers.
 import { Engine } from '../base.js';
-import { SessionStatus, Ack, events } from '../../contract/index.js';
+import { SessionStatus, Ack, ReasonCode, events } from '../../contract/index.js';
 import { NotSupportedByEngine, invalidSessionState, messageNotFound } from '../../errors.js';
 import { Rng, seedFrom } from '../../lib/prng.js';
 import { phoneOf } from '../../lib/chatid.js';
@@ -106,7 +106,7 @@ export class SandboxEngine extends Engine {
     await this.stop();
     this.state.paired = false;
     await this.ctx.saveState({ paired: false });
-    await this.setStatus(SessionStatus.LOGGED_OUT, { phone: null, reason: 'logged out' });
+    await this.setStatus(SessionStatus.LOGGED_OUT, { phone: null, reason: 'logged out', reasonCode: ReasonCode.LOGGED_OUT });
     this.network.log('logged_out', {});
   }
 

@@ -12,7 +12,7 @@ import { SessionStatus, events } from '../../contract/index.js';
 import { SendFailed, engineError, invalidSessionState } from '../../errors.js';
 import { withTimeout } from '../../lib/async.js';
 import { buildVcard, captionOf } from '../../messages.js';
-import { ackData, editData, messageData, messageType, reactionData, revokeData } from './mapping.js';
+import { ackData, editData, messageData, messageType, reactionData, reasonCodeFor, revokeData } from './mapping.js';
 import { PresenceWatch } from './presence.js';
 import { ClientLifecycle, firstLine } from './lifecycle.js';
 
@@ -92,6 +92,11 @@ export class WebjsEngine extends Engine {
   }
 
   // --- lifecycle (lifecycle.js) ------------------------------------------------------------------
+
+  /** Every status with a reason gets its reason_code from the raw reason (mapping.js). */
+  async setStatus(status, options = {}) {
+    return super.setStatus(status, { ...options, reasonCode: options.reasonCode ?? reasonCodeFor(options.reason) });
+  }
 
   get client() {
     return this.lifecycle.client;

@@ -1,7 +1,7 @@
 // Pure conversions from whatsapp-web.js objects (Message, Reaction, page presence payloads) to
 // our event data. Nothing here touches the client: unit-tested over recorded objects in
 // test/fixtures/webjs/. whatsapp-web.js objects never travel past this module.
-import { Ack } from '../../contract/index.js';
+import { Ack, ReasonCode } from '../../contract/index.js';
 import { parseVcard, locationDescription } from '../../messages.js';
 
 // whatsapp-web.js MessageTypes -> ours.
@@ -179,4 +179,29 @@ export function presenceEvents(payload, prev = {}) {
     out.push(['typing', { chat_id: payload.id, from: payload.id, state }]);
   }
   return out;
+}
+
+// A raw reason (ours or whatsapp-web.js's) -> the contract's reason_code. Order matters: a proxy
+// error mentions a connection too.
+const REASON_CODES = [
+  [/PROXYBLOCK|ERR_PROXY|ERR_TUNNEL/, ReasonCode.PROXY_BLOCKED],
+  [/ERR_NAME_NOT_RESOLVED|ERR_INTERNET_DISCONNECTED|ERR_CONNECTION|ERR_ADDRESS_UNREACHABLE|ERR_NETWORK|ERR_TIMED_OUT|ENOTFOUND|ECONNREFUSED|EAI_AGAIN/, ReasonCode.NETWORK_UNREACHABLE],
+  [/did not load within|no QR and no connection within|Navigation timeout/, ReasonCode.PAGE_LOAD_TIMEOUT],
+  [/creating the WhatsApp client failed|Failed to launch the browser|Browser was not found|Could not find Chrom|ENOENT|Target closed|Protocol error/i, ReasonCode.BROWSER_FAILED],
+  [/^auth_failure/, ReasonCode.AUTH_FAILURE],
+  [/TOS_BLOCK/, ReasonCode.BANNED],
+  [/DEPRECATED_VERSION/, ReasonCode.VERSION_REFUSED],
+  [/CONFLICT/, ReasonCode.CONFLICT],
+  [/^disconnected: (LOGOUT|UNPAIRED)/, ReasonCode.LOGGED_OUT_FROM_PHONE],
+  [/^reconnecting/, ReasonCode.RECONNECTING],
+  [/^disconnected/, ReasonCode.CONNECTION_LOST],
+  [/^authenticated, loading chats/, ReasonCode.LOADING_CHATS],
+  [/^logged out$/, ReasonCode.LOGGED_OUT],
+];
+
+/** session.status reason_code for a raw `reason` (null without a reason; `unknown` when none fits). */
+export function reasonCodeFor(reason) {
+  if (!reason) return null;
+  for (const [pattern, code] of REASON_CODES) if (pattern.test(reason)) return code;
+  return ReasonCode.UNKNOWN;
 }

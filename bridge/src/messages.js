@@ -6,9 +6,20 @@ import { invalidRequest } from './errors.js';
 export const SEND_TYPES = ['text', 'image', 'video', 'audio', 'voice', 'document', 'sticker', 'location', 'contact'];
 export const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'voice', 'document', 'sticker']);
 
-/** Throws invalid_request (400, with fields) when the parts the type needs are missing. */
+/**
+ * Throws invalid_request (400, with fields) when the parts the type needs are missing. A forward
+ * (`forward_of`) carries no type or content of its own: it is the source message's.
+ */
 export function validateSendRequest(req) {
   const fields = {};
+  if (req.forward_of) {
+    for (const name of ['type', 'body', 'caption', 'media', 'location', 'contact', 'reply_to']) {
+      if (req[name] !== undefined && req[name] !== null) fields[name] = 'not with forward_of: a forward carries the source message';
+    }
+    if (Object.keys(fields).length) throw invalidRequest('a forward has no content of its own', fields);
+    return;
+  }
+  if (!req.type) throw invalidRequest('invalid body', { type: 'required' });
   if (req.type === 'text' && !req.body) fields.body = 'required for text messages';
   if (MEDIA_TYPES.has(req.type)) {
     if (!req.media) fields.media = `required for ${req.type} messages`;

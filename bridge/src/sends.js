@@ -74,8 +74,12 @@ export class SendRegistry {
     await this.db.put(key, { state: 'in_flight', hash, boot: BOOT_ID, at: Date.now() });
     let result;
     try {
-      const media = request.media ? await this.media.resolve(request.media) : null;
-      result = await session.sendMessage({ ...request, media });
+      if (request.forward_of) {
+        result = await session.forwardMessage(request);
+      } else {
+        const media = request.media ? await this.media.resolve(request.media) : null;
+        result = await session.sendMessage({ ...request, media });
+      }
     } catch (err) {
       const maybeSent = err instanceof SendFailed ? err.maybeSent : !(err instanceof BridgeError);
       if (maybeSent) {

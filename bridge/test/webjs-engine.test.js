@@ -16,13 +16,12 @@ const ME = '6289912345678@c.us';
 const CUSTOMER = '6281234567890@c.us';
 let counter = 0;
 
-function rawMessage({ fromMe, body = 'hi', type = 'chat', extra = {} }) {
+function rawMessage({ fromMe, body = 'hi', type = 'chat', extra = {}, remote = CUSTOMER }) {
   const id = `3EB0${String(++counter).padStart(18, '0')}`;
-  const remote = CUSTOMER;
   return {
     id: { fromMe, remote, id, _serialized: `${fromMe}_${remote}_${id}` },
     body, type, t: 1732500000 + counter,
-    from: fromMe ? ME : CUSTOMER, to: fromMe ? CUSTOMER : ME,
+    from: fromMe ? ME : remote, to: fromMe ? remote : ME,
     notifyName: fromMe ? undefined : 'Budi', ...extra,
   };
 }
@@ -43,7 +42,7 @@ class FakeClient extends EventEmitter {
   async sendMessage(to, content, options) {
     this.calls.push(['sendMessage', to, typeof content === 'string' ? content : content.constructor.name, options]);
     if (this.failNextSend) { this.failNextSend = false; throw new Error('Evaluation failed: t: t'); }
-    const msg = new Message(null, rawMessage({ fromMe: true, body: typeof content === 'string' ? content : '' }));
+    const msg = this.remember(new Message(null, rawMessage({ fromMe: true, body: typeof content === 'string' ? content : '', extra: { t: Math.floor(Date.now() / 1000) } })));
     // As in WhatsApp Web: the message is created and acked before the send promise resolves.
     this.emit('message_create', msg);
     this.emit('message_ack', msg, 1);
@@ -51,6 +50,35 @@ class FakeClient extends EventEmitter {
     return msg;
   }
   async sendSeen(chatId) { this.calls.push(['sendSeen', chatId]); return true; }
+  // Messages this client knows, with the behaviour of whatsapp-web.js 1.34's Message actions:
+  // edit resolves to the edited message and the page echoes message_edit; delete(true) echoes
+  // message_revoke_everyone; forward resolves to nothing and the new message comes as message_create.
+  remember(msg) {
+    this.known ??= new Map();
+    this.known.set(msg.id._serialized, msg);
+    const client = this;
+    msg.edit = async function edit(body) {
+      client.calls.push(['edit', this.id._serialized, body]);
+      const prev = this.body;
+      this.body = body;
+      client.emit('message_edit', this, body, prev);
+      return this;
+    };
+    msg.delete = async function del(everyone) {
+      client.calls.push(['delete', this.id._serialized, everyone]);
+      const original = new Message(null, { ...this._data });
+      this.type = 'revoked';
+      client.emit('message_revoke_everyone', this, original);
+    };
+    msg.forward = async function forward(chatId) {
+      client.calls.push(['forward', this.id._serialized, chatId]);
+      const copy = client.remember(new Message(null, rawMessage({ fromMe: true, body: this.body, remote: chatId, extra: { isForwarded: true, t: Math.floor(Date.now() / 1000) } })));
+      client.emit('message_create', copy);
+      client.emit('message_ack', copy, 1);
+    };
+    return msg;
+  }
+  async getMessageById(id) { return this.known?.get(id) ?? null; }
   async getChatById(chatId) {
     return {
       sendStateTyping: async () => this.calls.push(['typing', chatId]),
@@ -290,4 +318,39 @@ test('createClient() failing (a broken install) is failed with the reason, then 
   await waitFor(() => statusEvents('wcf').length === 6, { message: 'status events delivered' });
   assert.deepEqual(statusEvents('wcf'), [['starting', null], ['failed', reason], ['starting', null], ['failed', reason], ['starting', null], ['qr', null]]);
   await json(bridge.app, 'DELETE', '/sessions/wcf');
+});
+
+test('edit, delete for everyone and forward go through whatsapp-web.js; our own echoes are not reported twice', async () => {
+  const client = await connected('wact');
+  const sent = (await json(bridge.app, 'POST', '/sessions/wact/messages', { to: '6281234567890', type: 'text', body: 'See you at 5', client_id: 'wa-1' })).body;
+  const at = `/sessions/wact/messages/${encodeURIComponent(sent.wa_message_id)}`;
+  assert.deepEqual((await json(bridge.app, 'POST', `${at}/edit`, { body: 'See you at 6' })).body, { wa_message_id: sent.wa_message_id, body: 'See you at 6' });
+  assert.deepEqual((await json(bridge.app, 'DELETE', at)).body, { wa_message_id: sent.wa_message_id, revoked: true });
+  assert.equal((await json(bridge.app, 'DELETE', at)).status, 200, 'a second delete is answered too');
+  const other = '6281299990000@c.us';
+  assert.equal((await json(bridge.app, 'POST', '/sessions/wact/messages', { to: other, client_id: 'wa-2x', forward_of: sent.wa_message_id })).status, 404, 'a deleted message is not forwarded');
+  const source = (await json(bridge.app, 'POST', '/sessions/wact/messages', { to: '6281234567890', type: 'text', body: 'Our address: Jl. Sudirman 1', client_id: 'wa-1b' })).body;
+  const fwd = await json(bridge.app, 'POST', '/sessions/wact/messages', { to: other, client_id: 'wa-2', forward_of: source.wa_message_id });
+  assert.equal(fwd.status, 201);
+  assert.notEqual(fwd.body.wa_message_id, sent.wa_message_id);
+  assert.match(fwd.body.wa_message_id, /^true_6281299990000@c\.us_/);
+  assert.deepEqual(client.calls.filter((c) => ['edit', 'delete', 'forward'].includes(c[0])), [
+    ['edit', sent.wa_message_id, 'See you at 6'], ['delete', sent.wa_message_id, true], ['forward', source.wa_message_id, other],
+  ]);
+  await waitFor(() => of('wact').filter((e) => e.data.wa_message_id === fwd.body.wa_message_id).length === 2, { message: 'forward created + ack' });
+  const fwdEvents = of('wact').filter((e) => e.data.wa_message_id === fwd.body.wa_message_id);
+  assert.deepEqual(fwdEvents.map((e) => e.type), ['message.created', 'message.ack']);
+  assert.equal(fwdEvents[0].data.client_id, 'wa-2');
+  assert.equal(fwdEvents[0].data.forwarded, true);
+  const mine = of('wact').filter((e) => e.data.wa_message_id === sent.wa_message_id).map((e) => e.type);
+  assert.equal(mine.filter((t) => t === 'message.edited').length, 1, 'the page echo of our edit is dropped');
+  assert.equal(mine.filter((t) => t === 'message.revoked').length, 1);
+  // Refusals: someone else's message, an edit past 15 minutes, an unknown id.
+  const theirs = client.remember(new Message(null, rawMessage({ fromMe: false, body: 'hi' })));
+  const r1 = await json(bridge.app, 'POST', `/sessions/wact/messages/${encodeURIComponent(theirs.id._serialized)}/edit`, { body: 'x' });
+  assert.equal(r1.body.error.code, 'message_not_editable');
+  const old = client.remember(new Message(null, rawMessage({ fromMe: true, body: 'old', extra: { t: Math.floor(Date.now() / 1000) - 16 * 60 } })));
+  const r2 = await json(bridge.app, 'POST', `/sessions/wact/messages/${encodeURIComponent(old.id._serialized)}/edit`, { body: 'x' });
+  assert.equal(r2.body.error.code, 'edit_window_passed');
+  assert.equal((await json(bridge.app, 'DELETE', '/sessions/wact/messages/true_1%40c.us_NOPE')).status, 404);
 });

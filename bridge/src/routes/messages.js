@@ -1,10 +1,11 @@
-// Sending (at most once per client_id, see sends.js) and reactions.
+// Sending and forwarding (at most once per client_id, see sends.js), reactions, and the agent's
+// edit and delete-for-everyone of our own messages.
 import { CONTACT, CHAT_ID, LOCATION, MEDIA_BODY_LIMIT, OK, WA_MESSAGE_ID, paramsWith, sessionParams } from './schemas.js';
 import { SEND_TYPES } from '../messages.js';
 
 const sendBody = {
   type: 'object',
-  required: ['to', 'type', 'client_id'],
+  required: ['to', 'client_id'],
   additionalProperties: false,
   properties: {
     to: CHAT_ID,
@@ -26,8 +27,11 @@ const sendBody = {
     contact: CONTACT,
     reply_to: { ...WA_MESSAGE_ID, type: ['string', 'null'] },
     client_id: { type: 'string', minLength: 1, maxLength: 100 },
+    forward_of: WA_MESSAGE_ID,
   },
 };
+
+const messageParams = paramsWith({ wa_message_id: WA_MESSAGE_ID });
 
 export default async function messageRoutes(app) {
   const { sessions, sends } = app.bridge;
@@ -37,9 +41,16 @@ export default async function messageRoutes(app) {
     return reply.code(statusCode).send(body);
   });
 
+  app.post('/sessions/:id/messages/:wa_message_id/edit', {
+    schema: { params: messageParams, body: { type: 'object', required: ['body'], additionalProperties: false, properties: { body: { type: 'string', minLength: 1, maxLength: 65536 } } } },
+  }, async (request) => sessions.get(request.params.id).editMessage(request.params.wa_message_id, request.body.body));
+
+  app.delete('/sessions/:id/messages/:wa_message_id', { schema: { params: messageParams } },
+    async (request) => sessions.get(request.params.id).revokeMessage(request.params.wa_message_id));
+
   app.post('/sessions/:id/messages/:wa_message_id/reactions', {
     schema: {
-      params: paramsWith({ wa_message_id: WA_MESSAGE_ID }),
+      params: messageParams,
       body: { type: 'object', required: ['emoji'], additionalProperties: false, properties: { emoji: { type: 'string', maxLength: 32 } } },
     },
   }, async (request) => {

@@ -70,5 +70,8 @@ export default async function sandboxRoutes(app) {
   app.get('/sandbox/sessions/:id/customers/:phone', { schema: { params: paramsWith({ phone: CHAT_ID }) } },
     async (request) => sandbox(request).customerView(request.params.phone));
 
+  app.get('/sandbox/sessions/:id/customers/:phone/messages', { schema: { params: paramsWith({ phone: CHAT_ID }) } },
+    async (request) => sandbox(request).customerMessages(request.params.phone));
+
   app.get('/sandbox/sessions/:id/log', { schema: { params: sessionParams } }, async (request) => sandbox(request).networkLog());
 }

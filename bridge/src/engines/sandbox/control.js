@@ -5,7 +5,7 @@ import { events } from '../../contract/index.js';
 import { invalidRequest, messageNotFound } from '../../errors.js';
 import { phoneOf } from '../../lib/chatid.js';
 import { buildVcard, locationDescription, MEDIA_TYPES } from '../../messages.js';
-import { nowSeconds } from './network.js';
+import { nowSeconds, pushBounded } from './network.js';
 import { loadSample } from './samples.js';
 
 export class SandboxControl {
@@ -111,7 +111,11 @@ export class SandboxControl {
       client_id: null,
     };
     await this.ctx.emit(...events.messageReceived(data));
-    network.remember(waMessageId, { chat_id: chatId, from: chatId, type, fromMe: false });
+    network.remember(waMessageId, { chat_id: chatId, from: chatId, fromMe: false, timestamp: data.timestamp, content });
+    pushBounded(customer.sent, {
+      wa_message_id: waMessageId, ...content, location: content.location ?? null, contact: content.contact ?? null,
+      reply_to: data.reply_to, timestamp: data.timestamp, edited: false, revoked: false, seq: network.nextSeq(),
+    });
     network.log('message', { direction: 'in', wa_message_id: waMessageId, from: chatId, type, body: data.body });
     return { wa_message_id: waMessageId };
   }
@@ -160,7 +164,10 @@ export class SandboxControl {
   /** POST /sandbox/sessions/:id/edit: a customer edits one of their own text messages. */
   async edit({ from, wa_message_id: waMessageId, body }) {
     this.#requireConnected();
-    const { chatId } = this.#ownInbound(from, waMessageId);
+    const { chatId, message } = this.#ownInbound(from, waMessageId);
+    message.content = { ...message.content, body };
+    const own = this.#sentRecord(chatId, waMessageId);
+    if (own) Object.assign(own, { body, edited: true });
     await this.ctx.emit(...events.messageEdited({ wa_message_id: waMessageId, body }));
     this.network.log('edit', { wa_message_id: waMessageId, from: chatId, body });
   }
@@ -169,7 +176,9 @@ export class SandboxControl {
   async revoke({ from, wa_message_id: waMessageId }) {
     this.#requireConnected();
     const { chatId, message } = this.#ownInbound(from, waMessageId);
-    message.type = 'revoked';
+    message.revoked = true;
+    const own = this.#sentRecord(chatId, waMessageId);
+    if (own) Object.assign(own, { type: 'revoked', body: '', caption: null, media: null, location: null, contact: null, revoked: true });
     await this.ctx.emit(...events.messageRevoked({ wa_message_id: waMessageId }));
     this.network.log('revoke', { wa_message_id: waMessageId, from: chatId });
   }
@@ -186,7 +195,44 @@ export class SandboxControl {
     const phone = phoneOf(this.network.customerChatId(value, 'phone'));
     const customer = this.network.customers?.get(phone) ?? this.network.customer(phone);
     const { phone: p, name, online, last_seen, received, seen_at, agent_typing, reactions } = customer;
-    return { phone: p, name, online, last_seen, received, seen_at, agent_typing, reactions };
+    return { phone: p, name, online, last_seen, received: received.map(({ seq, ...m }) => m), seen_at, agent_typing, reactions };
+  }
+
+  #sentRecord(chatId, waMessageId) {
+    return this.network.customers?.get(phoneOf(chatId))?.sent.find((m) => m.wa_message_id === waMessageId) ?? null;
+  }
+
+  /**
+   * GET /sandbox/sessions/:id/customers/:phone/messages: the conversation as this customer's phone
+   * shows it, oldest first: what they received (`direction: "in"`) and sent (`"out"`), edits and
+   * deletions applied (a deleted message: type revoked, no content), forwarded ones marked. A
+   * private note never reaches it: the proof that it did not.
+   */
+  customerMessages(value) {
+    const phone = phoneOf(this.network.customerChatId(value, 'phone'));
+    const customer = this.network.customers?.get(phone);
+    if (!customer) return { phone, messages: [] };
+    const view = (m, direction) => ({
+      wa_message_id: m.wa_message_id,
+      direction,
+      type: m.type,
+      body: m.body,
+      caption: m.caption,
+      media: m.media,
+      location: m.location ?? null,
+      contact: m.contact ?? null,
+      reply_to: m.reply_to,
+      timestamp: m.timestamp,
+      forwarded: Boolean(m.forwarded),
+      edited: m.edited,
+      revoked: m.revoked,
+      ack: direction === 'in' ? m.ack : null,
+      seq: m.seq,
+    });
+    const messages = [...customer.received.map((m) => view(m, 'in')), ...customer.sent.map((m) => view(m, 'out'))]
+      .sort((a, b) => a.seq - b.seq)
+      .map(({ seq, ...m }) => m);
+    return { phone, messages };
   }
 
   /** GET /sandbox/sessions/:id/log: everything the simulated network saw, in order (last 1000). */

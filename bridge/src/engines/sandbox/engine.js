@@ -9,12 +9,19 @@
 // Memory: an idle session holds a few small objects and no timers.
 import { Engine } from '../base.js';
 import { SessionStatus, Ack, ReasonCode, events } from '../../contract/index.js';
-import { NotSupportedByEngine, invalidSessionState, messageNotFound } from '../../errors.js';
+import { ErrorCode, NotSupportedByEngine, invalidSessionState, messageActionRefused, messageNotFound } from '../../errors.js';
 import { Rng, seedFrom } from '../../lib/prng.js';
 import { phoneOf } from '../../lib/chatid.js';
 import { normalizeSandboxOptions } from './options.js';
 import { SandboxNetwork, pushBounded, nowSeconds } from './network.js';
 import { SandboxControl } from './control.js';
+
+// WhatsApp's limits: an edit within 15 minutes of sending, a delete for everyone within ~60 hours.
+export const EDIT_WINDOW_SECONDS = 15 * 60;
+export const REVOKE_WINDOW_SECONDS = 60 * 3600;
+
+/** Which content field an edit changes: the text of a text message, the caption of a captioned one. */
+const editableField = (type) => (type === 'text' ? 'body' : ['image', 'video', 'document'].includes(type) ? 'caption' : null);
 
 const AUTO_REPLIES = [
   'Thanks! Got it.',
@@ -144,11 +151,14 @@ export class SandboxEngine extends Engine {
     return this.deliverToCustomer({ req, clientId: req.client_id });
   }
 
-  /** A message from this session's number to a customer (through the API or typed on the phone). */
-  async deliverToCustomer({ req, clientId }) {
+  /**
+   * A message from this session's number to a customer (through the API, forwarded, or typed on
+   * the phone). `content`: the message's content when it is known already (a forward's source).
+   */
+  async deliverToCustomer({ req, clientId, content = null, forwarded = false }) {
     const { network } = this;
     const chatId = req.to;
-    const content = await network.content(req, (media) => this.ctx.media.save(this.id, media));
+    content ??= await network.content(req, (media) => this.ctx.media.save(this.id, media));
     const waMessageId = network.newMessageId(true, chatId);
     const timestamp = nowSeconds();
     const data = {
@@ -161,13 +171,14 @@ export class SandboxEngine extends Engine {
       reply_to: req.reply_to ?? null,
       timestamp,
       client_id: clientId,
+      forwarded: forwarded || undefined,
     };
     // message.created is on disk before any of this message's acks can be queued, and in the same
     // transaction as their schedule: after kill -9 either both are there or neither.
     const phone = phoneOf(chatId);
     const acks = this.#ackSchedule(phone, data.type === 'voice');
     await this.ctx.emit(...events.messageCreated(data), { kv: [['put', `ack:${waMessageId}`, acks]] });
-    network.remember(waMessageId, { chat_id: chatId, from: this.ownId, type: data.type, fromMe: true });
+    network.remember(waMessageId, { chat_id: chatId, from: this.ownId, fromMe: true, timestamp, content });
     const customer = network.customer(phone);
     pushBounded(customer.received, {
       wa_message_id: waMessageId,
@@ -181,6 +192,10 @@ export class SandboxEngine extends Engine {
       reply_to: data.reply_to,
       timestamp,
       ack: Ack.PENDING,
+      forwarded,
+      edited: false,
+      revoked: false,
+      seq: network.nextSeq(),
     });
     network.log('message', { direction: 'out', wa_message_id: waMessageId, to: chatId, type: data.type, body: data.body, client_id: clientId });
     this.#runAcks(waMessageId, acks);
@@ -266,6 +281,55 @@ export class SandboxEngine extends Engine {
     pushBounded(customer.reactions, { wa_message_id: waMessageId, from: this.ownId, emoji, at: Date.now() / 1000 });
     await this.ctx.emit(...events.messageReaction({ wa_message_id: waMessageId, from: this.ownId, emoji }));
     this.network.log('reaction', { wa_message_id: waMessageId, from: this.ownId, emoji });
+  }
+
+  /** Forward a message this session knows (ours or a customer's) to a customer: the same content, marked forwarded. */
+  async forwardMessage(req) {
+    this.assertConnected();
+    if (!req.to.endsWith('@c.us')) throw new NotSupportedByEngine(this.engine, req.to.endsWith('@g.us') ? 'group chats' : 'sending to @lid ids');
+    const source = this.network.index.get(req.forward_of);
+    if (!source || source.revoked) throw messageNotFound(req.forward_of);
+    return this.deliverToCustomer({ req, clientId: req.client_id, content: source.content, forwarded: true });
+  }
+
+  /** The agent edits one of our messages within WhatsApp's window; the customer sees the new text. */
+  async editMessage(waMessageId, body) {
+    this.assertConnected();
+    const message = this.#ownMessage(waMessageId, ErrorCode.MESSAGE_NOT_EDITABLE, 'edited');
+    const field = editableField(message.content.type);
+    if (!field) throw messageActionRefused(ErrorCode.MESSAGE_NOT_EDITABLE, `a ${message.content.type} message cannot be edited`);
+    if (nowSeconds() - message.timestamp > EDIT_WINDOW_SECONDS) throw messageActionRefused(ErrorCode.EDIT_WINDOW_PASSED, 'WhatsApp allows edits within 15 minutes of sending');
+    if (message.content[field] !== body) {
+      message.content = { ...message.content, [field]: body };
+      const seen = this.network.received(message);
+      if (seen) Object.assign(seen, { [field]: body, edited: true });
+      await this.ctx.emit(...events.messageEdited({ wa_message_id: waMessageId, body }));
+      this.network.log('edit', { wa_message_id: waMessageId, from: this.ownId, body });
+    }
+    return { wa_message_id: waMessageId, body };
+  }
+
+  /** The agent deletes one of our messages for everyone; a second call changes nothing. */
+  async revokeMessage(waMessageId) {
+    this.assertConnected();
+    const message = this.#ownMessage(waMessageId, ErrorCode.MESSAGE_NOT_REVOCABLE, 'deleted for everyone');
+    if (!message.revoked) {
+      if (nowSeconds() - message.timestamp > REVOKE_WINDOW_SECONDS) throw messageActionRefused(ErrorCode.REVOKE_WINDOW_PASSED, 'WhatsApp allows deleting for everyone within about 60 hours');
+      message.revoked = true;
+      const seen = this.network.received(message);
+      if (seen) Object.assign(seen, { type: 'revoked', body: '', caption: null, media: null, location: null, contact: null, revoked: true });
+      await this.ctx.emit(...events.messageRevoked({ wa_message_id: waMessageId }));
+      this.network.log('revoke', { wa_message_id: waMessageId, from: this.ownId });
+    }
+    return { wa_message_id: waMessageId, revoked: true };
+  }
+
+  #ownMessage(waMessageId, refusedCode, what) {
+    const message = this.network.index.get(waMessageId);
+    if (!message) throw messageNotFound(waMessageId);
+    if (!message.fromMe) throw messageActionRefused(refusedCode, `only this number's own messages can be ${what}`);
+    message.id = waMessageId;
+    return message;
   }
 
   async requestPairingCode(phone) {

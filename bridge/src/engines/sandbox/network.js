@@ -26,6 +26,7 @@ export class SandboxNetwork {
     this.index = new Map(); // wa_message_id -> {chat_id, from, type, fromMe}
     this.netLog = [];
     this.logSeq = 0;
+    this.seq = 0; // orders a customer's messages, both ways
     this.rng = null; // set by the engine at each start (seeded by the session seed and generation)
   }
 
@@ -44,6 +45,7 @@ export class SandboxNetwork {
         online: false,
         last_seen: null,
         received: [],
+        sent: [],
         seen_at: null,
         agent_typing: [],
         reactions: [],
@@ -53,6 +55,20 @@ export class SandboxNetwork {
     return customer;
   }
 
+  nextSeq() {
+    return ++this.seq;
+  }
+
+  /** The customer's copy of one of our messages (index entry -> its `received` record), if still kept. */
+  received(message) {
+    const customer = this.customers?.get(message.chat_id.split('@')[0]);
+    return customer?.received.find((m) => m.wa_message_id === message.id) ?? null;
+  }
+
+  /**
+   * Remember a message for replies, reactions, edits and forwards: {chat_id, from, fromMe,
+   * timestamp, content: {type, body, caption, media, location?, contact?}, revoked?}.
+   */
   remember(waMessageId, entry) {
     this.index.set(waMessageId, entry);
     if (this.index.size > INDEX_LIMIT) this.index.delete(this.index.keys().next().value);

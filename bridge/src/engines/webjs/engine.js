@@ -15,6 +15,7 @@ import { buildVcard, captionOf } from '../../messages.js';
 import { ackData, editData, messageData, messageType, reactionData, reasonCodeFor, revokeData } from './mapping.js';
 import { PresenceWatch } from './presence.js';
 import { ClientLifecycle, firstLine } from './lifecycle.js';
+import { MessageActions } from './actions.js';
 
 // Flags for the system Chromium running headless as root in a container.
 export const CHROMIUM_ARGS = Object.freeze([
@@ -62,6 +63,7 @@ export class WebjsEngine extends Engine {
     this.held = null; // array of deferred event emitters while a send is in flight
     this.created = new Set();
     this.presenceWatch = new PresenceWatch(this);
+    this.actions = new MessageActions(this);
     this.eventChain = Promise.resolve();
     const root = path.join(this.ctx.config.dataDir, 'webjs');
     this.authDataPath = path.join(root, 'auth');
@@ -142,7 +144,9 @@ export class WebjsEngine extends Engine {
   wireMessages(client, on) {
     on('message', async (msg) => this.#onIncoming(client, msg));
     on('message_create', async (msg) => {
-      if (msg.fromMe) await this.#hold(() => this.#onOwnMessage(client, msg));
+      if (!msg.fromMe) return;
+      this.actions.watchForward(msg);
+      await this.#hold(() => this.#onOwnMessage(client, msg));
     });
     on('message_ack', async (msg, ack) => {
       const data = ackData(msg, ack);
@@ -152,8 +156,14 @@ export class WebjsEngine extends Engine {
       const data = reactionData(reaction);
       if (data.wa_message_id && data.from) await this.ctx.emit(...events.messageReaction(data));
     });
-    on('message_edit', async (msg, newBody) => this.ctx.emit(...events.messageEdited(editData(msg, newBody))));
-    on('message_revoke_everyone', async (msg, revoked) => this.ctx.emit(...events.messageRevoked(revokeData(msg, revoked))));
+    on('message_edit', async (msg, newBody) => {
+      const data = editData(msg, newBody);
+      if (!this.actions.isEcho('edit', data.wa_message_id, data.body)) await this.ctx.emit(...events.messageEdited(data));
+    });
+    on('message_revoke_everyone', async (msg, revoked) => {
+      const data = revokeData(msg, revoked);
+      if (!this.actions.isEcho('revoke', data.wa_message_id)) await this.ctx.emit(...events.messageRevoked(data));
+    });
   }
 
   /** Defer fn while a send is in flight (see the header), else run it now. */
@@ -162,7 +172,7 @@ export class WebjsEngine extends Engine {
     else await fn();
   }
 
-  async #downloadMedia(msg) {
+  async downloadMedia(msg) {
     if (!msg.hasMedia) return undefined;
     try {
       const media = await withTimeout(msg.downloadMedia(), SEND_TIMEOUT_MS, () => new Error('media download timed out'));
@@ -176,7 +186,7 @@ export class WebjsEngine extends Engine {
 
   async #onIncoming(client, msg) {
     if (!messageType(msg)) return;
-    const media = await this.#downloadMedia(msg);
+    const media = await this.downloadMedia(msg);
     const data = messageData(msg, { me: this.me, media });
     if (data) await this.ctx.emit(...events.messageReceived(data));
     this.presenceWatch.subscribe(client, data?.chat_id);
@@ -186,21 +196,21 @@ export class WebjsEngine extends Engine {
   async #onOwnMessage(client, msg) {
     const waId = msg.id._serialized;
     if (this.created.has(waId) || !messageType(msg)) return;
-    const media = await this.#downloadMedia(msg);
+    const media = await this.downloadMedia(msg);
     const data = messageData(msg, { me: this.me, clientId: this.ctx.clientIdFor(waId), media });
     if (!data) return;
-    this.#markCreated(waId);
+    this.markCreated(waId);
     await this.ctx.emit(...events.messageCreated(data));
   }
 
-  #markCreated(waId) {
+  markCreated(waId) {
     this.created.add(waId);
     if (this.created.size > CREATED_MEMORY) this.created.delete(this.created.values().next().value);
   }
 
   // --- operations --------------------------------------------------------------------------------
 
-  #connectedClient() {
+  connectedClient() {
     this.assertConnected();
     if (!this.client) throw invalidSessionState('the WhatsApp client is not running');
     return this.client;
@@ -232,10 +242,40 @@ export class WebjsEngine extends Engine {
   }
 
   async sendMessage(req) {
-    const client = this.#connectedClient();
-    const run = this.sendChain.then(() => this.#sendNow(client, req));
+    const client = this.connectedClient();
+    return this.#chained(() => this.#sendNow(client, req));
+  }
+
+  async forwardMessage(req) {
+    const client = this.connectedClient();
+    return this.#chained(() => this.#holding(() => this.actions.forward(client, req)));
+  }
+
+  async editMessage(waMessageId, body) {
+    return this.actions.edit(waMessageId, body);
+  }
+
+  async revokeMessage(waMessageId) {
+    return this.actions.revoke(waMessageId);
+  }
+
+  /** One send at a time per session. */
+  #chained(fn) {
+    const run = this.sendChain.then(fn);
     this.sendChain = run.catch(() => {});
     return run;
+  }
+
+  /** Run fn with the client's message_create / message_ack events held until it is done. */
+  async #holding(fn) {
+    this.held = [];
+    try {
+      return await fn();
+    } finally {
+      const held = this.held;
+      this.held = null;
+      for (const hold of held) await hold().catch((err) => this.ctx.log.error({ err }, 'held webjs event failed'));
+    }
   }
 
   async #sendNow(client, req) {
@@ -250,9 +290,8 @@ export class WebjsEngine extends Engine {
     }
     const { content, options } = await this.#content(req);
     const mediaInfo = req.media ? await this.ctx.media.save(this.id, req.media) : null;
-    this.held = [];
-    let msg;
-    try {
+    return this.#holding(async () => {
+      let msg;
       try {
         msg = await withTimeout(client.sendMessage(req.to, content, options), SEND_TIMEOUT_MS, () => new Error(`no answer within ${SEND_TIMEOUT_MS} ms`));
       } catch (err) {
@@ -262,24 +301,20 @@ export class WebjsEngine extends Engine {
       await this.ctx.rememberSend(waId, req.client_id);
       const data = messageData(msg, { me: this.me, clientId: req.client_id, media: mediaInfo });
       if (data && !this.created.has(waId)) {
-        this.#markCreated(waId);
+        this.markCreated(waId);
         await this.ctx.emit(...events.messageCreated(data));
       }
       return { wa_message_id: waId, timestamp: msg.timestamp ?? Math.floor(Date.now() / 1000) };
-    } finally {
-      const held = this.held;
-      this.held = null;
-      for (const fn of held) await fn().catch((err) => this.ctx.log.error({ err }, 'held webjs event failed'));
-    }
+    });
   }
 
   async sendSeen(chatId) {
-    const client = this.#connectedClient();
+    const client = this.connectedClient();
     await this.#op('sendSeen', () => client.sendSeen(chatId));
   }
 
   async sendTyping(chatId, state) {
-    const client = this.#connectedClient();
+    const client = this.connectedClient();
     await this.#op('typing', async () => {
       const chat = await client.getChatById(chatId);
       if (state === 'typing') await chat.sendStateTyping();
@@ -289,7 +324,7 @@ export class WebjsEngine extends Engine {
   }
 
   async react(waMessageId, emoji) {
-    const client = this.#connectedClient();
+    const client = this.connectedClient();
     await this.#op('react', () => client.sendReaction(waMessageId, emoji));
   }
 

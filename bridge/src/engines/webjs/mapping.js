@@ -74,6 +74,7 @@ export function messageData(msg, { me = null, clientId = null, media } = {}) {
     reply_to: quotedMessageId(msg, me),
     timestamp: msg.timestamp,
     client_id: clientId ?? null,
+    forwarded: msg.isForwarded ? true : undefined,
   };
   if (type === 'text' || type === 'unknown') out.body = msg.body || '';
   if (msg.hasMedia) {

@@ -62,3 +62,12 @@ export function parseVcard(vcard) {
 
 /** Location body as WhatsApp shows it: "name\naddress". */
 export const locationDescription = (loc) => [loc.name, loc.address].filter(Boolean).join('\n');
+
+/**
+ * WhatsApp plays a voice note (waveform, "played" ticks) only as OGG/Opus sent as a voice message
+ * (whatsapp-web.js sendAudioAsVoice): an `audio/ogg` voice note is labelled `audio/ogg; codecs=opus`.
+ * Other containers are passed as given (WhatsApp may refuse to play them as voice notes).
+ */
+export function voiceMimetype(mimetype) {
+  return /^audio\/ogg\s*(;|$)/i.test(mimetype ?? '') ? 'audio/ogg; codecs=opus' : mimetype;
+}

@@ -17,7 +17,7 @@
 import crypto from 'node:crypto';
 import { BridgeError, SendFailed, clientIdConflict, sendInProgress, sendOutcomeUnknown, invalidRequest } from './errors.js';
 import { normalizeChatId } from './lib/chatid.js';
-import { validateSendRequest } from './messages.js';
+import { validateSendRequest, voiceMimetype } from './messages.js';
 
 const BOOT_ID = crypto.randomUUID();
 
@@ -77,7 +77,8 @@ export class SendRegistry {
       if (request.forward_of) {
         result = await session.forwardMessage(request);
       } else {
-        const media = request.media ? await this.media.resolve(request.media) : null;
+        let media = request.media ? await this.media.resolve(request.media) : null;
+        if (media && request.type === 'voice') media = { ...media, mimetype: voiceMimetype(media.mimetype) };
         result = await session.sendMessage({ ...request, media });
       }
     } catch (err) {

@@ -41,6 +41,7 @@ class FakeClient extends EventEmitter {
   async getNumberId(n) { return n === '6280000000000' ? null : { _serialized: `${n}@c.us` }; }
   async sendMessage(to, content, options) {
     this.calls.push(['sendMessage', to, typeof content === 'string' ? content : content.constructor.name, options]);
+    if (typeof content !== 'string') (this.sentMedia ??= []).push(content);
     if (this.failNextSend) { this.failNextSend = false; throw new Error('Evaluation failed: t: t'); }
     const msg = this.remember(new Message(null, rawMessage({ fromMe: true, body: typeof content === 'string' ? content : '', extra: { t: Math.floor(Date.now() / 1000) } })));
     // As in WhatsApp Web: the message is created and acked before the send promise resolves.
@@ -87,7 +88,11 @@ class FakeClient extends EventEmitter {
     };
   }
   async sendReaction(id, emoji) { this.calls.push(['react', id, emoji]); }
-  async requestPairingCode(phone) { return `CODE${phone.slice(-4)}`; }
+  async requestPairingCode(phone) {
+    // As whatsapp-web.js: the code is emitted as `code` and returned.
+    this.emit('code', `CODE${phone.slice(-4)}`);
+    return `CODE${phone.slice(-4)}`;
+  }
   ready() {
     this.info = { wid: { user: '6289912345678', _serialized: ME } };
     this.emit('authenticated');
@@ -113,7 +118,7 @@ let receiver;
 before(async () => {
   receiver = await startReceiver();
   bridge = await startBridge(
-    { DJANGO_WEBHOOK_URL: receiver.url, BRIDGE_WEBJS_RETRY_BASE_MS: '20', BRIDGE_WEBJS_RETRY_MAX_MS: '40' },
+    { DJANGO_WEBHOOK_URL: receiver.url, BRIDGE_WEBJS_RETRY_BASE_MS: '20', BRIDGE_WEBJS_RETRY_MAX_MS: '40', BRIDGE_OPTIONAL_EVENTS: 'session.pairing_code' },
     { engines: { sandbox: SandboxEngine, webjs: FakeWebjsEngine } },
   );
 });
@@ -141,6 +146,8 @@ test('qr -> session.qr and status qr with a data URL; pairing code; ready -> con
   assert.equal(s.qr_raw, '2@fake-qr,abc=,def=');
   assert.match(s.qr, /^data:image\/png;base64,/);
   assert.deepEqual((await json(bridge.app, 'POST', '/sessions/wq/pairing-code', { phone: '6281234567890' })).body, { code: 'CODE7890' });
+  assert.equal(bridge.config.optionalEvents.has('session.pairing_code'), true);
+  await waitFor(() => of('wq').some((e) => e.type === 'session.pairing_code' && e.data.code === 'CODE7890'), { message: 'session.pairing_code' });
   clients.at(-1).ready();
   const c = await waitFor(async () => { const b = await status('wq'); return b.status === 'connected' && b; });
   assert.equal(c.phone, '6289912345678');
@@ -215,6 +222,16 @@ test('typed on the phone -> message.created with client_id null; received media 
   const res = await bridge.app.inject({ method: 'GET', url: `/sessions/wr/media/${received.data.media.id}`, headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(res.statusCode, 200);
   assert.equal(res.body, 'PNG!');
+});
+
+test('a voice note goes as a voice message (sendAudioAsVoice), labelled audio/ogg; codecs=opus', async () => {
+  const client = await connected('wv');
+  const r = await json(bridge.app, 'POST', '/sessions/wv/messages', { to: '6281234567890', type: 'voice', media: { data: Buffer.from('OggS-fake').toString('base64'), mimetype: 'audio/ogg' }, client_id: 'wv-1' });
+  assert.equal(r.status, 201);
+  const [, , kind, options] = client.calls.find((c) => c[0] === 'sendMessage');
+  assert.equal(kind, 'MessageMedia');
+  assert.equal(options.sendAudioAsVoice, true);
+  assert.equal(client.sentMedia.at(-1).mimetype, 'audio/ogg; codecs=opus');
 });
 
 test('seen, typing and reactions go to the client', async () => {

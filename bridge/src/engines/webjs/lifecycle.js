@@ -10,7 +10,7 @@
 // failed initialize. A stop, restart or DELETE at any await of a launch ends that launch: no
 // Chromium, no status of the old run afterwards.
 import fs from 'node:fs';
-import { SessionStatus } from '../../contract/index.js';
+import { SessionStatus, events } from '../../contract/index.js';
 import { backoffDelay, withTimeout } from '../../lib/async.js';
 import { statusForDisconnect, statusForState } from './mapping.js';
 import { reapOrphanChromium } from './chromium.js';
@@ -182,7 +182,8 @@ export class ClientLifecycle {
       clearTimeout(this.watchdog);
       await engine.setQr(qr);
     });
-    client.on('code', (code) => this.ctx.log.info({ code }, 'pairing code'));
+    // A pairing code (requestPairingCode, renewed by whatsapp-web.js every 3 minutes while unpaired).
+    on('code', async (code) => this.ctx.emit(...events.sessionPairingCode({ code })));
     // The QR was scanned (or the stored login accepted): the QR goes away while the chats load.
     on('authenticated', async () => {
       if (engine.status === SessionStatus.QR) await engine.setStatus(SessionStatus.STARTING, { reason: 'authenticated, loading chats' });

@@ -7,6 +7,7 @@ import { MediaStore } from './media.js';
 import { SessionManager } from './sessions.js';
 import { SendRegistry } from './sends.js';
 import { buildApp } from './app.js';
+import { RemoteAuthStore } from './authstore.js';
 import { SandboxEngine } from './engines/sandbox/engine.js';
 import { WebjsEngine } from './engines/webjs/engine.js';
 
@@ -20,7 +21,8 @@ export async function createBridge(config, { logger, engines = ENGINES } = {}) {
   const outbox = new Outbox({ store, url: config.webhookUrl, secret: config.webhookSecret, logger: log.child({ part: 'outbox' }), ...config.outbox });
   const media = new MediaStore({ store, dataDir: config.dataDir, maxBytes: config.mediaMaxBytes, token: config.token, fetchTimeoutMs: config.mediaFetchTimeoutMs });
   const sends = new SendRegistry({ store, media, log, ttlMs: config.sendRecordTtlMs });
-  const sessions = new SessionManager({ store, outbox, media, sends, config, log: log.child({ part: 'sessions' }), engines });
+  const authStore = config.authStore === 'remote' ? new RemoteAuthStore({ baseUrl: config.internalBaseUrl, token: config.token }) : null;
+  const sessions = new SessionManager({ store, outbox, media, sends, authStore, config, log: log.child({ part: 'sessions' }), engines });
   const app = buildApp({ config, sessions, outbox, media, sends, logger: log });
 
   let pruneTimer = null;

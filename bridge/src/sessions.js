@@ -14,10 +14,11 @@ const MESSAGE_EVENTS = new Set([EventType.MESSAGE_RECEIVED, EventType.MESSAGE_CR
 
 export class SessionManager {
   /**
-   * @param {{store, outbox, media, sends, config, log, engines: Record<string, typeof import('./engines/base.js').Engine>}} deps
+   * @param {{store, outbox, media, sends, authStore?: import('./authstore.js').RemoteAuthStore|null, config, log, engines: Record<string, typeof import('./engines/base.js').Engine>}} deps
    */
-  constructor({ store, outbox, media, sends, config, log, engines }) {
+  constructor({ store, outbox, media, sends, authStore = null, config, log, engines }) {
     this.store = store;
+    this.authStore = authStore;
     this.sends = sends;
     this.outbox = outbox;
     this.media = media;
@@ -55,6 +56,8 @@ export class SessionManager {
       emit: (type, data, options) => this.#emit(id, workspace, type, data, options),
       epoch: () => this.epochs.get(id) ?? 0,
       media: this.media,
+      // Django's shared auth store (BRIDGE_AUTH_STORE=remote), else null: logins stay on this node.
+      authStore: this.authStore,
       renderQr: qrDataUrl,
       config: this.config,
       log: this.log.child({ session_id: id }),

@@ -166,6 +166,9 @@ test('the sandbox gives a deterministic pairing code while waiting for a scan', 
   assert.equal(a.status, 200);
   assert.match(a.body.code, /^[A-Z0-9]{8}$/);
   assert.equal(a.body.code, b.body.code);
+  // session.pairing_code is optional: this bridge (no BRIDGE_OPTIONAL_EVENTS) queued none.
+  const queued = [...bridge.store.outbox.getRange({})].map(({ value }) => value.type);
+  assert.ok(queued.includes('session.qr') && !queued.includes('session.pairing_code'));
   await json(bridge.app, 'DELETE', '/sessions/pair1');
 });
 

@@ -61,12 +61,12 @@ test('a number configured to fail gets ack -1 and nothing more', async () => {
   assert.deepEqual(receiver.events((e) => e.data.wa_message_id === r.body.wa_message_id && e.type === 'message.ack').map((e) => e.data.ack), [-1]);
 });
 
-test('a send to a group (or @lid) id is 422 not_supported_by_engine, leaves no record and emits nothing', async () => {
+test('a send to a group is 422 not_supported_by_engine, to a LID no customer uses 502 send_failed; neither leaves a record or emits', async () => {
   await connectedSandbox(bridge.app, 'nogroups');
-  for (const [to, what] of [['120363025555555555@g.us', /group chats/], ['123456789012345@lid', /@lid/]]) {
+  for (const [to, status, code, what] of [['120363025555555555@g.us', 422, 'not_supported_by_engine', /group chats/], ['123456789012345@lid', 502, 'send_failed', /no sandbox customer uses/]]) {
     const r = await send('nogroups', { to, type: 'text', body: 'hello all', client_id: `g-${to}` });
-    assert.equal(r.status, 422, to);
-    assert.equal(r.body.error.code, 'not_supported_by_engine');
+    assert.equal(r.status, status, to);
+    assert.equal(r.body.error.code, code);
     assert.match(r.body.error.message, what);
     assert.equal(bridge.store.sends.get(['nogroups', `g-${to}`]), undefined, 'no idempotency record: nothing was sent');
   }

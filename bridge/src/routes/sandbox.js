@@ -70,6 +70,15 @@ export default async function sandboxRoutes(app) {
   app.get('/sandbox/sessions/:id/customers/:phone', { schema: { params: paramsWith({ phone: CHAT_ID }) } },
     async (request) => sandbox(request).customerView(request.params.phone));
 
+  // The session's link to WhatsApp drops and comes back: what customers send meanwhile arrives as history.
+  app.post('/sandbox/sessions/:id/offline', { schema: { params: sessionParams } }, async (request) => sandbox(request).offline());
+
+  app.post('/sandbox/sessions/:id/online', { schema: { params: sessionParams } }, async (request) => sandbox(request).online());
+
+  app.post('/sandbox/sessions/:id/lid', {
+    schema: { params: sessionParams, body: body(['from'], { from: CHAT_ID, lid: { type: 'string', pattern: '^[0-9]{8,20}$' }, announce: { type: 'boolean', default: false } }) },
+  }, async (request) => sandbox(request).lid(request.body));
+
   app.get('/sandbox/sessions/:id/customers/:phone/messages', { schema: { params: paramsWith({ phone: CHAT_ID }) } },
     async (request) => sandbox(request).customerMessages(request.params.phone));
 

@@ -58,13 +58,26 @@ export class SandboxControl {
     }, run);
   }
 
-  /** POST /sandbox/sessions/:id/inbound: a customer sends a message; emits message.received. */
+  /**
+   * POST /sandbox/sessions/:id/inbound: a customer sends a message; emits message.received. While
+   * the session is offline (paired, link down) the message waits "on WhatsApp's servers" (on disk)
+   * and arrives as history when it is back online: {wa_message_id, held: true}.
+   */
   async inbound(req) {
+    const { engine } = this;
+    if (engine.state.offline && engine.state.paired) return this.#hold(await this.#prepare(req));
     this.#requireConnected();
     return this.#inbound(req);
   }
 
   async #inbound(req) {
+    const prepared = await this.#prepare(req);
+    await this.#deliver(prepared);
+    return { wa_message_id: prepared.data.wa_message_id };
+  }
+
+  /** message.received data for a customer's message (media saved, the id taken). */
+  async #prepare(req) {
     const { network } = this;
     const chatId = network.customerChatId(req.from);
     const customer = network.customer(phoneOf(chatId));
@@ -98,26 +111,89 @@ export class SandboxControl {
       }
     }
     if (Object.keys(fields).length) throw invalidRequest('the message is missing parts its type needs', fields);
-    const waMessageId = network.newMessageId(false, chatId);
+    // A customer switched to LID addressing writes from their LID (the id WhatsApp uses).
+    const wireId = customer.lid ?? chatId;
     const data = {
-      wa_message_id: waMessageId,
-      chat_id: chatId,
-      from: chatId,
+      wa_message_id: network.newMessageId(false, wireId),
+      chat_id: wireId,
+      from: wireId,
       from_name: customer.name,
       to: this.engine.ownId,
       ...content,
       reply_to: req.reply_to ?? null,
       timestamp: nowSeconds(),
       client_id: null,
+      ...network.identityFields(customer, wireId),
     };
-    await this.ctx.emit(...events.messageReceived(data));
-    network.remember(waMessageId, { chat_id: chatId, from: chatId, fromMe: false, timestamp: data.timestamp, content });
+    return { data, phone: customer.phone };
+  }
+
+  /** Emit a prepared message (`history`: it arrived while the session was offline) and show it on the customer's phone. */
+  async #deliver({ data, phone }, { history = false, kv } = {}) {
+    const { network } = this;
+    const customer = network.customer(phone);
+    await this.ctx.emit(...events.messageReceived(history ? { ...data, history: true } : data), { kv });
+    const { wa_message_id: waMessageId, chat_id: chatId, type, body, caption, media, location = null, contact = null, reply_to: replyTo, timestamp } = data;
+    const content = { type, body, caption, media, ...(location ? { location } : {}), ...(contact ? { contact } : {}) };
+    network.remember(waMessageId, { chat_id: `${phone}@c.us`, wire_id: chatId, from: `${phone}@c.us`, fromMe: false, timestamp, content });
     pushBounded(customer.sent, {
-      wa_message_id: waMessageId, ...content, location: content.location ?? null, contact: content.contact ?? null,
-      reply_to: data.reply_to, timestamp: data.timestamp, edited: false, revoked: false, seq: network.nextSeq(),
+      wa_message_id: waMessageId, type, body, caption, media, location, contact,
+      reply_to: replyTo, timestamp, edited: false, revoked: false, seq: network.nextSeq(),
     });
-    network.log('message', { direction: 'in', wa_message_id: waMessageId, from: chatId, type, body: data.body });
-    return { wa_message_id: waMessageId };
+    network.log('message', { direction: 'in', wa_message_id: waMessageId, from: chatId, type, body, ...(history ? { history } : {}) });
+  }
+
+  async #hold(prepared) {
+    const key = `held:${String(++this.engine.state.held_seq || (this.engine.state.held_seq = 1)).padStart(12, '0')}`;
+    await this.ctx.saveState({ held_seq: this.engine.state.held_seq });
+    await this.ctx.kv.put(key, prepared);
+    this.network.log('held', { wa_message_id: prepared.data.wa_message_id, from: prepared.data.from });
+    return { wa_message_id: prepared.data.wa_message_id, held: true };
+  }
+
+  /**
+   * Back online: what customers wrote meanwhile, in order, as message.received history: true (each
+   * removed from disk in its event's transaction), then chat.unread for each of those chats.
+   */
+  async deliverHeld() {
+    const unread = new Map();
+    for (const [key, prepared] of this.ctx.kv.entries()) {
+      if (!key.startsWith('held:')) continue;
+      await this.#deliver(prepared, { history: true, kv: [['remove', key]] });
+      unread.set(prepared.data.chat_id, (unread.get(prepared.data.chat_id) ?? 0) + 1);
+    }
+    for (const [chatId, count] of unread) await this.ctx.emit(...events.chatUnread({ chat_id: chatId, unread_count: count }));
+  }
+
+  /** POST /sandbox/sessions/:id/offline and /online. */
+  async offline() {
+    if (!this.engine.state.paired) this.#requireConnected();
+    await this.engine.goOffline();
+    return this.engine.toJSON();
+  }
+
+  async online() {
+    await this.engine.goOnline();
+    return this.engine.toJSON();
+  }
+
+  /**
+   * POST /sandbox/sessions/:id/lid: the customer `from` switches to LID addressing (`lid`, else a
+   * generated one): their next messages come from <lid>@lid. `announce`: WhatsApp tells the
+   * mapping at once (contact.identity, and chat_phone_id on their messages); else not yet (their
+   * messages carry the LID only) until a later call with announce: true.
+   */
+  async lid({ from, lid, announce = false }) {
+    this.#requireConnected();
+    const customer = this.network.customer(phoneOf(this.network.customerChatId(from)));
+    const lidId = `${lid ?? customer.lid?.split('@')[0] ?? this.network.rng.digits(15)}@lid`;
+    this.network.assignLid(customer, lidId);
+    if (announce && !customer.lid_announced) {
+      customer.lid_announced = true;
+      await this.ctx.emit(...events.contactIdentity({ lid: lidId, phone_id: `${customer.phone}@c.us` }));
+    }
+    this.network.log('lid', { phone: customer.phone, lid: lidId, announced: Boolean(customer.lid_announced) });
+    return { phone: customer.phone, lid: lidId, announced: Boolean(customer.lid_announced) };
   }
 
   async #inboundMedia(type, media) {

@@ -9,12 +9,15 @@
 // Memory: an idle session holds a few small objects and no timers.
 import { Engine } from '../base.js';
 import { SessionStatus, Ack, ReasonCode, events } from '../../contract/index.js';
-import { ErrorCode, NotSupportedByEngine, invalidSessionState, messageActionRefused, messageNotFound } from '../../errors.js';
+import { ErrorCode, NotSupportedByEngine, SendFailed, invalidSessionState, messageActionRefused, messageNotFound } from '../../errors.js';
 import { Rng, seedFrom } from '../../lib/prng.js';
 import { phoneOf } from '../../lib/chatid.js';
 import { normalizeSandboxOptions } from './options.js';
 import { SandboxNetwork, pushBounded, nowSeconds } from './network.js';
 import { SandboxControl } from './control.js';
+import { AUTO_REPLIES } from './phrases.js';
+import { importHistory } from './history.js';
+import { AckSimulator } from './acks.js';
 
 // WhatsApp's limits: an edit within 15 minutes of sending, a delete for everyone within ~60 hours.
 export const EDIT_WINDOW_SECONDS = 15 * 60;
@@ -23,14 +26,8 @@ export const REVOKE_WINDOW_SECONDS = 60 * 3600;
 /** Which content field an edit changes: the text of a text message, the caption of a captioned one. */
 const editableField = (type) => (type === 'text' ? 'body' : ['image', 'video', 'document'].includes(type) ? 'caption' : null);
 
-const AUTO_REPLIES = [
-  'Thanks! Got it.',
-  'Okay, let me check and get back to you.',
-  'Great, thank you for the quick answer.',
-  'Could you tell me a bit more?',
-  'Sounds good to me.',
-  'Perfect, see you then.',
-];
+const AUTH_STORE_RETRY_MS = 5000;
+const OFFLINE_REASON = 'sandbox: offline';
 
 export class SandboxEngine extends Engine {
   static engineName = 'sandbox';
@@ -46,25 +43,60 @@ export class SandboxEngine extends Engine {
     this.network = new SandboxNetwork({ options: this.options });
     /** The customers' side: what the /sandbox control routes call (SessionManager.sandboxControl). */
     this.control = new SandboxControl(this);
+    this.acks = new AckSimulator(this);
     // Bumped by stop(): a timer chain started in an earlier run (before a stop, restart or
     // logout) ends at its next step instead of running beside the chain the new run resumes.
     this.run = 0;
   }
 
+  /** This number: the one a pairing code linked, else the `phone` option. */
+  get ownPhone() {
+    return this.state.linked_phone || this.options.phone;
+  }
+
   get ownId() {
-    return `${this.options.phone}@c.us`;
+    return `${this.ownPhone}@c.us`;
   }
 
   // --- lifecycle -------------------------------------------------------------------------------
 
+  /**
+   * The pairing record: in the session's state (BRIDGE_AUTH_STORE=local), or in Django's auth store
+   * (remote), so that a session moved to another node reconnects there without a QR. The start
+   * generation travels with it: ids seeded by (seed, generation) never repeat on the new node.
+   */
+  async #loadPairing() {
+    const store = this.ctx.authStore;
+    if (!store) return;
+    const remote = (await store.getJson(this.id)) ?? {};
+    this.state.paired = Boolean(remote.paired);
+    this.state.linked_phone = remote.linked_phone ?? null;
+    this.state.generation = Math.max(this.state.generation || 0, remote.generation || 0);
+  }
+
+  async #savePairing(patch) {
+    Object.assign(this.state, patch);
+    await this.ctx.saveState(patch);
+    const { paired = false, linked_phone: linkedPhone = null, generation = 0 } = this.state;
+    await this.ctx.authStore?.putJson(this.id, { paired, linked_phone: linkedPhone, generation });
+  }
+
   async start() {
     this.stopped = false;
+    this.pairingRequested = false;
+    try {
+      await this.#loadPairing();
+    } catch (err) {
+      // Django's auth store is away: never show a QR for a number that may be paired; retry.
+      await this.setStatus(SessionStatus.FAILED, { reason: `auth store unreachable: ${err.message}`, reasonCode: ReasonCode.UNKNOWN });
+      this.after(AUTH_STORE_RETRY_MS, () => this.start());
+      return;
+    }
     const generation = (this.state.generation || 0) + 1;
-    this.state.generation = generation;
-    await this.ctx.saveState({ generation });
+    await this.#savePairing({ generation });
     const rng = new Rng(seedFrom(this.options.seed, generation));
     this.network.rng = rng;
-    await this.setStatus(SessionStatus.STARTING, { phone: this.state.paired ? this.options.phone : null });
+    await this.setStatus(SessionStatus.STARTING, { phone: this.state.paired ? this.ownPhone : null });
     if (this.state.paired) {
       await this.#connect();
       return;
@@ -73,18 +105,19 @@ export class SandboxEngine extends Engine {
     await this.setQr(qr);
     this.network.log('qr', { qr });
     if (this.options.qr_scan_delay_ms === 0) {
-      await this.#scanned();
+      await this.#paired();
     } else {
-      this.after(this.options.qr_scan_delay_ms, () => this.#scanned());
+      this.after(this.options.qr_scan_delay_ms, () => (this.pairingRequested ? null : this.#paired()));
     }
   }
 
-  async #scanned() {
+  /** The QR was scanned (or a pairing code entered, linking `linkedPhone`): connected. */
+  async #paired(linkedPhone = null) {
     if (this.stopped || this.status !== SessionStatus.QR) return;
-    this.state.paired = true;
-    await this.ctx.saveState({ paired: true });
+    await this.#savePairing({ paired: true, ...(linkedPhone ? { linked_phone: linkedPhone } : {}) });
     await this.#connect();
     this.#greet();
+    if (this.options.history) await importHistory(this, this.options.history);
   }
 
   /** Once per pairing (a restart of a paired session does not repeat them): options.greetings. */
@@ -96,9 +129,32 @@ export class SandboxEngine extends Engine {
   }
 
   async #connect() {
-    await this.setStatus(SessionStatus.CONNECTED, { phone: this.options.phone });
-    this.network.log('connected', { phone: this.options.phone });
-    this.#resumeAcks();
+    if (this.state.offline) {
+      await this.setStatus(SessionStatus.DISCONNECTED, { phone: this.ownPhone, reason: OFFLINE_REASON, reasonCode: ReasonCode.CONNECTION_LOST });
+      return;
+    }
+    await this.setStatus(SessionStatus.CONNECTED, { phone: this.ownPhone });
+    this.network.log('connected', { phone: this.ownPhone });
+    this.acks.resume();
+  }
+
+  /** Sandbox control: the link to WhatsApp drops (disconnected); acks and sends wait, inbound is held. */
+  async goOffline() {
+    if (this.state.offline) return;
+    await this.stop();
+    this.stopped = false;
+    await this.#savePairing({ offline: true });
+    await this.setStatus(SessionStatus.DISCONNECTED, { phone: this.ownPhone, reason: OFFLINE_REASON, reasonCode: ReasonCode.CONNECTION_LOST });
+    this.network.log('offline', {});
+  }
+
+  /** Sandbox control: the link is back: connected, due acks resume, held inbound arrives as history. */
+  async goOnline() {
+    if (!this.state.offline) return;
+    await this.#savePairing({ offline: false });
+    if (!this.state.paired) return;
+    await this.#connect();
+    await this.control.deliverHeld();
   }
 
   async stop() {
@@ -111,8 +167,8 @@ export class SandboxEngine extends Engine {
 
   async logout() {
     await this.stop();
-    this.state.paired = false;
-    await this.ctx.saveState({ paired: false });
+    await this.#savePairing({ paired: false, linked_phone: null, offline: false });
+    await this.ctx.authStore?.delete(this.id).catch((err) => this.ctx.log.warn({ err: err.message }, 'auth store delete failed'));
     await this.setStatus(SessionStatus.LOGGED_OUT, { phone: null, reason: 'logged out', reasonCode: ReasonCode.LOGGED_OUT });
     this.network.log('logged_out', {});
   }
@@ -144,11 +200,18 @@ export class SandboxEngine extends Engine {
   // --- the agent's side (engine operations) ------------------------------------------------------
 
   async sendMessage(req) {
-    this.assertConnected();
-    // The simulated network has customers only: a group (or @lid) id is bad input for this engine,
-    // a 422 the caller must not retry, not a send that failed.
-    if (!req.to.endsWith('@c.us')) throw new NotSupportedByEngine(this.engine, req.to.endsWith('@g.us') ? 'group chats' : 'sending to @lid ids');
+    this.#assertRecipient(req.to);
     return this.deliverToCustomer({ req, clientId: req.client_id });
+  }
+
+  /**
+   * The simulated network has customers only: a group id is bad input for this engine (a 422 the
+   * caller must not retry); a LID no customer uses is a send that failed (nothing sent).
+   */
+  #assertRecipient(to) {
+    this.assertConnected();
+    if (to.endsWith('@g.us')) throw new NotSupportedByEngine(this.engine, 'group chats');
+    if (to.endsWith('@lid') && !this.network.lidPhoneId(to)) throw new SendFailed(`no sandbox customer uses ${to}`, { maybeSent: false });
   }
 
   /**
@@ -157,7 +220,10 @@ export class SandboxEngine extends Engine {
    */
   async deliverToCustomer({ req, clientId, content = null, forwarded = false }) {
     const { network } = this;
-    const chatId = req.to;
+    const chatId = req.to; // the id WhatsApp uses: a phone id, or a customer's LID
+    const phoneId = chatId.endsWith('@lid') ? network.lidPhoneId(chatId) : chatId;
+    const phone = phoneOf(phoneId);
+    const customer = network.customer(phone);
     content ??= await network.content(req, (media) => this.ctx.media.save(this.id, media));
     const waMessageId = network.newMessageId(true, chatId);
     const timestamp = nowSeconds();
@@ -172,14 +238,13 @@ export class SandboxEngine extends Engine {
       timestamp,
       client_id: clientId,
       forwarded: forwarded || undefined,
+      ...network.identityFields(customer, chatId),
     };
     // message.created is on disk before any of this message's acks can be queued, and in the same
     // transaction as their schedule: after kill -9 either both are there or neither.
-    const phone = phoneOf(chatId);
-    const acks = this.#ackSchedule(phone, data.type === 'voice');
+    const acks = this.acks.schedule(phone, data.type === 'voice');
     await this.ctx.emit(...events.messageCreated(data), { kv: [['put', `ack:${waMessageId}`, acks]] });
-    network.remember(waMessageId, { chat_id: chatId, from: this.ownId, fromMe: true, timestamp, content });
-    const customer = network.customer(phone);
+    network.remember(waMessageId, { chat_id: phoneId, wire_id: chatId, from: this.ownId, fromMe: true, timestamp, content });
     pushBounded(customer.received, {
       wa_message_id: waMessageId,
       client_id: clientId,
@@ -198,64 +263,15 @@ export class SandboxEngine extends Engine {
       seq: network.nextSeq(),
     });
     network.log('message', { direction: 'out', wa_message_id: waMessageId, to: chatId, type: data.type, body: data.body, client_id: clientId });
-    this.#runAcks(waMessageId, acks);
+    this.acks.run(waMessageId, acks);
     return { wa_message_id: waMessageId, timestamp };
   }
 
-  /**
-   * The acks due for one sent message. The schedule is kept in the store (ctx.kv `ack:<wa id>`,
-   * with the index of the next tick), written in the same transaction as the event before it,
-   * so that acks still due when the bridge stops are sent after it starts again: none lost, none
-   * repeated.
-   */
-  #ackSchedule(phone, isVoice) {
-    const d = this.options.ack_delays_ms;
-    const fails = this.options.fail_numbers.includes(phone);
-    const steps = fails
-      ? [[d.sent, Ack.ERROR]]
-      : [[d.sent, Ack.SERVER], [d.delivered, Ack.DEVICE], [d.read, Ack.READ], ...(isVoice ? [[d.played, Ack.PLAYED]] : [])];
-    // Delays are measured from the send; a later tick never fires before an earlier one.
-    let previous = 0;
-    const schedule = steps.map(([at, ack]) => {
-      previous = Math.max(previous, at);
-      return [previous, ack];
-    });
-    return { phone, sent_at: Date.now(), schedule, next: 0 };
-  }
-
-  #runAcks(waMessageId, pending) {
-    const customer = this.network.customer(pending.phone);
-    const run = this.run;
-    const step = (i) => {
-      if (i >= pending.schedule.length || run !== this.run) return;
-      const [at, ack] = pending.schedule[i];
-      this.after(Math.max(0, pending.sent_at + at - Date.now()), async () => {
-        // The simulated network state first, so an observer who saw the webhook sees it too.
-        const received = customer.received.find((m) => m.wa_message_id === waMessageId);
-        if (received) received.ack = ack;
-        this.network.log('ack', { wa_message_id: waMessageId, ack });
-        const key = `ack:${waMessageId}`;
-        const progress = i + 1 < pending.schedule.length ? ['put', key, { ...pending, next: i + 1 }] : ['remove', key];
-        await this.ctx.emit(...events.messageAck({ wa_message_id: waMessageId, ack }), { kv: [progress] });
-        if (ack === Ack.READ && this.options.auto_reply) this.#scheduleAutoReply(customer);
-        step(i + 1);
-      }, run);
-    };
-    step(pending.next);
-  }
-
-  /** After a restart: the acks that were still due when the bridge stopped. */
-  #resumeAcks() {
-    for (const [key, pending] of this.ctx.kv.entries()) {
-      if (key.startsWith('ack:')) this.#runAcks(key.slice('ack:'.length), pending);
-    }
-  }
-
   /** A customer who read a message goes online, types, replies with a short sentence, goes offline. */
-  #scheduleAutoReply(customer) {
+  scheduleAutoReply(customer) {
     if (this.autoReplyPending.has(customer.phone)) return;
     this.autoReplyPending.add(customer.phone);
-    this.control.customerWrites(customer, this.network.rng.pick(AUTO_REPLIES), () => this.autoReplyPending.delete(customer.phone));
+    this.control.customerWrites(customer, this.network.rng.pick(AUTO_REPLIES[this.options.language]), () => this.autoReplyPending.delete(customer.phone));
   }
 
   async sendSeen(chatId) {
@@ -285,8 +301,7 @@ export class SandboxEngine extends Engine {
 
   /** Forward a message this session knows (ours or a customer's) to a customer: the same content, marked forwarded. */
   async forwardMessage(req) {
-    this.assertConnected();
-    if (!req.to.endsWith('@c.us')) throw new NotSupportedByEngine(this.engine, req.to.endsWith('@g.us') ? 'group chats' : 'sending to @lid ids');
+    this.#assertRecipient(req.to);
     const source = this.network.index.get(req.forward_of);
     if (!source || source.revoked) throw messageNotFound(req.forward_of);
     return this.deliverToCustomer({ req, clientId: req.client_id, content: source.content, forwarded: true });
@@ -332,11 +347,21 @@ export class SandboxEngine extends Engine {
     return message;
   }
 
+  /**
+   * "Link with phone number instead": a code (the same for the same seed and phone), announced as
+   * session.pairing_code; the QR no longer scans itself and the number pairs as `phone` after
+   * pairing_delay_ms, as if the code had been typed on that phone.
+   */
   async requestPairingCode(phone) {
-    if (this.status === SessionStatus.CONNECTED) throw invalidSessionState('session is already connected');
+    if (this.status !== SessionStatus.QR) throw invalidSessionState(`a pairing code needs the session waiting for a scan (status qr), it is ${this.status}`);
     const rng = new Rng(seedFrom('pairing', this.options.seed, phone));
     const code = rng.chars(8, 'ABCDEFGHJKLMNPQRSTVWXYZ23456789');
     this.network.log('pairing_code', { phone, code });
+    await this.ctx.emit(...events.sessionPairingCode({ code }));
+    if (!this.pairingRequested) {
+      this.pairingRequested = true;
+      this.after(this.options.pairing_delay_ms, () => this.#paired(phone));
+    }
     return code;
   }
 }

@@ -80,11 +80,46 @@ export class SandboxNetwork {
     return `${fromMe}_${chatId}_${id}`;
   }
 
-  /** A customer's chat id (`<digits>@c.us`) from digits or an id; 400 for anything else. */
+  /**
+   * A customer's chat id (`<digits>@c.us`) from digits, a phone id or the LID a customer uses;
+   * 400 for anything else.
+   */
   customerChatId(value, field = 'from') {
     const chatId = normalizeChatId(value);
-    if (!chatId || !chatId.endsWith('@c.us')) throw invalidRequest(`${field} must be a phone number or a @c.us id`, { [field]: 'expected digits or 6281234567890@c.us' });
+    const owner = chatId?.endsWith('@lid') ? this.lids?.get(chatId) : null;
+    if (owner) return `${owner}@c.us`;
+    if (!chatId || !chatId.endsWith('@c.us')) throw invalidRequest(`${field} must be a phone number, a @c.us id or a known customer's @lid`, { [field]: 'expected digits or 6281234567890@c.us' });
     return chatId;
+  }
+
+  /** The phone id of the customer who uses `lidId`, or null. */
+  lidPhoneId(lidId) {
+    const owner = this.lids?.get(lidId);
+    return owner ? `${owner}@c.us` : null;
+  }
+
+  /** The customer now writes from `lidId` (a LID no other customer uses). */
+  assignLid(customer, lidId) {
+    this.lids ??= new Map();
+    const owner = this.lids.get(lidId);
+    if (owner && owner !== customer.phone) throw invalidRequest(`${lidId} belongs to another customer`, { lid: 'in use' });
+    if (customer.lid && customer.lid !== lidId) {
+      this.lids.delete(customer.lid);
+      customer.lid_announced = false;
+    }
+    customer.lid = lidId;
+    this.lids.set(lidId, customer.phone);
+  }
+
+  /**
+   * chat_lid / chat_phone_id of a message in this customer's chat, sent over `wireId`: none before
+   * they use a LID; then the LID, and the phone id once WhatsApp announced the mapping (or when the
+   * message itself went to the phone id).
+   */
+  identityFields(customer, wireId) {
+    if (!customer.lid) return {};
+    const phoneId = `${customer.phone}@c.us`;
+    return { chat_lid: customer.lid, ...(customer.lid_announced || wireId === phoneId ? { chat_phone_id: phoneId } : {}) };
   }
 
   /** Message content fields (type, body, caption, media, location?, contact?) of an agent's send. */

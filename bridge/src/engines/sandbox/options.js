@@ -1,6 +1,7 @@
 // Sandbox session options: validated and defaulted once, at POST /sessions.
 import { invalidRequest } from '../../errors.js';
 import { Rng, seedFrom } from '../../lib/prng.js';
+import { LANGUAGES } from './phrases.js';
 
 export const DEFAULT_ACK_DELAYS_MS = Object.freeze({ sent: 150, delivered: 400, read: 1200, played: 1500 });
 
@@ -17,10 +18,12 @@ export const DEFAULT_CUSTOMERS = Object.freeze([
 const DIGITS = /^[0-9]{5,20}$/;
 const GREETINGS_MAX = 10;
 const GREETING_BODY_MAX = 1000;
+const HISTORY_CHATS_MAX = 1000;
+const HISTORY_MESSAGES_MAX = 1000;
 
 export function normalizeSandboxOptions(options = {}, sessionId = '') {
   const fields = {};
-  const known = new Set(['qr_scan_delay_ms', 'ack_delays_ms', 'auto_reply', 'auto_reply_typing_ms', 'fail_numbers', 'seed', 'phone', 'customers', 'greetings']);
+  const known = new Set(['qr_scan_delay_ms', 'pairing_delay_ms', 'ack_delays_ms', 'auto_reply', 'auto_reply_typing_ms', 'fail_numbers', 'seed', 'phone', 'customers', 'greetings', 'language', 'history']);
   for (const key of Object.keys(options)) if (!known.has(key)) fields[`options.${key}`] = 'unknown sandbox option';
 
   const nonNegInt = (v, name) => {
@@ -81,9 +84,24 @@ export function normalizeSandboxOptions(options = {}, sessionId = '') {
   if (phone === undefined && Number.isInteger(seed)) phone = `6289${new Rng(seedFrom('phone', seed)).digits(8)}`;
 
   if (options.auto_reply !== undefined && typeof options.auto_reply !== 'boolean') fields['options.auto_reply'] = 'boolean';
+  if (options.language !== undefined && !LANGUAGES.includes(options.language)) fields['options.language'] = `one of ${LANGUAGES.join(', ')}`;
+
+  // A history import at the first pairing (a newly linked number with past conversations):
+  // {chats, messages} -> `chats` customers with `messages` messages each, emitted as history.
+  let history = null;
+  if (options.history !== undefined && options.history !== null) {
+    const h = options.history;
+    const count = (v, max) => Number.isInteger(v) && v >= 1 && v <= max;
+    if (!h || typeof h !== 'object' || !count(h.chats, HISTORY_CHATS_MAX) || !count(h.messages, HISTORY_MESSAGES_MAX)) {
+      fields['options.history'] = `{chats: 1-${HISTORY_CHATS_MAX}, messages: 1-${HISTORY_MESSAGES_MAX}}`;
+    } else {
+      history = { chats: h.chats, messages: h.messages };
+    }
+  }
 
   const normalized = {
     qr_scan_delay_ms: nonNegInt(options.qr_scan_delay_ms, 'options.qr_scan_delay_ms') ?? 3000,
+    pairing_delay_ms: nonNegInt(options.pairing_delay_ms, 'options.pairing_delay_ms') ?? 3000,
     ack_delays_ms: ack,
     auto_reply: options.auto_reply ?? false,
     auto_reply_typing_ms: nonNegInt(options.auto_reply_typing_ms, 'options.auto_reply_typing_ms') ?? 1500,
@@ -92,6 +110,8 @@ export function normalizeSandboxOptions(options = {}, sessionId = '') {
     phone,
     customers,
     greetings,
+    language: options.language ?? 'id',
+    history,
   };
   if (Object.keys(fields).length) throw invalidRequest('invalid sandbox options', fields);
   return normalized;

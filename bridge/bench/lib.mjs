@@ -114,7 +114,8 @@ export function api(base) {
   };
 }
 
-export const health = async (base) => (await fetch(`${base}/health`)).json();
+/** /health with its detail (sessions, outbox): the bridge token. */
+export const health = async (base) => (await fetch(`${base}/health`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
 
 /** Run `fn(i)` for i in [0, n) with at most `concurrency` at once. */
 export async function pool(n, concurrency, fn) {

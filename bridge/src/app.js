@@ -1,7 +1,7 @@
 // Build the fastify app (no listen): server.js listens, tests call app.inject().
-import crypto from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
 import { BridgeError, ErrorCode, invalidRequest, unauthorized } from './errors.js';
+import { tokenMatches } from './lib/auth.js';
 import healthRoutes from './routes/health.js';
 import sessionRoutes from './routes/sessions.js';
 import messageRoutes from './routes/messages.js';
@@ -9,15 +9,6 @@ import chatRoutes from './routes/chats.js';
 import mediaRoutes from './routes/media.js';
 import sandboxRoutes from './routes/sandbox.js';
 import outboxRoutes from './routes/outbox.js';
-
-/** Constant-time token check (hash both sides so lengths never leak through timing). */
-export function tokenMatches(header, token) {
-  const m = /^Bearer (.+)$/.exec(header || '');
-  if (!m) return false;
-  const a = crypto.createHash('sha256').update(m[1]).digest();
-  const b = crypto.createHash('sha256').update(token).digest();
-  return crypto.timingSafeEqual(a, b);
-}
 
 /** Ajv errors -> {"media.url": "must be string", ...} */
 function validationFields(errors, context) {
@@ -35,9 +26,9 @@ function validationFields(errors, context) {
 }
 
 /**
- * @param {{config, sessions: import('./sessions.js').SessionManager, outbox, media, sends, logger?}} deps
+ * @param {{config, sessions: import('./sessions.js').SessionManager, outbox, media, sends, metrics?, logger?}} deps
  */
-export function buildApp({ config, sessions, outbox, media, sends, logger }) {
+export function buildApp({ config, sessions, outbox, media, sends, metrics = null, logger }) {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: { level: config.logLevel } }),
     // Routes that take media raise this per route; everything else stays small.
@@ -47,7 +38,7 @@ export function buildApp({ config, sessions, outbox, media, sends, logger }) {
     logController: new LogController({ disableRequestLogging: true }),
   });
   const startedAt = Date.now();
-  app.decorate('bridge', { config, sessions, outbox, media, sends, startedAt });
+  app.decorate('bridge', { config, sessions, outbox, media, sends, metrics, startedAt });
 
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config?.public) return;

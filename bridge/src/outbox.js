@@ -39,10 +39,13 @@ export function failureKind(outcome) {
 }
 
 export class Outbox {
-  constructor({ store, url, secret, logger, minBackoffMs = 500, maxBackoffMs = 30_000, requestTimeoutMs = 15_000, concurrency = 32, deadLetterAfter = 8 }) {
+  constructor({ store, url, secret, logger, metrics = null, minBackoffMs = 500, maxBackoffMs = 30_000, requestTimeoutMs = 15_000, concurrency = 32, deadLetterAfter = 8, batchMax = 1 }) {
     this.root = store.root;
     this.db = store.outbox;
     this.dead = store.dead;
+    this.meta = store.meta;
+    this.metrics = metrics;
+    this.batchMax = batchMax;
     this.deadLetterAfter = deadLetterAfter;
     this.url = url;
     this.webhook = new Webhook(secret);
@@ -209,6 +212,7 @@ export class Outbox {
     await this.root.transaction(() => {
       this.db.remove(entry.key);
       this.dead.put(record.id, record);
+      this.meta.put('dead_lettered_total', (this.meta.get('dead_lettered_total') ?? 0) + 1);
     });
     this.lastDelivered.set(sessionId, entry.key[1]);
     this.depth--;
@@ -261,7 +265,15 @@ export class Outbox {
     return { id, session_id: record.session_id, type: record.type, queued: true };
   }
 
-  async #post(record, attempt) {
+  async #post(record, attempt, events = 1) {
+    const started = process.hrtime.bigint();
+    const outcome = await this.#request(record, attempt);
+    const kind = outcome.ok ? 'delivered' : failureKind(outcome) === 'reject' ? 'rejected' : 'failed';
+    this.metrics?.delivery(kind, Number(process.hrtime.bigint() - started) / 1e9, events);
+    return outcome;
+  }
+
+  async #request(record, attempt) {
     const now = new Date();
     const body = Buffer.from(record.body, 'utf8');
     const headers = {
@@ -299,6 +311,11 @@ export class Outbox {
       req.on('error', (err) => finish({ ok: false, status: 0, error: err.code || err.message }));
       req.end(body);
     });
+  }
+
+  /** Events ever dead-lettered by this node's store (not reset by a restart or a retry). */
+  deadLetteredTotal() {
+    return this.meta.get('dead_lettered_total') ?? 0;
   }
 
   /** Depth, the age of the oldest undelivered event and the dead-letter count, for /health. */

@@ -8,6 +8,7 @@ import { SessionManager } from './sessions.js';
 import { SendRegistry } from './sends.js';
 import { buildApp } from './app.js';
 import { RemoteAuthStore } from './authstore.js';
+import { Metrics } from './metrics.js';
 import { SandboxEngine } from './engines/sandbox/engine.js';
 import { WebjsEngine } from './engines/webjs/engine.js';
 
@@ -23,13 +24,17 @@ export async function createBridge(config, { logger, engines = ENGINES } = {}) {
   const sends = new SendRegistry({ store, media, log, ttlMs: config.sendRecordTtlMs });
   const authStore = config.authStore === 'remote' ? new RemoteAuthStore({ baseUrl: config.internalBaseUrl, token: config.token }) : null;
   const sessions = new SessionManager({ store, outbox, media, sends, authStore, config, log: log.child({ part: 'sessions' }), engines });
-  const app = buildApp({ config, sessions, outbox, media, sends, logger: log });
+  const metrics = new Metrics({ sessions, outbox, nodeId: config.nodeId });
+  outbox.metrics = metrics;
+  sends.metrics = metrics;
+  sessions.metrics = metrics;
+  const app = buildApp({ config, sessions, outbox, media, sends, metrics, logger: log });
 
   let pruneTimer = null;
   let closed = false;
 
   return {
-    app, store, outbox, sessions, media, sends, log,
+    app, store, outbox, sessions, media, sends, metrics, log,
     /** Resume delivery of what is on disk, then start every stored session again. */
     async start() {
       outbox.start();

@@ -42,6 +42,17 @@ export class SendRegistry {
 
   /** @returns {Promise<{statusCode: 200|201, body: {wa_message_id, client_id, timestamp}}>} */
   async send(session, request) {
+    try {
+      const answer = await this.#send(session, request);
+      this.metrics?.send(answer.statusCode === 201 ? 'sent' : 'repeat');
+      return answer;
+    } catch (err) {
+      this.metrics?.send(err instanceof BridgeError ? err.code : 'error');
+      throw err;
+    }
+  }
+
+  async #send(session, request) {
     const to = normalizeChatId(request.to);
     if (!to) throw invalidRequest('to is not a chat id or phone number', { to: 'expected digits or an id like 6281234567890@c.us' });
     validateSendRequest(request);

@@ -40,6 +40,7 @@ export class SessionManager {
   #emit(id, workspace, type, data, { kv } = {}) {
     if (OPTIONAL.has(type) && !this.config.optionalEvents.has(type)) return Promise.resolve(null);
     const envelope = buildEnvelope({ type, sessionId: id, workspace, data, nodeId: this.config.nodeId, epoch: this.epochs.get(id) ?? 0 });
+    this.metrics?.event(type);
     const message = MESSAGE_EVENTS.has(type) ? envelope.data : null;
     const alongside = kv?.length || message ? () => {
       kv?.forEach(([op, key, value]) => (op === 'put' ? this.store.engineKv.put([id, key], value) : this.store.engineKv.remove([id, key])));

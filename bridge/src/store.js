@@ -7,6 +7,7 @@
 //   wa_index  [session_id, wa_message_id] -> client_id             which wa id came from which client_id
 //   media     [session_id, media_id] -> {mimetype, filename, size} media metadata (bytes are files)
 //   engine_kv [session_id, key] -> value                           an engine's own durable records (sandbox: pending acks)
+//   meta      name -> value                                        node counters kept across restarts (dead_lettered_total)
 // Writes return promises that resolve once the transaction is committed: it then survives the
 // process (kill -9, a crash). lmdb-js's default overlappingSync flushes to the device just after,
 // so an OS crash or power cut may lose the last few milliseconds of commits; that trade keeps the
@@ -32,6 +33,7 @@ export class Store {
     this.waIndex = this.root.openDB({ name: 'wa_index' });
     this.media = this.root.openDB({ name: 'media' });
     this.engineKv = this.root.openDB({ name: 'engine_kv' });
+    this.meta = this.root.openDB({ name: 'meta' });
   }
 
   /** All keys under a [prefix, ...] array key, in order. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { AUTH, startBridge, json, connectedSandbox, waitFor } from './helpers/index.js';
 
 let bridge;
-before(async () => { bridge = await startBridge(); });
+before(async () => { bridge = await startBridge({ METRICS_TOKEN: 'metrics-token-0123' }); });
 after(async () => { await bridge.close(); });
 
 test('a missing or wrong token is 401 unauthorized on every route but /health', async () => {
@@ -17,15 +17,21 @@ test('a missing or wrong token is 401 unauthorized on every route but /health', 
   }
 });
 
-test('/health is public and reports node, sessions by status, outbox depth and uptime', async () => {
-  const r = await json(bridge.app, 'GET', '/health', undefined, {});
-  assert.equal(r.status, 200);
-  assert.equal(r.body.status, 'ok');
-  assert.equal(r.body.node, 'test-node');
-  assert.deepEqual(Object.keys(r.body.sessions.by_status), ['starting', 'qr', 'connected', 'disconnected', 'failed', 'logged_out']);
-  assert.equal(typeof r.body.outbox.depth, 'number');
-  assert.equal(typeof r.body.outbox.oldest_age_seconds, 'number');
-  assert.equal(typeof r.body.uptime_seconds, 'number');
+test('/health answers anyone with a bare liveness; the node, sessions, outbox and uptime only with the bridge or metrics token', async () => {
+  const bare = await json(bridge.app, 'GET', '/health', undefined, {});
+  assert.equal(bare.status, 200);
+  assert.deepEqual(bare.body, { status: 'ok' });
+  assert.deepEqual((await json(bridge.app, 'GET', '/health', undefined, { authorization: 'Bearer nope' })).body, { status: 'ok' });
+  for (const headers of [AUTH, { authorization: 'Bearer metrics-token-0123' }]) {
+    const r = await json(bridge.app, 'GET', '/health', undefined, headers);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.status, 'ok');
+    assert.equal(r.body.node, 'test-node');
+    assert.deepEqual(Object.keys(r.body.sessions.by_status), ['starting', 'qr', 'connected', 'disconnected', 'failed', 'logged_out']);
+    assert.equal(typeof r.body.outbox.depth, 'number');
+    assert.equal(typeof r.body.outbox.oldest_age_seconds, 'number');
+    assert.equal(typeof r.body.uptime_seconds, 'number');
+  }
   // Probes add cache-busters: any query string is fine on /health (and only there).
   for (const qs of ['x=1', '_=1733100000000&probe=lb', 'x']) {
     const q = await json(bridge.app, 'GET', `/health?${qs}`, undefined, {});
@@ -35,6 +41,36 @@ test('/health is public and reports node, sessions by status, outbox depth and u
   const strict = await json(bridge.app, 'GET', '/outbox/dead?x=1');
   assert.equal(strict.status, 400);
   assert.equal(strict.body.error.fields['querystring.x'], 'unknown field');
+});
+
+test('/metrics: Prometheus text with the metrics token only (401 otherwise, not the bridge token), names prefixed blazz_bridge_', async () => {
+  await connectedSandbox(bridge.app, 'met1');
+  await json(bridge.app, 'POST', '/sessions/met1/messages', { to: '6281100000001', type: 'text', body: 'x', client_id: 'met-1' });
+  await json(bridge.app, 'POST', '/sessions/met1/messages', { to: '6281100000001', type: 'text', body: 'x', client_id: 'met-1' });
+  for (const headers of [{}, AUTH]) assert.equal((await bridge.app.inject({ method: 'GET', url: '/metrics', headers })).statusCode, 401);
+  const res = await bridge.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123' } });
+  assert.equal(res.statusCode, 200);
+  assert.match(res.headers['content-type'], /^text\/plain/);
+  const text = res.body;
+  assert.match(text, /^blazz_bridge_sessions\{status="connected",node="test-node"\} [1-9]/m);
+  assert.match(text, /^blazz_bridge_sends_total\{outcome="sent",node="test-node"\} 1$/m);
+  assert.match(text, /^blazz_bridge_sends_total\{outcome="repeat",node="test-node"\} 1$/m);
+  assert.match(text, /^blazz_bridge_events_total\{type="message.created",node="test-node"\} [1-9]/m);
+  assert.match(text, /^blazz_bridge_outbox_depth\{node="test-node"\} [0-9]+$/m);
+  assert.match(text, /^blazz_bridge_dead_letters\{node="test-node"\} 0$/m);
+  assert.match(text, /^blazz_bridge_process_resident_memory_bytes/m);
+  assert.doesNotMatch(text, /^(?!#)(?!blazz_bridge_)\w+/m, 'every metric is prefixed');
+});
+
+test('/metrics is 404 when METRICS_TOKEN is unset', async () => {
+  const plain = await startBridge({ METRICS_TOKEN: '' });
+  try {
+    const r = await json(plain.app, 'GET', '/metrics', undefined, { authorization: 'Bearer x' });
+    assert.equal(r.status, 404);
+    assert.equal(r.body.error.code, 'metrics_disabled');
+  } finally {
+    await plain.close();
+  }
 });
 
 test('bad input is a 400 invalid_request naming the fields, never a crash', async () => {

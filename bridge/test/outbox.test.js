@@ -162,6 +162,7 @@ test('an event Django rejects for good (422) is dead-lettered after N attempts; 
   ({ store, outbox } = makeOutbox(dataDir, receiver.url, { deadLetterAfter: 3 }));
   assert.equal(outbox.health().depth, 0);
   assert.equal(outbox.health().dead_letters, 1);
+  assert.equal(outbox.deadLetteredTotal(), 1, 'the count of dead-lettered events is on disk too');
   assert.equal(outbox.deadLetters().dead_letters[0].id, dead.id);
   outbox.start();
 
@@ -227,7 +228,7 @@ test('dead letters over HTTP: /health counts them, GET /outbox/dead pages them, 
   }
   const received = () => receiver.distinctEvents((e) => e.type === 'message.received').map((e) => e.data.body);
   const health = await waitFor(async () => {
-    const { body } = await json(bridge.app, 'GET', '/health', undefined, {});
+    const { body } = await json(bridge.app, 'GET', '/health');
     return body.outbox.dead_letters === 3 && body.outbox.depth === 0 && body;
   }, { message: 'three dead letters, the rest delivered' });
   assert.equal(health.outbox.oldest_age_seconds, 0);
@@ -264,6 +265,6 @@ test('dead letters over HTTP: /health counts them, GET /outbox/dead pages them, 
   await waitFor(() => received().length === 3, { message: 'replayed' });
   assert.deepEqual(received(), ['fine 1', 'fine 2', 'poison 2']);
   assert.equal(receiver.delivered.find((d) => d.json.data?.body === 'poison 2').headers['webhook-id'], target.id);
-  const after = await json(bridge.app, 'GET', '/health', undefined, {});
+  const after = await json(bridge.app, 'GET', '/health');
   assert.equal(after.body.outbox.dead_letters, 2);
 });

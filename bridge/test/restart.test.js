@@ -30,8 +30,8 @@ test('after kill -9 the bridge resumes delivery and restarts its sessions', asyn
     sent.push(r.body.wa_message_id);
   }
   // All 20 messages' acks are on disk too (3 per message).
-  await waitFor(async () => (await (await fetch(`${bridge.base}/health`)).json()).outbox.depth >= 4 + 20 * 4, { message: 'events queued' });
-  const before = (await (await fetch(`${bridge.base}/health`)).json()).outbox.depth;
+  await waitFor(async () => (await call(bridge.base, 'GET', '/health')).body.outbox.depth >= 4 + 20 * 4, { message: 'events queued' });
+  const before = (await call(bridge.base, 'GET', '/health')).body.outbox.depth;
   bridge.child.kill('SIGKILL');
   assert.equal((await bridge.exited).signal, 'SIGKILL');
 
@@ -39,7 +39,7 @@ test('after kill -9 the bridge resumes delivery and restarts its sessions', asyn
   bridge = await spawnBridge(env);
   try {
     await bridge.ready();
-    await waitFor(async () => (await (await fetch(`${bridge.base}/health`)).json()).outbox.depth === 0, { timeout: 20000, message: 'outbox drained' });
+    await waitFor(async () => (await call(bridge.base, 'GET', '/health')).body.outbox.depth === 0, { timeout: 20000, message: 'outbox drained' });
     const events = receiver.events();
     assert.ok(events.length >= before, `delivered ${events.length} of ${before}`);
     // Nothing lost: every message's created + acks; nothing reordered within the session.
@@ -88,7 +88,7 @@ test('kill -9 while acks are still due: after the restart each ack arrives exact
     sent.push(r.body.wa_message_id);
   }
   // Every message has its first tick queued; the later ones are not all due yet.
-  await waitFor(async () => (await (await fetch(`${bridge.base}/health`)).json()).outbox.depth >= 4 + 10 * 2, { message: 'created + sent queued' });
+  await waitFor(async () => (await call(bridge.base, 'GET', '/health')).body.outbox.depth >= 4 + 10 * 2, { message: 'created + sent queued' });
   bridge.child.kill('SIGKILL');
   await bridge.exited;
 
@@ -98,7 +98,7 @@ test('kill -9 while acks are still due: after the restart each ack arrives exact
     await bridge.ready();
     const acksOf = (id) => receiver.events((e) => e.data.wa_message_id === id).map((e) => (e.type === 'message.ack' ? e.data.ack : 'created'));
     await waitFor(() => sent.every((id) => acksOf(id).includes(3)), { timeout: 20000, message: 'every read ack delivered' });
-    await waitFor(async () => (await (await fetch(`${bridge.base}/health`)).json()).outbox.depth === 0, { message: 'outbox drained' });
+    await waitFor(async () => (await call(bridge.base, 'GET', '/health')).body.outbox.depth === 0, { message: 'outbox drained' });
     for (const id of sent) assert.deepEqual(acksOf(id), ['created', 1, 2, 3], id);
   } finally {
     bridge.child.kill('SIGTERM');

@@ -1,6 +1,7 @@
 // Media bytes live as files under <dataDir>/media/<session_id>/<media_id>; their metadata in the
 // store. Both engines save what they receive (and what they send) here, and
-// GET /sessions/:id/media/:media_id serves it. Downloaded once, served many times.
+// GET /sessions/:id/media/:media_id serves it. Downloaded once, served many times; removed when
+// Django has its copy (DELETE) or past BRIDGE_MEDIA_MAX_AGE_HOURS (prune).
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -64,6 +65,22 @@ export class MediaStore {
     const file = this.#file(sessionId, mediaId);
     if (!fs.existsSync(file)) throw mediaNotFound(mediaId);
     return { info, stream: fs.createReadStream(file) };
+  }
+
+  /** DELETE /sessions/:id/media/:media_id (Django has its copy): true when there was something to remove. */
+  async remove(sessionId, mediaId) {
+    const had = this.db.get([sessionId, mediaId]) !== undefined;
+    await fs.promises.rm(this.#file(sessionId, mediaId), { force: true });
+    if (had) await this.db.remove([sessionId, mediaId]);
+    return had;
+  }
+
+  /** Media older than `maxAgeMs` (never fetched, or fetched and not deleted) goes: files and records. */
+  async prune(maxAgeMs, now = Date.now()) {
+    const old = [];
+    for (const { key, value } of this.db.getRange({})) if (now - (value.saved_at ?? 0) > maxAgeMs) old.push(key);
+    for (const [sessionId, mediaId] of old) await this.remove(sessionId, mediaId);
+    return old.length;
   }
 
   async read(sessionId, mediaId) {

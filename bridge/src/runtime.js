@@ -32,15 +32,25 @@ export async function createBridge(config, { logger, engines = ENGINES } = {}) {
 
   let pruneTimer = null;
   let closed = false;
+  /** Hourly: finished send records past their TTL, media past its age limit, the oldest wa index entries. */
+  const prune = async () => {
+    for (const [what, job] of [
+      ['send records', () => sends.prune()],
+      ['media', () => media.prune(config.mediaMaxAgeMs)],
+      ['wa index', () => sessions.pruneWaIndex(config.waIndexMax)],
+    ]) {
+      await job().catch((err) => log.error({ err }, `pruning ${what} failed`));
+    }
+  };
 
   return {
-    app, store, outbox, sessions, media, sends, metrics, log,
+    app, store, outbox, sessions, media, sends, metrics, log, prune,
     /** Resume delivery of what is on disk, then start every stored session again. */
     async start() {
       outbox.start();
       const restored = await sessions.restoreAll();
-      await sends.prune().catch((err) => log.error({ err }, 'pruning send records failed'));
-      pruneTimer = setInterval(() => sends.prune().catch((err) => log.error({ err }, 'pruning send records failed')), PRUNE_INTERVAL_MS);
+      await prune();
+      pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS);
       pruneTimer.unref();
       return { restored, outbox_depth: outbox.depth };
     },

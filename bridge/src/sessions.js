@@ -237,6 +237,27 @@ export class SessionManager {
     return session;
   }
 
+  /** Keep the newest `max` wa index entries of each session (catch-up dedup looks back that far). */
+  async pruneWaIndex(max) {
+    const bySession = new Map();
+    for (const { key, value } of this.store.waIndex.getRange({})) {
+      if (!bySession.has(key[0])) bySession.set(key[0], []);
+      bySession.get(key[0]).push([key, typeof value === 'object' && value ? value.at ?? 0 : 0]);
+    }
+    let removed = 0;
+    await this.store.root.transaction(() => {
+      for (const entries of bySession.values()) {
+        if (entries.length <= max) continue;
+        entries.sort((a, b) => a[1] - b[1]);
+        for (const [key] of entries.slice(0, entries.length - max)) {
+          this.store.waIndex.remove(key);
+          removed++;
+        }
+      }
+    });
+    return removed;
+  }
+
   health() {
     const byStatus = Object.fromEntries(SESSION_STATUSES.map((s) => [s, 0]));
     for (const session of this.sessions.values()) byStatus[session.status]++;

@@ -174,3 +174,24 @@ test('the send record is "sent" in the transaction that queues message.created: 
     await probe.close();
   }
 });
+
+test('media: DELETE once Django has it (idempotent); prune removes media past its age; the wa index keeps the newest entries', async () => {
+  const sample = loadSample('document');
+  await json(bridge.app, 'POST', '/sessions/send1/messages', { to: '6281100000005', type: 'document', client_id: 'cid-del', media: { data: sample.data.toString('base64'), mimetype: 'application/pdf', filename: 'a.pdf' } });
+  const created = await waitFor(() => receiver.events((e) => e.type === 'message.created' && e.data.client_id === 'cid-del')[0]);
+  const url = `/sessions/send1/media/${created.data.media.id}`;
+  assert.deepEqual((await json(bridge.app, 'DELETE', url)).body, { media_id: created.data.media.id, deleted: true });
+  assert.deepEqual((await json(bridge.app, 'DELETE', url)).body, { media_id: created.data.media.id, deleted: false });
+  assert.equal((await json(bridge.app, 'GET', url)).body.error.code, 'media_not_found');
+
+  const kept = await bridge.media.save('send1', { data: Buffer.from('new'), mimetype: 'text/plain' });
+  const old = await bridge.media.save('send1', { data: Buffer.from('old'), mimetype: 'text/plain' });
+  await bridge.store.media.put(['send1', old.id], { ...bridge.store.media.get(['send1', old.id]), saved_at: Date.now() - 2 * 3600_000 });
+  assert.equal(await bridge.media.prune(3600_000), 1);
+  assert.equal((await json(bridge.app, 'GET', `/sessions/send1/media/${old.id}`)).status, 404);
+  assert.equal((await json(bridge.app, 'GET', `/sessions/send1/media/${kept.id}`)).status, 200);
+
+  for (let i = 0; i < 5; i++) await bridge.store.waIndex.put(['prune1', `w${i}`], { client_id: null, at: 1000 + i });
+  assert.ok(await bridge.sessions.pruneWaIndex(2) >= 3);
+  assert.deepEqual([...bridge.store.waIndex.getKeys({ start: ['prune1'], end: ['prune1\u0000'] })].map((k) => k[1]), ['w3', 'w4']);
+});

@@ -1,4 +1,5 @@
 // GET /sessions/:id/media/:media_id: the bytes a session received (or sent), downloaded once.
+// DELETE: Django has its copy; idempotent, and it works for a session this node no longer holds.
 import { paramsWith } from './schemas.js';
 
 const params = paramsWith({ media_id: { type: 'string', pattern: '^med_[a-z0-9]{26}$' } });
@@ -16,4 +17,7 @@ export default async function mediaRoutes(app) {
       .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(info.filename)}`)
       .send(stream);
   });
+
+  app.delete('/sessions/:id/media/:media_id', { schema: { params } },
+    async (request) => ({ media_id: request.params.media_id, deleted: await media.remove(request.params.id, request.params.media_id) }));
 }

@@ -9,6 +9,7 @@ import { SendRegistry } from './sends.js';
 import { buildApp } from './app.js';
 import { RemoteAuthStore } from './authstore.js';
 import { Metrics } from './metrics.js';
+import { NodeAgent } from './node.js';
 import { SandboxEngine } from './engines/sandbox/engine.js';
 import { WebjsEngine } from './engines/webjs/engine.js';
 
@@ -29,6 +30,7 @@ export async function createBridge(config, { logger, engines = ENGINES } = {}) {
   sends.metrics = metrics;
   sessions.metrics = metrics;
   const app = buildApp({ config, sessions, outbox, media, sends, metrics, logger: log });
+  const node = new NodeAgent({ config, sessions, outbox, log: log.child({ part: 'node' }) });
 
   let pruneTimer = null;
   let closed = false;
@@ -44,11 +46,15 @@ export async function createBridge(config, { logger, engines = ENGINES } = {}) {
   };
 
   return {
-    app, store, outbox, sessions, media, sends, metrics, log, prune,
-    /** Resume delivery of what is on disk, then start every stored session again. */
+    app, store, outbox, sessions, media, sends, metrics, node, log, prune,
+    /**
+     * Resume delivery of what is on disk, then start every stored session again. With heartbeats
+     * on, the sessions start after Django's first answer instead (node.js: fencing).
+     */
     async start() {
       outbox.start();
-      const restored = await sessions.restoreAll();
+      const restored = node.enabled ? 'after the first heartbeat' : await sessions.restoreAll();
+      node.start();
       await prune();
       pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS);
       pruneTimer.unref();
@@ -59,6 +65,7 @@ export async function createBridge(config, { logger, engines = ENGINES } = {}) {
       if (closed) return;
       closed = true;
       clearInterval(pruneTimer);
+      await node.stop();
       await app.close();
       await sessions.stopAll();
       await outbox.stop();

@@ -93,10 +93,19 @@ export class SessionManager {
     });
   }
 
-  /** Start every stored session again (after a restart). Sandbox sessions that were connected reconnect without a QR. */
-  async restoreAll() {
+  /**
+   * Start every stored session again (after a restart). Sandbox sessions that were connected
+   * reconnect without a QR. `only` (a Set of ids, from Django's first heartbeat answer): the others
+   * moved to another node while this one was away: forgotten here, never started.
+   */
+  async restoreAll(only = null) {
     const records = [...this.store.sessions.getRange({})].map((e) => e.value);
     for (const record of records) {
+      if (only && !only.has(record.id)) {
+        await this.#forgetStored(record.id);
+        this.log.info({ session_id: record.id }, 'stored session not placed on this node any more: forgotten, not started');
+        continue;
+      }
       if (!this.engines[record.engine]) {
         this.log.error({ session_id: record.id, engine: record.engine }, 'stored session has an unknown engine; skipped');
         continue;
@@ -111,6 +120,13 @@ export class SessionManager {
       await session.start().catch((err) => this.log.error({ err, session_id: record.id }, 'session failed to start'));
     }
     return records.length;
+  }
+
+  async #forgetStored(id) {
+    await this.store.sessions.remove(id);
+    await this.store.root.transaction(() => {
+      for (const key of this.store.engineKv.getKeys(rangeOf(id))) this.store.engineKv.remove(key);
+    });
   }
 
   /**

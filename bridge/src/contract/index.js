@@ -68,6 +68,18 @@ export function eventData(type, data) {
   return out;
 }
 
+const NODE_VALIDATORS = Object.fromEntries(
+  Object.entries(CONTRACT.node_messages).filter(([k]) => !k.startsWith('$')).map(([type, schema]) => [type, ajv.compile(schema)]),
+);
+
+/** A node message (node.heartbeat, batch) checked against its schema in events.json; throws EventShapeError. */
+export function nodeMessage(body) {
+  const validate = NODE_VALIDATORS[body.type];
+  if (!validate) throw new EventShapeError(`unknown node message ${body.type}`);
+  if (!validate(body)) throw new EventShapeError(describe(body.type, validate.errors[0]));
+  return body;
+}
+
 /**
  * The webhook body Django receives. occurred_at: epoch seconds (float, millisecond precision).
  * node_id and epoch (scale-out fencing) are added when given.

@@ -23,6 +23,11 @@ import { Store } from './store.js';
 import { deadLetterNotFound } from './errors.js';
 import { newEventId } from './lib/ids.js';
 import { Semaphore, backoffDelay, sleep } from './lib/async.js';
+import { BATCH_MAX_BYTES, batchResults, buildBatch } from './batch.js';
+import { listDeadLetters } from './deadletters.js';
+
+// After Django refused a batch (no batch support yet), events go one per POST this long.
+const BATCH_RETRY_AFTER_MS = 5 * 60_000;
 
 /** Answers that say Django will never accept this event as it is: dead-lettered after a bound. */
 export const DEAD_LETTER_STATUSES = Object.freeze([400, 404, 410, 413, 422]);
@@ -60,6 +65,7 @@ export class Outbox {
     this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
     this.seq = 0;
     this.depth = 0;
+    this.batchRefusedUntil = 0;
     this.loops = new Map(); // session_id -> running delivery loop promise
     this.lastDelivered = new Map(); // session_id -> seq of the last event removed (skip pending removals)
     this.pending = new Set(); // sessions with events on disk
@@ -149,13 +155,27 @@ export class Outbox {
         this.loops.delete(sessionId);
         return;
       }
+      const batch = this.#batchFor(sessionId);
       await this.semaphore.acquire();
       let outcome;
       try {
         if (signal.aborted) return;
-        outcome = await this.#post(entry.value, attempt);
+        outcome = await this.#post(batch ? batch.record : entry.value, attempt, batch ? batch.entries.length : 1);
       } finally {
         this.semaphore.release();
+      }
+      if (batch && (outcome.ok || failureKind(outcome) === 'reject')) {
+        const settled = outcome.ok ? await this.#settleBatch(sessionId, batch, outcome) : 0;
+        if (settled) {
+          attempt = 0;
+          rejections = 0;
+          continue;
+        }
+        // A Django without batches (a 4xx, or a 2xx that is no batch answer): one event per POST
+        // for a while; the head goes alone right now.
+        this.batchRefusedUntil = Date.now() + BATCH_RETRY_AFTER_MS;
+        this.log.warn({ session_id: sessionId, status: outcome.status, response: outcome.text?.slice(0, 200) }, 'Django refused a batch; delivering one event per POST for a while');
+        continue;
       }
       if (outcome.ok) {
         attempt = 0;
@@ -184,6 +204,46 @@ export class Outbox {
       this.#logFailure({ ...context, retry_in_ms: delay }, outcome, rejections);
       await sleep(delay, signal);
     }
+  }
+
+  /** A batch of the session's backlog when batching is on, not refused lately, and 2+ events wait. */
+  #batchFor(sessionId) {
+    if (this.batchMax < 2 || Date.now() < this.batchRefusedUntil) return null;
+    const after = this.lastDelivered.get(sessionId) ?? 0;
+    const end = Store.prefixRange(sessionId).end;
+    return buildBatch(this.db.getRange({ start: [sessionId, after + 1], end, limit: this.batchMax }), this.batchMax);
+  }
+
+  /**
+   * Apply Django's per-event results: done ones leave the outbox, rejected ones become dead letters
+   * (Django already judged them; no retries), in one transaction; the rest stay for the next POST.
+   * Returns how many were settled (0: the answer was not a batch answer).
+   */
+  async #settleBatch(sessionId, batch, outcome) {
+    const results = batchResults(outcome.text, batch.entries);
+    if (!results?.length) return 0;
+    const now = Date.now();
+    let rejected = 0;
+    await this.root.transaction(() => {
+      for (const { entry, outcome: result, error } of results) {
+        this.db.remove(entry.key);
+        if (result !== 'rejected') continue;
+        rejected++;
+        this.dead.put(entry.value.id, {
+          ...entry.value, session_id: sessionId, attempts: 1, last_status: outcome.status,
+          last_response: JSON.stringify(error).slice(0, 500), dead_at: now,
+        });
+      }
+      if (rejected) this.meta.put('dead_lettered_total', (this.meta.get('dead_lettered_total') ?? 0) + rejected);
+    });
+    this.lastDelivered.set(sessionId, results.at(-1).entry.key[1]);
+    this.depth -= results.length;
+    this.deadCount += rejected;
+    this.stats.delivered += results.length - rejected;
+    this.stats.deadLettered += rejected;
+    this.stats.batches = (this.stats.batches ?? 0) + 1;
+    if (rejected) this.log.error({ session_id: sessionId, rejected }, 'Django rejected events of a batch: dead-lettered (GET /outbox/dead)');
+    return results.length;
   }
 
   #logFailure(context, outcome, rejections) {
@@ -224,22 +284,9 @@ export class Outbox {
     );
   }
 
-  /**
-   * Dead letters in webhook-id order (= the order they were first queued), `limit` at a time after
-   * the id `after`, optionally of one session. `next_after` is the cursor for the next page.
-   */
-  deadLetters({ limit = 100, after = null, sessionId = null } = {}) {
-    const items = [];
-    let more = false;
-    for (const { key, value } of this.dead.getRange(after ? { start: after } : {})) {
-      if (key === after || (sessionId && value.session_id !== sessionId)) continue;
-      if (items.length === limit) {
-        more = true;
-        break;
-      }
-      items.push(deadLetterView(value));
-    }
-    return { dead_letters: items, total: this.deadCount, next_after: more ? items.at(-1).id : null };
+  /** GET /outbox/dead: a page of dead letters (deadletters.js). */
+  deadLetters(options = {}) {
+    return listDeadLetters(this.dead, this.deadCount, options);
   }
 
   /**
@@ -267,13 +314,13 @@ export class Outbox {
 
   async #post(record, attempt, events = 1) {
     const started = process.hrtime.bigint();
-    const outcome = await this.#request(record, attempt);
+    const outcome = await this.#request(record, attempt, events > 1 ? BATCH_MAX_BYTES : 500);
     const kind = outcome.ok ? 'delivered' : failureKind(outcome) === 'reject' ? 'rejected' : 'failed';
     this.metrics?.delivery(kind, Number(process.hrtime.bigint() - started) / 1e9, events);
     return outcome;
   }
 
-  async #request(record, attempt) {
+  async #request(record, attempt, keepBytes) {
     const now = new Date();
     const body = Buffer.from(record.body, 'utf8');
     const headers = {
@@ -298,10 +345,10 @@ export class Outbox {
         const chunks = [];
         let size = 0;
         res.on('data', (c) => {
-          if (size < 500) chunks.push(c);
+          if (size < keepBytes) chunks.push(c);
           size += c.length;
         });
-        res.on('end', () => finish({ ok: res.statusCode >= 200 && res.statusCode < 300, status: res.statusCode, text: Buffer.concat(chunks).toString('utf8').slice(0, 500) }));
+        res.on('end', () => finish({ ok: res.statusCode >= 200 && res.statusCode < 300, status: res.statusCode, text: Buffer.concat(chunks).toString('utf8').slice(0, keepBytes) }));
         res.on('error', (err) => finish({ ok: false, status: 0, error: err.code || err.message }));
       });
       // Node's http timers are per socket; our own bound covers connect + answer.
@@ -339,20 +386,4 @@ export class Outbox {
     this.agent.destroy();
     await this.db.flushed;
   }
-}
-
-/** A dead letter as GET /outbox/dead shows it (times in epoch seconds, the event as Django would get it). */
-function deadLetterView(record) {
-  return {
-    id: record.id,
-    session_id: record.session_id,
-    type: record.type,
-    enqueued_at: record.enqueued_at / 1000,
-    dead_at: record.dead_at / 1000,
-    attempts: record.attempts,
-    last_status: record.last_status,
-    last_response: record.last_response,
-    replays: record.replays ?? 0,
-    event: JSON.parse(record.body),
-  };
 }

@@ -15,8 +15,12 @@ export async function spawnBridge(env, { cwd = BRIDGE_DIR } = {}) {
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (c) => { output.stdout += c; });
   child.stderr.on('data', (c) => { output.stderr += c; });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  let exit = null;
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => { exit = { code, signal }; resolve(exit); }));
   const base = `http://127.0.0.1:${env.BRIDGE_PORT}`;
-  const ready = () => waitFor(async () => (await fetch(`${base}/health`)).ok, { timeout: 15000, interval: 50, message: 'bridge child /health' });
+  const ready = () => waitFor(async () => {
+    if (exit) throw new Error(`the child exited (${JSON.stringify(exit)}): ${output.stderr.slice(-800)}`);
+    return (await fetch(`${base}/health`)).ok;
+  }, { timeout: 15000, interval: 50, message: 'bridge child /health' });
   return { child, output, exited, base, ready };
 }

@@ -44,9 +44,9 @@ test('heartbeat: signed, with the node\'s load; the desired set starts missing s
   const django = await fakeDjango(secret, () => ({ sessions: desired }));
   const bridge = await startBridge({ DJANGO_WEBHOOK_URL: django.url, BRIDGE_WEBHOOK_SECRET: secret, BRIDGE_HEARTBEAT_SECONDS: '1', BRIDGE_CAPACITY: '30', BRIDGE_PUBLIC_URL: 'http://10.0.0.7:3001', BRIDGE_NODE_ID: 'node-7' });
   try {
-    await waitFor(async () => (await json(bridge.app, 'GET', '/sessions')).body.sessions.filter((s) => s.status === 'connected').length === 2, { message: 'placed sessions connected' });
+    await waitFor(async () => (await json(bridge.app, 'GET', '/sessions')).body.sessions.filter((s) => s.status === 'connected').length === 2, { timeout: 30000, message: 'placed sessions connected' });
     assert.equal((await json(bridge.app, 'GET', '/sessions/n1')).body.epoch, 1);
-    const beat = await waitFor(() => django.beats.find((b) => b.data.session_ids.length === 2), { message: 'a beat with both sessions' });
+    const beat = await waitFor(() => django.beats.find((b) => b.data.session_ids.length === 2), { timeout: 30000, message: 'a beat with both sessions' });
     assert.equal(beat.node_id, 'node-7');
     assert.equal(beat.data.url, 'http://10.0.0.7:3001');
     assert.equal(beat.data.capacity, 30);
@@ -56,9 +56,9 @@ test('heartbeat: signed, with the node\'s load; the desired set starts missing s
     assert.equal(typeof beat.data.outbox_depth, 'number');
     assert.equal(beat.data.dead_letters, 0);
     desired = [place('n2', 2)];
-    await waitFor(async () => (await json(bridge.app, 'GET', '/sessions/n1')).status === 404, { message: 'n1 released' });
-    await waitFor(async () => (await json(bridge.app, 'GET', '/sessions/n2')).body.epoch === 2, { message: 'n2 at epoch 2' });
-    await waitFor(() => django.receiver.events((e) => e.session_id === 'n1' && e.data.reason_code === 'released').length === 1, { message: 'released reported' });
+    await waitFor(async () => (await json(bridge.app, 'GET', '/sessions/n1')).status === 404, { timeout: 30000, message: 'n1 released' });
+    await waitFor(async () => (await json(bridge.app, 'GET', '/sessions/n2')).body.epoch === 2, { timeout: 30000, message: 'n2 at epoch 2' });
+    await waitFor(() => django.receiver.events((e) => e.session_id === 'n1' && e.data.reason_code === 'released').length === 1, { timeout: 30000, message: 'released reported' });
   } finally {
     await bridge.close();
     await django.close();
@@ -80,7 +80,7 @@ test('fencing at start: a node that comes back starts only what Django still pla
   const django = await fakeDjango(secret, () => ({ sessions: [{ id: 'stay', engine: 'sandbox', workspace: 'demo', epoch: 0 }] }));
   bridge = await startBridge({ DJANGO_WEBHOOK_URL: django.url, BRIDGE_WEBHOOK_SECRET: secret, BRIDGE_DATA_DIR: dataDir, BRIDGE_HEARTBEAT_SECONDS: '1' });
   try {
-    await waitFor(async () => (await json(bridge.app, 'GET', '/sessions/stay')).body.status === 'connected', { message: 'stay reconnected' });
+    await waitFor(async () => (await json(bridge.app, 'GET', '/sessions/stay')).body.status === 'connected', { timeout: 30000, message: 'stay reconnected' });
     assert.equal((await json(bridge.app, 'GET', '/sessions/moved')).status, 404);
     assert.equal(bridge.store.sessions.get('moved'), undefined, 'forgotten on disk too');
     const stayEvents = () => django.receiver.events((e) => e.session_id === 'stay' && e.occurred_at * 1000 >= restartedAt);
@@ -99,7 +99,7 @@ test('a Django without the registry (no `sessions` in the answer) changes nothin
   const quiet = await startBridge({ DJANGO_WEBHOOK_URL: django.url, BRIDGE_WEBHOOK_SECRET: secret, BRIDGE_NODE_ID: 'quiet' });
   try {
     await connectedSandbox(bridge.app, 'mine');
-    await waitFor(() => django.beats.filter((b) => b.data.session_ids.includes('mine')).length >= 1, { message: 'a beat listing mine' });
+    await waitFor(() => django.beats.filter((b) => b.data.session_ids.includes('mine')).length >= 1, { timeout: 30000, message: 'a beat listing mine' });
     assert.equal((await json(bridge.app, 'GET', '/sessions/mine')).body.status, 'connected');
     assert.equal(quiet.node.enabled, false);
     assert.equal(django.beats.filter((b) => b.node_id === 'quiet').length, 0);

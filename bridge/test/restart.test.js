@@ -2,8 +2,8 @@
 // the restart, in order; sessions come back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TOKEN, testEnv, startReceiver, freePort, waitFor } from './helpers/index.js';
-import { spawnBridge } from './helpers/child.js';
+import { TOKEN, testEnv, startReceiver, waitFor } from './helpers/index.js';
+import { spawnReadyBridge } from './helpers/child.js';
 
 const call = (base, method, path, body) => fetch(`${base}${path}`, {
   method,
@@ -12,15 +12,13 @@ const call = (base, method, path, body) => fetch(`${base}${path}`, {
 }).then(async (r) => ({ status: r.status, body: await r.json() }));
 
 test('after kill -9 the bridge resumes delivery and restarts its sessions', async () => {
-  const receiverPort = await freePort();
+  // Django is down: its port cuts every connection (a listener we own, so no other test takes the port).
+  const receiver = await startReceiver({ respond: () => 'destroy' });
   const env = testEnv({
-    BRIDGE_PORT: String(await freePort()),
-    DJANGO_WEBHOOK_URL: `http://127.0.0.1:${receiverPort}/hooks/bridge/`,
+    DJANGO_WEBHOOK_URL: receiver.url,
     BRIDGE_LOG_LEVEL: 'warn',
   });
-  // Django is down: nothing listens on receiverPort.
-  let bridge = await spawnBridge(env);
-  await bridge.ready();
+  let bridge = await spawnReadyBridge(env);
   const created = await call(bridge.base, 'POST', '/sessions', { id: 'k9', engine: 'sandbox', workspace: 'demo', options: { qr_scan_delay_ms: 0, ack_delays_ms: { sent: 1, delivered: 2, read: 3 } } });
   assert.equal(created.status, 201);
   const sent = [];
@@ -35,10 +33,10 @@ test('after kill -9 the bridge resumes delivery and restarts its sessions', asyn
   bridge.child.kill('SIGKILL');
   assert.equal((await bridge.exited).signal, 'SIGKILL');
 
-  const receiver = await startReceiver({ port: receiverPort });
-  bridge = await spawnBridge(env);
+  // Django is back.
+  receiver.respond = () => 204;
+  bridge = await spawnReadyBridge(env);
   try {
-    await bridge.ready();
     await waitFor(async () => (await call(bridge.base, 'GET', '/health')).body.outbox.depth === 0, { timeout: 20000, message: 'outbox drained' });
     const events = receiver.events();
     assert.ok(events.length >= before, `delivered ${events.length} of ${before}`);
@@ -69,14 +67,13 @@ test('after kill -9 the bridge resumes delivery and restarts its sessions', asyn
 });
 
 test('kill -9 while acks are still due: after the restart each ack arrives exactly once', async () => {
-  const receiverPort = await freePort();
+  // Django is down: its port cuts every connection (a listener we own, so no other test takes the port).
+  const receiver = await startReceiver({ respond: () => 'destroy' });
   const env = testEnv({
-    BRIDGE_PORT: String(await freePort()),
-    DJANGO_WEBHOOK_URL: `http://127.0.0.1:${receiverPort}/hooks/bridge/`,
+    DJANGO_WEBHOOK_URL: receiver.url,
     BRIDGE_LOG_LEVEL: 'warn',
   });
-  let bridge = await spawnBridge(env);
-  await bridge.ready();
+  let bridge = await spawnReadyBridge(env);
   // Ticks spread over ~1 s so the kill lands while some are on disk and others still due.
   const options = { qr_scan_delay_ms: 0, ack_delays_ms: { sent: 5, delivered: 400, read: 900 } };
   assert.equal((await call(bridge.base, 'POST', '/sessions', { id: 'k9b', engine: 'sandbox', workspace: 'demo', options })).status, 201);
@@ -92,10 +89,10 @@ test('kill -9 while acks are still due: after the restart each ack arrives exact
   bridge.child.kill('SIGKILL');
   await bridge.exited;
 
-  const receiver = await startReceiver({ port: receiverPort });
-  bridge = await spawnBridge(env);
+  // Django is back.
+  receiver.respond = () => 204;
+  bridge = await spawnReadyBridge(env);
   try {
-    await bridge.ready();
     const acksOf = (id) => receiver.events((e) => e.data.wa_message_id === id).map((e) => (e.type === 'message.ack' ? e.data.ack : 'created'));
     await waitFor(() => sent.every((id) => acksOf(id).includes(3)), { timeout: 20000, message: 'every read ack delivered' });
     await waitFor(async () => (await call(bridge.base, 'GET', '/health')).body.outbox.depth === 0, { message: 'outbox drained' });

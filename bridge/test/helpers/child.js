@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './index.js';
+import { freePort, waitFor } from './index.js';
 
 export const BRIDGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -21,6 +21,25 @@ export async function spawnBridge(env, { cwd = BRIDGE_DIR } = {}) {
   const ready = () => waitFor(async () => {
     if (exit) throw new Error(`the child exited (${JSON.stringify(exit)}): ${output.stderr.slice(-800)}`);
     return (await fetch(`${base}/health`)).ok;
-  }, { timeout: 15000, interval: 50, message: 'bridge child /health' });
+  }, { timeout: 15000, interval: 50, message: 'bridge child /health' }).catch((err) => {
+    throw new Error(`${err.message}\nchild stdout: ${output.stdout.slice(-1500)}\nchild stderr: ${output.stderr.slice(-800)}`);
+  });
   return { child, output, exited, base, ready };
+}
+
+/**
+ * spawnBridge + ready(), on a fresh free port each try: another test of the suite (run in
+ * parallel) may take the port freePort() found before the child binds it (EADDRINUSE).
+ */
+export async function spawnReadyBridge(env, options) {
+  for (let attempt = 1; ; attempt++) {
+    env.BRIDGE_PORT = String(await freePort());
+    const bridge = await spawnBridge(env, options);
+    try {
+      await bridge.ready();
+      return bridge;
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(err.message)) throw err;
+    }
+  }
 }

@@ -16,6 +16,9 @@ import { ackData, editData, messageData, messageType, reactionData, reasonCodeFo
 import { PresenceWatch } from './presence.js';
 import { ClientLifecycle, firstLine } from './lifecycle.js';
 import { MessageActions } from './actions.js';
+import { Identities } from './identity.js';
+import { HistorySync } from './history.js';
+import { WebjsAuthStore } from '../../authstore.js';
 
 // Flags for the system Chromium running headless as root in a container.
 export const CHROMIUM_ARGS = Object.freeze([
@@ -65,17 +68,33 @@ export class WebjsEngine extends Engine {
     this.presenceWatch = new PresenceWatch(this);
     this.actions = new MessageActions(this);
     this.eventChain = Promise.resolve();
+    this.identities = new Identities(this);
+    this.history = new HistorySync(this);
     const root = path.join(this.ctx.config.dataDir, 'webjs');
-    this.authDataPath = path.join(root, 'auth');
+    // LocalAuth keeps the profile here; RemoteAuth (BRIDGE_AUTH_STORE=remote) unpacks it here from
+    // Django's auth store and backs it up there.
+    this.authDataPath = path.join(root, this.ctx.authStore ? 'remote-auth' : 'auth');
     this.cachePath = path.join(root, 'cache');
+  }
+
+  /**
+   * LocalAuth under the data dir, or RemoteAuth over Django's auth store (the login survives a
+   * move to another node). `lib`: whatsapp-web.js's exports.
+   */
+  authStrategy(lib) {
+    const clientId = authClientId(this.id);
+    const { authStore, config } = this.ctx;
+    if (!authStore) return new lib.LocalAuth({ clientId, dataPath: this.authDataPath });
+    const store = new WebjsAuthStore({ store: authStore, sessionId: this.id, dataPath: this.authDataPath });
+    return new lib.RemoteAuth({ clientId, dataPath: this.authDataPath, store, backupSyncIntervalMs: config.authBackupMs });
   }
 
   /** The whatsapp-web.js Client for one attempt (tests override this with a fake client). */
   async createClient() {
-    const { Client, LocalAuth } = await wwebjs();
+    const lib = await wwebjs();
     const { config } = this.ctx;
-    return new Client({
-      authStrategy: new LocalAuth({ clientId: authClientId(this.id), dataPath: this.authDataPath }),
+    return new lib.Client({
+      authStrategy: this.authStrategy(lib),
       puppeteer: {
         executablePath: config.chromiumPath,
         headless: true,
@@ -89,8 +108,9 @@ export class WebjsEngine extends Engine {
     });
   }
 
+  /** The Chromium profile: LocalAuth's session-<id>, RemoteAuth's RemoteAuth-<id>. */
   get userDataDir() {
-    return path.join(this.authDataPath, `session-${authClientId(this.id)}`);
+    return path.join(this.authDataPath, `${this.ctx.authStore ? 'RemoteAuth' : 'session'}-${authClientId(this.id)}`);
   }
 
   // --- lifecycle (lifecycle.js) ------------------------------------------------------------------
@@ -114,7 +134,18 @@ export class WebjsEngine extends Engine {
 
   async logout() {
     await this.lifecycle.logout();
+    await this.ctx.authStore?.delete(this.id).catch((err) => this.ctx.log.warn({ err: err.message }, 'removing the shared login failed'));
     await this.setStatus(SessionStatus.LOGGED_OUT, { phone: null, reason: 'logged out' });
+  }
+
+  /** Another node takes the session: the latest profile goes to the shared store first (RemoteAuth). */
+  async release() {
+    const strategy = this.client?.authStrategy;
+    if (this.ctx.authStore && this.status === SessionStatus.CONNECTED && strategy?.storeRemoteSession) {
+      await withTimeout(strategy.storeRemoteSession(), OP_TIMEOUT_MS * 4, () => new Error('backup timed out'))
+        .catch((err) => this.ctx.log.warn({ err: firstLine(err) }, 'backing up the login before the release failed'));
+    }
+    await this.stop();
   }
 
   async restart() {
@@ -129,6 +160,8 @@ export class WebjsEngine extends Engine {
     this.me = client.info?.wid?._serialized ?? (phone ? `${phone}@c.us` : null);
     await this.setStatus(SessionStatus.CONNECTED, { phone, reason: null });
     this.presenceWatch.install(client);
+    // Not awaited: the catch-up runs beside live events (both dedup by the wa index).
+    this.history.sync(client).catch((err) => this.ctx.log.warn({ err: firstLine(err) }, 'history sync failed'));
   }
 
   // --- message events from whatsapp-web.js -----------------------------------------------------
@@ -188,7 +221,7 @@ export class WebjsEngine extends Engine {
     if (!messageType(msg)) return;
     const media = await this.downloadMedia(msg);
     const data = messageData(msg, { me: this.me, media });
-    if (data) await this.ctx.emit(...events.messageReceived(data));
+    if (data) await this.ctx.emit(...events.messageReceived({ ...data, ...(await this.identities.fieldsFor(client, data.chat_id)) }));
     this.presenceWatch.subscribe(client, data?.chat_id);
   }
 
@@ -200,7 +233,7 @@ export class WebjsEngine extends Engine {
     const data = messageData(msg, { me: this.me, clientId: this.ctx.clientIdFor(waId), media });
     if (!data) return;
     this.markCreated(waId);
-    await this.ctx.emit(...events.messageCreated(data));
+    await this.ctx.emit(...events.messageCreated({ ...data, ...(await this.identities.fieldsFor(client, data.chat_id)) }));
   }
 
   markCreated(waId) {

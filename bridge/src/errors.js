@@ -42,7 +42,6 @@ export const ErrorCode = Object.freeze({
   MESSAGE_NOT_EDITABLE: 'message_not_editable',
   REVOKE_WINDOW_PASSED: 'revoke_window_passed',
   MESSAGE_NOT_REVOCABLE: 'message_not_revocable',
-  FORWARD_SOURCE_NOT_FOUND: 'forward_source_not_found',
   METRICS_DISABLED: 'metrics_disabled',
   INTERNAL: 'internal_error',
 });

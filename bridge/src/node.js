@@ -6,6 +6,8 @@
 //
 // Fencing at start: with heartbeats on, the sessions stored on disk are started only once Django
 // answered a beat: those it lists (at the epoch it gives), not those that moved away meanwhile.
+// An answer without `sessions`, or a 400/404/422 (a Django that does not know node.heartbeat),
+// starts them all, as without heartbeats.
 import http from 'node:http';
 import https from 'node:https';
 import { Webhook } from 'standardwebhooks';
@@ -78,7 +80,11 @@ export class NodeAgent {
       } catch (err) {
         this.stats.failures++;
         this.log.warn({ err: err.message }, 'heartbeat failed');
-        return;
+        // A Django without the node registry refuses the type (400/404/422): no desired set, so
+        // the stored sessions start as without heartbeats. 401/403 (a wrong secret), 5xx and
+        // network errors say nothing about placement: wait for the next beat.
+        if (![400, 404, 422].includes(err.status)) return;
+        answer = null;
       }
       try {
         await this.#apply(answer);
@@ -138,7 +144,9 @@ export class NodeAgent {
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode < 200 || res.statusCode >= 300) return reject(new Error(`Django answered ${res.statusCode}: ${text.slice(0, 200)}`));
+          if (res.statusCode < 200 || res.statusCode >= 300) {
+            return reject(Object.assign(new Error(`Django answered ${res.statusCode}: ${text.slice(0, 200)}`), { status: res.statusCode }));
+          }
           try {
             resolve(text ? JSON.parse(text) : null);
           } catch {

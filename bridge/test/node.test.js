@@ -92,6 +92,22 @@ test('fencing at start: a node that comes back starts only what Django still pla
   }
 });
 
+test('a Django that refuses node.heartbeat (today\'s: 400) still gets the stored sessions started', async () => {
+  const dataDir = tempDir();
+  const receiver = await startReceiver({ respond: (entry) => (entry.json?.type === 'node.heartbeat' ? 400 : 204) });
+  let bridge = await startBridge({ DJANGO_WEBHOOK_URL: receiver.url, BRIDGE_DATA_DIR: dataDir });
+  await connectedSandbox(bridge.app, 'kept');
+  await bridge.close();
+  bridge = await startBridge({ DJANGO_WEBHOOK_URL: receiver.url, BRIDGE_DATA_DIR: dataDir, BRIDGE_HEARTBEAT_SECONDS: '1' });
+  try {
+    await waitFor(async () => (await json(bridge.app, 'GET', '/sessions/kept')).body.status === 'connected', { timeout: 30000, message: 'kept restarted' });
+    assert.ok(receiver.attempts.some((a) => a.json?.type === 'node.heartbeat'));
+  } finally {
+    await bridge.close();
+    await receiver.close();
+  }
+});
+
 test('a Django without the registry (no `sessions` in the answer) changes nothing; heartbeats are off by default', async () => {
   const secret = newSecret();
   const django = await fakeDjango(secret, () => ({ ok: true }));

@@ -230,6 +230,13 @@ export class SessionManager {
     return session;
   }
 
+  /** POST /sessions/:id/restart: stop and start the engine. */
+  async restart(id) {
+    const session = this.get(id);
+    await session.restart();
+    return session;
+  }
+
   /**
    * POST /sessions/:id/release: Django moves the session to another node. The engine stops without
    * logging out (its login stays in the shared auth store), reports disconnected / released, and
@@ -238,7 +245,7 @@ export class SessionManager {
    */
   async release(id) {
     const session = this.sessions.get(id);
-    if (!session) return null;
+    if (!session) return { id, released: true, status: null };
     this.sessions.delete(id);
     try {
       await session.release();
@@ -250,7 +257,7 @@ export class SessionManager {
       });
       this.epochs.delete(id);
     }
-    return session;
+    return { id, released: true, status: session.status };
   }
 
   /** Keep the newest `max` wa index entries of each session (catch-up dedup looks back that far). */

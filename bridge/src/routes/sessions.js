@@ -29,11 +29,7 @@ export default async function sessionRoutes(app) {
 
   app.delete('/sessions/:id', { schema: { params: sessionParams } }, async (request) => (await sessions.remove(request.params.id)).toJSON());
 
-  app.post('/sessions/:id/restart', { schema: { params: sessionParams } }, async (request) => {
-    const session = sessions.get(request.params.id);
-    await session.restart();
-    return session.toJSON();
-  });
+  app.post('/sessions/:id/restart', { schema: { params: sessionParams } }, async (request) => (await sessions.restart(request.params.id)).toJSON());
 
   // Stop without logging out (kept stopped across restarts), and start again: a suspended workspace.
   app.post('/sessions/:id/stop', { schema: { params: sessionParams } }, async (request) => (await sessions.stopSession(request.params.id)).toJSON());
@@ -41,10 +37,7 @@ export default async function sessionRoutes(app) {
   app.post('/sessions/:id/start', { schema: { params: sessionParams } }, async (request) => (await sessions.startSession(request.params.id)).toJSON());
 
   // Django moves the session to another node: stop without logging out, forget it here. Idempotent.
-  app.post('/sessions/:id/release', { schema: { params: sessionParams } }, async (request) => {
-    const session = await sessions.release(request.params.id);
-    return { id: request.params.id, released: true, status: session ? session.status : null };
-  });
+  app.post('/sessions/:id/release', { schema: { params: sessionParams } }, async (request) => sessions.release(request.params.id));
 
   app.post('/sessions/:id/pairing-code', {
     schema: {

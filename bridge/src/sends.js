@@ -17,7 +17,7 @@
 import crypto from 'node:crypto';
 import { BridgeError, SendFailed, clientIdConflict, sendInProgress, sendOutcomeUnknown, invalidRequest } from './errors.js';
 import { normalizeChatId } from './lib/chatid.js';
-import { validateSendRequest, voiceMimetype } from './messages.js';
+import { validateSendRequest } from './messages.js';
 
 const BOOT_ID = crypto.randomUUID();
 
@@ -88,8 +88,7 @@ export class SendRegistry {
       if (request.forward_of) {
         result = await session.forwardMessage(request);
       } else {
-        let media = request.media ? await this.media.resolve(request.media) : null;
-        if (media && request.type === 'voice') media = { ...media, mimetype: voiceMimetype(media.mimetype) };
+        const media = request.media ? await this.media.resolve(request.media) : null;
         result = await session.sendMessage({ ...request, media });
       }
     } catch (err) {

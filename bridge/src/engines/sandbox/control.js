@@ -144,8 +144,10 @@ export class SandboxControl {
   }
 
   async #hold(prepared) {
-    const key = `held:${String(++this.engine.state.held_seq || (this.engine.state.held_seq = 1)).padStart(12, '0')}`;
-    await this.ctx.saveState({ held_seq: this.engine.state.held_seq });
+    const seq = (this.engine.state.held_seq ?? 0) + 1;
+    this.engine.state.held_seq = seq;
+    await this.ctx.saveState({ held_seq: seq });
+    const key = `held:${String(seq).padStart(12, '0')}`;
     await this.ctx.kv.put(key, prepared);
     this.network.log('held', { wa_message_id: prepared.data.wa_message_id, from: prepared.data.from });
     return { wa_message_id: prepared.data.wa_message_id, held: true };

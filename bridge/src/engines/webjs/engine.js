@@ -11,7 +11,7 @@ import { Engine } from '../base.js';
 import { SessionStatus, events } from '../../contract/index.js';
 import { SendFailed, engineError, invalidSessionState } from '../../errors.js';
 import { withTimeout } from '../../lib/async.js';
-import { buildVcard, captionOf } from '../../messages.js';
+import { buildVcard, captionOf, voiceMimetype } from '../../messages.js';
 import { ackData, editData, messageData, messageType, reactionData, reasonCodeFor, revokeData } from './mapping.js';
 import { PresenceWatch } from './presence.js';
 import { ClientLifecycle, firstLine } from './lifecycle.js';
@@ -263,7 +263,9 @@ export class WebjsEngine extends Engine {
       case 'contact':
         return { content: buildVcard(req.contact), options: { ...options, parseVCards: true } };
       default: {
-        const media = new MessageMedia(req.media.mimetype, req.media.data.toString('base64'), req.media.filename ?? null, req.media.data.length);
+        // What WhatsApp gets: a voice note labelled as the Opus it must be (the stored media keeps its type).
+        const mimetype = req.type === 'voice' ? voiceMimetype(req.media.mimetype) : req.media.mimetype;
+        const media = new MessageMedia(mimetype, req.media.data.toString('base64'), req.media.filename ?? null, req.media.data.length);
         const caption = captionOf(req);
         if (caption) options.caption = caption;
         if (req.type === 'voice') options.sendAudioAsVoice = true;

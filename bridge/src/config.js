@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OPTIONAL_EVENTS } from './contract/index.js';
+import { EVENT_TYPES, OPTIONAL_EVENTS } from './contract/index.js';
 
 export const BRIDGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = path.resolve(BRIDGE_DIR, '..');
@@ -70,15 +70,19 @@ function url(env, name, fallback) {
   }
 }
 
-/** BRIDGE_OPTIONAL_EVENTS: a comma list of optional event types, or `all`. */
+/**
+ * BRIDGE_OPTIONAL_EVENTS: a comma list of optional event types, or `all`. A type that is no longer
+ * optional (Django handles it now: it moved into the contract's `events`) is accepted and ignored,
+ * so an old .env does not stop the bridge.
+ */
 function optionalEvents(env) {
   const raw = (env.BRIDGE_OPTIONAL_EVENTS || '').trim();
   if (!raw) return new Set();
   if (raw === 'all') return new Set(OPTIONAL_EVENTS);
   const names = raw.split(',').map((n) => n.trim()).filter(Boolean);
-  const unknown = names.filter((n) => !OPTIONAL_EVENTS.includes(n));
+  const unknown = names.filter((n) => !EVENT_TYPES.includes(n));
   if (unknown.length) throw new ConfigError(`BRIDGE_OPTIONAL_EVENTS: unknown ${unknown.join(', ')} (known: ${OPTIONAL_EVENTS.join(', ')}, or all)`);
-  return new Set(names);
+  return new Set(names.filter((n) => OPTIONAL_EVENTS.includes(n)));
 }
 
 const REQUIRED = ['BRIDGE_TOKEN', 'BRIDGE_WEBHOOK_SECRET', 'DJANGO_WEBHOOK_URL'];

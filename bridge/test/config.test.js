@@ -33,6 +33,23 @@ test('defaults, and .env files under real environment variables', () => {
   assert.deepEqual(parseDotenv("A='x y'\nB=\"q\\\"\"\n"), { A: 'x y', B: 'q"' });
 });
 
+test('what today\'s Django does not handle is off by default; BRIDGE_OPTIONAL_EVENTS names optional events', () => {
+  const config = loadConfig({ env: testEnv(), dotenvFiles: [] });
+  assert.equal(config.heartbeatMs, 0);
+  assert.equal(config.outbox.batchMax, 1);
+  assert.equal(config.authStore, 'local');
+  assert.equal(config.history.sync, false);
+  assert.equal(config.metricsToken, null);
+  assert.deepEqual([...config.optionalEvents], []);
+  const named = (value) => [...loadConfig({ env: testEnv({ BRIDGE_OPTIONAL_EVENTS: value }), dotenvFiles: [] }).optionalEvents].sort();
+  assert.deepEqual(named('all'), ['chat.unread', 'contact.identity', 'session.pairing_code']);
+  assert.deepEqual(named(' chat.unread, session.pairing_code '), ['chat.unread', 'session.pairing_code']);
+  // A type Django handles (always emitted) is accepted and ignored: an old .env keeps working.
+  assert.deepEqual(named('message.ack,chat.unread'), ['chat.unread']);
+  assert.throws(() => named('chat.read'), /BRIDGE_OPTIONAL_EVENTS: unknown chat.read/);
+  assert.throws(() => loadConfig({ env: testEnv({ BRIDGE_AUTH_STORE: 's3' }), dotenvFiles: [] }), /BRIDGE_AUTH_STORE/);
+});
+
 test('the server stops with exit code 1 and one line naming a missing setting', async () => {
   const env = testEnv({ BRIDGE_PORT: String(await freePort()) });
   delete env.BRIDGE_TOKEN;

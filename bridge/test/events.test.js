@@ -3,14 +3,19 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EVENT_TYPES, OPTIONAL_EVENTS, eventData, buildEnvelope, events, EventShapeError } from '../src/contract/index.js';
+import { CONTRACT, EVENT_TYPES, OPTIONAL_EVENTS, eventData, buildEnvelope, events, EventShapeError } from '../src/contract/index.js';
 
-test('the catalogue lists the event types of the contract; three are optional', () => {
+test('the catalogue lists the event types of the contract; the optional ones apart, where Django does not read them', () => {
   assert.deepEqual([...EVENT_TYPES].sort(), [
     'chat.typing', 'chat.unread', 'contact.identity', 'contact.presence', 'message.ack', 'message.created', 'message.edited',
     'message.reaction', 'message.received', 'message.revoked', 'session.pairing_code', 'session.qr', 'session.status',
   ]);
   assert.deepEqual([...OPTIONAL_EVENTS].sort(), ['chat.unread', 'contact.identity', 'session.pairing_code']);
+  // sessions_wa/contract.py reads `events` only, and Django has a handler for each type there.
+  assert.deepEqual(Object.keys(CONTRACT.events).sort(), [
+    'chat.typing', 'contact.presence', 'message.ack', 'message.created', 'message.edited',
+    'message.reaction', 'message.received', 'message.revoked', 'session.qr', 'session.status',
+  ]);
 });
 
 test('the envelope carries node_id and epoch when given; optional data fields validate', () => {

@@ -11,9 +11,14 @@ export const CONTRACT = Object.freeze(JSON.parse(readFileSync(new URL('./events.
 const constantName = (word) => word.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
 const constants = (words) => Object.freeze(Object.fromEntries(words.map((word) => [constantName(word), word])));
 
+// Every event's schema: `events` (Django handles them) and `optional_events` (not yet: queued only
+// when BRIDGE_OPTIONAL_EVENTS names them). Django's sessions_wa/contract.py reads `events` only.
+const SCHEMAS = Object.freeze({ ...CONTRACT.events, ...CONTRACT.optional_events });
+
 /** Event type names, as constants: EventType.MESSAGE_ACK is the name of the ack event. */
-export const EventType = constants(Object.keys(CONTRACT.events));
-export const EVENT_TYPES = Object.freeze(Object.keys(CONTRACT.events));
+export const EventType = constants(Object.keys(SCHEMAS));
+/** Every event type the bridge can emit, optional ones included. */
+export const EVENT_TYPES = Object.freeze(Object.keys(SCHEMAS));
 
 /** Session status words: the same word in the bridge, Django, the API and the UI. */
 export const SessionStatus = constants(CONTRACT.session_statuses);
@@ -28,7 +33,7 @@ export const MESSAGE_TYPES = Object.freeze([...CONTRACT.message_types]);
 export const ReasonCode = constants(CONTRACT.status_reason_codes);
 
 /** Event types emitted only when BRIDGE_OPTIONAL_EVENTS names them (Django must handle them first). */
-export const OPTIONAL_EVENTS = Object.freeze([...CONTRACT.optional_events]);
+export const OPTIONAL_EVENTS = Object.freeze(Object.keys(CONTRACT.optional_events));
 
 /** Bodies POSTed to Django that are not one session event: NodeMessageType.NODE_HEARTBEAT, .BATCH. */
 export const NodeMessageType = constants(Object.keys(CONTRACT.node_messages).filter((k) => !k.startsWith('$')));
@@ -38,7 +43,7 @@ export class EventShapeError extends Error {}
 
 const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
 const VALIDATORS = Object.fromEntries(
-  Object.entries(CONTRACT.events).map(([type, schema]) => [type, ajv.compile(schema)]),
+  Object.entries(SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema)]),
 );
 
 function describe(type, error) {
@@ -62,7 +67,7 @@ export function eventData(type, data) {
   const copy = Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined));
   if (!validate(copy)) throw new EventShapeError(describe(type, validate.errors[0]));
   const out = {};
-  for (const key of Object.keys(CONTRACT.events[type].properties)) {
+  for (const key of Object.keys(SCHEMAS[type].properties)) {
     if (key in copy) out[key] = copy[key];
   }
   return out;

@@ -106,3 +106,16 @@ test('the customer\'s phone shows the whole conversation in order, both ways', a
   assert.deepEqual(messages.map((m) => [m.direction, m.body]), [['out', 'Halo'], ['in', 'Halo juga'], ['out', 'Terima kasih']]);
   assert.deepEqual((await phoneView('6281199999999')).messages, []);
 });
+
+test('a customer\'s forwarded message comes as message.received with forwarded: true, marked on their phone', async () => {
+  const r = await json(bridge.app, 'POST', '/sandbox/sessions/act/inbound', { from: '6281100000007', body: 'Promo minggu ini', forwarded: true });
+  const plain = await json(bridge.app, 'POST', '/sandbox/sessions/act/inbound', { from: '6281100000007', body: 'Mau tanya' });
+  const received = await waitFor(() => {
+    const found = receiver.events((e) => e.type === 'message.received' && e.data.chat_id === '6281100000007@c.us');
+    return found.length === 2 && found;
+  }, { message: 'both messages' });
+  assert.equal(received.find((e) => e.data.wa_message_id === r.body.wa_message_id).data.forwarded, true);
+  assert.equal('forwarded' in received.find((e) => e.data.wa_message_id === plain.body.wa_message_id).data, false);
+  const { messages } = await phoneView('6281100000007');
+  assert.deepEqual(messages.map((m) => [m.direction, m.forwarded]), [['out', true], ['out', false]]);
+});

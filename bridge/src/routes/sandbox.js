@@ -33,6 +33,7 @@ const inboundBody = {
     reply_to: { ...WA_MESSAGE_ID, type: ['string', 'null'] },
     location: LOCATION,
     contact: CONTACT,
+    forwarded: { type: 'boolean' },
   },
 };
 

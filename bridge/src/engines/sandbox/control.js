@@ -123,6 +123,8 @@ export class SandboxControl {
       reply_to: req.reply_to ?? null,
       timestamp: nowSeconds(),
       client_id: null,
+      // The customer forwarded it (WhatsApp's "Forwarded" mark).
+      forwarded: req.forwarded ? true : undefined,
       ...network.identityFields(customer, wireId),
     };
     return { data, phone: customer.phone };
@@ -138,7 +140,7 @@ export class SandboxControl {
     network.remember(waMessageId, { chat_id: `${phone}@c.us`, wire_id: chatId, from: `${phone}@c.us`, fromMe: false, timestamp, content });
     pushBounded(customer.sent, {
       wa_message_id: waMessageId, type, body, caption, media, location, contact,
-      reply_to: replyTo, timestamp, edited: false, revoked: false, seq: network.nextSeq(),
+      reply_to: replyTo, timestamp, forwarded: Boolean(data.forwarded), edited: false, revoked: false, seq: network.nextSeq(),
     });
     network.log('message', { direction: 'in', wa_message_id: waMessageId, from: chatId, type, body, ...(history ? { history } : {}) });
   }

@@ -19,7 +19,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("blazz", "chats", "sessions_wa", "webhooks", "workspaces")
+APPS = ("blazz", "chats", "nodes", "sessions_wa", "webhooks", "workspaces")
 MAX_LINES = 400
 # The one app-level edge against the design, in a module another helper owns: the demo seed
 # (`make run`'s demo workspace) creates a sandbox session row. It leaves workspaces with the dev

@@ -73,8 +73,8 @@ def route(session_id: str) -> tuple[str, int | None]:
 
 
 def _request(method: str, path: str, *, json=None, timeout: float | None = None,
-             session_id: str | None = None) -> httpx.Response:
-    headers = {}
+             session_id: str | None = None, headers: dict | None = None) -> httpx.Response:
+    headers = dict(headers or {})
     if session_id is not None:
         base, epoch = route(session_id)
         path = f"{base}{path}"
@@ -121,9 +121,11 @@ def session_create(*, session_id: str, engine: str, workspace: str, options: dic
     return _request("POST", f"{base}/sessions", json=body).json()
 
 
-def session_release(session_id: str) -> dict:
-    """The session moves to another node: this one stops it without logging out and forgets it."""
-    return _request("POST", f"/sessions/{_sid(session_id)}/release", session_id=session_id).json()
+def session_release(session_id: str, *, node_url: str, epoch: int) -> dict:
+    """The session moves off the node at `node_url` (named: its placement may point elsewhere
+    already): it stops it without logging out and forgets it."""
+    return _request("POST", f"{node_url.rstrip('/')}/sessions/{_sid(session_id)}/release",
+                    headers={"X-Blazz-Epoch": str(epoch)}).json()
 
 
 def session_get(session_id: str) -> dict:

@@ -1,6 +1,6 @@
 """Moving sessions between bridge nodes: off a node that stopped heartbeating (failover), off a
-draining one (gracefully: released first, so a webjs profile is backed up), and placing those no
-node adopted. Run by beat every BRIDGE_FAILOVER_INTERVAL_SECONDS (sessions_wa.tasks).
+draining one (gracefully: released first, so a webjs profile is backed up). Run by beat every
+BRIDGE_FAILOVER_INTERVAL_SECONDS (sessions_wa.tasks); one run at a time (a PostgreSQL advisory lock).
 
 The move itself is a new placement at the next epoch (sessions_wa.placement). The new node is
 asked to start the session at once; if it cannot be reached, its next heartbeat's answer lists the
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import connection
 from django_tenants.utils import schema_context
 
 from sessions_wa import bridge, placement, services
@@ -22,22 +23,37 @@ logger = logging.getLogger(__name__)
 MOVING_REASON = "Moving to another bridge node."
 
 
+LOCK_KEY = 0x626C617A7A  # "blazz": pg_try_advisory_lock's key of the failover run
+
+
 def nodes_failover() -> dict:
-    """Move every session that needs it; returns counts. Safe to run concurrently (each move
-    locks its placement) and again (a moved session no longer needs it)."""
+    """Move every session that needs it; returns counts. One run at a time: a run that finds
+    another one under way returns at once (each move also re-checks under its row lock)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            return {"skipped": True}
+    try:
+        return _move_all()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+
+
+def _move_all() -> dict:
     counts = {"moved": 0, "stuck": 0}
     for item in placement.placements_to_move():
         graceful = item.node is not None and item.node.draining and \
             item.node.last_heartbeat_at is not None and item.node.last_heartbeat_at >= placement.live_cutoff()
         if graceful:
             try:
-                bridge.session_release(item.session_id)
+                bridge.session_release(item.session_id, node_url=item.node.url, epoch=item.epoch)
             except (bridge.BridgeUnavailable, bridge.BridgeError) as exc:
                 logger.warning("releasing %s on draining %s failed (moving it anyway): %s", item.session_id,
                                item.node_id, exc)
         moved = placement.placement_move(session_id=item.session_id)
         if moved is None:
-            counts["stuck"] += 1
+            counts["stuck"] += 1  # (or moved by a concurrent run)
             continue
         counts["moved"] += 1
         _started_on_new_node(moved[0])

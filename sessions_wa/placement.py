@@ -111,20 +111,29 @@ def _adopt(session_id: str, node: BridgeNode) -> None:
 
 
 def placements_to_move() -> list[SessionPlacement]:
-    """Active sessions on a dead node or a draining one, and those no node adopted in time."""
+    """Active sessions on a dead node or a draining one. Unplaced ones stay with BRIDGE_URL (a
+    bridge without heartbeats) until a node reporting them adopts them."""
     cutoff = live_cutoff()
-    return list(SessionPlacement.objects.filter(active=True).filter(
-        Q(node__last_heartbeat_at__lt=cutoff) | Q(node__last_heartbeat_at__isnull=True, node__isnull=False)
-        | Q(node__draining=True) | Q(node__isnull=True, created_at__lt=cutoff),
+    return list(SessionPlacement.objects.filter(active=True, node__isnull=False).filter(
+        Q(node__last_heartbeat_at__lt=cutoff) | Q(node__last_heartbeat_at__isnull=True) | Q(node__draining=True),
     ).select_related("node").order_by("session_id"))
 
 
+def _needs_moving(placement: SessionPlacement) -> bool:
+    node = placement.node
+    return placement.active and node is not None and (
+        node.draining or node.last_heartbeat_at is None or node.last_heartbeat_at < live_cutoff())
+
+
 def placement_move(*, session_id: str) -> tuple[SessionPlacement, BridgeNode | None] | None:
-    """Give a session to the node with the most headroom at the next epoch. Returns (placement,
-    the node it left), or None when no other node can take it (it stays where it is)."""
+    """Give a session of a dead or draining node to the node with the most headroom at the next
+    epoch. Returns (placement, the node it left), or None when it no longer needs moving or no
+    other node can take it (it stays where it is)."""
     with transaction.atomic():
-        placement = SessionPlacement.objects.select_for_update().select_related("node").get(pk=session_id)
+        placement = SessionPlacement.objects.select_for_update(of=("self",)).select_related("node").get(pk=session_id)
         old = placement.node
+        if not _needs_moving(placement):
+            return None  # a concurrent run moved it already
         target = node_with_most_headroom(exclude=(old.id,) if old else ())
         if target is None:
             return None

@@ -67,3 +67,25 @@ def test_a_broken_batch_or_an_unknown_session_refuses_the_whole_post(world, brid
     assert response.status_code == 404
     with schema_context(world.ws_a.schema_name):
         assert not Message.objects.exists()
+
+
+def test_an_event_a_handler_refuses_is_undone_alone(world, bridge_a, monkeypatch):
+    from blazz.core.errors import DomainError
+    from webhooks.inbound import apply as single
+
+    def refuse(session, data):
+        raise DomainError("invalid_payload", "refused by its handler")
+
+    monkeypatch.setitem(single.HANDLERS, "message.reaction", refuse)
+    events = [("evt_h1", "message.received", received(body="before")),
+              ("evt_h2", "message.reaction", {"wa_message_id": "true_x", "from": "6281234567890@c.us", "emoji": "👍"}),
+              ("evt_h3", "message.received", received(body="after")),
+              ("evt_h3", "message.received", received(body="the same id again"))]
+
+    results = batch(bridge_a, events).json()["results"]
+
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied", "duplicate"]
+    assert results[1]["error"]["message"] == "refused by its handler"
+    with schema_context(world.ws_a.schema_name):
+        assert sorted(Message.objects.values_list("body", flat=True)) == ["after", "before"]
+        assert not AppliedWebhook.objects.filter(webhook_id="evt_h2").exists()

@@ -5,7 +5,7 @@ grimp reads every import statement of the apps, the ones inside functions includ
 - no import cycle between modules;
 - no cycle between apps (blazz's wiring modules and blazz.core count as their own nodes);
 - the directions the design fixes: blazz.core imports no app, sessions_wa neither chats nor
-  webhooks, chats not webhooks, chats.internal not chats' API, the webhook ASGI route no view;
+  webhooks, chats not webhooks, chats.internal not chats' API, the webhook ASGI route no view, settings no dev tooling (blazz.dev);
 - only services call the one publisher.
 And no source file is over 400 lines.
 """
@@ -112,6 +112,8 @@ def test_the_cycle_finder_finds_cycles():
     ("chats.internal", ("chats.api",)),
     ("chats.services", ("chats.tasks", "chats.api", "chats.consumers")),
     ("webhooks.inbound.asgi", ("webhooks.inbound.views",)),
+    ("blazz.settings", ("blazz.dev",)),
+    ("blazz.addresses", ("blazz.dev",)),
 ])
 def test_imports_go_the_way_the_design_says(importer, forbidden):
     wrong = sorted((module, other) for module, imported in imports().items()

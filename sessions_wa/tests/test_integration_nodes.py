@@ -23,8 +23,8 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from blazz.devservers import EmbeddedRedis
-from blazz.realstack import Process, Stack, database_url, free_port, wait_until
+from blazz.dev.devservers import EmbeddedRedis
+from blazz.dev.realstack import Process, Stack, database_url, free_port, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 

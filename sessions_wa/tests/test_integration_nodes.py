@@ -61,7 +61,7 @@ class Cluster:
         self.stack.beat.start()
         for _url, process in self.nodes.values():
             process.start()
-        self.stack.wait_web()
+        self.stack.wait_web(timeout=120)  # a loaded machine: daphne's first answer can take a while
 
     def stop(self):
         for _url, process in self.nodes.values():

@@ -198,6 +198,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sessions_wa.tasks.nodes_failover_task",
         "schedule": env.float("BRIDGE_FAILOVER_INTERVAL_SECONDS", default=10.0),
     },
+    "messages-retention": {
+        # Only workspaces with retention_days set delete anything (chats.services.retention).
+        "task": "workspaces.tasks.for_each_workspace", "schedule": 3600.0,
+        "args": ["chats.tasks.messages_retention_task"],
+    },
     "applied-webhooks-prune": {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 6 * 3600.0,
         "args": ["webhooks.tasks.applied_webhooks_prune_task"],

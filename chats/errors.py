@@ -20,5 +20,6 @@ class ChatErrorCode(str, enum.Enum):
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     ASSIGNEE_NOT_MEMBER = "assignee_not_member"
+    ERASE_NOT_ALLOWED = "erase_not_allowed"
     BRIDGE_UNAVAILABLE = "bridge_unavailable"
     VARIABLES_MISSING = "variables_missing"

@@ -71,3 +71,16 @@ def messages_requeue_stuck_task(older_than_seconds: float | None = None):
     window = message_send_window()
     older_than = max(window, timedelta(seconds=older_than_seconds)) if older_than_seconds else window
     return services.messages_requeue_stuck(older_than=older_than)
+
+
+@app.task(acks_late=True, soft_time_limit=300, time_limit=330)
+def messages_retention_task():
+    """Beat's retention prune for this task's workspace: nothing when its retention is off."""
+    from django.db import connection
+
+    from workspaces.selectors import workspace_retention_days
+
+    days = workspace_retention_days(schema_name=connection.schema_name)
+    if days is None:
+        return None
+    return services.messages_prune_old(older_than_days=days).as_dict()

@@ -16,6 +16,9 @@ class Workspace(TenantMixin):
     is_suspended = models.BooleanField(default=False)
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspended_reason = models.CharField(max_length=200, blank=True)
+    retention_days = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Delete messages and media older than this many days (beat, in small batches). Empty: keep all.")
 
     auto_create_schema = True
     auto_drop_schema = True

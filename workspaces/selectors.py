@@ -45,3 +45,8 @@ def api_key_by_hash(*, key_hash: str) -> ApiKey | None:
 
 def workspace_list_for_admin() -> QuerySet[Workspace]:
     return Workspace.objects.exclude(schema_name=PUBLIC_SCHEMA).annotate(member_count=Count("memberships"))
+
+
+def workspace_retention_days(*, schema_name: str) -> int | None:
+    """Days a workspace keeps messages and media; None: retention is off (the default)."""
+    return Workspace.objects.filter(schema_name=schema_name).values_list("retention_days", flat=True).first()

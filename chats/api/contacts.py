@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from blazz.core.errors import Forbidden
 from blazz.core.openapi import error_responses
 from blazz.core.validation import StorableJson
 from chats import selectors, services
 from chats.api.common import ChatCursor, ContactCursor, Q_PARAM, contact_or_404, paginate, search_text
+from chats.errors import ChatErrorCode as Code
 from chats.serializers import ChatSerializer, ContactSerializer
+from workspaces.authentication import ApiKeyPrincipal
+from workspaces.permissions import IsWorkspaceAdmin
+
+ERASE_PARAM = OpenApiParameter(
+    "erase", bool, description="true: also erase the contact's messages, reactions and media files for good, "
+    "leaving an audit line without content (owners, admins and API keys only).")
 
 
 class ChatListApi(APIView):
@@ -55,6 +63,9 @@ class ContactDetailApi(APIView):
         tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
         assignee_id = serializers.IntegerField(required=False, allow_null=True)
 
+    class DeleteQuerySerializer(serializers.Serializer):
+        erase = serializers.BooleanField(required=False, default=False)
+
     @extend_schema(operation_id="contacts_retrieve", responses={200: ChatSerializer, **error_responses(401, 403, 404)})
     def get(self, request, contact_id: int):
         contact = contact_or_404(contact_id)
@@ -71,9 +82,21 @@ class ContactDetailApi(APIView):
         contact = services.contact_update(contact=contact, assignee_set=assignee_set, **values)
         return Response(ChatSerializer(selectors.contact_get(contact.pk)).data)
 
-    @extend_schema(operation_id="contacts_delete", responses={204: None, **error_responses(401, 403, 404)})
+    @extend_schema(operation_id="contacts_delete", parameters=[ERASE_PARAM],
+                   responses={204: None, **error_responses(400, 401, 403, 404)})
     def delete(self, request, contact_id: int):
-        services.contact_delete(contact=contact_or_404(contact_id))
+        query = self.DeleteQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        erase = query.validated_data["erase"]
+        contact = contact_or_404(contact_id)
+        if not erase:
+            services.contact_delete(contact=contact)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        if not IsWorkspaceAdmin().has_permission(request, self):
+            raise Forbidden(Code.ERASE_NOT_ALLOWED, "Only an owner, an admin or an API key can erase a contact.")
+        key = request.user.key if isinstance(request.user, ApiKeyPrincipal) else None
+        services.contact_erase(contact=contact, user_id=None if key else request.user.pk,
+                               api_key_id=key.pk if key else None)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 from chats import services
 from chats.models import Contact, ErasureRecord, MediaFile, Message, Reaction
 from chats.tasks import messages_retention_task
+from chats.tests.test_media_storage import keys, s3  # noqa: F401  (s3: a moto bucket as the storage)
 from conftest import host_client
 from sessions_wa.models import SessionStatus, WhatsAppSession
 from workspaces.models import Workspace
@@ -79,6 +80,15 @@ def test_erase_removes_messages_reactions_media_and_files_and_keeps_a_contentles
     assert (record.messages, record.media_files, record.reactions) == (2, 1, 1)
     assert record.erased_by_user_id == world.owner_a.pk and record.erased_by_api_key_id is None
     assert "6281234567890" not in str(vars(record)) and "Budi" not in str(vars(record))
+
+
+def test_erase_deletes_the_file_from_an_s3_bucket_too(world, s3, client_a, chat_a,  # noqa: F811
+                                                     django_capture_on_commit_callbacks):
+    contact_id, media = chat_a
+    assert len(keys(s3)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_a.delete(f"/api/v1/contacts/{contact_id}/?erase=true").status_code == 204
+    assert keys(s3) == []
 
 
 def test_erase_with_an_api_key_is_recorded_as_the_key(world, chat_a, api_key_a, django_capture_on_commit_callbacks):

@@ -69,6 +69,7 @@ SHARED_APPS = [
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "chats",
+    "chats.automation",
     "sessions_wa",
     "webhooks",
 ]
@@ -192,6 +193,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 60.0,
         "args": ["chats.tasks.messages_requeue_stuck_task"],
     },
+    "scheduled-messages-send": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": env.float("SCHEDULED_SWEEP_SECONDS", default=2.0),
+        "args": ["chats.automation.tasks.scheduled_send_due_task"],
+    },
     "applied-webhooks-prune": {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 6 * 3600.0,
         "args": ["webhooks.tasks.applied_webhooks_prune_task"],
@@ -208,6 +213,8 @@ BRIDGE_FAST_TIMEOUT_SECONDS = env.float("BRIDGE_FAST_TIMEOUT_SECONDS", default=2
 # Sending: how long the worker keeps trying while the bridge is away, before `failed`.
 MESSAGE_SEND_MAX_RETRIES = env.int("MESSAGE_SEND_MAX_RETRIES", default=8)  # ~4 min with the default cap
 MESSAGE_SEND_BACKOFF_CAP_SECONDS = env.float("MESSAGE_SEND_BACKOFF_CAP_SECONDS", default=60.0)
+# Automation (chats/automation/): at most this many automated messages to one contact per hour.
+AUTOMATION_MAX_PER_CONTACT_PER_HOUR = env.int("AUTOMATION_MAX_PER_CONTACT_PER_HOUR", default=3)
 # Where the bridge reaches Django (media it fetches to send), seen from the bridge's host.
 INTERNAL_BASE_URL = env.str("INTERNAL_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 

@@ -32,8 +32,6 @@ class BusinessHoursApi(AdminWrites, APIView):
         data.is_valid(raise_exception=True)
         return Response(BusinessHoursSerializer(hours_service.hours_save(**data.validated_data)).data)
 
-    patch = put
-
 
 class RuleInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)

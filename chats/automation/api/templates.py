@@ -80,8 +80,12 @@ class TemplatePreviewApi(APIView):
         variables = serializers.DictField(child=serializers.CharField(max_length=1000, allow_blank=True),
                                           required=False, default=dict)
 
+    class OutputSerializer(serializers.Serializer):
+        text = serializers.CharField()
+        media_id = serializers.UUIDField(allow_null=True)
+
     @extend_schema(operation_id="templates_preview", request=InputSerializer,
-                   responses={200: serializers.DictField(), **error_responses(400, 401, 403, 404)},
+                   responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
                    description="The text this template would send to this contact (400 naming missing variables).")
     def post(self, request, template_id: int):
         template = service.template_get(template_id)

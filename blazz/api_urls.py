@@ -3,7 +3,7 @@
 from django.urls import path
 
 from chats.api import contacts, export, media, messages
-from chats.automation.api import rules, schedules, templates
+from chats.automation.api import broadcasts, rules, schedules, templates
 from sessions_wa import api as sessions_api
 from workspaces import api as workspaces_api
 
@@ -35,5 +35,13 @@ urlpatterns = [
     path("auto-replies/order/", rules.RuleOrderApi.as_view(), name="auto-replies-order"),
     path("auto-replies/<int:rule_id>/", rules.RuleDetailApi.as_view(), name="auto-reply-detail"),
     path("contacts/<int:contact_id>/scheduled/", schedules.ContactScheduledApi.as_view(), name="contact-scheduled"),
+    path("broadcasts/", broadcasts.BroadcastListApi.as_view(), name="broadcasts"),
+    path("broadcasts/<int:broadcast_id>/", broadcasts.BroadcastDetailApi.as_view(), name="broadcast-detail"),
+    path("broadcasts/<int:broadcast_id>/recipients/", broadcasts.BroadcastRecipientsApi.as_view(),
+         name="broadcast-recipients"),
+    path("broadcasts/<int:broadcast_id>/<str:action>/", broadcasts.BroadcastActionApi.as_view(),
+         name="broadcast-action"),
+    path("contacts/<int:contact_id>/opt-out/", broadcasts.ContactOptOutApi.as_view(), name="contact-opt-out"),
+    path("sessions/<str:session_id>/send-limits/", broadcasts.SendLimitsApi.as_view(), name="send-limits"),
     path("scheduled-messages/<int:scheduled_id>/", schedules.ScheduledDetailApi.as_view(), name="scheduled-detail"),
 ]

@@ -13,3 +13,6 @@ class AutomationErrorCode(str, enum.Enum):
     SCHEDULED_NOT_FOUND = "scheduled_message_not_found"
     SCHEDULED_NOT_EDITABLE = "scheduled_message_not_editable"
     SEND_AT_INVALID = "send_at_invalid"
+    BROADCAST_NOT_FOUND = "broadcast_not_found"
+    BROADCAST_INVALID = "broadcast_invalid"
+    BROADCAST_FINISHED = "broadcast_finished"

@@ -157,3 +157,87 @@ class ScheduledMessage(models.Model):
 
     def __str__(self):
         return f"scheduled {self.pk} at {self.send_at:%Y-%m-%d %H:%M}"
+
+
+class SendLimits(models.Model):
+    """The send governor's limits for one number (chats/automation/services/governor.py); a number
+    without a row uses the defaults in settings (GOVERNOR_*)."""
+
+    session = models.OneToOneField("sessions_wa.WhatsAppSession", on_delete=models.CASCADE, primary_key=True,
+                                   related_name="+")
+    per_minute = models.PositiveIntegerField(null=True, blank=True)
+    per_hour = models.PositiveIntegerField(null=True, blank=True)
+    per_day = models.PositiveIntegerField(null=True, blank=True)
+    min_delay_ms = models.PositiveIntegerField(null=True, blank=True)
+    max_delay_ms = models.PositiveIntegerField(null=True, blank=True)
+    warmup_days = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "send limits"
+
+
+class OptOut(models.Model):
+    """A contact who asked for no more broadcasts (a stop keyword, or an agent). Replies to their own
+    messages are not affected."""
+
+    contact = models.OneToOneField("chats.Contact", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class BroadcastStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Broadcast(models.Model):
+    """One template to an audience, paced by the number's governor."""
+
+    name = models.CharField(max_length=100)
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey("sessions_wa.WhatsAppSession", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=BroadcastStatus.choices, default=BroadcastStatus.DRAFT)
+    pause_reason = models.CharField(max_length=300, blank=True)
+    audience = models.JSONField(default=dict, blank=True, help_text="{labels: [...], custom_fields: {k: v}}")
+    start_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ticked_at = models.DateTimeField(null=True, blank=True, help_text="The sender's heartbeat.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_constraint=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.name
+
+
+class RecipientStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Handed to the send path"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+
+
+class BroadcastRecipient(models.Model):
+    """One contact of a broadcast, with its own variables (a CSV's columns). Sent once: its message's
+    client_id is `bc-{broadcast}-{recipient}`."""
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="recipients")
+    contact = models.ForeignKey("chats.Contact", on_delete=models.CASCADE, related_name="+")
+    variables = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=8, choices=RecipientStatus.choices, default=RecipientStatus.QUEUED)
+    message = models.ForeignKey("chats.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["broadcast", "contact"], name="broadcast_contact_once")]
+        indexes = [models.Index(fields=["broadcast", "status", "id"], name="broadcast_recipient_queue_idx")]

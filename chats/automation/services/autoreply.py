@@ -16,6 +16,7 @@ from blazz.core.errors import DomainError
 from chats.automation.models import AutoReplyRule, RuleFiring, Trigger
 from chats.automation.services import hours as hours_service
 from chats.automation.services.matching import MatchTimeout
+from chats.automation.services.optout import is_stop_keyword, optout_set
 from chats.automation.services.rules import rule_triggered
 from chats.automation.services.templates import template_send_request
 from chats.models import Contact, Direction, Message, MessageOrigin
@@ -52,6 +53,8 @@ def autoreply_evaluate(*, message_id: int) -> list[int]:
     if message is None or not answerable(message):
         return []
     contact = message.contact
+    if is_stop_keyword(message.body):
+        optout_set(contact=contact, opted_out=True, reason=f"wrote {message.body.strip()[:50]!r}")
     rules = [r for r in AutoReplyRule.objects.filter(enabled=True).select_related("reply_template__media")
              if not r.session_ids or message.session_id in r.session_ids]
     if not rules:

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django_tenants.utils import schema_context
 
-from blazz.realstack import Process, wait_until
+from blazz.dev.realstack import Process, wait_until
 from conftest import StackWorkspace
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]

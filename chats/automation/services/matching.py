@@ -5,6 +5,7 @@ cannot hold a worker)."""
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import regex
 
@@ -20,6 +21,7 @@ class MatchTimeout(Exception):
     pass
 
 
+@lru_cache(maxsize=4096)  # a message's text meets every rule; a rule's pattern meets every message
 def normalise(text: str) -> str:
     """Lower case (casefold), accents dropped ("Café" -> "cafe"), runs of spaces as one."""
     decomposed = unicodedata.normalize("NFKD", text or "")
@@ -46,9 +48,14 @@ def text_matches(match_type: str, pattern: str, text: str) -> bool:
         return bool(needle) and haystack.startswith(needle)
     if match_type == MatchType.REGEX:
         try:
-            return regex.compile(pattern, FLAGS).search(haystack, timeout=REGEX_TIMEOUT_SECONDS) is not None
+            return _compiled(pattern).search(haystack, timeout=REGEX_TIMEOUT_SECONDS) is not None
         except TimeoutError:
             raise MatchTimeout(f"The regular expression took longer than {REGEX_TIMEOUT_SECONDS}s")
         except regex.error:
             return False
     return False
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str):
+    return regex.compile(pattern, FLAGS)

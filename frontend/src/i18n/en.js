@@ -83,6 +83,9 @@ export default {
     reconnecting: 'Reconnecting...',
   },
   composer: {
+    templates: 'Templates',
+    noTemplates: 'No templates yet (Automation).',
+    useTemplate: 'Use',
     attach: 'Attach',
     attachFile: 'Attach a file',
     placeholder: 'Type a message',

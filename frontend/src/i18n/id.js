@@ -83,6 +83,9 @@ export default {
     reconnecting: 'Menyambungkan kembali...',
   },
   composer: {
+    templates: 'Templat',
+    noTemplates: 'Belum ada templat (Otomatisasi).',
+    useTemplate: 'Pakai',
     attach: 'Lampirkan',
     attachFile: 'Lampirkan berkas',
     placeholder: 'Ketik pesan',

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Count, F, Max
 from django.utils import timezone
 
 from blazz.core.errors import DomainError
@@ -18,7 +18,7 @@ from chats.automation.services import hours as hours_service
 from chats.automation.services.matching import MatchTimeout
 from chats.automation.services.optout import is_stop_keyword, optout_set
 from chats.automation.services.rules import rule_triggered
-from chats.automation.services.templates import template_send_request
+from chats.automation.services.templates import template_get, template_send_request
 from chats.models import Contact, Direction, Message, MessageOrigin
 from chats.services import SendRequest, message_send
 from chats.services.contacts import contact_update
@@ -29,6 +29,21 @@ logger = logging.getLogger(__name__)
 AUTOMATED_ORIGINS = (MessageOrigin.AUTO_REPLY, MessageOrigin.BROADCAST, MessageOrigin.SCHEDULE)
 # Chats no automation answers: groups, broadcast lists, status updates, newsletters.
 UNANSWERED_SUFFIXES = ("@g.us", "@broadcast", "@newsletter")
+
+
+_rules_cache: dict[str, tuple[tuple, list[AutoReplyRule]]] = {}
+
+
+def enabled_rules() -> list[AutoReplyRule]:
+    """The workspace's enabled rules, kept per process while none changes: one small query (their
+    count and latest change) instead of loading every rule for every message. Counters written
+    with .update() (fired, errors) do not touch updated_at, so they do not reload the rules."""
+    schema = connection.schema_name
+    version = tuple(AutoReplyRule.objects.aggregate(n=Count("id"), at=Max("updated_at")).values())
+    cached = _rules_cache.get(schema)
+    if cached is None or cached[0] != version:
+        cached = _rules_cache[schema] = (version, list(AutoReplyRule.objects.filter(enabled=True)))
+    return cached[1]
 
 
 def answerable(message: Message) -> bool:
@@ -55,8 +70,7 @@ def autoreply_evaluate(*, message_id: int) -> list[int]:
     contact = message.contact
     if is_stop_keyword(message.body):
         optout_set(contact=contact, opted_out=True, reason=f"wrote {message.body.strip()[:50]!r}")
-    rules = [r for r in AutoReplyRule.objects.filter(enabled=True).select_related("reply_template__media")
-             if not r.session_ids or message.session_id in r.session_ids]
+    rules = [r for r in enabled_rules() if not r.session_ids or message.session_id in r.session_ids]
     if not rules:
         return []
     text = message.body or message.caption or ""
@@ -138,7 +152,8 @@ def _reply(rule: AutoReplyRule, contact: Contact, message: Message) -> SendReque
     workspace = getattr(connection, "tenant", None)
     session_id = message.session_id
     if rule.reply_template_id:
-        return template_send_request(rule.reply_template, contact=contact, workspace=workspace, session_id=session_id)
+        return template_send_request(template_get(rule.reply_template_id), contact=contact, workspace=workspace,
+                                     session_id=session_id)
     return SendRequest(type="text", body=render(rule.reply_text, Context(contact=contact, workspace=workspace)),
                        session_id=session_id)
 

@@ -77,7 +77,7 @@ def test_stop_here_keeps_later_rules_quiet_and_order_counts(acme):
     rule(name="second", pattern="halo", reply_text="two")
     message = customer_writes(acme, "halo")
     assert autoreply_evaluate(message_id=message.pk) == [first.pk]
-    AutoReplyRule.objects.filter(pk=first.pk).update(stop_here=False)
+    rules.rule_save(rule=first, stop_here=False)  # as the API changes it (the evaluator's cache sees it)
     other = customer_writes(acme, "halo", phone="6281234500002")
     assert [m.body for m in (autoreply_evaluate(message_id=other.pk) and auto_replies(other.contact_id))] == ["one", "two"]
 

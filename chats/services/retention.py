@@ -31,12 +31,23 @@ def _delete_files_on_commit(names: list[tuple]) -> None:
         transaction.on_commit(run)
 
 
+def _media_unreferenced(media):
+    """`media` without the files some row still points at: a message, and whatever else has a
+    foreign key to MediaFile (templates, scheduled sends: found from the model's relations, so
+    chats does not import its automation package and a new reference is covered)."""
+    for rel in MediaFile._meta.get_fields(include_hidden=True):
+        if rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one):
+            media = media.exclude(pk__in=rel.related_model._base_manager.filter(
+                **{f"{rel.field.name}__isnull": False}).values(rel.field.attname))
+    return media
+
+
 def _media_delete_unreferenced(media_ids: set) -> int:
-    """Delete the media rows among `media_ids` that no remaining message shows, and (after
-    commit) their files. Caller is inside a transaction, after deleting the messages."""
+    """Delete the media rows among `media_ids` nothing points at any more, and (after commit)
+    their files. Caller is inside a transaction, after deleting the messages."""
     if not media_ids:
         return 0
-    orphans = list(MediaFile.objects.filter(pk__in=media_ids, messages__isnull=True))
+    orphans = list(_media_unreferenced(MediaFile.objects.filter(pk__in=media_ids)))
     _delete_files_on_commit([(media.file.storage, media.file.name) for media in orphans if media.file])
     MediaFile.objects.filter(pk__in=[media.pk for media in orphans]).delete()
     return len(orphans)
@@ -45,7 +56,8 @@ def _media_delete_unreferenced(media_ids: set) -> int:
 def contact_erase(*, contact: Contact, user_id: int | None = None, api_key_id: int | None = None) -> ErasureRecord:
     """Erase a contact and everything about them: messages, reactions, media rows and their storage
     files, events kept for their messages, and the contact itself; leave an audit line with counts
-    and no content. A file also shown by another contact's message (one upload sent to many) stays.
+    and no content. A file something else still shows (another contact's message: one upload sent
+    to many; a template) stays.
     TODO(event log): when a per-workspace event log exists, delete its rows about this contact here."""
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
@@ -103,10 +115,10 @@ def _prune_message_batch(cutoff, batch_size: int, result: PruneResult) -> bool:
 
 
 def _prune_orphan_media_batch(cutoff, batch_size: int, result: PruneResult) -> bool:
-    """Uploads never sent (no message shows them) older than `cutoff`."""
+    """Uploads never sent (nothing points at them) older than `cutoff`."""
     with transaction.atomic():
-        ids = list(MediaFile.objects.select_for_update(skip_locked=True, of=("self",))
-                   .filter(created_at__lt=cutoff, messages__isnull=True).order_by("created_at")
+        ids = list(_media_unreferenced(MediaFile.objects.select_for_update(skip_locked=True)
+                                       .filter(created_at__lt=cutoff)).order_by("created_at")
                    .values_list("id", flat=True)[:batch_size])
         result.media_files += _media_delete_unreferenced(set(ids))
     return len(ids) == batch_size

@@ -138,6 +138,22 @@ def test_erase_keeps_a_file_another_contact_still_shows(world, client_a, chat_a,
         assert ErasureRecord.objects.get(contact_id=contact_id).media_files == 0
 
 
+def test_a_file_a_template_uses_outlives_erasure_and_retention(world, client_a, chat_a,
+                                                               django_capture_on_commit_callbacks):
+    from chats.automation.models import Template
+
+    contact_id, media = chat_a
+    with schema_context(world.ws_a.schema_name):
+        Template.objects.create(name="promo", body="look", media=media)
+        MediaFile.objects.filter(pk=media.pk).update(created_at=timezone.now() - timedelta(days=40))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_a.delete(f"/api/v1/contacts/{contact_id}/?erase=true").status_code == 204
+    with schema_context(world.ws_a.schema_name), django_capture_on_commit_callbacks(execute=True):
+        assert services.messages_prune_old(older_than_days=30).media_files == 0
+        assert Template.objects.get(name="promo").media_id == media.pk
+    assert file_exists(world.ws_a, media)
+
+
 def test_retention_prunes_only_old_rows_of_its_own_workspace(world, django_capture_on_commit_callbacks):
     Workspace.objects.filter(pk=world.ws_a.pk).update(retention_days=30)
     session_a, session_b = session_in(world.ws_a), session_in(world.ws_b)

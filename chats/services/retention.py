@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from blazz.core.errors import NotFound
+from chats.errors import ChatErrorCode as Code
 from chats.models import Contact, ErasureRecord, MediaFile, Message, PendingMessageEvent, Reaction
 
 RETENTION_BATCH_SIZE = 500
@@ -60,7 +62,9 @@ def contact_erase(*, contact: Contact, user_id: int | None = None, api_key_id: i
     to many; a template) stays.
     TODO(event log): when a per-workspace event log exists, delete its rows about this contact here."""
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = Contact.objects.select_for_update().filter(pk=contact.pk).first()
+        if contact is None:  # erased or deleted by a concurrent call since the caller read it
+            raise NotFound(Code.CONTACT_NOT_FOUND, "No such contact.")
         messages = Message.objects.filter(contact=contact)
         media_ids = set(messages.exclude(media__isnull=True).values_list("media_id", flat=True))
         wa_ids = [wa_id for wa_id in messages.values_list("wa_message_id", flat=True) if wa_id]

@@ -192,3 +192,15 @@ def test_retention_stops_at_its_time_budget_and_the_next_run_carries_on(world):
         rest = services.messages_prune_old(older_than_days=5, batch_size=1)
         assert (rest.messages, rest.done) == (2, True)
         assert not Message.objects.exists()
+
+
+def test_erasing_a_contact_already_gone_is_not_found(world, chat_a):
+    from blazz.core.errors import NotFound
+
+    contact_id, _media = chat_a
+    with schema_context(world.ws_a.schema_name):
+        stale = Contact.objects.get(pk=contact_id)
+        services.contact_erase(contact=stale)
+        with pytest.raises(NotFound):
+            services.contact_erase(contact=stale)
+        assert ErasureRecord.objects.filter(contact_id=contact_id).count() == 1

@@ -109,6 +109,13 @@ TEMPLATES = [
 
 ASGI_APPLICATION = "blazz.asgi.application"
 
+# --- email --------------------------------------------------------------------------------------
+# Invitations are emailed. EMAIL_URL (django-environ: smtp+tls://user:password@host:587, ...);
+# unset: the console backend, which prints each mail in `make run`'s log.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"Blazz <noreply@{BASE_DOMAIN}>")
+EMAIL_TIMEOUT = 10
+
 # --- database ------------------------------------------------------------------------------------
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=addresses.default_database_url(DATA_DIR)),

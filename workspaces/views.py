@@ -14,8 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from blazz.core.errors import DomainError
-from workspaces import selectors, services
-from workspaces.forms import LoginForm, PasswordForm, SignupForm
+from workspaces import invitations, selectors, services
+from workspaces.forms import InviteLoginForm, InviteNewAccountForm, LoginForm, SignupForm
 from workspaces.middleware import SESSION_WORKSPACE_KEY
 
 
@@ -152,17 +152,51 @@ def login_handoff(request):
 
 @require_http_methods(["GET", "POST"])
 def invite_accept(request, token):
-    form = PasswordForm(request.POST or None)
+    """The invitation link. The invited email's account accepts by its password (or at once when
+    signed in as it here); an email without an account creates it with a name and a password."""
+    workspace = request.tenant
+    try:
+        invitation = invitations.invitation_for_token(token=token, workspace=workspace)
+    except DomainError as exc:
+        return render(request, "workspaces/refused.html", {"status": 400, "message": exc.message}, status=400)
+    signed_in = request.user.is_authenticated and request.user.username == invitation.email
+    has_account = signed_in or invitations.invitation_account_exists(invitation)
+    form_class = InviteLoginForm if has_account else InviteNewAccountForm
+    form = form_class(request.POST or None) if not signed_in else None
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
-            try:
-                user = services.invite_accept(token=token, password=form.cleaned_data["password"],
-                                              workspace=request.tenant)
-            except DomainError as exc:
-                _add_domain_errors(form, exc)
-            else:
+        try:
+            user, status = _invite_user(request, token, invitation, form, signed_in)
+        except DomainError as exc:
+            if form is None:
+                return render(request, "workspaces/refused.html", {"status": exc.status_code, "message": exc.message},
+                              status=exc.status_code)
+            _add_domain_errors(form, exc)
+            status = exc.status_code
+        else:
+            if user is not None:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 return HttpResponseRedirect("/")
-    return render(request, "workspaces/invite.html", {"form": form, "workspace": request.tenant}, status=status)
+    return render(request, "workspaces/invite.html", {
+        "form": form, "workspace": workspace, "invitation": invitation, "has_account": has_account,
+    }, status=status)
+
+
+def _invite_user(request, token, invitation, form, signed_in):
+    """(the user who accepted, 302) or (None, the page's status: the form says why)."""
+    if signed_in:
+        invitations.invitation_accept_as(token=token, workspace=request.tenant, user=request.user)
+        return request.user, 302
+    if not form.is_valid():
+        return None, 400
+    if isinstance(form, InviteNewAccountForm):
+        return invitations.invitation_accept_new_account(
+            token=token, workspace=request.tenant, name=form.cleaned_data["name"],
+            password=form.cleaned_data["password"]), 302
+    user = authenticate(request, username=invitation.email, password=form.cleaned_data["password"])
+    if user is None:
+        form.add_error("password", "Wrong password.")
+        return None, 401
+    invitations.invitation_accept_as(token=token, workspace=request.tenant, user=user)
+    return user, 302

@@ -83,7 +83,7 @@ def test_create_workspace_command_gives_a_new_owner_without_password_an_invite_l
     assert link.startswith("http://initech.localhost:8000/invite/")
     workspace = Workspace.objects.get(slug="initech")
     guest = host_client(workspace)
-    assert guest.post(link.split(":8000", 1)[1], {"password": "the-owner-chose-this"}).status_code == 302
+    assert guest.post(link.split(":8000", 1)[1], {"name": "Bill Lumbergh", "password": "the-owner-chose-this"}).status_code == 302
     assert guest.get("/api/v1/me/").json()["role"] == "owner"
 
 

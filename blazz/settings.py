@@ -42,11 +42,13 @@ SITE_SCHEME = env.str("SITE_SCHEME", default="http")
 SITE_PORT = env.str("SITE_PORT", default=str(PORT))
 PUBLIC_HOSTS = sorted({BASE_DOMAIN, "127.0.0.1", "localhost", *env.list("PUBLIC_HOSTS", default=[])})
 ALLOWED_HOSTS = [*PUBLIC_HOSTS, "." + BASE_DOMAIN, *env.list("ALLOWED_HOSTS", default=[])]
-CSRF_TRUSTED_ORIGINS = env.list(
-    "CSRF_TRUSTED_ORIGINS",
-    default=[f"http://*.{BASE_DOMAIN}:{PORT}", f"http://{BASE_DOMAIN}:{PORT}", f"https://*.{BASE_DOMAIN}"],
-)
+# Django accepts a form post whose Origin is the request's own host without any entry here; every
+# workspace shares BASE_DOMAIN, so a wildcard would let one workspace's pages write to another's.
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
+# Behind TLS the session and CSRF cookies go over HTTPS only.
+SECURE_COOKIES = env.bool("SECURE_COOKIES", default=SITE_SCHEME == "https" or SECURE_PROXY_SSL_HEADER is not None)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
 
 # --- apps ----------------------------------------------------------------------------------------
 SHARED_APPS = [
@@ -80,6 +82,7 @@ PUBLIC_SCHEMA_URLCONF = "blazz.urls_public"
 ROOT_URLCONF = "blazz.urls_tenant"
 
 MIDDLEWARE = [
+    "blazz.core.errors.MachineErrorShapeMiddleware",
     "workspaces.middleware.WorkspaceMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

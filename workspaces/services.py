@@ -15,8 +15,11 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from blazz.core import events
 from blazz.core.errors import Conflict, DomainError, Forbidden, NotFound
+from blazz.core.publisher import close_sockets_on_commit
 from workspaces import signals
+from workspaces.asgi import CLOSE_FORBIDDEN, CLOSE_RECONNECT, CLOSE_UNAUTHENTICATED
 from workspaces.errors import WorkspaceErrorCode as Code
 from workspaces.models import PUBLIC_SCHEMA, ApiKey, Domain, Membership, Role, Workspace
 
@@ -244,8 +247,11 @@ def membership_set_role(*, workspace: Workspace, membership_id: int, role: str) 
             raise NotFound(Code.MEMBER_NOT_FOUND, "No such member.")
         if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(workspace) == 1:
             raise Conflict(Code.LAST_OWNER, "A workspace keeps at least one owner.")
+        changed = membership.role != role
         membership.role = role
         membership.save(update_fields=["role"])
+        if changed:
+            close_sockets_on_commit([events.user_group(workspace.schema_name, membership.user_id)], CLOSE_RECONNECT)
     return membership
 
 
@@ -260,6 +266,7 @@ def membership_delete(*, workspace: Workspace, membership_id: int) -> None:
         if membership.role == Role.OWNER and _owner_count(workspace) == 1:
             raise Conflict(Code.LAST_OWNER, "A workspace keeps at least one owner.")
         membership.delete()
+        close_sockets_on_commit([events.user_group(workspace.schema_name, membership.user_id)], CLOSE_FORBIDDEN)
 
 
 # --- login hand-off between hosts -------------------------------------------------------------------------
@@ -284,6 +291,19 @@ def login_handoff_redeem(*, token: str, workspace: Workspace):
     if user is None or not Membership.objects.filter(user=user, workspace=workspace).exists():
         return None
     return user
+
+
+def session_end_sockets(*, workspace: Workspace | None, session_key: str | None) -> None:
+    """A login session ends (logout): its sockets on the workspace's host close (4401)."""
+    if workspace is not None and not workspace.is_public and session_key:
+        close_sockets_on_commit([events.session_group(workspace.schema_name, session_key)], CLOSE_UNAUTHENTICATED)
+
+
+def user_password_changed(*, user) -> None:
+    """Every socket of `user`, in every workspace, closes (4401): sessions made with the old
+    password are void (Django's session hash), and their sockets with them."""
+    schemas = Workspace.objects.filter(memberships__user=user).values_list("schema_name", flat=True)
+    close_sockets_on_commit([events.user_group(schema, user.pk) for schema in schemas], CLOSE_UNAUTHENTICATED)
 
 
 # --- API keys ---------------------------------------------------------------------------------------------
@@ -322,6 +342,7 @@ def api_key_revoke(*, workspace: Workspace, key_id: int) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+    close_sockets_on_commit([events.api_key_group(workspace.schema_name, key.pk)], CLOSE_UNAUTHENTICATED)
     return key
 
 

@@ -103,7 +103,11 @@ def workspace_picker(request):
     return render(request, "workspaces/picker.html", {"workspaces": workspaces})
 
 
+@require_http_methods(["POST"])
 def logout_view(request):
+    """POST only (with CSRF): a GET, which any cross-site image can make, ends nobody's session.
+    The session's open sockets on this host close."""
+    services.session_end_sockets(workspace=getattr(request, "tenant", None), session_key=request.session.session_key)
     logout(request)
     return HttpResponseRedirect("/login/")
 

@@ -159,8 +159,18 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="blazz"),
-    }
+    },
+    # Throttle counters (workspaces/throttle.py, django-ratelimit): not per schema, since an account
+    # and an address are the same on every workspace's host.
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="blazz") + "-rl",
+    },
 }
+RATELIMIT_USE_CACHE = "ratelimit"
+# A Redis outage must not lock everyone out of logging in: the throttles let attempts through then.
+RATELIMIT_FAIL_OPEN = True
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 CHANNEL_LAYERS = {

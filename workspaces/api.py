@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from blazz.core.openapi import error_responses
-from workspaces import invitations, selectors, services
+from workspaces import invitations, selectors, services, throttle
 from workspaces.authentication import ApiKeyPrincipal
 from workspaces.models import Role
 from workspaces.permissions import IsWorkspaceAdminWithSession, IsWorkspaceMember, request_membership
@@ -202,8 +203,11 @@ class SignupApi(APIView):
         name = serializers.CharField(max_length=300, allow_blank=True)
 
     @extend_schema(operation_id="signup", request=InputSerializer,
-                   responses={201: WorkspaceOutput, **error_responses(400, 409)})
+                   responses={201: WorkspaceOutput, **error_responses(400, 409, 429)})
     def post(self, request):
+        wait = throttle.take(throttle.SIGNUPS_PER_IP, throttle.client_ip(request))
+        if wait:
+            raise Throttled(wait=wait, detail=throttle.wait_message(wait))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         _user, workspace = services.signup(**data.validated_data)

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from blazz.core.errors import DomainError
-from workspaces import invitations, selectors, services
+from workspaces import invitations, selectors, services, throttle
 from workspaces.forms import InviteLoginForm, InviteNewAccountForm, LoginForm, SignupForm
 from workspaces.middleware import SESSION_WORKSPACE_KEY
 
@@ -47,6 +47,25 @@ def _add_domain_errors(form, exc: DomainError):
         form.add_error(None, exc.message)
 
 
+def _throttled_authenticate(request, form):
+    """authenticate() behind the login throttles (per account and per address, failures only).
+    Returns (user or None, status): 429 when throttled, 401 on a wrong password."""
+    email = services.normalise_email(form.cleaned_data["email"])
+    ip = throttle.client_ip(request)
+    wait = max(throttle.wait_seconds(throttle.LOGIN_FAILURES_PER_ACCOUNT, email),
+               throttle.wait_seconds(throttle.LOGIN_FAILURES_PER_IP, ip))
+    if wait:
+        form.add_error(None, throttle.wait_message(wait))
+        return None, 429
+    user = authenticate(request, username=email, password=form.cleaned_data["password"])
+    if user is None:
+        throttle.record(throttle.LOGIN_FAILURES_PER_ACCOUNT, email)
+        throttle.record(throttle.LOGIN_FAILURES_PER_IP, ip)
+        form.add_error(None, "Wrong email or password.")
+        return None, 401
+    return user, 200
+
+
 # --- public host ---------------------------------------------------------------------------------
 
 
@@ -59,7 +78,13 @@ def signup(request):
     form = SignupForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        wait = throttle.take(throttle.SIGNUPS_PER_IP, throttle.client_ip(request))
+        if wait:
+            form = SignupForm(request.POST)
+            form.is_valid()
+            form.add_error(None, throttle.wait_message(wait))
+            status = 429
+        elif form.is_valid():
             try:
                 user, workspace = services.signup(**form.cleaned_data)
             except DomainError as exc:
@@ -80,14 +105,8 @@ def public_login(request):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            user = authenticate(
-                request, username=services.normalise_email(form.cleaned_data["email"]),
-                password=form.cleaned_data["password"],
-            )
-            if user is None:
-                form.add_error(None, "Wrong email or password.")
-                status = 401
-            else:
+            user, status = _throttled_authenticate(request, form)
+            if user is not None:
                 login(request, user)
                 return HttpResponseRedirect("/workspaces/")
     return render(request, "workspaces/login.html", {"form": form, "public": True}, status=status)
@@ -124,13 +143,9 @@ def workspace_login(request):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            user = authenticate(
-                request, username=services.normalise_email(form.cleaned_data["email"]),
-                password=form.cleaned_data["password"],
-            )
+            user, status = _throttled_authenticate(request, form)
             if user is None:
-                form.add_error(None, "Wrong email or password.")
-                status = 401
+                pass
             elif selectors.membership_for(user=user, workspace=workspace) is None:
                 return render(
                     request, "workspaces/refused.html",
@@ -168,7 +183,15 @@ def invite_accept(request, token):
     form_class = InviteLoginForm if has_account else InviteNewAccountForm
     form = form_class(request.POST or None) if not signed_in else None
     status = 200
-    if request.method == "POST":
+    wait = throttle.take(throttle.INVITE_ATTEMPTS_PER_IP, throttle.client_ip(request)) if request.method == "POST" else 0
+    wait = wait or (throttle.wait_seconds(throttle.INVITE_FAILURES_PER_INVITATION, str(invitation.pk))
+                    if request.method == "POST" else 0)
+    if wait:
+        form = form_class(request.POST)
+        form.is_valid()
+        form.add_error(None, throttle.wait_message(wait))
+        status = 429
+    elif request.method == "POST":
         status = 400
         try:
             user, status = _invite_user(request, token, invitation, form, signed_in)
@@ -200,6 +223,8 @@ def _invite_user(request, token, invitation, form, signed_in):
             password=form.cleaned_data["password"]), 302
     user = authenticate(request, username=invitation.email, password=form.cleaned_data["password"])
     if user is None:
+        throttle.record(throttle.INVITE_FAILURES_PER_INVITATION, str(invitation.pk))
+        throttle.record(throttle.LOGIN_FAILURES_PER_ACCOUNT, invitation.email)  # the same password guessed
         form.add_error("password", "Wrong password.")
         return None, 401
     invitations.invitation_accept_as(token=token, workspace=request.tenant, user=user)

@@ -54,7 +54,7 @@ chromium:
 # Every suite runs against its own embedded servers under .data/test (unless DATABASE_URL and
 # REDIS_URL are set), so a running `make run` is never touched.
 test: install chromium
-	@$(PY) -m blazz.dev.devservers run --data-dir .data/test -- $(MAKE) --no-print-directory test-python test-bridge test-frontend test-e2e
+	@$(PY) -m blazz.dev.devservers run --data-dir .data/test --fsync off -- $(MAKE) --no-print-directory test-python test-bridge test-frontend test-e2e
 
 test-python: install
 	$(PY) -m pytest
@@ -69,7 +69,7 @@ test-e2e: install chromium
 	cd frontend && npm run test:e2e
 
 bench: install chromium
-	@$(PY) -m blazz.dev.devservers run --data-dir .data/bench -- bash bench/run_all.sh
+	@$(PY) -m blazz.dev.devservers run --data-dir .data/bench --fsync off -- bash bench/run_all.sh
 
 clean-data:
 	rm -rf .data/test .data/bench

@@ -221,6 +221,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- the bridge ------------------------------------------------------------------------------------
 BRIDGE_URL = env.str("BRIDGE_URL", default="http://127.0.0.1:3001").rstrip("/")
 BRIDGE_TOKEN = env.str("BRIDGE_TOKEN", default="")
+# Shows /api/health/'s detail (`Authorization: Bearer <token>`), as the bridge's METRICS_TOKEN does its own.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 BRIDGE_WEBHOOK_SECRET = env.str("BRIDGE_WEBHOOK_SECRET", default="")
 BRIDGE_TIMEOUT_SECONDS = env.float("BRIDGE_TIMEOUT_SECONDS", default=10.0)
 # Typing, read receipts and presence are direct calls that must never hold up a request.

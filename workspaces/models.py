@@ -16,6 +16,9 @@ class Workspace(TenantMixin):
     is_suspended = models.BooleanField(default=False)
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspended_reason = models.CharField(max_length=200, blank=True)
+    max_sessions = models.PositiveSmallIntegerField(
+        default=5, help_text="Plan limit: WhatsApp numbers the workspace may have at once (each webjs number "
+                             "runs a Chromium on a shared bridge). Logged-out numbers do not count.")
 
     auto_create_schema = True
     auto_drop_schema = True

@@ -169,6 +169,18 @@ CACHES = {
     },
 }
 RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)  # off only to measure (bench/login_flood.py)
+# Django's PBKDF2, hashed in one low-priority thread per process (workspaces/hashers.py); the other
+# hashers verify older hashes.
+# (One hasher per algorithm: Django looks a stored hash's hasher up by its algorithm name.)
+PASSWORD_HASHERS = [
+    "workspaces.hashers.LowPriorityPBKDF2PasswordHasher" if env.bool("PASSWORD_HASH_LOW_PRIORITY", default=True)
+    else "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 # A Redis outage must not lock everyone out of logging in: the throttles let attempts through then.
 RATELIMIT_FAIL_OPEN = True
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

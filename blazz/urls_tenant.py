@@ -20,7 +20,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("blazz.api_urls")),
     path("", spa_view, name="inbox"),
-    re_path(r"^(?!api/|static/|admin/|media/|ws/)(?P<path>.*)$", spa_view),
+    re_path(r"^(?!api/|hooks/|static/|admin/|media/|ws/)(?P<path>.*)$", spa_view),
 ]
 
 handler400 = "blazz.core.errors.bad_request_view"

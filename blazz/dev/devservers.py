@@ -11,7 +11,7 @@ from PyPI packages, with their data under a data dir (`.data/` by default):
 Unix sockets mean no port to collide with and nothing left listening on the network. The addresses
 themselves live in blazz/addresses.py (settings read them; settings never import this module).
 
-    python -m blazz.dev.devservers run [--data-dir DIR] -- CMD ...   start what is missing, run CMD, stop
+    python -m blazz.dev.devservers run [--data-dir DIR] [--fsync off] -- CMD ...   start what is missing, run CMD, stop
     python -m blazz.dev.devservers start|stop|status [--data-dir DIR]
 """
 
@@ -54,8 +54,11 @@ def _log(message: str) -> None:
 
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, *, fsync: bool = True):
         self.data_dir = Path(data_dir).resolve()
+        # On for `make run`, which may well hold a business's real messages: a power cut must not
+        # lose committed rows. The test suite and the benches turn it off (`--fsync off`) for speed.
+        self.fsync = fsync
         self.pgdata = self.data_dir / "pg"
         self.socket_dir = run_dir(self.data_dir)
         self.logfile = self.data_dir / "log" / "postgres.log"
@@ -132,7 +135,8 @@ class EmbeddedPostgres:
         started = time.monotonic()
         result = self._run(
             "pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-l", str(self.logfile),
-            "-o", f"-h '' -k {self.socket_dir} -p {PG_PORT} -c fsync=off -c max_connections=200",
+            "-o", f"-h '' -k {self.socket_dir} -p {PG_PORT} -c fsync={'on' if self.fsync else 'off'} "
+                  "-c max_connections=200",
             "start", check=False, timeout=90,
         )
         if result.returncode != 0:
@@ -223,10 +227,10 @@ class EmbeddedRedis:
 class DevServers:
     """The embedded servers this process is responsible for (only those whose URL is unset)."""
 
-    def __init__(self, data_dir: Path, environ: dict | None = None):
+    def __init__(self, data_dir: Path, environ: dict | None = None, *, fsync: bool = True):
         self.data_dir = Path(data_dir).resolve()
         self.environ = os.environ if environ is None else environ
-        self.postgres = None if self.environ.get("DATABASE_URL") else EmbeddedPostgres(self.data_dir)
+        self.postgres = None if self.environ.get("DATABASE_URL") else EmbeddedPostgres(self.data_dir, fsync=fsync)
         self.redis = None if self.environ.get("REDIS_URL") else EmbeddedRedis(self.data_dir)
         self.started: list = []
 
@@ -260,10 +264,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m blazz.dev.devservers")
     parser.add_argument("command", choices=["run", "start", "stop", "status"])
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--fsync", choices=["on", "off"], default="on",
+                        help="PostgreSQL's fsync when this call starts it (off: tests and benches only)")
     args = parser.parse_args(argv)
     data_dir = (args.data_dir or _default_data_dir()).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    servers = DevServers(data_dir)
+    servers = DevServers(data_dir, fsync=args.fsync == "on")
 
     if args.command == "status":
         for server in (servers.postgres, servers.redis):

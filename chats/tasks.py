@@ -6,7 +6,9 @@ import logging
 import random
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from blazz.celery import app
 from chats import services
@@ -39,8 +41,18 @@ def message_send_window() -> timedelta:
           soft_time_limit=SEND_TIME_LIMIT_SECONDS - 30, time_limit=SEND_TIME_LIMIT_SECONDS)
 def message_send_task(self, message_id: int):
     """Hand a pending message to the bridge; retry with backoff while the bridge is away; then
-    mark it failed with the reason. Idempotent (see chats.services.delivery.message_deliver)."""
-    outcome, reason = services.message_deliver(message_id=message_id)
+    mark it failed with the reason. Idempotent (see chats.services.delivery.message_deliver).
+    An error it cannot recover from (a bug, a row it cannot send) fails the message with the
+    reason: never left `pending`. A database gone for a moment, or the soft time limit, is retried
+    (the bridge answers a repeated client_id with its first answer)."""
+    try:
+        outcome, reason = services.message_deliver(message_id=message_id)
+    except (OperationalError, InterfaceError, SoftTimeLimitExceeded) as exc:
+        outcome, reason = services.DeliveryOutcome.RETRY, f"{type(exc).__name__}: {exc}"
+    except Exception as exc:
+        logger.exception("message %s cannot be sent", message_id)
+        services.message_mark_failed(message_id=message_id, reason=f"Cannot be sent: {unrecoverable_reason(exc)}")
+        return services.DeliveryOutcome.FAILED
     if outcome == services.DeliveryOutcome.RETRY:
         if self.request.retries >= settings.MESSAGE_SEND_MAX_RETRIES:
             services.message_mark_failed(
@@ -49,6 +61,13 @@ def message_send_task(self, message_id: int):
             return "failed"
         raise self.retry(countdown=backoff_seconds(self.request.retries, settings.MESSAGE_SEND_BACKOFF_CAP_SECONDS))
     return outcome
+
+
+def unrecoverable_reason(exc: Exception) -> str:
+    """What the agent reads of an error: a domain rule's own message, else the error's class."""
+    from blazz.core.errors import DomainError
+
+    return exc.message if isinstance(exc, DomainError) else f"internal error ({type(exc).__name__})"
 
 
 @app.task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=6, soft_time_limit=120, time_limit=150)

@@ -88,10 +88,35 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
     return message, True
 
 
+# The content fields each type carries (besides type, client_id, reply_to and session_id, which
+# every type may). A request that carries another field for its type is refused (400
+# field_not_allowed) rather than stored: the send task would otherwise meet it unchecked.
+CAPTIONED_MEDIA_TYPES = frozenset({MessageType.IMAGE, MessageType.VIDEO, MessageType.DOCUMENT})
+CONTENT_FIELDS = ("body", "caption", "media_id", "location", "contact_card")
+
+
+def fields_for_type(message_type: str) -> frozenset[str]:
+    if message_type == MessageType.TEXT:
+        return frozenset({"body"})
+    if message_type in MEDIA_MESSAGE_TYPES:
+        return frozenset({"media_id", "caption"} if message_type in CAPTIONED_MEDIA_TYPES else {"media_id"})
+    if message_type == MessageType.LOCATION:
+        return frozenset({"location"})
+    if message_type == MessageType.CONTACT:
+        return frozenset({"contact_card"})
+    return frozenset()
+
+
 def _validate(request: SendRequest) -> None:
     if request.type not in MessageType.values or request.type in UNSENDABLE_MESSAGE_TYPES:
         raise DomainError(Code.TYPE_INVALID, f"Cannot send a message of type {request.type!r}.",
                           fields={"type": ["invalid"]})
+    allowed = fields_for_type(request.type)
+    extra = [name for name in CONTENT_FIELDS if getattr(request, name) not in (None, "", {}) and name not in allowed]
+    if extra:
+        raise DomainError(Code.FIELD_NOT_ALLOWED,
+                          f"A {request.type} message does not take {', '.join(extra)}.",
+                          fields={name: [f"not allowed for type {request.type}"] for name in extra})
     if request.type == MessageType.TEXT and not request.body.strip():
         raise DomainError(Code.BODY_REQUIRED, "A text message needs a body.", fields={"body": ["required"]})
     if request.type in MEDIA_MESSAGE_TYPES and not request.media_id:

@@ -111,6 +111,9 @@ def test_the_201_answer_is_the_message_as_a_later_read_returns_it(client_a, cont
     ({"type": "location", "location": {"latitude": "north"}}, 400, "invalid_request"),
     ({"body": "x", "reply_to": 99999}, 404, "reply_to_not_found"),
     ({"body": "x", "session_id": "ws_acme.nope"}, 404, "session_not_found"),
+    # A field that does not belong to the type is refused, not stored for the worker to trip on.
+    ({"body": "hi", "contact_card": {"name": "x", "phone": "0"}}, 400, "field_not_allowed"),
+    ({"body": "hi", "location": {"latitude": 1, "longitude": 2}}, 400, "field_not_allowed"),
 ])
 def test_send_bad_input_is_a_clear_4xx(client_a, contact_a, body, status, code):
     response = post_message(client_a, contact_a["id"], **body)

@@ -129,3 +129,38 @@ def test_the_sweep_task_waits_the_send_tasks_whole_retry_window(settings, monkey
 
     backoffs = (2 + 4 + 8 + 16 + 32 + 60 + 60 + 60) * 1.2
     assert seen == [dt.timedelta(seconds=backoffs + 9 * tasks.SEND_TIME_LIMIT_SECONDS + 300)]
+
+
+def test_a_send_task_that_meets_an_error_it_cannot_recover_from_fails_the_message(acme, monkeypatch):
+    """Never left pending: whatever the task trips on that a retry cannot cure ends in `failed`
+    with a reason the agent can read."""
+    from chats import tasks
+    from chats.services import delivery
+
+    def broken_payload(message):
+        raise ValueError("a row the bridge payload cannot be built from")
+
+    monkeypatch.setattr(delivery, "_bridge_payload", broken_payload)
+    message, _ = send(acme)
+
+    assert tasks.message_send_task.run(message.pk) == "failed"
+    message = Message.objects.get(pk=message.pk)
+    assert message.status == "failed" and "internal error (ValueError)" in message.failure_reason
+
+
+def test_a_send_task_retries_when_the_database_is_away_for_a_moment(acme, monkeypatch, settings):
+    """An eager task runs its retries at once: with none allowed, it gives up as a retryable
+    failure does ("Gave up after 1 attempts"), not as an unrecoverable one."""
+    from django.db import OperationalError
+
+    from chats import tasks
+
+    def database_gone(*, message_id):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(tasks.services, "message_deliver", database_gone)
+    settings.MESSAGE_SEND_MAX_RETRIES = 0
+    message, _ = send(acme)
+
+    assert tasks.message_send_task.run(message.pk) == "failed"
+    assert Message.objects.get(pk=message.pk).failure_reason.startswith("Gave up after 1 attempts: OperationalError")

@@ -33,10 +33,16 @@ def test_message_send_different_body_under_a_used_client_id_is_409(acme):
     ({"body": "   "}, "body_required"),
     ({"type": "image", "body": ""}, "media_required"),
     ({"type": "revoked"}, "type_invalid"),
-    ({"type": "location", "location": {"latitude": 100, "longitude": 0}}, "invalid_request"),
-    ({"type": "contact", "contact_card": {"name": "x"}}, "invalid_request"),
+    ({"type": "location", "body": "", "location": {"latitude": 100, "longitude": 0}}, "invalid_request"),
+    ({"type": "contact", "body": "", "contact_card": {"name": "x"}}, "invalid_request"),
+    ({"contact_card": {"name": "x", "phone": "0"}}, "field_not_allowed"),
+    ({"location": {"latitude": 1, "longitude": 2}}, "field_not_allowed"),
+    ({"caption": "a caption on text"}, "field_not_allowed"),
+    ({"type": "voice", "body": "", "caption": "no captions on voice notes",
+      "media_id": "00000000-0000-0000-0000-000000000000"}, "field_not_allowed"),
+    ({"type": "location", "location": {"latitude": 1, "longitude": 2}}, "field_not_allowed"),
     ({"reply_to_id": 999999}, "reply_to_not_found"),
-    ({"type": "image", "media_id": "00000000-0000-0000-0000-000000000000"}, "media_not_found"),
+    ({"type": "image", "body": "", "media_id": "00000000-0000-0000-0000-000000000000"}, "media_not_found"),
 ])
 def test_message_send_refuses_bad_requests(acme, kwargs, code):
     with pytest.raises(DomainError) as error:

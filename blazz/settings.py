@@ -189,7 +189,9 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["sessions_wa.tasks.sessions_reconcile_task"], "kwargs": {"include_suspended": True},
     },
     "messages-requeue-stuck": {
-        "task": "workspaces.tasks.for_each_workspace", "schedule": 60.0,
+        # Every few seconds: a send whose task could not be queued (the broker restarting) waits
+        # for this sweep (chats.services.delivery.messages_requeue_stuck).
+        "task": "workspaces.tasks.for_each_workspace", "schedule": env.float("SEND_SWEEP_SECONDS", default=5.0),
         "args": ["chats.tasks.messages_requeue_stuck_task"],
     },
     "applied-webhooks-prune": {

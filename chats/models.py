@@ -111,8 +111,9 @@ class Message(models.Model):
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", db_constraint=False)
     send_attempts = models.PositiveIntegerField(default=0)
-    # The delivery chain's heartbeat (messages_requeue_stuck): when a send task was last queued for
-    # this message (send, retry, requeue) and when one last called the bridge for it.
+    # The delivery chain's heartbeat (messages_requeue_stuck): when a send task is due (queued by a
+    # send, retry or requeue, or its own retry's due time; null: it could not be queued) and when
+    # one last started calling the bridge for it.
     send_queued_at = models.DateTimeField(null=True, blank=True)
     send_attempted_at = models.DateTimeField(null=True, blank=True)
 

@@ -25,18 +25,6 @@ def backoff_seconds(retries: int, cap: float = 60.0) -> float:
     return min(2 ** (retries + 1), cap) * random.uniform(*BACKOFF_JITTER)
 
 
-def message_send_window() -> timedelta:
-    """The longest one message_send_task chain can live: every backoff at its largest jitter, every
-    attempt (the first and each retry) running to the hard time limit, and the broker redelivering
-    a task whose worker died (its visibility timeout). A pending message nothing has touched for
-    longer has no chain left."""
-    retries = settings.MESSAGE_SEND_MAX_RETRIES
-    backoffs = sum(min(2 ** (n + 1), settings.MESSAGE_SEND_BACKOFF_CAP_SECONDS) * BACKOFF_JITTER[1]
-                   for n in range(retries))
-    redelivery = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
-    return timedelta(seconds=backoffs + (retries + 1) * SEND_TIME_LIMIT_SECONDS + redelivery)
-
-
 @app.task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None,
           soft_time_limit=SEND_TIME_LIMIT_SECONDS - 30, time_limit=SEND_TIME_LIMIT_SECONDS)
 def message_send_task(self, message_id: int):
@@ -59,7 +47,9 @@ def message_send_task(self, message_id: int):
                 message_id=message_id,
                 reason=f"Gave up after {self.request.retries + 1} attempts: {reason}")
             return "failed"
-        raise self.retry(countdown=backoff_seconds(self.request.retries, settings.MESSAGE_SEND_BACKOFF_CAP_SECONDS))
+        countdown = backoff_seconds(self.request.retries, settings.MESSAGE_SEND_BACKOFF_CAP_SECONDS)
+        services.message_send_retry_due(message_id=message_id, countdown=countdown)
+        raise self.retry(countdown=countdown)
     return outcome
 
 
@@ -84,9 +74,7 @@ def media_fetch_task(self, media_id: str):
 
 
 @app.task(acks_late=True)
-def messages_requeue_stuck_task(older_than_seconds: float | None = None):
-    """Beat's sweep for pending messages whose send task was lost. By default it waits a send
-    task's whole retry window since anything last touched the message."""
-    window = message_send_window()
-    older_than = max(window, timedelta(seconds=older_than_seconds)) if older_than_seconds else window
-    return services.messages_requeue_stuck(older_than=older_than)
+def messages_requeue_stuck_task():
+    """Beat's sweep (every few seconds) for pending messages whose send task was not queued or was
+    lost (chats.services.delivery.messages_requeue_stuck)."""
+    return services.messages_requeue_stuck(attempt_time_limit=timedelta(seconds=SEND_TIME_LIMIT_SECONDS))

@@ -47,6 +47,7 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
     request = SendRequest(**{**request.__dict__, "body": request.body or "", "caption": request.caption or ""})
     existing = _existing_for_client_id(client_id, contact, request)
     if existing is not None:
+        _queue_if_not_queued(existing)
         return existing, False
     _validate(request)
     session = _choose_session(contact=contact, session_id=request.session_id)
@@ -105,6 +106,16 @@ def fields_for_type(message_type: str) -> frozenset[str]:
     if message_type == MessageType.CONTACT:
         return frozenset({"contact_card"})
     return frozenset()
+
+
+def _queue_if_not_queued(message: Message) -> None:
+    """The repeat of a POST whose send task could not be queued queues it (once, however many
+    repeats race: the update only matches while it is still not queued)."""
+    if message.send_queued_at is not None or message.status != MessageStatus.PENDING or message.wa_message_id:
+        return
+    with transaction.atomic():
+        if Message.objects.filter(pk=message.pk, send_queued_at__isnull=True).update(send_queued_at=timezone.now()):
+            queue.message_send_after_commit(message.pk)
 
 
 def _validate(request: SendRequest) -> None:

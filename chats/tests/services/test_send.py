@@ -4,6 +4,7 @@ import pytest
 
 from blazz.core.errors import DomainError
 from chats.models import Contact, Message
+from chats.tasks import message_send_task
 from chats.tests.services.conftest import send
 from sessions_wa.models import SessionStatus, WhatsAppSession
 
@@ -56,3 +57,35 @@ def test_message_send_through_a_disconnected_session_is_409(acme):
     with pytest.raises(DomainError) as error:
         send(acme)
     assert (error.value.code, error.value.status_code) == ("session_not_connected", 409)
+
+
+def test_a_send_that_cannot_be_queued_after_its_commit_is_recorded_not_queued(acme, monkeypatch,
+                                                                               django_capture_on_commit_callbacks):
+    """The broker away at the commit: no exception reaches the request that stored the message."""
+    from kombu.exceptions import OperationalError
+
+
+    def broker_away(message_id):
+        raise OperationalError("Error 111 connecting to redis")
+
+    monkeypatch.setattr(message_send_task, "delay", broker_away)
+    with django_capture_on_commit_callbacks(execute=True):
+        message, created = send(acme)
+
+    assert created and Message.objects.get(pk=message.pk).send_queued_at is None
+
+
+def test_repeating_the_post_of_a_send_that_was_not_queued_queues_it_once(acme, monkeypatch,
+                                                                         django_capture_on_commit_callbacks):
+
+    queued = []
+    monkeypatch.setattr(message_send_task, "delay", queued.append)
+    message, _ = send(acme)
+    Message.objects.filter(pk=message.pk).update(send_queued_at=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again, created = send(acme)
+        send(acme)
+
+    assert (again.pk, created, queued) == (message.pk, False, [message.pk])
+    assert Message.objects.get(pk=message.pk).send_queued_at is not None

@@ -147,7 +147,10 @@ def _validate(request: SendRequest) -> None:
         if not card.get("name") or not card.get("phone"):
             raise DomainError("invalid_request", "contact_card needs name and phone.",
                               fields={"contact_card": ["invalid"]})
-        normalise_phone(card["phone"])
+        try:
+            normalise_phone(card["phone"])
+        except DomainError as error:
+            raise DomainError(error.code, error.message, fields={"contact_card": [error.message]}) from None
 
 
 def _choose_session(*, contact: Contact, session_id: str | None) -> WhatsAppSession:

@@ -158,7 +158,8 @@ def test_tenant_admin_on_a_workspace_host_is_for_superusers(world, superuser):
 def workspace_change_data(workspace, **fields) -> dict:
     """The workspace admin's change form as a browser posts it, inlines included; `fields` overrides
     the workspace's own fields; membership rows as stored unless changed by the caller."""
-    data = {"slug": workspace.slug, "name": workspace.name, "suspended_reason": "", **fields}
+    data = {"slug": workspace.slug, "name": workspace.name, "suspended_reason": "", "country": workspace.country,
+            **fields}
     for prefix, rows in (("domains", list(workspace.domains.all())),
                          ("memberships", list(Membership.objects.filter(workspace=workspace).order_by("pk")))):
         data.update({f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": len(rows),

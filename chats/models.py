@@ -71,6 +71,10 @@ class MediaFile(models.Model):
     mimetype = models.CharField(max_length=100)
     filename = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField(default=0)
+    # Known when stored (chats.media_files.probe): a picture's pixels, a sound's or video's seconds.
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=MediaStatus.choices, default=MediaStatus.READY)
     error = models.CharField(max_length=300, blank=True)
     bridge_media_id = models.CharField(max_length=200, blank=True)

@@ -455,19 +455,3 @@ def test_an_api_key_write_needs_no_csrf_token(world, session_a, api_key_a):
 
     assert crm.post("/api/v1/contacts/", {"phone": "+6281234567890"}, content_type="application/json").status_code == 201
 
-
-def test_a_contact_is_created_and_found_with_the_local_number_format(client_a, contact_a):
-    """Issue 12.7: `081100000003` as every Indonesian user types it, on the workspace's host."""
-    created = client_a.post("/api/v1/contacts/", {"phone": "081100000003"}, content_type="application/json")
-    assert created.status_code == 201 and created.json()["phone"] == "+6281100000003"
-
-    found = client_a.get("/api/v1/contacts/", {"q": "0811-0000-0003"}).json()["results"]
-    assert [c["id"] for c in found] == [created.json()["id"]]
-
-
-def test_a_phone_the_parser_cannot_read_is_a_400_saying_how_to_type_it(client_a, session_a):
-    response = client_a.post("/api/v1/contacts/", {"phone": "0812-34"}, content_type="application/json")
-
-    error = response.json()["error"]
-    assert response.status_code == 400 and error["code"] == "phone_invalid"
-    assert "0812" in error["message"] and error["fields"]["phone"] == [error["message"]]

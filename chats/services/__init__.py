@@ -16,7 +16,7 @@ Everything runs inside the workspace's schema (a request on its host, a task car
 or the bridge webhook inside `schema_context`). Functions take keyword arguments, write in one
 transaction, and publish their events after commit through blazz.core.publisher.publish_on_commit.
 Imports run one way: publish <- status, changes <- pending <- delivery <- inbound (which also
-imports contacts and media); presence <- status. blazz/tests/test_layout.py fails on any cycle.
+imports contacts and media); presence <- status, contacts. blazz/tests/test_layout.py fails on any cycle.
 """
 
 from chats.services.changes import message_react

@@ -455,3 +455,36 @@ def test_an_api_key_write_needs_no_csrf_token(world, session_a, api_key_a):
 
     assert crm.post("/api/v1/contacts/", {"phone": "+6281234567890"}, content_type="application/json").status_code == 201
 
+
+
+def test_read_of_a_contact_deleted_while_it_is_read_is_404_never_an_empty_row(world, client_a, session_a,
+                                                                              monkeypatch):
+    """Issue 12.3: the delete lands between the read's write and its answer."""
+    message = inbound(world, session_a, "hello?")
+    mark_read = services.contact_mark_read
+
+    def read_then_deleted(*, contact):
+        read = mark_read(contact=contact)
+        with schema_context(world.ws_a.schema_name):
+            Contact.objects.filter(pk=contact.pk).delete()
+        return read
+
+    monkeypatch.setattr(services, "contact_mark_read", read_then_deleted)
+    response = client_a.post(f"/api/v1/contacts/{message.contact_id}/read/")
+
+    assert response.status_code == 404 and response.json()["error"]["code"] == "contact_not_found"
+
+
+@pytest.mark.parametrize("body", [{"emoji": 5}, {"emoji": ["👍"]}, {"emoji": True}])
+def test_a_reaction_emoji_that_is_not_a_string_is_400(world, client_a, contact_a, body):
+    sent = post_message(client_a, contact_a["id"], body="hi").json()
+
+    response = client_a.post(f"/api/v1/messages/{sent['id']}/reactions/", body, content_type="application/json")
+
+    assert response.status_code == 400 and response.json()["error"]["fields"]["emoji"]
+
+
+@pytest.mark.parametrize("body", [{"body": 5}, {"body": "x", "client_id": 123}])
+def test_send_fields_of_the_wrong_json_type_are_400(client_a, contact_a, body):
+    response = post_message(client_a, contact_a["id"], **body)
+    assert response.status_code == 400

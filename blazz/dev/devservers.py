@@ -172,7 +172,10 @@ def _free_port() -> int:
 
 
 def _port_free(port: int) -> bool:
+    """Whether nothing listens there (its own old connections in TIME_WAIT do not count: Redis
+    binds with SO_REUSEADDR too)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

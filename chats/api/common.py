@@ -10,12 +10,18 @@ from blazz.core.errors import NotFound
 from blazz.core.pagination import KeysetCursor
 from chats import selectors
 from chats.errors import ChatErrorCode as Code
+from chats.models import MessageOrigin
 from workspaces.authentication import ApiKeyPrincipal
 
 
 def actor(request):
     """The member acting, or None for an API key."""
     return None if isinstance(request.user, ApiKeyPrincipal) else request.user
+
+
+def origin_of(request) -> str:
+    """Who is sending: an agent in the inbox, or a CRM with an API key."""
+    return MessageOrigin.API if isinstance(request.user, ApiKeyPrincipal) else MessageOrigin.AGENT
 
 
 def contact_or_404(contact_id):

@@ -211,6 +211,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses its broker (a Redis restart) keeps reconnecting instead of exiting after
+# Celery's default 100 tries: a supervisor restarting it would gain nothing.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A task whose worker died is redelivered after this long; sends are idempotent by client_id.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -223,7 +226,9 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["sessions_wa.tasks.sessions_reconcile_task"], "kwargs": {"include_suspended": True},
     },
     "messages-requeue-stuck": {
-        "task": "workspaces.tasks.for_each_workspace", "schedule": 60.0,
+        # Every few seconds: a send whose task could not be queued (the broker restarting) waits
+        # for this sweep (chats.services.delivery.messages_requeue_stuck).
+        "task": "workspaces.tasks.for_each_workspace", "schedule": env.float("SEND_SWEEP_SECONDS", default=5.0),
         "args": ["chats.tasks.messages_requeue_stuck_task"],
     },
     "bridge-nodes-failover": {

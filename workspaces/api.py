@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
@@ -22,6 +23,7 @@ class WorkspaceOutput(serializers.Serializer):
     name = serializers.CharField()
     host = serializers.CharField()
     url = serializers.CharField()
+    country = serializers.CharField(help_text="Default country of phone numbers typed without their country code.")
 
 
 class MemberOutput(serializers.Serializer):
@@ -52,6 +54,9 @@ class MeApi(APIView):
         user = inline_serializer("MeUser", {"id": serializers.IntegerField(allow_null=True),
                                             "email": serializers.CharField(), "name": serializers.CharField()})
         role = serializers.CharField()
+        limits = inline_serializer("MeLimits", {
+            "media_max_upload_bytes": serializers.IntegerField(help_text="Larger uploads are refused (413)."),
+        })
 
     @extend_schema(operation_id="me", responses={200: OutputSerializer, **error_responses(401, 403)})
     def get(self, request):
@@ -62,7 +67,9 @@ class MeApi(APIView):
             user = {"id": request.user.pk, "email": request.user.email,
                     "name": request.user.get_full_name() or request.user.email}
             role = request_membership(request).role
-        return Response(self.OutputSerializer({"workspace": request.tenant, "user": user, "role": role}).data)
+        limits = {"media_max_upload_bytes": settings.MEDIA_MAX_UPLOAD_BYTES}
+        return Response(self.OutputSerializer({"workspace": request.tenant, "user": user, "role": role,
+                                               "limits": limits}).data)
 
 
 class InvitationOutput(serializers.Serializer):

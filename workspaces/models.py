@@ -1,10 +1,17 @@
 """Public schema: who the workspaces are, who belongs to them, and how machines get in."""
 
+import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
 PUBLIC_SCHEMA = "public"
+
+
+def validate_country(value: str) -> None:
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(f"{value!r} is not a country code phone numbers know (ISO 3166 alpha-2, e.g. ID).")
 
 
 class Workspace(TenantMixin):
@@ -19,6 +26,9 @@ class Workspace(TenantMixin):
     max_sessions = models.PositiveSmallIntegerField(
         default=5, help_text="Plan limit: WhatsApp numbers the workspace may have at once (each webjs number "
                              "runs a Chromium on a shared bridge). Logged-out numbers do not count.")
+    country = models.CharField(
+        max_length=2, default="ID", validators=[validate_country],
+        help_text="Default country (ISO 3166 alpha-2) of phone numbers typed without their country code.")
 
     auto_create_schema = True
     auto_drop_schema = True

@@ -23,6 +23,7 @@ from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from blazz.core import events
+from blazz.core.errors import NotFound
 from blazz.core.publisher import current_seq_async
 from chats import services
 from chats.consumers.typing_relay import TypingRelay
@@ -263,5 +264,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
             contact = Contact.objects.select_related("session").filter(pk=contact_id).first()
             if contact is None:
                 return False
-            services.contact_mark_read(contact=contact)
+            try:
+                services.contact_mark_read(contact=contact)
+            except NotFound:  # deleted since it was read above
+                return False
             return True

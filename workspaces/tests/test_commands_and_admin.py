@@ -159,6 +159,7 @@ def workspace_change_data(workspace, **fields) -> dict:
     """The workspace admin's change form as a browser posts it, inlines included; `fields` overrides
     the workspace's own fields; membership rows as stored unless changed by the caller."""
     data = {"slug": workspace.slug, "name": workspace.name, "suspended_reason": "", "max_sessions": workspace.max_sessions,
+            "country": workspace.country,
             **fields}
     for prefix, rows in (("domains", list(workspace.domains.all())),
                          ("memberships", list(Membership.objects.filter(workspace=workspace).order_by("pk")))):

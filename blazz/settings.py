@@ -42,11 +42,13 @@ SITE_SCHEME = env.str("SITE_SCHEME", default="http")
 SITE_PORT = env.str("SITE_PORT", default=str(PORT))
 PUBLIC_HOSTS = sorted({BASE_DOMAIN, "127.0.0.1", "localhost", *env.list("PUBLIC_HOSTS", default=[])})
 ALLOWED_HOSTS = [*PUBLIC_HOSTS, "." + BASE_DOMAIN, *env.list("ALLOWED_HOSTS", default=[])]
-CSRF_TRUSTED_ORIGINS = env.list(
-    "CSRF_TRUSTED_ORIGINS",
-    default=[f"http://*.{BASE_DOMAIN}:{PORT}", f"http://{BASE_DOMAIN}:{PORT}", f"https://*.{BASE_DOMAIN}"],
-)
+# Django accepts a form post whose Origin is the request's own host without any entry here; every
+# workspace shares BASE_DOMAIN, so a wildcard would let one workspace's pages write to another's.
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
+# Behind TLS the session and CSRF cookies go over HTTPS only.
+SECURE_COOKIES = env.bool("SECURE_COOKIES", default=SITE_SCHEME == "https" or SECURE_PROXY_SSL_HEADER is not None)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
 
 # --- apps ----------------------------------------------------------------------------------------
 SHARED_APPS = [
@@ -82,6 +84,7 @@ PUBLIC_SCHEMA_URLCONF = "blazz.urls_public"
 ROOT_URLCONF = "blazz.urls_tenant"
 
 MIDDLEWARE = [
+    "blazz.core.errors.MachineErrorShapeMiddleware",
     "workspaces.middleware.WorkspaceMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -110,6 +113,13 @@ TEMPLATES = [
 ]
 
 ASGI_APPLICATION = "blazz.asgi.application"
+
+# --- email --------------------------------------------------------------------------------------
+# Invitations are emailed. EMAIL_URL (django-environ: smtp+tls://user:password@host:587, ...);
+# unset: the console backend, which prints each mail in `make run`'s log.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"Blazz <noreply@{BASE_DOMAIN}>")
+EMAIL_TIMEOUT = 10
 
 # --- database ------------------------------------------------------------------------------------
 DATABASES = {
@@ -151,8 +161,30 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="blazz"),
-    }
+    },
+    # Throttle counters (workspaces/throttle.py, django-ratelimit): not per schema, since an account
+    # and an address are the same on every workspace's host.
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="blazz") + "-rl",
+    },
 }
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)  # off only to measure (bench/login_flood.py)
+# Django's PBKDF2, hashed in one low-priority thread per process (workspaces/hashers.py); the other
+# hashers verify older hashes.
+# (One hasher per algorithm: Django looks a stored hash's hasher up by its algorithm name.)
+PASSWORD_HASHERS = [
+    "workspaces.hashers.LowPriorityPBKDF2PasswordHasher" if env.bool("PASSWORD_HASH_LOW_PRIORITY", default=True)
+    else "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# A Redis outage must not lock everyone out of logging in: the throttles let attempts through then.
+RATELIMIT_FAIL_OPEN = True
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 CHANNEL_LAYERS = {
@@ -179,6 +211,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses its broker (a Redis restart) keeps reconnecting instead of exiting after
+# Celery's default 100 tries: a supervisor restarting it would gain nothing.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A task whose worker died is redelivered after this long; sends are idempotent by client_id.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -191,7 +226,9 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["sessions_wa.tasks.sessions_reconcile_task"], "kwargs": {"include_suspended": True},
     },
     "messages-requeue-stuck": {
-        "task": "workspaces.tasks.for_each_workspace", "schedule": 60.0,
+        # Every few seconds: a send whose task could not be queued (the broker restarting) waits
+        # for this sweep (chats.services.delivery.messages_requeue_stuck).
+        "task": "workspaces.tasks.for_each_workspace", "schedule": env.float("SEND_SWEEP_SECONDS", default=5.0),
         "args": ["chats.tasks.messages_requeue_stuck_task"],
     },
     "bridge-nodes-failover": {
@@ -199,11 +236,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sessions_wa.tasks.nodes_failover_task",
         "schedule": env.float("BRIDGE_FAILOVER_INTERVAL_SECONDS", default=10.0),
     },
-    "messages-retention": {
-        # Only workspaces with retention_days set delete anything (chats.services.retention).
-        "task": "workspaces.tasks.for_each_workspace", "schedule": 3600.0,
-        "args": ["chats.tasks.messages_retention_task"],
-    },
+    "messages-retention": {"task": "workspaces.tasks.for_each_workspace", "schedule": 3600.0,  # retention_days set only
+                           "args": ["chats.tasks.messages_retention_task"]},
     "scheduled-messages-send": {
         "task": "workspaces.tasks.for_each_workspace", "schedule": env.float("SCHEDULED_SWEEP_SECONDS", default=2.0),
         "args": ["chats.automation.tasks.scheduled_send_due_task"],
@@ -221,6 +255,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- the bridge ------------------------------------------------------------------------------------
 BRIDGE_URL = env.str("BRIDGE_URL", default="http://127.0.0.1:3001").rstrip("/")
 BRIDGE_TOKEN = env.str("BRIDGE_TOKEN", default="")
+# Shows /api/health/'s detail (`Authorization: Bearer <token>`), as the bridge's METRICS_TOKEN does its own.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 BRIDGE_WEBHOOK_SECRET = env.str("BRIDGE_WEBHOOK_SECRET", default="")
 BRIDGE_TIMEOUT_SECONDS = env.float("BRIDGE_TIMEOUT_SECONDS", default=10.0)
 # A bridge node silent this long is dead: beat moves its sessions to other nodes (docs/scale-out.md).

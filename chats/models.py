@@ -82,6 +82,10 @@ class MediaFile(models.Model):
     mimetype = models.CharField(max_length=100)
     filename = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField(default=0)
+    # Known when stored (chats.media_files.probe): a picture's pixels, a sound's or video's seconds.
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=MediaStatus.choices, default=MediaStatus.READY)
     error = models.CharField(max_length=300, blank=True)
     bridge_media_id = models.CharField(max_length=200, blank=True)
@@ -124,8 +128,9 @@ class Message(models.Model):
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", db_constraint=False)
     send_attempts = models.PositiveIntegerField(default=0)
-    # The delivery chain's heartbeat (messages_requeue_stuck): when a send task was last queued for
-    # this message (send, retry, requeue) and when one last called the bridge for it.
+    # The delivery chain's heartbeat (messages_requeue_stuck): when a send task is due (queued by a
+    # send, retry or requeue, or its own retry's due time; null: it could not be queued) and when
+    # one last started calling the bridge for it.
     send_queued_at = models.DateTimeField(null=True, blank=True)
     send_attempted_at = models.DateTimeField(null=True, blank=True)
 

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from chats import store
 from chats.models import Contact, MediaFile, Message, Reaction
+from chats.phones import phone_search_digits
 
 _WORD = re.compile(r"\w", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
@@ -48,6 +49,16 @@ def _messages() -> QuerySet[Message]:
 CHAT_ORDER = ("-last_message_at", "-last_message_id", "-id")
 
 
+def _name_or_phone(q: str) -> Q:
+    """The name or push name holds `q`, or the phone number holds the number `q` spells (parsed as
+    every path parses numbers: `0811-0000-0003` finds +6281100000003)."""
+    match = Q(name__icontains=q) | Q(push_name__icontains=q)
+    digits = phone_search_digits(q)
+    if digits:
+        match |= Q(phone__contains=digits)
+    return match
+
+
 def chat_list(*, q: str = "") -> QuerySet[Contact]:
     """Contacts with messages, newest activity first, each with its last message. `q` matches the
     name, push name, phone, or any message's text (prefix words)."""
@@ -58,7 +69,7 @@ def chat_list(*, q: str = "") -> QuerySet[Contact]:
     )
     q = (q or "").strip()
     if q:
-        match = Q(name__icontains=q) | Q(push_name__icontains=q) | Q(phone__icontains=q.lstrip("+").replace(" ", ""))
+        match = _name_or_phone(q)
         query = prefix_query(q)
         if query is not None:
             match |= Q(Exists(Message.objects.filter(contact=OuterRef("pk"), search=query)))
@@ -70,7 +81,7 @@ def contact_list(*, q: str = "") -> QuerySet[Contact]:
     contacts = Contact.objects.select_related("assignee")
     q = (q or "").strip()
     if q:
-        contacts = contacts.filter(Q(name__icontains=q) | Q(push_name__icontains=q) | Q(phone__icontains=q))
+        contacts = contacts.filter(_name_or_phone(q))
     return contacts.order_by("-created_at", "-id")
 
 

@@ -13,5 +13,10 @@ class LoginForm(forms.Form):
     password = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=200)
 
 
-class PasswordForm(forms.Form):
+class InviteNewAccountForm(forms.Form):
+    name = forms.CharField(label="Your name (your colleagues see it)", max_length=100)
     password = forms.CharField(label="Choose a password", widget=forms.PasswordInput, max_length=200)
+
+
+class InviteLoginForm(forms.Form):
+    password = forms.CharField(label="Your Blazz password", widget=forms.PasswordInput, max_length=200)

@@ -24,6 +24,7 @@ which receive the per-contact events of every contact).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import typing
 from functools import cache
@@ -40,6 +41,8 @@ SOCKET = "socket"
 
 # What a consumer's channel-layer handler is called for every catalogue event ("blazz.event").
 LAYER_MESSAGE_TYPE = "blazz.event"
+# ... and for an order to close the socket with a code ("blazz.close" {code}).
+LAYER_CLOSE_TYPE = "blazz.close"
 # How long "typing..." stays on screen without a new frame: a lost "paused" clears itself. Three
 # times the agent relay's throttle (chats/consumers/typing_relay.py), so a steady typist never flickers.
 TYPING_EXPIRES_SECONDS = 6
@@ -62,6 +65,22 @@ def contact_group(schema: str, contact_id: int) -> str:
 
 def firehose_group(schema: str) -> str:
     return f"t.{schema}.firehose"
+
+
+# Principal groups: every socket also joins the groups of who opened it, so that revoking that
+# principal (a key revoked, a member removed or re-roled, a logout, a password change) closes its
+# sockets at once (blazz.core.publisher.close_sockets_on_commit). They carry no event.
+def user_group(schema: str, user_id: int) -> str:
+    return f"t.{schema}.user.{int(user_id)}"
+
+
+def api_key_group(schema: str, key_id: int) -> str:
+    return f"t.{schema}.key.{int(key_id)}"
+
+
+def session_group(schema: str, session_key: str) -> str:
+    """A login session's sockets; the key is hashed (group names are logged, session keys are secrets)."""
+    return f"t.{schema}.session.{hashlib.sha256(session_key.encode()).hexdigest()[:32]}"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -54,6 +54,7 @@ _DESCRIPTIONS = {
     413: "Too large",
     415: "Unsupported media type",
     422: "Not supported",
+    429: "Too many attempts (Retry-After says when to try again)",
     502: "The bridge failed",
     503: "Unavailable",
 }

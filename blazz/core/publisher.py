@@ -28,13 +28,14 @@ from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from typing import Any
 
+import msgpack
 import redis
 import redis.asyncio
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
-from blazz.core.events import LAYER_MESSAGE_TYPE, Event, encode
+from blazz.core.events import LAYER_CLOSE_TYPE, LAYER_MESSAGE_TYPE, Event, encode
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,30 @@ def publish_on_commit(schema: str, *events: EventSource, origin: str | None = No
 
     # Checked first: outside a transaction Django's on_commit opens a database connection just to
     # ask for autocommit, and the typing relay's threads have none to give back.
+    if connection.in_atomic_block:
+        transaction.on_commit(send)
+    else:
+        send()
+
+
+def close_sockets_on_commit(groups: Iterable[str], code: int) -> None:
+    """Close every socket in `groups` with `code` once the current transaction commits (at once
+    outside one): how a revoked principal's open sockets end. Not an event: no seq, no frame, the
+    consumer closes (`blazz_close`). A failure is logged (the principal is revoked all the same, and
+    the consumer re-checks it before acting on any frame)."""
+    groups = list(groups)
+
+    def send():
+        try:
+            client = _sync_client()[0]
+            body = msgpack.packb({"type": LAYER_CLOSE_TYPE, "code": int(code)})
+            with client.pipeline(transaction=False) as pipe:
+                for group in groups:
+                    pipe.publish(group_channel(group), body)
+                pipe.execute()
+        except Exception:
+            logger.exception("could not close the sockets of %s", ", ".join(groups))
+
     if connection.in_atomic_block:
         transaction.on_commit(send)
     else:

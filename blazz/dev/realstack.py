@@ -188,11 +188,17 @@ class Stack:
         wait_until(up, timeout, 0.1, "the bridge to answer")
 
     def wait_worker(self, timeout: float = 40.0) -> None:
+        import kombu.exceptions
+        import redis.exceptions
+
         from blazz.celery import app
 
         def up():
             self._check_alive(self.worker)
-            return any(f"w{self.web_port}@" in name for reply in app.control.ping(timeout=0.5) for name in reply)
+            try:
+                return any(f"w{self.web_port}@" in name for reply in app.control.ping(timeout=0.5) for name in reply)
+            except (OSError, kombu.exceptions.OperationalError, redis.exceptions.ConnectionError):
+                return False  # our own connection to a broker that restarted: the next ping reconnects
 
         wait_until(up, timeout, 0.2, "the Celery worker to answer a ping")
 

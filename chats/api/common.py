@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import exceptions as drf_exceptions, serializers
-from rest_framework.pagination import CursorPagination
+from rest_framework import serializers
 
-from blazz.core.errors import DomainError, ErrorCode, NotFound
+from blazz.core.errors import NotFound
+from blazz.core.pagination import KeysetCursor
 from chats import selectors
 from chats.errors import ChatErrorCode as Code
 from chats.models import MessageOrigin
@@ -38,19 +38,8 @@ def message_or_404(message_id):
     return message
 
 
-class Cursor(CursorPagination):
-    """A list view names its cursor class in `pagination_class`; the OpenAPI schema reads it
-    there too (the page object, and the `cursor` and `page_size` parameters)."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-    def decode_cursor(self, request):
-        try:
-            return super().decode_cursor(request)
-        except drf_exceptions.NotFound:  # DRF's choice; a cursor we did not issue is bad input
-            raise DomainError(ErrorCode.INVALID_REQUEST, "Invalid cursor.", fields={"cursor": ["invalid"]})
+class Cursor(KeysetCursor):
+    """The inbox lists' cursors (blazz/core/pagination.py): a strict total order, ids last."""
 
 
 class ChatCursor(Cursor):

@@ -23,15 +23,16 @@ from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from blazz.core import events
+from blazz.core.errors import NotFound
 from blazz.core.publisher import current_seq_async
 from chats import services
 from chats.consumers.typing_relay import TypingRelay
 from chats.models import Contact
 from sessions_wa.contract import TYPING_STATES
+from workspaces import selectors as workspace_selectors
 from workspaces.asgi import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, origin_allowed
 from workspaces.authentication import authenticate_api_key
 from workspaces.middleware import SESSION_WORKSPACE_KEY
-from workspaces.selectors import membership_for
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def _authenticate(scope):
         key = authenticate_api_key(raw_key, tenant)
         if key is None:
             return None, CLOSE_UNAUTHENTICATED
-        return {"kind": "api_key", "user": {"id": None, "name": f"api-key:{key.prefix}"}}, None
+        return {"kind": "api_key", "key_id": key.pk, "user": {"id": None, "name": f"api-key:{key.prefix}"}}, None
     if not origin_allowed(scope):
         # A page of another host opening this socket with a member's cookie: refused whoever
         # the cookie names (an API key is a credential the page had to hold, so it may).
@@ -72,9 +73,24 @@ def _authenticate(scope):
     session = scope.get("session")
     if session is None or session.get(SESSION_WORKSPACE_KEY) != tenant.schema_name:
         return None, CLOSE_UNAUTHENTICATED  # a login made on another host
-    if membership_for(user=user, workspace=tenant) is None:
+    if workspace_selectors.membership_for(user=user, workspace=tenant) is None:
         return None, CLOSE_FORBIDDEN
-    return {"kind": "user", "user": {"id": user.pk, "name": user.get_full_name() or user.email}}, None
+    return {"kind": "user", "session_key": session.session_key,
+            "user": {"id": user.pk, "name": user.get_full_name() or user.email}}, None
+
+
+@database_sync_to_async
+def _still_valid(tenant, principal) -> bool:
+    return workspace_selectors.socket_principal_still_valid(
+        workspace=tenant, user_id=principal["user"]["id"], session_key=principal.get("session_key"),
+        key_id=principal.get("key_id"))
+
+
+def _principal_groups(schema: str, principal) -> list[str]:
+    """The groups a revocation of this socket's principal closes (blazz_close)."""
+    if principal["kind"] == "api_key":
+        return [events.api_key_group(schema, principal["key_id"])]
+    return [events.user_group(schema, principal["user"]["id"]), events.session_group(schema, principal["session_key"])]
 
 
 class InboxConsumer(AsyncWebsocketConsumer):
@@ -97,6 +113,13 @@ class InboxConsumer(AsyncWebsocketConsumer):
             return
         self.principal = principal
         self.typing = TypingRelay(schema=self.schema, user=principal["user"], origin=self.channel_name)
+        # The principal's groups first: a revocation from now on closes this socket; one that came
+        # before is caught by the check after joining.
+        for group in _principal_groups(self.schema, principal):
+            await self._join(group)
+        if not await _still_valid(self.tenant, principal):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
         groups = [events.inbox_group(self.schema)]
         if principal["kind"] == "api_key":
             groups.append(events.firehose_group(self.schema))
@@ -147,6 +170,11 @@ class InboxConsumer(AsyncWebsocketConsumer):
         text = message.get("text")
         await self.send(text_data=text if text is not None else events.encode(message["frame"]))
 
+    async def blazz_close(self, message):
+        """The principal was revoked (blazz.core.publisher.close_sockets_on_commit)."""
+        self.principal = None  # frames still queued are not acted on
+        await self.close(code=message.get("code", CLOSE_UNAUTHENTICATED))
+
     # --- client -> server ---------------------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
@@ -168,6 +196,11 @@ class InboxConsumer(AsyncWebsocketConsumer):
         contact_id = content.get("contact_id")
         if isinstance(contact_id, bool) or not isinstance(contact_id, int) or not 0 < contact_id < 2**63:
             return await self._error("invalid_frame", "contact_id must be a positive integer.")
+        # Re-checked before acting on every frame: a revocation whose close is still on its way (or
+        # was lost with a Redis hiccup) must not mark chats read or send typing to customers.
+        if not await _still_valid(self.tenant, self.principal):
+            self.principal = None
+            return await self.close(code=CLOSE_UNAUTHENTICATED)
         try:
             await handler(contact_id, content)
         except Exception:
@@ -231,5 +264,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
             contact = Contact.objects.select_related("session").filter(pk=contact_id).first()
             if contact is None:
                 return False
-            services.contact_mark_read(contact=contact)
+            try:
+                services.contact_mark_read(contact=contact)
+            except NotFound:  # deleted since it was read above
+                return False
             return True

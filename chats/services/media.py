@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import mimetypes
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from blazz.core import events
 from blazz.core.errors import DomainError
 from chats import queue
 from chats.errors import ChatErrorCode as Code
+from chats.media_files import probe
 from chats.models import MediaFile, MediaStatus, Message
 from chats.services.publish import publish_message
 from sessions_wa import bridge
@@ -44,7 +46,8 @@ def media_upload(*, uploaded_file, uploaded_by=None) -> MediaFile:
                           status=415)
     filename = (uploaded_file.name or "file").rsplit("/", 1)[-1][:255]
     media = MediaFile(mimetype=mimetype, filename=filename, size=uploaded_file.size, status=MediaStatus.READY,
-                      uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None)
+                      uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None,
+                      **probe(uploaded_file, mimetype))
     media.file.save(filename, uploaded_file, save=False)
     media.save()
     return media
@@ -86,6 +89,8 @@ def media_fetch_from_bridge(*, media_id) -> MediaFile | None:
             return media
         media.file.save(name, ContentFile(content), save=False)
         media.size = len(content)
+        for field, value in probe(io.BytesIO(content), media.mimetype or content_type).items():
+            setattr(media, field, value)
         media.status = MediaStatus.READY
         media.error = ""
         media.save()

@@ -65,10 +65,10 @@ def queued(monkeypatch, django_capture_on_commit_callbacks):
     ids = []
     monkeypatch.setattr(tasks.message_send_task, "delay", ids.append)
 
-    def sweep(older_than=dt.timedelta(minutes=5)):
+    def sweep():
         ids.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            services.messages_requeue_stuck(older_than=older_than)
+            services.messages_requeue_stuck(attempt_time_limit=dt.timedelta(minutes=2))
         return sorted(ids)
 
     return sweep

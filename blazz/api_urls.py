@@ -4,6 +4,7 @@ from django.urls import path
 
 from chats.api import contacts, export, media, messages
 from sessions_wa import api as sessions_api
+from webhooks.outbound import api as events_api
 from workspaces import api as workspaces_api
 
 urlpatterns = [
@@ -25,4 +26,5 @@ urlpatterns = [
     path("media/<str:media_id>/", media.MediaDetailApi.as_view(), name="media-detail"),
     path("sessions/", sessions_api.SessionListApi.as_view(), name="sessions"),
     path("sessions/<str:session_id>/", sessions_api.SessionDetailApi.as_view(), name="session-detail"),
+    path("events/", events_api.EventListApi.as_view(), name="events"),
 ]

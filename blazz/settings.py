@@ -113,7 +113,8 @@ ASGI_APPLICATION = "blazz.asgi.application"
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=devservers.default_database_url(DATA_DIR)),
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend with a before-commit hook for the event log (blazz/core/db/base.py).
+DATABASES["default"]["ENGINE"] = "blazz.core.db"
 # Connections come from psycopg's pool (Django 5.1+). Under ASGI Django cannot keep a connection
 # between requests (CONN_MAX_AGE must stay 0), so without the pool every request and every socket
 # frame opened a PostgreSQL connection (a server process each). DB_POOL=false: one per request.
@@ -196,7 +197,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 6 * 3600.0,
         "args": ["webhooks.tasks.applied_webhooks_prune_task"],
     },
+    "event-log-prune": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": 3600.0,
+        "args": ["webhooks.tasks.event_log_prune_task"],
+    },
 }
+# How long the workspace's event log (resume, GET /api/v1/events/, webhook replays) keeps events.
+EVENT_LOG_RETENTION_DAYS = env.int("EVENT_LOG_RETENTION_DAYS", default=7)
 
 # --- the bridge ------------------------------------------------------------------------------------
 BRIDGE_URL = env.str("BRIDGE_URL", default="http://127.0.0.1:3001").rstrip("/")

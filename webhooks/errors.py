@@ -7,3 +7,5 @@ class WebhookErrorCode(str, enum.Enum):
     UNKNOWN_WORKSPACE = "unknown_workspace"
     UNKNOWN_SESSION = "unknown_session"
     UNKNOWN_EVENT_TYPE = "unknown_event_type"
+    # The event log (GET /api/v1/events/).
+    RESYNC_REQUIRED = "resync_required"

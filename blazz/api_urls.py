@@ -4,7 +4,7 @@ from django.urls import path
 
 from chats.api import contacts, export, media, messages
 from sessions_wa import api as sessions_api
-from webhooks.outbound import api as events_api
+from webhooks.outbound import api as events_api, api_webhooks as webhooks_api
 from workspaces import api as workspaces_api
 
 urlpatterns = [
@@ -27,4 +27,15 @@ urlpatterns = [
     path("sessions/", sessions_api.SessionListApi.as_view(), name="sessions"),
     path("sessions/<str:session_id>/", sessions_api.SessionDetailApi.as_view(), name="session-detail"),
     path("events/", events_api.EventListApi.as_view(), name="events"),
+    path("webhooks/", webhooks_api.EndpointListApi.as_view(), name="webhooks"),
+    path("webhooks/<int:webhook_id>/", webhooks_api.EndpointDetailApi.as_view(), name="webhook-detail"),
+    path("webhooks/<int:webhook_id>/secret/", webhooks_api.EndpointSecretApi.as_view(), name="webhook-secret"),
+    path("webhooks/<int:webhook_id>/rotate-secret/", webhooks_api.EndpointRotateSecretApi.as_view(),
+         name="webhook-rotate-secret"),
+    path("webhooks/<int:webhook_id>/test/", webhooks_api.EndpointTestApi.as_view(), name="webhook-test"),
+    path("webhooks/<int:webhook_id>/deliveries/", webhooks_api.EndpointDeliveryListApi.as_view(),
+         name="webhook-deliveries"),
+    path("webhooks/<int:webhook_id>/replay/", webhooks_api.EndpointReplayApi.as_view(), name="webhook-replay"),
+    path("webhook-deliveries/<int:delivery_id>/replay/", webhooks_api.DeliveryReplayApi.as_view(),
+         name="webhook-delivery-replay"),
 ]

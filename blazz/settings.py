@@ -182,6 +182,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# How often beat pumps every enabled webhook endpoint (due retries, lost triggers); a retry due
+# sooner is queued with a countdown instead.
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=30.0)
 # Every periodic job, in one place. Per-workspace jobs fan out through for_each_workspace.
 CELERY_BEAT_SCHEDULE = {
     "sessions-reconcile": {
@@ -196,6 +199,10 @@ CELERY_BEAT_SCHEDULE = {
     "applied-webhooks-prune": {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 6 * 3600.0,
         "args": ["webhooks.tasks.applied_webhooks_prune_task"],
+    },
+    "webhook-endpoints-sweep": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": WEBHOOK_SWEEP_SECONDS,
+        "args": ["webhooks.tasks.webhook_endpoints_sweep_task"],
     },
     "event-log-prune": {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 3600.0,
@@ -341,3 +348,18 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
     },
 }
+
+# --- outgoing webhooks (docs/api.md "Webhooks") ----------------------------------------------------
+# Seconds to wait before each retry of a failed delivery (the first attempt is immediate), Svix's
+# schedule: about 3 days in all. Tests shrink it. Each wait gets +-20% jitter.
+WEBHOOK_RETRY_SCHEDULE = env.list("WEBHOOK_RETRY_SCHEDULE", cast=float,
+                                  default=[5, 300, 1800, 7200, 18000, 36000, 36000])
+# An endpoint that has failed for this long without one success is disabled, with the reason.
+WEBHOOK_DISABLE_AFTER_SECONDS = env.float("WEBHOOK_DISABLE_AFTER_SECONDS", default=3 * 24 * 3600)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Receivers on loopback or private addresses (dev, tests); refused otherwise (SSRF).
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+# The Celery queue deliveries go through, consumed by its own worker (Procfile: webhooks), so a
+# slow CRM never holds up a send.
+WEBHOOK_QUEUE = "webhooks"
+CELERY_TASK_ROUTES = {"webhooks.tasks.webhook_endpoint_pump_task": {"queue": WEBHOOK_QUEUE}}

@@ -21,12 +21,16 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
 
 EVENT_ID_PREFIX = "evt_"
+# Called with the schema after a transaction that logged events committed (the webhooks app
+# registers its delivery trigger here: blazz/core cannot import it).
+after_commit_hooks: list[Callable[[str], None]] = []
 
 
 @dataclass(frozen=True)

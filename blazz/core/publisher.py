@@ -94,6 +94,9 @@ class _Batch:
         except Exception:
             names = ", ".join(event.type for event in self.built or ()) or "events built after commit"
             logger.exception("could not publish %s to %s", names, self.schema)
+        if any(seq is not None for seq in self.seqs):
+            for hook in eventlog.after_commit_hooks:
+                hook(self.schema)
 
 
 def _log(schema: str, built: list[Event]) -> list[int | None]:

@@ -1,0 +1,52 @@
+"""The event log's after-commit hook for webhooks: when a workspace logged events, each of its
+enabled endpoints gets a pump task on the webhooks queue (webhooks/outbound/delivery.py).
+
+Registered by webhooks.apps (blazz/core cannot import webhooks). Which endpoints a workspace has
+is cached per process for a few seconds: most commits of most workspaces find none, and asking
+PostgreSQL on every commit would cost a round trip each.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django_tenants.utils import schema_context
+
+from blazz.celery import app
+from webhooks.models import WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+
+PUMP_TASK = "webhooks.tasks.webhook_endpoint_pump_task"
+# A new or re-enabled endpoint starts receiving within this long in every process.
+ENDPOINTS_CACHE_SECONDS = 2.0
+_endpoints: dict[str, tuple[float, list[int]]] = {}
+
+
+def _enabled_endpoints(schema: str) -> list[int]:
+    cached = _endpoints.get(schema)
+    now = time.monotonic()
+    if cached is None or cached[0] < now:
+        ids = list(WebhookEndpoint.objects.filter(enabled=True).values_list("id", flat=True))
+        cached = _endpoints[schema] = (now + ENDPOINTS_CACHE_SECONDS, ids)
+    return cached[1]
+
+
+def forget(schema: str) -> None:
+    _endpoints.pop(schema, None)
+
+
+def pump_soon(endpoint_id: int, countdown: float = 0) -> None:
+    """Queue a pump of one endpoint of the current schema."""
+    app.send_task(PUMP_TASK, args=[endpoint_id], queue=settings.WEBHOOK_QUEUE, countdown=countdown or None)
+
+
+def on_logged(schema: str) -> None:
+    try:
+        with schema_context(schema):
+            for endpoint_id in _enabled_endpoints(schema):
+                pump_soon(endpoint_id)
+    except Exception:
+        logger.exception("could not queue webhook deliveries for %s", schema)

@@ -142,8 +142,8 @@ class Stack:
                                    "--port", str(self.web_port)], base_env, self.dir)
         # One worker for both queues here (the Procfile runs a worker per queue).
         self.worker = Process("worker", [str(venv_bin / "celery"), "-A", "blazz", "worker", "-l", "WARNING",
-                                         "-Q", "celery,webhooks", "--concurrency", "2", "-n", f"w{self.web_port}@%h", "--without-gossip",
-                                         "--without-mingle"], base_env, self.dir)
+                                         "-Q", "celery,webhooks", "--concurrency", "2", "-n", f"w{self.web_port}@%h",
+                                         "--without-gossip", "--without-mingle"], base_env, self.dir)
         self.beat = Process("beat", [str(venv_bin / "celery"), "-A", "blazz", "beat", "-l", "WARNING",
                                      "-s", str(self.dir / "beat-schedule")], base_env, self.dir) if beat else None
         self.bridge = Process("bridge", ["node", str(ROOT / "bridge" / "src" / "server.js")], base_env, self.dir)

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from blazz.realstack import wait_until
+from blazz.dev.realstack import wait_until
 from webhooks.tests.receiver import Receiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]

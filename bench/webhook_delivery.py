@@ -37,7 +37,8 @@ async def paced(sender, first: int, count: int, rate: float) -> dict[str, float]
 
     sent: dict[str, float] = {}
     started = time.monotonic()
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=32)) as client:
+    # No pool timeout: under load the POSTs queue for a connection instead of failing.
+    async with httpx.AsyncClient(timeout=httpx.Timeout(30, pool=None), limits=httpx.Limits(max_connections=64)) as client:
         async def one(i):
             webhook_id, body = sender.event(i)
             delay = started + (i - first) / rate - time.monotonic()

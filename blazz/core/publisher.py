@@ -82,9 +82,16 @@ class _Batch:
         # A failure to write the log is raised: the change must not commit without its events.
         self.seqs = _log(self.schema, self.built)
 
+    def _may_log(self) -> bool:
+        return any(not isinstance(source, Event) or source.advances_seq for source in self.sources)
+
     def __call__(self) -> None:
         try:
-            if self.built is None:
+            if self.built is None and not self._may_log():
+                # Frames that are never logged (typing, presence): no database at all, as the
+                # typing relay's threads have no connection to give back.
+                self.built, self.seqs = list(self.sources), [None] * len(self.sources)
+            elif self.built is None:
                 # No COMMIT ran our hook (outside a transaction, or a test's transaction that never
                 # commits): logged now, in a transaction of its own.
                 with transaction.atomic():

@@ -61,6 +61,20 @@ def published_samples() -> list[events.Event]:
     return found + [sample(events.Typing, sender="agent", user={"id": 3, "name": "Ana"})]
 
 
+def in_thread(fn, *args, **kwargs):
+    """Run `fn` in a thread (as daphne's and Celery's threads publish), giving its database
+    connection back to the pool when done (a thread that ends keeps it otherwise)."""
+    from django.db import connections
+
+    def run():
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return asyncio.to_thread(run)
+
+
 def schema_name() -> str:
     return f"t_{uuid.uuid4().hex[:12]}"  # a fresh workspace seq counter per test
 
@@ -328,7 +342,7 @@ def test_the_publisher_speaks_the_channel_layers_format(log_schema):
         channel = await joined(channel_layer, events.inbox_group(schema))
         event = message_event(id=5, body="héllo \"quoted\" </script>")
 
-        await asyncio.to_thread(publisher.publish_on_commit, schema, event)
+        await in_thread(publisher.publish_on_commit, schema, event)
         message = await received(channel_layer, channel)
 
         assert message == {"type": events.LAYER_MESSAGE_TYPE, "text": message["text"], "seq": 1}
@@ -377,7 +391,7 @@ def test_events_published_together_go_in_one_round_trip_in_order_even_after_redi
         assert got == frames == [events.frame(new, 101), events.frame(chat, 102)]
 
         publisher._sync_client()[0].script_flush()  # as after a Redis restart
-        await asyncio.to_thread(publisher.publish_on_commit, schema, lambda: [message_event(id=1), chat_event(id=1)])
+        await in_thread(publisher.publish_on_commit, schema, lambda: [message_event(id=1), chat_event(id=1)])
         got = [json.loads((await received(channel_layer, channel))["text"]) for _ in range(2)]
 
         # Their seqs come from the log (a fresh one here), whatever Redis has seen.
@@ -398,7 +412,7 @@ def test_concurrent_publishers_send_every_seq_once_each_publisher_in_its_order(l
             for n in range(50):
                 publisher.publish_on_commit(schema, chat_event(id=n))
 
-        await asyncio.gather(*(asyncio.to_thread(burst) for _ in range(4)))
+        await asyncio.gather(*(in_thread(burst) for _ in range(4)))
         frames = [json.loads((await received(channel_layer, channel))["text"]) for _ in range(200)]
 
         # Their after-commit publishes race, so Redis may see them out of seq order (the socket
@@ -420,7 +434,7 @@ def test_publish_with_an_origin_marks_the_sender_and_the_consumer_skips_its_own(
         channel = await joined(channel_layer, events.contact_group(schema, 3))
         event = events.Typing(contact_id=3, sender="agent", user={"id": 1, "name": "Ana"}, state="typing")
 
-        await asyncio.to_thread(publisher.publish_on_commit, schema, event, origin="sender-channel")
+        await in_thread(publisher.publish_on_commit, schema, event, origin="sender-channel")
         message = await received(channel_layer, channel)
 
         assert message["origin"] == "sender-channel" and json.loads(message["text"]) == events.frame(event, 0)

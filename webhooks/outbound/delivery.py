@@ -32,6 +32,8 @@ RESPONSE_EXCERPT_BYTES = 1024
 MAX_ATTEMPTS_KEPT = 20
 PAGE = 100
 USER_AGENT = "Blazz-Webhooks/1"
+# endpoint_pump's answer when another pump holds the endpoint.
+BUSY = -1.0
 
 _client: httpx.Client | None = None
 
@@ -116,12 +118,14 @@ def retry_delay(attempt_number: int) -> float | None:
 def endpoint_pump(*, endpoint_id: int) -> float | None:
     """Deliver what the endpoint has not had, in seq order, until it fails or is up to date.
     Returns the seconds until it should be pumped again (a retry), 0 for "more right away", or
-    None when it is done. Does nothing while another pump holds the endpoint, or before its retry
-    is due."""
+    None when it is done, BUSY while another pump holds the endpoint. Does nothing before its
+    retry is due."""
     schema = connection.schema_name
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update(skip_locked=True).filter(pk=endpoint_id).first()
-        if endpoint is None or not endpoint.enabled:
+        if endpoint is None:
+            return BUSY if WebhookEndpoint.objects.filter(pk=endpoint_id, enabled=True).exists() else None
+        if not endpoint.enabled:
             return None
         now = timezone.now()
         if endpoint.next_attempt_at and endpoint.next_attempt_at > now:

@@ -53,6 +53,7 @@ SHARED_APPS = [
     "django_tenants",
     "daphne",
     "workspaces",
+    "nodes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -197,6 +198,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 60.0,
         "args": ["chats.tasks.messages_requeue_stuck_task"],
     },
+    "bridge-nodes-failover": {
+        # Public: moves the sessions of dead or draining bridge nodes (sessions_wa.failover).
+        "task": "sessions_wa.tasks.nodes_failover_task",
+        "schedule": env.float("BRIDGE_FAILOVER_INTERVAL_SECONDS", default=10.0),
+    },
     "applied-webhooks-prune": {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 6 * 3600.0,
         "args": ["webhooks.tasks.applied_webhooks_prune_task"],
@@ -218,6 +224,10 @@ BRIDGE_URL = env.str("BRIDGE_URL", default="http://127.0.0.1:3001").rstrip("/")
 BRIDGE_TOKEN = env.str("BRIDGE_TOKEN", default="")
 BRIDGE_WEBHOOK_SECRET = env.str("BRIDGE_WEBHOOK_SECRET", default="")
 BRIDGE_TIMEOUT_SECONDS = env.float("BRIDGE_TIMEOUT_SECONDS", default=10.0)
+# A bridge node silent this long is dead: beat moves its sessions to other nodes (docs/scale-out.md).
+BRIDGE_NODE_TIMEOUT = env.float("BRIDGE_NODE_TIMEOUT", default=30.0)
+# Largest login state a node may store in the shared auth store (a webjs RemoteAuth zip: a few MB).
+BRIDGE_AUTH_MAX_BYTES = env.int("BRIDGE_AUTH_MAX_BYTES", default=64 * 1024 * 1024)
 # Typing, read receipts and presence are direct calls that must never hold up a request.
 BRIDGE_FAST_TIMEOUT_SECONDS = env.float("BRIDGE_FAST_TIMEOUT_SECONDS", default=2.0)
 # Sending: how long the worker keeps trying while the bridge is away, before `failed`.

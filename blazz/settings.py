@@ -84,6 +84,7 @@ PUBLIC_SCHEMA_URLCONF = "blazz.urls_public"
 ROOT_URLCONF = "blazz.urls_tenant"
 
 MIDDLEWARE = [
+    "blazz.core.requestid.RequestIdMiddleware",  # first: every answer, errors included, carries it
     "blazz.core.errors.MachineErrorShapeMiddleware",
     "workspaces.middleware.WorkspaceMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -125,7 +126,8 @@ EMAIL_TIMEOUT = 10
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=addresses.default_database_url(DATA_DIR)),
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend with a before-commit hook for the event log (blazz/core/db/base.py).
+DATABASES["default"]["ENGINE"] = "blazz.core.db"
 # Connections come from psycopg's pool (Django 5.1+). Under ASGI Django cannot keep a connection
 # between requests (CONN_MAX_AGE must stay 0), so without the pool every request and every socket
 # frame opened a PostgreSQL connection (a server process each). DB_POOL=false: one per request.
@@ -218,6 +220,9 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# How often beat pumps every enabled webhook endpoint (due retries, lost triggers); a retry due
+# sooner is queued with a countdown instead.
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=30.0)
 # Every periodic job, in one place. Per-workspace jobs fan out through for_each_workspace.
 CELERY_BEAT_SCHEDULE = {
     "sessions-reconcile": {
@@ -250,7 +255,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 6 * 3600.0,
         "args": ["webhooks.tasks.applied_webhooks_prune_task"],
     },
+    "webhook-endpoints-sweep": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": WEBHOOK_SWEEP_SECONDS,
+        "args": ["webhooks.tasks.webhook_endpoints_sweep_task"],
+    },
+    "event-log-prune": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": 3600.0,
+        "args": ["webhooks.tasks.event_log_prune_task"],
+    },
 }
+# How long the workspace's event log (resume, GET /api/v1/events/, webhook replays) keeps events.
+EVENT_LOG_RETENTION_DAYS = env.int("EVENT_LOG_RETENTION_DAYS", default=7)
 
 # --- the bridge ------------------------------------------------------------------------------------
 BRIDGE_URL = env.str("BRIDGE_URL", default="http://127.0.0.1:3001").rstrip("/")
@@ -398,11 +413,27 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "filters": {"request_id": {"()": "blazz.core.requestid.RequestIdFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
     },
 }
+
+# --- outgoing webhooks (docs/api.md "Webhooks") ----------------------------------------------------
+# Seconds to wait before each retry of a failed delivery (the first attempt is immediate), Svix's
+# schedule: about 3 days in all. Tests shrink it. Each wait gets +-20% jitter.
+WEBHOOK_RETRY_SCHEDULE = env.list("WEBHOOK_RETRY_SCHEDULE", cast=float,
+                                  default=[5, 300, 1800, 7200, 18000, 36000, 36000])
+# An endpoint that has failed for this long without one success is disabled, with the reason.
+WEBHOOK_DISABLE_AFTER_SECONDS = env.float("WEBHOOK_DISABLE_AFTER_SECONDS", default=3 * 24 * 3600)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Receivers on loopback or private addresses (dev, tests); refused otherwise (SSRF).
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+# The Celery queue deliveries go through, consumed by its own worker (Procfile: webhooks), so a
+# slow CRM never holds up a send.
+WEBHOOK_QUEUE = "webhooks"
+CELERY_TASK_ROUTES = {"webhooks.tasks.webhook_endpoint_pump_task": {"queue": WEBHOOK_QUEUE}}

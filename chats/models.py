@@ -136,6 +136,9 @@ class Message(models.Model):
 
     timestamp = models.DateTimeField(help_text="When it happened on WhatsApp: a thread's order.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moved by a database trigger on every UPDATE, whichever path writes (chats/migrations/0005):
+    # `GET /api/v1/messages/?updated_since=`.
+    updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -155,6 +158,7 @@ class Message(models.Model):
             models.Index("contact", models.F("timestamp").desc(), models.F("id").desc(), name="message_thread_idx"),
             GinIndex(fields=["search"], name="message_search_idx"),
             models.Index(fields=["status", "created_at"], name="message_status_idx"),
+            models.Index(fields=["updated_at"], name="message_updated_idx"),
         ]
 
     def __str__(self):
@@ -206,6 +210,7 @@ class ErasureRecord(models.Model):
     messages = models.PositiveIntegerField(default=0)
     media_files = models.PositiveIntegerField(default=0)
     reactions = models.PositiveIntegerField(default=0)
+    events = models.PositiveIntegerField(default=0, help_text="Event log rows about them deleted.")
 
     class Meta:
         ordering = ["-erased_at", "-id"]

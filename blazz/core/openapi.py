@@ -51,6 +51,7 @@ _DESCRIPTIONS = {
     403: "Not allowed",
     404: "Not found (also: an id of another workspace)",
     409: "Conflict",
+    410: "Gone: older than the event log keeps (resync over REST)",
     413: "Too large",
     415: "Unsupported media type",
     422: "Not supported",

@@ -52,6 +52,7 @@ def child_environment(base: dict, data_dir: Path, web_port: int, bridge_port: in
     env.setdefault("BRIDGE_DATA_DIR", str(data_dir / "bridge"))
     env.setdefault("DJANGO_WEBHOOK_URL", f"http://127.0.0.1:{web_port}/hooks/bridge/")
     env.setdefault("PUPPETEER_SKIP_DOWNLOAD", "1")
+    env.setdefault("WEBHOOKS_ALLOW_PRIVATE", "true")  # a CRM receiver on this machine, for trying webhooks
     env["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
     return env

@@ -65,12 +65,22 @@ Q_PARAM = OpenApiParameter("q", OpenApiTypes.STR, description="Search text")
 
 class SearchQuerySerializer(serializers.Serializer):
     """`?q=` of the list views. A CharField refuses what PostgreSQL cannot compare against (a NUL
-    byte, a lone surrogate): a 400 naming `q`, not a DataError."""
+    byte, a lone surrogate): a 400 naming `q`, not a DataError. `?updated_since=`: only what
+    changed at or after that time (ISO 8601), for a CRM catching up."""
 
     q = serializers.CharField(required=False, allow_blank=True, default="")
+    updated_since = serializers.DateTimeField(required=False, default=None)
 
 
 def search_text(request) -> str:
+    return list_query(request)["q"]
+
+
+def list_query(request) -> dict:
     query = SearchQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    return query.validated_data["q"]
+    return query.validated_data
+
+
+UPDATED_SINCE_PARAM = OpenApiParameter("updated_since", OpenApiTypes.DATETIME,
+                                       description="Only what changed at or after this time (ISO 8601)")

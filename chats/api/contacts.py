@@ -11,7 +11,8 @@ from blazz.core.errors import Forbidden
 from blazz.core.openapi import error_responses
 from blazz.core.validation import StorableJson, StrictCharField
 from chats import selectors, services
-from chats.api.common import ChatCursor, ContactCursor, Q_PARAM, contact_or_404, paginate, search_text
+from chats.api.common import (ChatCursor, ContactCursor, Q_PARAM, UPDATED_SINCE_PARAM, contact_or_404, list_query,
+                              paginate)
 from chats.errors import ChatErrorCode as Code
 from chats.serializers import ChatSerializer, ContactSerializer
 from workspaces.authentication import ApiKeyPrincipal
@@ -25,10 +26,10 @@ ERASE_PARAM = OpenApiParameter(
 class ChatListApi(APIView):
     pagination_class = ChatCursor
 
-    @extend_schema(operation_id="chats_list", parameters=[Q_PARAM],
+    @extend_schema(operation_id="chats_list", parameters=[Q_PARAM, UPDATED_SINCE_PARAM],
                    responses={200: ChatSerializer(many=True), **error_responses(400, 401, 403)})
     def get(self, request):
-        return paginate(request, self, selectors.chat_list(q=search_text(request)), ChatSerializer)
+        return paginate(request, self, selectors.chat_list(**list_query(request)), ChatSerializer)
 
 
 class ContactListApi(APIView):
@@ -41,10 +42,10 @@ class ContactListApi(APIView):
         tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list,
                                      max_length=50)
 
-    @extend_schema(operation_id="contacts_list", parameters=[Q_PARAM],
+    @extend_schema(operation_id="contacts_list", parameters=[Q_PARAM, UPDATED_SINCE_PARAM],
                    responses={200: ContactSerializer(many=True), **error_responses(400, 401, 403)})
     def get(self, request):
-        return paginate(request, self, selectors.contact_list(q=search_text(request)), ContactSerializer)
+        return paginate(request, self, selectors.contact_list(**list_query(request)), ContactSerializer)
 
     @extend_schema(operation_id="contacts_create", request=InputSerializer,
                    responses={201: ChatSerializer, 200: ChatSerializer, **error_responses(400, 401, 403)})

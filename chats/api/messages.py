@@ -127,3 +127,28 @@ class MessageSearchApi(APIView):
     def get(self, request):
         return paginate(request, self, selectors.message_search(q=search_text(request)),
                          SearchResultSerializer)
+
+
+class MessageListApi(APIView):
+    """Every chat's messages, for a CRM looking one up (by its `client_id` or WhatsApp's id) or
+    catching up (`updated_since`)."""
+
+    pagination_class = MessageCursor
+
+    class InputSerializer(serializers.Serializer):
+        client_id = serializers.CharField(max_length=100, required=False)
+        wa_message_id = serializers.CharField(max_length=200, required=False)
+        updated_since = serializers.DateTimeField(required=False)
+
+    @extend_schema(operation_id="messages_list_all", parameters=[InputSerializer],
+                   responses={200: MessageSerializer(many=True), **error_responses(400, 401, 403)})
+    def get(self, request):
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        return paginate(request, self, selectors.message_list(**data.validated_data), MessageSerializer)
+
+
+class MessageDetailApi(APIView):
+    @extend_schema(operation_id="messages_retrieve", responses={200: MessageSerializer, **error_responses(401, 403, 404)})
+    def get(self, request, message_id: int):
+        return Response(MessageSerializer(message_or_404(message_id)).data)

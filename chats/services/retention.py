@@ -12,10 +12,11 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from blazz.core import eventlog
 from blazz.core.errors import NotFound
 from chats.errors import ChatErrorCode as Code
 from chats.models import Contact, ErasureRecord, MediaFile, Message, PendingMessageEvent, Reaction
@@ -59,8 +60,8 @@ def contact_erase(*, contact: Contact, user_id: int | None = None, api_key_id: i
     """Erase a contact and everything about them: messages, reactions, media rows and their storage
     files, events kept for their messages, and the contact itself; leave an audit line with counts
     and no content. A file something else still shows (another contact's message: one upload sent
-    to many; a template) stays.
-    TODO(event log): when a per-workspace event log exists, delete its rows about this contact here."""
+    to many; a template) stays. The event log's rows about them go too (CRMs already sent an
+    event keep their copy: that is the CRM's to erase)."""
     with transaction.atomic():
         contact = Contact.objects.select_for_update().filter(pk=contact.pk).first()
         if contact is None:  # erased or deleted by a concurrent call since the caller read it
@@ -76,9 +77,10 @@ def contact_erase(*, contact: Contact, user_id: int | None = None, api_key_id: i
         media_count = _media_delete_unreferenced(media_ids)
         contact_id = contact.pk
         contact.delete()
+        logged = eventlog.erase_contact(connection.schema_name, contact_id)
         return ErasureRecord.objects.create(contact_id=contact_id, erased_by_user_id=user_id,
                                             erased_by_api_key_id=api_key_id, messages=message_count,
-                                            media_files=media_count, reactions=reactions)
+                                            media_files=media_count, reactions=reactions, events=logged)
 
 
 @dataclass

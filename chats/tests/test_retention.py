@@ -82,6 +82,25 @@ def test_erase_removes_messages_reactions_media_and_files_and_keeps_a_contentles
     assert "6281234567890" not in str(vars(record)) and "Budi" not in str(vars(record))
 
 
+def test_erase_deletes_the_event_log_rows_about_the_contact_only(world, client_a, chat_a):
+    from blazz.core import eventlog
+
+    contact_id, _media = chat_a
+    schema, now = world.ws_a.schema_name, timezone.now()
+    with schema_context(schema):
+        eventlog.append(schema, [
+            (eventlog.new_event_id(), "message.new", now, {"message": {"id": 1, "contact_id": contact_id}}),
+            (eventlog.new_event_id(), "chat.updated", now, {"chat": {"id": contact_id, "phone": "+6281234567890"}}),
+            (eventlog.new_event_id(), "message.status", now, {"contact_id": contact_id, "status": "read"}),
+            (eventlog.new_event_id(), "chat.updated", now, {"chat": {"id": contact_id + 1000}}),
+        ])
+    assert client_a.delete(f"/api/v1/contacts/{contact_id}/?erase=true").status_code == 204
+    with schema_context(schema):
+        left = eventlog.after(schema, 0, limit=100)
+        assert ErasureRecord.objects.get(contact_id=contact_id).events == 3
+    assert [event.data for event in left] == [{"chat": {"id": contact_id + 1000}}]
+
+
 def test_erase_deletes_the_file_from_an_s3_bucket_too(world, s3, client_a, chat_a,  # noqa: F811
                                                      django_capture_on_commit_callbacks):
     contact_id, media = chat_a

@@ -192,6 +192,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 60.0,
         "args": ["chats.tasks.messages_requeue_stuck_task"],
     },
+    "chats-wake-snoozed": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": 30.0,
+        "args": ["chats.tasks.chats_wake_snoozed_task"],
+    },
     "applied-webhooks-prune": {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 6 * 3600.0,
         "args": ["webhooks.tasks.applied_webhooks_prune_task"],
@@ -250,7 +254,8 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set (messages, sessions and media each have a `status`).
     "ENUM_NAME_OVERRIDES": {
         "MessageStatusEnum": "sessions_wa.contract.MessageStatus",
-        "MessageTypeEnum": "sessions_wa.contract.MessageType",
+        "MessageTypeEnum": "chats.models.MESSAGE_TYPE_CHOICES",
+        "ChatStatusEnum": "chats.models.ChatStatus",
         "MediaStatusEnum": "chats.models.MediaStatus",
         "SessionStatusEnum": "sessions_wa.contract.SessionStatus",
     },

@@ -71,3 +71,9 @@ def messages_requeue_stuck_task(older_than_seconds: float | None = None):
     window = message_send_window()
     older_than = max(window, timedelta(seconds=older_than_seconds)) if older_than_seconds else window
     return services.messages_requeue_stuck(older_than=older_than)
+
+
+@app.task(acks_late=True)
+def chats_wake_snoozed_task():
+    """Beat: snoozed chats whose time has come are open again."""
+    return services.chats_wake_snoozed()

@@ -26,7 +26,7 @@ class ContactExportApi(APIView):
                    (200, "text/plain"): OpenApiTypes.STR, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request, contact_id: int):
-        contact = contact_or_404(contact_id)
+        contact = contact_or_404(contact_id, request)
         fmt = request.query_params.get("format", "json")
         if fmt not in EXPORT_FORMATS:
             raise DomainError("invalid_request", "format must be json, csv or txt.", fields={"format": ["invalid"]})

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from blazz.core.openapi import error_responses
 from chats import selectors, services
 from chats.api.common import (MessageCursor, Q_PARAM, actor, contact_or_404, message_or_404, origin_of, paginate,
-                              search_text)
+                              search_text, viewer)
 from chats.models import MessageType
 from chats.serializers import MessageSerializer, SearchResultSerializer, message_data, without_reactions
 from sessions_wa.contract import UNSENDABLE_MESSAGE_TYPES
@@ -48,7 +48,7 @@ class ContactMessagesApi(APIView):
     @extend_schema(operation_id="messages_list",
                    responses={200: MessageSerializer(many=True), **error_responses(400, 401, 403, 404)})
     def get(self, request, contact_id: int):
-        contact = contact_or_404(contact_id)
+        contact = contact_or_404(contact_id, request)
         return paginate(request, self, selectors.message_list_for_contact(contact=contact), MessageSerializer)
 
     @extend_schema(
@@ -58,7 +58,7 @@ class ContactMessagesApi(APIView):
         description="Store a pending message and send it. Idempotent by client_id.",
     )
     def post(self, request, contact_id: int):
-        contact = contact_or_404(contact_id)
+        contact = contact_or_404(contact_id, request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -79,7 +79,7 @@ class MessageRetryApi(APIView):
     @extend_schema(operation_id="messages_retry", request=None,
                    responses={200: MessageSerializer, **error_responses(401, 403, 404, 409)})
     def post(self, request, message_id: int):
-        message = services.message_retry(message=message_or_404(message_id))
+        message = services.message_retry(message=message_or_404(message_id, request))
         return Response(MessageSerializer(selectors.message_get(message.pk)).data)
 
 
@@ -92,7 +92,7 @@ class MessageReactionApi(APIView):
     def post(self, request, message_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.message_react(message=message_or_404(message_id), emoji=data.validated_data["emoji"],
+        message = services.message_react(message=message_or_404(message_id, request), emoji=data.validated_data["emoji"],
                                          user=actor(request))
         return Response(MessageSerializer(selectors.message_get(message.pk)).data)
 
@@ -103,5 +103,5 @@ class MessageSearchApi(APIView):
     @extend_schema(operation_id="messages_search", parameters=[Q_PARAM],
                    responses={200: SearchResultSerializer(many=True), **error_responses(400, 401, 403)})
     def get(self, request):
-        return paginate(request, self, selectors.message_search(q=search_text(request)),
+        return paginate(request, self, selectors.message_search(q=search_text(request), viewer_id=viewer(request)),
                          SearchResultSerializer)

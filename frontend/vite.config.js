@@ -6,6 +6,12 @@ import vue from '@vitejs/plugin-vue';
 export default defineConfig({
   base: '/static/',
   plugins: [vue()],
+  // vue-i18n's bundler flags: Composition API only (the legacy API is tree-shaken away).
+  define: {
+    __VUE_I18N_FULL_INSTALL__: true,
+    __VUE_I18N_LEGACY_API__: false,
+    __INTLIFY_PROD_DEVTOOLS__: false,
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

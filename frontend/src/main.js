@@ -8,11 +8,14 @@ import { useMessagesStore } from './stores/messages/index.js';
 import { useSessionsStore } from './stores/sessions.js';
 import { useRealtimeStore } from './stores/connection.js';
 import { exposeTestHooks } from './lib/testHooks.js';
+import { i18n, currentLocale } from './i18n/index.js';
 import './styles/main.css';
 
 const app = createApp(App);
 const pinia = createPinia();
 app.use(pinia);
+app.use(i18n);
+document.documentElement.lang = currentLocale();
 app.use(createAppRouter());
 
 const realtime = createRealtime({

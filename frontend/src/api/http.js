@@ -1,5 +1,6 @@
 // The one HTTP client of the SPA: same-origin session cookie, CSRF header on unsafe methods,
 // the API's one error shape turned into ApiError, and a trip to /login/ when the session is gone.
+import { t, currentLocale } from '../i18n/index.js';
 
 export const API_BASE = '/api/v1';
 const CSRF_COOKIE = 'blazz_csrftoken';
@@ -59,7 +60,7 @@ export function apiUrl(pathOrUrl) {
 
 async function parseError(response) {
   let code = `http_${response.status}`;
-  let message = response.statusText || 'Request failed';
+  let message = response.statusText || t('errors.requestFailed');
   let fields = {};
   try {
     const body = await response.json();
@@ -112,7 +113,8 @@ export async function request(method, path, { body, query, signal } = {}) {
     const qs = params.toString();
     if (qs) url += (url.includes('?') ? '&' : '?') + qs;
   }
-  const headers = { Accept: 'application/json' };
+  // The API answers its error messages in the agent's language (Django's LocaleMiddleware).
+  const headers = { Accept: 'application/json', 'Accept-Language': currentLocale() };
   const upper = method.toUpperCase();
   if (UNSAFE.has(upper)) headers['X-CSRFToken'] = csrfToken();
   let payload;
@@ -125,7 +127,7 @@ export async function request(method, path, { body, query, signal } = {}) {
     response = await fetch(url, { method: upper, headers, body: payload, credentials: 'same-origin', signal });
   } catch (err) {
     if (err && err.name === 'AbortError') throw err;
-    throw new ApiError(0, 'network_error', 'Network error: the server could not be reached.');
+    throw new ApiError(0, 'network_error', t('errors.network'));
   }
   if (!response.ok) {
     const error = await parseError(response);
@@ -155,6 +157,7 @@ export function upload(path, file, { filename, onProgress, signal } = {}) {
     xhr.withCredentials = true;
     xhr.setRequestHeader('X-CSRFToken', csrfToken());
     xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Accept-Language', currentLocale());
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable && onProgress) onProgress(event.loaded / event.total);
     };
@@ -174,7 +177,7 @@ export function upload(path, file, { filename, onProgress, signal } = {}) {
       const error = new ApiError(xhr.status, err.code || `http_${xhr.status}`, err.message || 'Upload failed', err.fields || {});
       handleAuthFailure(error, path).finally(() => reject(error));
     };
-    xhr.onerror = () => reject(new ApiError(0, 'network_error', 'Network error during upload.'));
+    xhr.onerror = () => reject(new ApiError(0, 'network_error', t('errors.networkUpload')));
     xhr.onabort = () => reject(new DOMException('Upload aborted', 'AbortError'));
     if (signal) signal.addEventListener('abort', () => xhr.abort(), { once: true });
     const form = new FormData();

@@ -2,6 +2,7 @@
 // webm/opus) plus a live waveform from an AnalyserNode. The caller uploads the blob (POST /media/)
 // and sends a message of type "voice".
 import { ref, shallowRef, onScopeDispose, getCurrentScope } from 'vue';
+import { t } from '../i18n/index.js';
 
 export const VOICE_MIME_TYPES = ['audio/ogg;codecs=opus', 'audio/webm;codecs=opus', 'audio/webm'];
 const BARS = 48;
@@ -98,7 +99,7 @@ export function useVoiceRecorder({ maxSeconds = 15 * 60, onLimit = null, now = (
       stream = await navigator.mediaDevices.getUserMedia({ audio: true });
     } catch (err) {
       state.value = 'error';
-      error.value = err.name === 'NotAllowedError' ? 'Microphone permission denied' : 'No microphone available';
+      error.value = err.name === 'NotAllowedError' ? t('voice.denied') : t('voice.noMic');
       return false;
     }
     const mimeType = pickVoiceMimeType();

@@ -1,3 +1,5 @@
+import { t } from '../i18n/index.js';
+
 // What to show an agent for an API error (docs/api.md: `{error: {code, message, fields}}`).
 
 /**
@@ -9,5 +11,5 @@
 export function fieldErrorText(err, field) {
   const own = err?.fields?.[field]?.[0];
   if (typeof own === 'string' && /\s/.test(own.trim())) return own;
-  return err?.message || own || 'Something went wrong.';
+  return err?.message || own || t('app.somethingWrong');
 }

@@ -1,6 +1,8 @@
-// Formatting helpers for times, days, sizes and names. Pure functions, unit tested.
+// Formatting helpers for times, days, sizes and names, in the agent's language and time zone
+// (i18n/index.js). Unit tested.
+import { t, d, n, dayOf } from '../i18n/index.js';
 
-const pad = (n) => String(n).padStart(2, '0');
+const pad = (value) => String(value).padStart(2, '0');
 
 export function toDate(value) {
   if (!value) return null;
@@ -8,61 +10,62 @@ export function toDate(value) {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** "14:05" */
+/** "14:05" (id: "14.05"), in the shown zone. */
 export function formatTime(value) {
   const date = toDate(value);
-  return date ? `${pad(date.getHours())}:${pad(date.getMinutes())}` : '';
-}
-
-function startOfDay(date) {
-  return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
+  return date ? d(date, 'time') : '';
 }
 
 const DAY = 86400000;
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
-/** The key that groups messages of one local day. */
+/** The key that groups messages of one day, in the shown zone: "2026-11-25". */
 export function dayKey(value) {
   const date = toDate(value);
-  return date ? `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` : '';
+  return date ? dayOf(date) : '';
 }
 
-/** "Today", "Yesterday", a weekday within the week, else "25/11/2026". */
+/** Whole days from `date` to `now`, counted in the shown zone (0: same day). */
+function daysAgo(date, now) {
+  const utc = (key) => Date.UTC(Number(key.slice(0, 4)), Number(key.slice(5, 7)) - 1, Number(key.slice(8, 10)));
+  return Math.round((utc(dayOf(now)) - utc(dayOf(date))) / DAY);
+}
+
+/** "Today" / "Hari ini", "Yesterday" / "Kemarin", a weekday within the week, else the date. */
 export function formatDay(value, now = new Date()) {
   const date = toDate(value);
   if (!date) return '';
-  const diff = Math.round((startOfDay(now) - startOfDay(date)) / DAY);
-  if (diff === 0) return 'Today';
-  if (diff === 1) return 'Yesterday';
-  if (diff > 1 && diff < 7) return WEEKDAYS[date.getDay()];
-  return `${pad(date.getDate())}/${pad(date.getMonth() + 1)}/${date.getFullYear()}`;
+  const diff = daysAgo(date, now);
+  if (diff === 0) return t('day.today');
+  if (diff === 1) return t('day.yesterday');
+  if (diff > 1 && diff < 7) return d(date, 'weekday');
+  return d(date, 'date');
 }
 
 /** Chat list time: "14:05" today, "Yesterday", a weekday, else the date. */
 export function formatListTime(value, now = new Date()) {
   const date = toDate(value);
   if (!date) return '';
-  const day = formatDay(date, now);
-  return day === 'Today' ? formatTime(date) : day;
+  return daysAgo(date, now) === 0 ? formatTime(date) : formatDay(date, now);
 }
 
 /** "last seen today at 14:05" */
 export function formatLastSeen(value, now = new Date()) {
   const date = toDate(value);
   if (!date) return '';
-  const day = formatDay(date, now);
-  if (day === 'Today') return `last seen today at ${formatTime(date)}`;
-  if (day === 'Yesterday') return `last seen yesterday at ${formatTime(date)}`;
-  return `last seen ${day} at ${formatTime(date)}`;
+  const diff = daysAgo(date, now);
+  const time = formatTime(date);
+  if (diff === 0) return t('day.lastSeenToday', { time });
+  if (diff === 1) return t('day.lastSeenYesterday', { time });
+  return t('day.lastSeenOn', { day: formatDay(date, now), time });
 }
 
-/** "12 KB", "3.4 MB" */
+/** "12 KB", "3.4 MB" (id: "3,4 MB") */
 export function formatSize(bytes) {
   if (bytes == null || Number.isNaN(Number(bytes))) return '';
-  const n = Number(bytes);
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  const size = Number(bytes);
+  if (size < 1024) return `${n(size, 'integer')} B`;
+  if (size < 1024 * 1024) return `${n(Math.round(size / 1024), 'integer')} KB`;
+  return `${n(size / (1024 * 1024), 'decimal1')} MB`;
 }
 
 /** "1:05" */
@@ -93,19 +96,19 @@ export function avatarHue(seed) {
 /** One-line preview of a message for the chat list and quotes. */
 export function messagePreview(message) {
   if (!message) return '';
-  if (message.revoked) return 'This message was deleted';
+  if (message.revoked) return t('preview.deleted');
   const caption = message.caption || '';
   switch (message.type) {
     case 'text': return message.body || '';
-    case 'image': return caption ? `📷 ${caption}` : '📷 Photo';
-    case 'video': return caption ? `🎥 ${caption}` : '🎥 Video';
-    case 'audio': return '🎵 Audio';
-    case 'voice': return '🎤 Voice message';
-    case 'document': return `📄 ${message.media?.filename || caption || 'Document'}`;
-    case 'sticker': return 'Sticker';
-    case 'location': return `📍 ${message.location?.name || 'Location'}`;
-    case 'contact': return `👤 ${message.contact_card?.name || 'Contact'}`;
-    case 'revoked': return 'This message was deleted';
+    case 'image': return `📷 ${caption || t('preview.photo')}`;
+    case 'video': return `🎥 ${caption || t('preview.video')}`;
+    case 'audio': return `🎵 ${t('preview.audio')}`;
+    case 'voice': return `🎤 ${t('preview.voice')}`;
+    case 'document': return `📄 ${message.media?.filename || caption || t('preview.document')}`;
+    case 'sticker': return t('preview.sticker');
+    case 'location': return `📍 ${message.location?.name || t('preview.location')}`;
+    case 'contact': return `👤 ${message.contact_card?.name || t('preview.contact')}`;
+    case 'revoked': return t('preview.deleted');
     default: return message.body || caption || '';
   }
 }
@@ -116,7 +119,7 @@ export function messagePreview(message) {
  */
 export function quoteAuthor(quoted, contactName) {
   if (!quoted) return '';
-  return quoted.direction === 'out' ? 'You' : contactName || 'Contact';
+  return quoted.direction === 'out' ? t('preview.you') : contactName || t('preview.contact');
 }
 
 /** What the attachment pickers offer (the server has the final word on types: 415). */

@@ -1,3 +1,5 @@
+import { t, n } from '../i18n/index.js';
+
 // Limits the browser checks before sending a byte, so a file the server would refuse is refused
 // at once, not after it has uploaded.
 //
@@ -17,11 +19,11 @@ export function mediaMaxUploadBytes(limits) {
 /** "64 MB", "2.5 MB" */
 function megabytes(bytes) {
   const mb = bytes / MB;
-  return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`;
+  return `${Number.isInteger(mb) ? n(mb, 'integer') : n(mb, 'decimal1')} MB`;
 }
 
 /** Why `file` cannot be sent, or null when it can (its size is within `maxBytes`). */
 export function fileTooLargeReason(file, maxBytes) {
   if (!file || !(file.size > maxBytes)) return null;
-  return `${file.name || 'This file'} is ${megabytes(file.size)}: files up to ${megabytes(maxBytes)} can be sent.`;
+  return t('attach.tooLarge', { name: file.name || t('attach.thisFile'), size: megabytes(file.size), max: megabytes(maxBytes) });
 }

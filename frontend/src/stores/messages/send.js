@@ -11,6 +11,7 @@ import { useMeStore } from '../me.js';
 import { useChatsStore } from '../chats.js';
 import { withStatus } from './merge.js';
 import { createOutbox } from './outbox.js';
+import { t } from '../../i18n/index.js';
 
 // A restored message whose POST was still on its way when the page went away.
 const INTERRUPTED = 'the page was closed or reloaded before it was sent.';
@@ -156,7 +157,7 @@ export function createSending({ byKey, threads, lastSentKey, ensureThread, inges
       // The POST never got an answer, or the server refused it: either way the message is not
       // known to be stored, so Retry re-POSTs with the same client_id (idempotent server-side).
       setLocal(key, { posted: false });
-      markFailed(key, err.message || 'Not sent');
+      markFailed(key, err.message || t('bubble.sendFailed'));
     }
   }
 
@@ -208,7 +209,7 @@ export function createSending({ byKey, threads, lastSentKey, ensureThread, inges
         // Offline, a server error or too many requests may pass; a refusal (413 too large, 415
         // a type it does not take, 400 empty) will not: the bubble offers another file instead.
         const retryable = Boolean(err.isNetwork || err.status >= 500 || err.status === 408 || err.status === 429);
-        uploadFailed(key, err.message || 'Upload failed', { code: err.code || 'upload_failed', retryable });
+        uploadFailed(key, err.message || t('bubble.uploadFailed'), { code: err.code || 'upload_failed', retryable });
         return;
       }
     }
@@ -278,7 +279,7 @@ export function createSending({ byKey, threads, lastSentKey, ensureThread, inges
       if (err.code === 'not_failed') return; // someone else retried it already
       if (err.isNetwork || err.status >= 400) {
         if (message._local) setLocal(key, { posted: message._local.posted });
-        markFailed(key, err.message || 'Retry failed');
+        markFailed(key, err.message || t('bubble.retryFailed'));
       }
     }
   }

@@ -4,7 +4,14 @@ import { get, post, patch, del, upload } from './http.js';
 export const api = {
   me: () => get('/me/'),
 
-  chats: ({ q, cursor } = {}) => (cursor ? get(cursor) : get('/chats/', { query: { q } })),
+  chats: ({ q, cursor, filters } = {}) => (cursor ? get(cursor) : get('/chats/', { query: { q, ...chatQuery(filters) } })),
+  chatCounts: (filters) => get('/chats/counts/', { query: chatQuery(filters) }),
+  updateChat: (contactId, changes) => patch(`/chats/${contactId}/`, changes),
+  labels: () => get('/labels/'),
+  createLabel: (body) => post('/labels/', body),
+  deleteLabel: (id) => del(`/labels/${id}/`),
+  inboxSettings: () => get('/inbox-settings/'),
+  updateInboxSettings: (changes) => patch('/inbox-settings/', changes),
   contacts: ({ q, cursor } = {}) => (cursor ? get(cursor) : get('/contacts/', { query: { q } })),
   contact: (id) => get(`/contacts/${id}/`),
   createContact: ({ phone, name }) => post('/contacts/', name ? { phone, name } : { phone }),
@@ -33,6 +40,17 @@ export const api = {
   createApiKey: (name) => post('/api-keys/', { name }),
   revokeApiKey: (id) => del(`/api-keys/${id}/`),
 };
+
+/** The chat list's view (stores/chats.js `filters`) as the query of GET /chats/ and /chats/counts/. */
+export function chatQuery(filters) {
+  if (!filters) return {};
+  const query = {};
+  if (filters.assignee && filters.assignee !== 'all') query.assignee = filters.assignee;
+  if (filters.status) query.status = filters.status;
+  if (filters.label) query.label = filters.label;
+  if (filters.session_id) query.session_id = filters.session_id;
+  return query;
+}
 
 /** Lists answer either a page `{next, previous, results}` or a bare array: accept both. */
 export function pageOf(answer) {

@@ -204,6 +204,17 @@ class ChatAssigned(Event):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class NoteMentioned(Event):
+    """A private note names a member with @: their inbox notifies them (`user_id`: whom)."""
+
+    type: ClassVar[str] = "note.mention"
+    contact_id: int
+    message_id: int
+    user_id: int
+    by: UserRef | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ChatHidden(Event):
     """Sent in place of a frame about a chat this socket's agent may not see (the workspace's
     "agents see only their own and unassigned chats"), with that frame's seq: the client drops the
@@ -247,7 +258,7 @@ class Error(Event):
 
 CATALOGUE: tuple[type[Event], ...] = (
     MessageNew, MessageStatusChanged, MessageUpdated, MessageReactionChanged, MessageRevoked, Typing,
-    Presence, ChatUpdated, ChatStatusChanged, ChatAssigned, SessionStatusChanged, Hello, Ping, Error, ChatHidden,
+    Presence, ChatUpdated, ChatStatusChanged, ChatAssigned, NoteMentioned, SessionStatusChanged, Hello, Ping, Error, ChatHidden,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE)
 BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in CATALOGUE}

@@ -11,7 +11,7 @@ from blazz.core.openapi import error_responses
 from chats import selectors, services
 from chats.api.common import (MessageCursor, Q_PARAM, actor, contact_or_404, message_or_404, origin_of, paginate,
                               search_text, viewer)
-from chats.models import MessageType
+from chats.models import NOTE, MessageType
 from chats.serializers import MessageSerializer, SearchResultSerializer, message_data, without_reactions
 from sessions_wa.contract import UNSENDABLE_MESSAGE_TYPES
 
@@ -33,8 +33,9 @@ class ContactMessagesApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         client_id = serializers.CharField(max_length=100)
-        type = serializers.ChoiceField(choices=[t for t in MessageType.values if t not in UNSENDABLE_MESSAGE_TYPES],
-                                       default=MessageType.TEXT)
+        type = serializers.ChoiceField(
+            choices=[*(t for t in MessageType.values if t not in UNSENDABLE_MESSAGE_TYPES), NOTE],
+            default=MessageType.TEXT, help_text='"note": a private note for the agents, never sent to WhatsApp.')
         body = serializers.CharField(max_length=65536, required=False, allow_blank=True, default="",
                                      trim_whitespace=False)
         caption = serializers.CharField(max_length=4096, required=False, allow_blank=True, default="",

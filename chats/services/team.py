@@ -50,6 +50,19 @@ def _member(user_id: int):
     return get_user_model().objects.get(pk=user_id)
 
 
+def mentioned_members(body: str) -> list:
+    """The members a note names with @ (their email, or its part before the @)."""
+    import re
+
+    from django.contrib.auth import get_user_model
+
+    words = {w.lower() for w in re.findall(r"@([\w.+-]+(?:@[\w.-]+)?)", body or "")}
+    if not words:
+        return []
+    users = get_user_model().objects.filter(pk__in=member_ids())
+    return [u for u in users if u.email.lower() in words or u.email.lower().split("@")[0] in words]
+
+
 def _system_line(contact_id: int, body: str, by) -> None:
     """A line in the thread ("Ana assigned this to Budi"): a message of type `system` that never
     leaves Blazz, nor moves the chat in the list. Emits: message.new."""

@@ -162,3 +162,15 @@ def test_an_api_key_updates_a_chat_and_has_no_mine(world, api_key_a, chats):
         # The line says Blazz did it: no member acted.
         assert Message.objects.filter(contact_id=chats[0], type="system").get().body == "Blazz marked this pending"
     assert crm.get("/api/v1/chats/?assignee=me").status_code == 400
+
+
+def test_a_note_stays_out_of_the_customers_export_unless_asked_for(client_a, chats):
+    made = client_a.post(f"/api/v1/contacts/{chats[0]}/messages/", {"client_id": "note-1", "type": "note",
+                                                                     "body": "internal: refund approved"},
+                         content_type="application/json")
+    assert made.status_code == 201 and made.json()["type"] == "note"
+
+    customer_copy = b"".join(client_a.get(f"/api/v1/contacts/{chats[0]}/export/?format=txt").streaming_content)
+    agents_copy = b"".join(client_a.get(f"/api/v1/contacts/{chats[0]}/export/?format=txt&internal=1").streaming_content)
+    assert b"refund approved" not in customer_copy and b"hello 0" in customer_copy
+    assert b"refund approved" in agents_copy

@@ -161,3 +161,41 @@ def test_a_label_deleted_leaves_every_chat_it_was_on(world, acme, published):
     sent = published(services.label_delete, label=vip)
 
     assert [e.type for e in sent] == ["chat.updated"] and sent[0].chat["labels"] == []
+
+
+# --- private notes -----------------------------------------------------------------------------------
+
+
+def note(acme, body, client_id="n1", by=None):
+    return services.message_send(contact=acme.contact, client_id=client_id, sent_by=by,
+                                 request=services.SendRequest(type="note", body=body))
+
+
+def test_a_note_is_stored_for_agents_never_queued_and_does_not_move_the_chat(world, acme, published, monkeypatch):
+    from chats import queue
+
+    queued = []
+    monkeypatch.setattr(queue, "message_send_after_commit", queued.append)
+    before = Contact.objects.get(pk=acme.contact.pk)
+    sent = published(note, acme=acme, body="Customer is VIP", by=world.agent_a)
+
+    message = Message.objects.get(client_id="n1")
+    assert (message.type, message.status, message.session_id, message.wa_message_id) == ("note", "sent", None, None)
+    assert [e.type for e in sent] == ["message.new"] and queued == []
+    after = Contact.objects.get(pk=acme.contact.pk)
+    assert (after.last_message_id, after.last_message_at) == (before.last_message_id, before.last_message_at)
+    again, created = note(acme, "Customer is VIP", by=world.agent_a)
+    assert again.pk == message.pk and created is False
+
+
+def test_an_at_mention_in_a_note_notifies_that_member(world, acme, published):
+    sent = published(note, acme=acme, body="@agent please call them back, cc @nobody", by=world.owner_a)
+
+    mentions = [e for e in sent if e.type == "note.mention"]
+    assert [(e.user_id, e.by["id"]) for e in mentions] == [(world.agent_a.pk, world.owner_a.pk)]
+
+
+def test_a_note_needs_text_only(world, acme):
+    with pytest.raises(DomainError) as error:
+        note(acme, "   ")
+    assert error.value.code == "body_required"

@@ -14,6 +14,7 @@ export const SERVER_EVENTS = Object.freeze({
   CHAT_UPDATED: 'chat.updated',
   CHAT_STATUS: 'chat.status',
   CHAT_ASSIGNED: 'chat.assigned',
+  NOTE_MENTION: 'note.mention',
   SESSION_STATUS: 'session.status',
   HELLO: 'hello',
   PING: 'ping',
@@ -22,7 +23,7 @@ export const SERVER_EVENTS = Object.freeze({
 });
 
 /** The frame types that advance the workspace's seq; the others carry its current value. */
-export const SEQ_ADVANCING = Object.freeze(['message.new', 'message.status', 'message.updated', 'message.reaction', 'message.revoked', 'chat.updated', 'chat.status', 'chat.assigned', 'session.status', 'chat.hidden']);
+export const SEQ_ADVANCING = Object.freeze(['message.new', 'message.status', 'message.updated', 'message.reaction', 'message.revoked', 'chat.updated', 'chat.status', 'chat.assigned', 'note.mention', 'session.status', 'chat.hidden']);
 
 /** Client -> server frame types of the inbox socket. */
 export const CLIENT_FRAMES = Object.freeze({

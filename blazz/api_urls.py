@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chats.api import contacts, export, media, messages, team
+from chats.api import canned, contacts, export, media, messages, team
 from sessions_wa import api as sessions_api
 from workspaces import api as workspaces_api
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("chats/<int:contact_id>/", team.ChatDetailApi.as_view(), name="chat-detail"),
     path("labels/", team.LabelListApi.as_view(), name="labels"),
     path("labels/<int:label_id>/", team.LabelDetailApi.as_view(), name="label-detail"),
+    path("canned-replies/", canned.CannedReplyListApi.as_view(), name="canned-replies"),
+    path("canned-replies/<int:reply_id>/", canned.CannedReplyDetailApi.as_view(), name="canned-reply-detail"),
+    path("canned-replies/<int:reply_id>/render/", canned.CannedReplyRenderApi.as_view(), name="canned-reply-render"),
     path("inbox-settings/", team.InboxSettingsApi.as_view(), name="inbox-settings"),
     path("contacts/", contacts.ContactListApi.as_view(), name="contacts"),
     path("contacts/<int:contact_id>/", contacts.ContactDetailApi.as_view(), name="contact-detail"),

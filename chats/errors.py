@@ -23,5 +23,8 @@ class ChatErrorCode(str, enum.Enum):
     SNOOZE_TIME_INVALID = "snooze_time_invalid"
     LABEL_NOT_FOUND = "label_not_found"
     LABEL_NAME_TAKEN = "label_name_taken"
+    SHORTCUT_TAKEN = "shortcut_taken"
+    VARIABLES_UNKNOWN = "variables_unknown"
+    CANNED_REPLY_NOT_FOUND = "canned_reply_not_found"
     BRIDGE_UNAVAILABLE = "bridge_unavailable"
     VARIABLES_MISSING = "variables_missing"

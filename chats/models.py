@@ -33,6 +33,24 @@ class Label(models.Model):
         return self.name
 
 
+class CannedReply(models.Model):
+    """A workspace's saved answer: typed as `/shortcut` in the composer, its body rendered with
+    {{variables}} (chats/services/variables.py) for the chat and the agent."""
+
+    shortcut = models.SlugField(max_length=40, unique=True)
+    body = models.TextField(max_length=4096)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_constraint=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["shortcut"]
+
+    def __str__(self):
+        return f"/{self.shortcut}"
+
+
 class InboxSettings(models.Model):
     """The workspace's team-inbox options: one row (pk 1) per tenant schema."""
 

@@ -174,3 +174,31 @@ def test_a_note_stays_out_of_the_customers_export_unless_asked_for(client_a, cha
     agents_copy = b"".join(client_a.get(f"/api/v1/contacts/{chats[0]}/export/?format=txt&internal=1").streaming_content)
     assert b"refund approved" not in customer_copy and b"hello 0" in customer_copy
     assert b"refund approved" in agents_copy
+
+
+def test_canned_replies_crud_and_render_with_the_contacts_name(world, client_a, chats):
+    made = client_a.post("/api/v1/canned-replies/", {"shortcut": "thanks",
+                                                      "body": "Hi {{contact.first_name}}, {{agent.name}} here."},
+                         content_type="application/json")
+    assert made.status_code == 201
+    reply_id = made.json()["id"]
+    taken = client_a.post("/api/v1/canned-replies/", {"shortcut": "thanks", "body": "x"},
+                          content_type="application/json")
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "shortcut_taken"
+    typo = client_a.post("/api/v1/canned-replies/", {"shortcut": "typo", "body": "Hi {{contact.nmae}}"},
+                         content_type="application/json")
+    assert typo.status_code == 400 and typo.json()["error"]["code"] == "variables_unknown"
+    assert [r["shortcut"] for r in client_a.get("/api/v1/canned-replies/?q=/tha").json()] == ["thanks"]
+
+    rendered = client_a.get(f"/api/v1/canned-replies/{reply_id}/render/?contact_id={chats[0]}").json()
+    assert rendered == {"text": "Hi Budi, owner@acme.test here."}
+    assert client_a.get(f"/api/v1/canned-replies/{reply_id}/render/").status_code == 400
+    assert client_a.delete(f"/api/v1/canned-replies/{reply_id}/").status_code == 204
+
+
+def test_another_workspace_does_not_see_canned_replies(client_a, client_b, chats):
+    reply_id = client_a.post("/api/v1/canned-replies/", {"shortcut": "hi", "body": "Hi"},
+                             content_type="application/json").json()["id"]
+    assert client_b.get("/api/v1/canned-replies/").json() == []
+    assert client_b.patch(f"/api/v1/canned-replies/{reply_id}/", {"body": "x"},
+                          content_type="application/json").status_code == 404

@@ -204,6 +204,8 @@ export const useChatsStore = defineStore('chats', () => {
   /** A live message: bump the row's preview and order (the unread count comes with chat.updated). */
   function applyMessage(message) {
     if (!message || message.contact_id == null) return;
+    // Notes and system lines stay in the thread: the server keeps them out of the row's preview.
+    if (message.type === 'note' || message.type === 'system') return;
     const row = byId[message.contact_id];
     if (!row) {
       fetchMissingRow(message.contact_id);

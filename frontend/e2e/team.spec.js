@@ -1,8 +1,11 @@
 // The team inbox with two agents in two browser contexts: Ana (the demo owner) assigns a chat to
 // Budi, Budi sees it under Mine at once, resolves it, the customer writes again and it reopens
-// for Budi; each step is a system line in the thread for both of them.
-import { test, expect, newCustomer, chatItem, customerWritesFirst, openChat, apiInPage, screenshot } from './fixtures.js';
+// for Budi; each step is a system line in the thread for both of them. On the way Budi writes a
+// private note (it never reaches the sandbox customer) and answers with a canned reply that names
+// the customer.
+import { test, expect, newCustomer, chatItem, customerWritesFirst, openChat, apiInPage, screenshot, bubbleWithText } from './fixtures.js';
 import { loginAs } from './global-setup.js';
+import { waitFor } from './stack.js';
 
 test('two agents: assign, Mine at once, resolve, the customer writes and it reopens', async ({ inbox: ana, sandbox, browser }) => {
   const stamp = `${Date.now()}`.slice(-7);
@@ -32,6 +35,35 @@ test('two agents: assign, Mine at once, resolve, the customer writes and it reop
   await openChat(budiPage, customer.name);
   await expect(budiPage.getByTestId('system-line').filter({ hasText: `assigned this to ${budi.email}` })).toBeVisible();
   await screenshot(budiPage, 'team-budi-mine');
+
+  // A private note: shown to both agents as a note, never sent to the customer.
+  const noteText = `Internal ${stamp}: check the refund first`;
+  await budiPage.getByTestId('note-toggle').click();
+  await budiPage.getByTestId('composer').fill(noteText);
+  await budiPage.getByTestId('composer').press('Enter');
+  await expect(bubbleWithText(budiPage, noteText).getByTestId('note-tag')).toBeVisible();
+  await expect(bubbleWithText(ana, noteText).getByTestId('note-tag')).toBeVisible();
+  await budiPage.getByTestId('note-toggle').click();
+
+  // A canned reply: "/" opens the list, Enter inserts it rendered with the customer's first name.
+  const shortcut = `thanks${stamp}`;
+  const made = await apiInPage(ana, 'POST', '/canned-replies/', { shortcut, body: 'Hi {{contact.first_name}}, thanks for waiting!' });
+  expect(made.status, JSON.stringify(made.body)).toBe(201);
+  await budiPage.getByTestId('composer').fill(`/${shortcut.slice(0, 8)}`);
+  await expect(budiPage.getByTestId('canned-item').filter({ hasText: `/${shortcut}` })).toBeVisible();
+  await budiPage.getByTestId('composer').press('Enter');
+  const greeting = `Hi ${customer.name.split(' ')[0]}, thanks for waiting!`;
+  await expect(budiPage.getByTestId('composer')).toHaveValue(greeting);
+  await budiPage.getByTestId('composer').press('Enter');
+  await expect(bubbleWithText(budiPage, greeting)).toBeVisible();
+  // The customer's phone gets the reply and never the note.
+  const phone = await waitFor(async () => {
+    const seen = await sandbox.customer(customer.phone);
+    const bodies = JSON.stringify(seen);
+    return bodies.includes(greeting) ? bodies : null;
+  }, { what: 'the canned reply on the customer phone' });
+  expect(phone).not.toContain(noteText);
+  await screenshot(budiPage, 'team-note-and-canned');
 
   // Budi resolves it: it leaves the Open view, and Ana's header says Resolved.
   await budiPage.getByTestId('resolve').click();

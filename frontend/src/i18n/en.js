@@ -192,6 +192,9 @@ export default {
     requestFailed: 'Request failed',
   },
   team: {
+    privateNote: 'Private note',
+    noteToggle: 'Private note (only agents see it)',
+    notePlaceholder: "Write a private note: {'@'}name notifies them",
     mine: 'Mine',
     unassigned: 'Unassigned',
     all: 'All',

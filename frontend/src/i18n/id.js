@@ -192,6 +192,9 @@ export default {
     requestFailed: 'Permintaan gagal',
   },
   team: {
+    privateNote: 'Catatan pribadi',
+    noteToggle: 'Catatan pribadi (hanya agen yang melihat)',
+    notePlaceholder: "Tulis catatan pribadi: {'@'}nama memberi tahu mereka",
     mine: 'Milik saya',
     unassigned: 'Belum ditugaskan',
     all: 'Semua',

@@ -230,7 +230,7 @@ export const useChatsStore = defineStore('chats', () => {
    */
   function applyOwnSend(message) {
     const row = message && byId[message.contact_id];
-    if (!row) return;
+    if (!row || message.type === 'note') return;
     touch(row.id, ['preview']);
     const t = timeOfMessage(message);
     byId[row.id] = { ...row, last_message: message, last_message_at: message.timestamp, _t: Math.max(t, row._t || 0) };

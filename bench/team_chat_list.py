@@ -49,10 +49,10 @@ def seed(workspace):
                 INSERT INTO chats_contact (wa_id, phone, name, push_name, avatar_url, custom_fields, tags,
                     unread_count, online, created_at, updated_at, status, session_id, assignee_id)
                 SELECT '6281' || lpad(n::text, 8, '0') || '@c.us', '+6281' || lpad(n::text, 8, '0'), '',
-                    'Customer ' || n, '', '{}', '[]', n % 3, false, now(), now(),
-                    CASE WHEN n % 4 = 0 THEN 'resolved' WHEN n % 10 = 1 THEN 'snoozed'
-                         WHEN n % 10 = 3 THEN 'pending' ELSE 'open' END,
-                    %s, CASE WHEN n % 3 = 0 THEN NULL ELSE (%s::int[])[1 + n % %s] END
+                    'Customer ' || n, '', '{}', '[]', n %% 3, false, now(), now(),
+                    CASE WHEN n %% 4 = 0 THEN 'resolved' WHEN n %% 10 = 1 THEN 'snoozed'
+                         WHEN n %% 10 = 3 THEN 'pending' ELSE 'open' END,
+                    %s, CASE WHEN n %% 3 = 0 THEN NULL ELSE (%s::int[])[1 + (n / 3) %% %s] END
                 FROM generate_series(1, %s) AS n""", [session.pk, agents, MEMBERS, CHATS])
             cursor.execute("""
                 INSERT INTO chats_message (contact_id, session_id, direction, type, body, caption, status,
@@ -66,7 +66,7 @@ def seed(workspace):
                 FROM chats_message m WHERE m.contact_id = c.id""")
             cursor.execute("""
                 INSERT INTO chats_contact_labels (contact_id, label_id)
-                SELECT id, %s FROM chats_contact WHERE id % 8 = 0""", [label.pk])
+                SELECT id, %s FROM chats_contact WHERE id %% 8 = 1""", [label.pk])
             cursor.execute("UPDATE chats_contact SET snoozed_until = now() + interval '1 day' "
                            "WHERE status = 'snoozed'")
             cursor.execute("ANALYZE")
@@ -107,7 +107,7 @@ def main():
         from workspaces import services
 
         connection.set_schema_to_public()
-        owner = services.user_get_or_create(email="owner@team.bench", password="x")
+        owner = services.user_get_or_create(email="owner@team.bench", password="bench-owner-password-1")
         workspace = services.workspace_create(slug="teambench", name="Team bench", owner=owner)
         started = time.monotonic()
         agents, label_id, session_id = seed(workspace)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("contacts/<int:contact_id>/read/", contacts.ContactReadApi.as_view(), name="contact-read"),
     path("contacts/<int:contact_id>/export/", export.ContactExportApi.as_view(), name="contact-export"),
     path("messages/search/", messages.MessageSearchApi.as_view(), name="message-search"),
+    path("messages/<int:message_id>/", messages.MessageDetailApi.as_view(), name="message-detail"),
     path("messages/<int:message_id>/retry/", messages.MessageRetryApi.as_view(), name="message-retry"),
     path("messages/<int:message_id>/reactions/", messages.MessageReactionApi.as_view(), name="message-reactions"),
     path("media/", media.MediaUploadApi.as_view(), name="media-upload"),

@@ -24,6 +24,8 @@ class ChatErrorCode(str, enum.Enum):
     LABEL_NOT_FOUND = "label_not_found"
     LABEL_NAME_TAKEN = "label_name_taken"
     SHORTCUT_TAKEN = "shortcut_taken"
+    NOT_EDITABLE = "not_editable"
+    EDIT_WINDOW_PASSED = "edit_window_passed"
     VARIABLES_UNKNOWN = "variables_unknown"
     CANNED_REPLY_NOT_FOUND = "canned_reply_not_found"
     BRIDGE_UNAVAILABLE = "bridge_unavailable"

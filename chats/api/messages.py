@@ -106,3 +106,30 @@ class MessageSearchApi(APIView):
     def get(self, request):
         return paginate(request, self, selectors.message_search(q=search_text(request), viewer_id=viewer(request)),
                          SearchResultSerializer)
+
+
+class MessageDetailApi(APIView):
+    class EditSerializer(serializers.Serializer):
+        body = serializers.CharField(max_length=65536, trim_whitespace=False)
+
+    @extend_schema(operation_id="messages_retrieve", responses={200: MessageSerializer, **error_responses(401, 403, 404)})
+    def get(self, request, message_id: int):
+        return Response(MessageSerializer(message_or_404(message_id, request)).data)
+
+    @extend_schema(operation_id="messages_edit", request=EditSerializer,
+                   responses={200: MessageSerializer, **error_responses(400, 401, 403, 404, 409, 502, 503)},
+                   description="Our own text within 15 minutes (the customer's phone shows the edit), or a note. "
+                               "The earlier texts stay in `edits`.")
+    def patch(self, request, message_id: int):
+        data = self.EditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_edit(message=message_or_404(message_id, request), body=data.validated_data["body"],
+                                         user=actor(request))
+        return Response(MessageSerializer(selectors.message_get(message.pk)).data)
+
+    @extend_schema(operation_id="messages_delete", request=None,
+                   responses={200: MessageSerializer, **error_responses(401, 403, 404, 409, 502, 503)},
+                   description="Delete for everyone (idempotent); agents still see the content, marked deleted.")
+    def delete(self, request, message_id: int):
+        message = services.message_delete(message=message_or_404(message_id, request), user=actor(request))
+        return Response(MessageSerializer(selectors.message_get(message.pk)).data)

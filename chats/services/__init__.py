@@ -20,7 +20,7 @@ Imports run one way: publish <- team <- contacts; publish <- status, changes <- 
 imports contacts and media); presence <- status. blazz/tests/test_layout.py fails on any cycle.
 """
 
-from chats.services.changes import message_react
+from chats.services.changes import message_delete, message_edit, message_react
 from chats.services.contacts import contact_create, contact_delete, contact_get_or_create, contact_update
 from chats.services.delivery import DeliveryOutcome, message_deliver, message_link_wa_id, messages_requeue_stuck
 from chats.services.inbound import (
@@ -43,5 +43,5 @@ __all__ = [
     "message_apply_edited", "message_apply_reaction", "message_apply_received", "message_apply_revoked",
     "message_deliver", "message_link_wa_id", "message_mark_failed", "message_react", "message_retry",
     "message_send", "messages_requeue_stuck", "chat_auto_assign", "chat_reopen", "chat_update", "chats_wake_snoozed",
-    "inbox_settings", "inbox_settings_update", "label_delete", "label_save",
+    "inbox_settings", "inbox_settings_update", "label_delete", "label_save", "message_delete", "message_edit",
 ]

@@ -202,3 +202,21 @@ def test_another_workspace_does_not_see_canned_replies(client_a, client_b, chats
     assert client_b.get("/api/v1/canned-replies/").json() == []
     assert client_b.patch(f"/api/v1/canned-replies/{reply_id}/", {"body": "x"},
                           content_type="application/json").status_code == 404
+
+
+def test_a_note_is_edited_and_deleted_locally_and_a_customers_message_is_not_ours(client_a, chats):
+    note = client_a.post(f"/api/v1/contacts/{chats[0]}/messages/", {"client_id": "note-e", "type": "note",
+                                                                     "body": "draft"},
+                         content_type="application/json").json()
+    edited = client_a.patch(f"/api/v1/messages/{note['id']}/", {"body": "final"}, content_type="application/json")
+    assert edited.status_code == 200 and edited.json()["body"] == "final" and edited.json()["edits"][0]["body"] == "draft"
+    deleted = client_a.delete(f"/api/v1/messages/{note['id']}/")
+    assert deleted.status_code == 200 and deleted.json()["revoked"] is True
+
+    theirs = client_a.get(f"/api/v1/contacts/{chats[0]}/messages/").json()["results"][-1]
+    assert theirs["direction"] == "in"
+    response = client_a.patch(f"/api/v1/messages/{theirs['id']}/", {"body": "x"}, content_type="application/json")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "not_editable"
+    assert client_a.delete(f"/api/v1/messages/{theirs['id']}/").status_code == 409
+    assert client_a.patch(f"/api/v1/messages/{note['id']}/", {"body": ""},
+                          content_type="application/json").status_code == 400

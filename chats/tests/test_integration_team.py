@@ -133,3 +133,44 @@ def test_agents_see_only_their_own_chats_on_the_socket_when_the_workspace_says_s
             await asyncio.to_thread(settings, False)
 
     run(scenario)
+
+
+def customer_phone_sees(stack, ws, phone: str, wa_message_id: str) -> dict | None:
+    with stack.bridge_http() as bridge:
+        seen = bridge.get(f"/sandbox/sessions/{ws.session.id}/customers/{phone}/messages").json()
+    return next((m for m in seen["messages"] if m["wa_message_id"] == wa_message_id), None)
+
+
+def test_an_agent_edits_then_deletes_a_sent_message_and_the_customers_phone_shows_both(stack, stack_a, people):
+    from blazz.dev.realstack import wait_until
+    from chats.tests.test_integration_realtime import api_send
+
+    phone = new_phone()
+
+    async def scenario():
+        agent = await connect(stack, stack_a.host, name="agent", cookie=people.cookie1)
+        sandbox(stack, stack_a, "inbound", **{"from": phone, "body": "hello"})
+        contact_id = (await agent.wait("chat.updated", lambda f: f["chat"]["phone"].lstrip("+") == phone))["chat"]["id"]
+        sent = await asyncio.to_thread(api_send, stack_a, contact_id, "the price is 100")
+        status = await agent.wait("message.status", lambda f: f["message_id"] == sent["id"] and f["status"] == "sent")
+
+        with stack_a.api() as api:
+            edited = api.patch(f"/api/v1/messages/{sent['id']}/", json={"body": "the price is 90"})
+        assert edited.status_code == 200, edited.text
+        assert edited.json()["body"] == "the price is 90" and edited.json()["edits"][0]["body"] == "the price is 100"
+        await agent.wait("message.updated", lambda f: f["message"]["id"] == sent["id"])
+        await asyncio.to_thread(wait_until, lambda: (customer_phone_sees(stack, stack_a, phone, status["wa_message_id"])
+                                                     or {}).get("body") == "the price is 90", 15)
+
+        with stack_a.api() as api:
+            deleted = api.delete(f"/api/v1/messages/{sent['id']}/")
+            again = api.delete(f"/api/v1/messages/{sent['id']}/")
+        assert deleted.status_code == 200 and deleted.json()["revoked"] is True
+        assert again.status_code == 200  # idempotent
+        assert deleted.json()["body"] == "the price is 90"  # agents still see it
+        await agent.wait("message.revoked", lambda f: f["message_id"] == sent["id"])
+        await asyncio.to_thread(wait_until, lambda: (customer_phone_sees(stack, stack_a, phone, status["wa_message_id"])
+                                                     or {}).get("revoked") is True, 15)
+        await agent.close()
+
+    run(scenario)

@@ -26,6 +26,8 @@ export const api = {
     cursor ? get(cursor) : get(`/contacts/${contactId}/messages/`, { query: { page_size: pageSize } }),
   sendMessage: (contactId, body) => post(`/contacts/${contactId}/messages/`, body),
   retryMessage: (messageId) => post(`/messages/${messageId}/retry/`),
+  editMessage: (messageId, body) => patch(`/messages/${messageId}/`, { body }),
+  deleteMessage: (messageId) => del(`/messages/${messageId}/`),
   react: (messageId, emoji) => post(`/messages/${messageId}/reactions/`, { emoji }),
   searchMessages: ({ q, cursor } = {}) => (cursor ? get(cursor) : get('/messages/search/', { query: { q } })),
 

@@ -192,6 +192,10 @@ export default {
     requestFailed: 'Request failed',
   },
   team: {
+    edit: 'Edit',
+    deleteForEveryone: 'Delete for everyone',
+    copy: 'Copy',
+    save: 'Save',
     privateNote: 'Private note',
     noteToggle: 'Private note (only agents see it)',
     notePlaceholder: "Write a private note: {'@'}name notifies them",

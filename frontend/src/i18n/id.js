@@ -192,6 +192,10 @@ export default {
     requestFailed: 'Permintaan gagal',
   },
   team: {
+    edit: 'Ubah',
+    deleteForEveryone: 'Hapus untuk semua orang',
+    copy: 'Salin',
+    save: 'Simpan',
     privateNote: 'Catatan pribadi',
     noteToggle: 'Catatan pribadi (hanya agen yang melihat)',
     notePlaceholder: "Tulis catatan pribadi: {'@'}nama memberi tahu mereka",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from blazz.core import events
-from chats import store
+from chats import queue, store
 from chats.models import ChatStatus, Contact, Direction, Message, MessageOrigin, MessageStatus, MessageType
 from chats.services import pending
 from chats.services.changes import apply_edit, apply_reaction, apply_revoke
@@ -108,8 +108,9 @@ def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, 
     new_chat = contact.last_message_at is None
     _contact_after_new_message(contact, message, unread=direction == Direction.IN, push_name=push_name)
     _announce(message)
-    if direction == Direction.IN:
+    if direction == Direction.IN and not data.get("history"):  # an imported old message is never answered
         _team_after_customer_message(contact, new_chat=new_chat)
+        queue.autoreply_after_commit(message.pk)
     return message
 
 

@@ -80,6 +80,12 @@ def messages_requeue_stuck_task():
     return services.messages_requeue_stuck(attempt_time_limit=timedelta(seconds=SEND_TIME_LIMIT_SECONDS))
 
 
+@app.task(acks_late=True)
+def chats_wake_snoozed_task():
+    """Beat: snoozed chats whose time has come are open again."""
+    return services.chats_wake_snoozed()
+
+
 @app.task(acks_late=True, soft_time_limit=300, time_limit=330)
 def messages_retention_task():
     """Beat's retention prune for this task's workspace: nothing when its retention is off."""

@@ -1,4 +1,4 @@
-"""Chats, contacts, and reading a chat."""
+"""Contacts, and reading a chat (the chat list and a chat's team fields: chats/api/team.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from blazz.core.errors import Forbidden
 from blazz.core.openapi import error_responses
 from blazz.core.validation import StorableJson, StrictCharField
 from chats import selectors, services
-from chats.api.common import (ChatCursor, ContactCursor, Q_PARAM, UPDATED_SINCE_PARAM, contact_or_404, list_query,
+from chats.api.common import (ContactCursor, Q_PARAM, UPDATED_SINCE_PARAM, actor, contact_or_404, list_query,
                               paginate)
 from chats.errors import ChatErrorCode as Code
 from chats.serializers import ChatSerializer, ContactSerializer
@@ -21,15 +21,6 @@ from workspaces.permissions import IsWorkspaceAdmin
 ERASE_PARAM = OpenApiParameter(
     "erase", bool, description="true: also erase the contact's messages, reactions and media files for good, "
     "leaving an audit line without content (owners, admins and API keys only).")
-
-
-class ChatListApi(APIView):
-    pagination_class = ChatCursor
-
-    @extend_schema(operation_id="chats_list", parameters=[Q_PARAM, UPDATED_SINCE_PARAM],
-                   responses={200: ChatSerializer(many=True), **error_responses(400, 401, 403)})
-    def get(self, request):
-        return paginate(request, self, selectors.chat_list(**list_query(request)), ChatSerializer)
 
 
 class ContactListApi(APIView):
@@ -69,18 +60,18 @@ class ContactDetailApi(APIView):
 
     @extend_schema(operation_id="contacts_retrieve", responses={200: ChatSerializer, **error_responses(401, 403, 404)})
     def get(self, request, contact_id: int):
-        contact = contact_or_404(contact_id)
+        contact = contact_or_404(contact_id, request)
         return Response(ChatSerializer(contact).data)
 
     @extend_schema(operation_id="contacts_update", request=InputSerializer,
                    responses={200: ChatSerializer, **error_responses(400, 401, 403, 404)})
     def patch(self, request, contact_id: int):
-        contact = contact_or_404(contact_id)
+        contact = contact_or_404(contact_id, request)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         assignee_set = "assignee_id" in values
-        contact = services.contact_update(contact=contact, assignee_set=assignee_set, **values)
+        contact = services.contact_update(contact=contact, assignee_set=assignee_set, by=actor(request), **values)
         return Response(ChatSerializer(contact_or_404(contact.pk)).data)
 
     @extend_schema(operation_id="contacts_delete", parameters=[ERASE_PARAM],
@@ -89,7 +80,7 @@ class ContactDetailApi(APIView):
         query = self.DeleteQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         erase = query.validated_data["erase"]
-        contact = contact_or_404(contact_id)
+        contact = contact_or_404(contact_id, request)
         if not erase:
             services.contact_delete(contact=contact)
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -105,5 +96,5 @@ class ContactReadApi(APIView):
     @extend_schema(operation_id="contacts_read", request=None,
                    responses={200: ChatSerializer, **error_responses(401, 403, 404)})
     def post(self, request, contact_id: int):
-        contact = services.contact_mark_read(contact=contact_or_404(contact_id))
+        contact = services.contact_mark_read(contact=contact_or_404(contact_id, request))
         return Response(ChatSerializer(contact_or_404(contact.pk)).data)

@@ -245,6 +245,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sessions_wa.tasks.nodes_failover_task",
         "schedule": env.float("BRIDGE_FAILOVER_INTERVAL_SECONDS", default=10.0),
     },
+    "messages-retention": {"task": "workspaces.tasks.for_each_workspace", "schedule": 3600.0,  # retention_days set only
+                           "args": ["chats.tasks.messages_retention_task"]},
     "scheduled-messages-send": {
         "task": "workspaces.tasks.for_each_workspace", "schedule": env.float("SCHEDULED_SWEEP_SECONDS", default=2.0),
         "args": ["chats.automation.tasks.scheduled_send_due_task"],

@@ -73,7 +73,7 @@ def locked_contact(contact_id: int) -> Contact:
     request that found it ran: the answer is the one a later request would get)."""
     contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound(Code.CONTACT_NOT_FOUND, "No such contact.")
+        raise NotFound(ChatErrorCode.CONTACT_NOT_FOUND, "No such contact.")
     return contact
 
 

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from blazz.core.errors import DomainError, NotFound
 from chats import store
+from chats.errors import ChatErrorCode
 from chats.models import Contact
 from chats.phones import normalise_phone, phone_from_chat_id
 from chats.services.publish import publish_chat

@@ -21,6 +21,8 @@ def node(node_id, *, capacity=10, age=0, draining=False):
 
 
 def create_sessions(world, count):
+    world.ws_a.max_sessions = max(world.ws_a.max_sessions, count + 5)  # more than the plan's default cap
+    world.ws_a.save(update_fields=["max_sessions"])
     with schema_context(world.ws_a.schema_name):
         return [services.session_create(engine="sandbox") for _ in range(count)]
 

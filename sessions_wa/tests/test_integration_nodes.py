@@ -133,6 +133,8 @@ def _thirty_sessions():
     for slug in ("nodesa", "nodesb"):
         owner = workspaces.user_get_or_create(email=f"owner@{slug}.test", password=None)
         workspace = workspaces.workspace_create(slug=slug, name=slug, owner=owner)
+        workspace.max_sessions = 20  # 15 each: more than the plan's default cap
+        workspace.save(update_fields=["max_sessions"])
         _key, api_key = workspaces.api_key_create(workspace=workspace, name="nodes")
         tenants.append((workspace, api_key))
     for index in range(30):

@@ -4,21 +4,25 @@
 // private note (it never reaches the sandbox customer) and answers with a canned reply that names
 // the customer.
 import { test, expect, newCustomer, chatItem, customerWritesFirst, openChat, apiInPage, screenshot, bubbleWithText } from './fixtures.js';
-import { loginAs } from './global-setup.js';
-import { waitFor } from './stack.js';
+import { STACK, waitFor } from './stack.js';
 
 test('two agents: assign, Mine at once, resolve, the customer writes and it reopens', async ({ inbox: ana, sandbox, browser }) => {
   const stamp = `${Date.now()}`.slice(-7);
-  const budi = { email: `budi-${stamp}@example.com`, password: `Budi-${stamp}-pw!` };
-  const added = await apiInPage(ana, 'POST', '/members/', { email: budi.email, password: budi.password, role: 'agent' });
-  expect(added.status, JSON.stringify(added.body)).toBe(201);
-  const budiUserId = added.body.user_id;
+  // Budi joins by invitation (accounts are global: nobody sets another person's password).
+  const budi = { email: `budi-${stamp}@example.com`, password: `Kiwi-${crypto.randomUUID()}`, name: `Budi ${stamp}` };
+  const invited = await apiInPage(ana, 'POST', '/members/', { email: budi.email, role: 'agent' });
+  expect(invited.status, JSON.stringify(invited.body)).toBe(201);
 
   const customer = await customerWritesFirst(ana, sandbox, newCustomer('Team'));
 
   const context = await browser.newContext({ storageState: undefined });
-  const budiPage = await loginAs(context, budi);
-  await budiPage.goto('/');
+  const budiPage = await context.newPage();
+  await budiPage.goto(invited.body.invite_url.replace(/^https?:\/\/[^/]+/, STACK.demoUrl));
+  await budiPage.fill('input[name=name]', budi.name);
+  await budiPage.fill('input[name=password]', budi.password);
+  await Promise.all([budiPage.waitForURL(`${STACK.demoUrl}/`), budiPage.locator('form button[type=submit]').click()]);
+  const members = await apiInPage(ana, 'GET', '/members/');
+  const budiUserId = members.body.find((member) => member.email === budi.email).user_id;
   await expect(budiPage.getByTestId('chat-list')).toBeVisible();
   await budiPage.getByTestId('view-mine').click();
   await expect(chatItem(budiPage, customer.name)).toHaveCount(0);
@@ -27,13 +31,13 @@ test('two agents: assign, Mine at once, resolve, the customer writes and it reop
   // Ana assigns the chat to Budi from the thread header.
   await openChat(ana, customer.name);
   await ana.getByTestId('assignee-select').selectOption(String(budiUserId));
-  await expect(ana.getByTestId('system-line').filter({ hasText: `assigned this to ${budi.email}` })).toBeVisible();
+  await expect(ana.getByTestId('system-line').filter({ hasText: `assigned this to ${budi.name}` })).toBeVisible();
 
   // Budi's Mine view shows it at once (the chat.updated frame), with its count.
   await expect(chatItem(budiPage, customer.name)).toBeVisible();
   await expect(budiPage.getByTestId('count-mine')).toHaveText('1');
   await openChat(budiPage, customer.name);
-  await expect(budiPage.getByTestId('system-line').filter({ hasText: `assigned this to ${budi.email}` })).toBeVisible();
+  await expect(budiPage.getByTestId('system-line').filter({ hasText: `assigned this to ${budi.name}` })).toBeVisible();
   await screenshot(budiPage, 'team-budi-mine');
 
   // A private note: shown to both agents as a note, never sent to the customer.
@@ -70,7 +74,7 @@ test('two agents: assign, Mine at once, resolve, the customer writes and it reop
   await expect(budiPage.getByTestId('chat-status')).toHaveText('Resolved');
   await expect(chatItem(budiPage, customer.name)).toHaveCount(0);
   await expect(ana.getByTestId('chat-status')).toHaveText('Resolved');
-  await expect(ana.getByTestId('system-line').filter({ hasText: `${budi.email} resolved this` })).toBeVisible();
+  await expect(ana.getByTestId('system-line').filter({ hasText: `${budi.name} resolved this` })).toBeVisible();
 
   // The customer writes again: the chat reopens for Budi, under Mine, with the line saying why.
   await sandbox.inbound(customer.phone, 'One more thing', { name: customer.name });

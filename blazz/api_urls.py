@@ -8,6 +8,8 @@ from workspaces import api as workspaces_api
 
 urlpatterns = [
     path("me/", workspaces_api.MeApi.as_view(), name="me"),
+    path("me/preferences/", workspaces_api.MePreferencesApi.as_view(), name="me-preferences"),
+    path("workspace/preferences/", workspaces_api.WorkspacePreferencesApi.as_view(), name="workspace-preferences"),
     path("members/", workspaces_api.MemberListApi.as_view(), name="members"),
     path("members/<int:member_id>/", workspaces_api.MemberDetailApi.as_view(), name="member-detail"),
     path("api-keys/", workspaces_api.ApiKeyListApi.as_view(), name="api-keys"),

@@ -11,6 +11,7 @@ from blazz.core.errors import NotFound
 from chats import selectors
 from chats.errors import ChatErrorCode as Code
 from chats.models import MediaFile
+from django.utils.translation import gettext as _
 
 INLINE_PREFIXES = ("image/", "video/", "audio/")
 
@@ -19,10 +20,10 @@ def media_or_404(media_id) -> MediaFile:
     try:
         media_id = uuid.UUID(str(media_id))
     except ValueError:
-        raise NotFound(Code.MEDIA_NOT_FOUND, "No such media.")
+        raise NotFound(Code.MEDIA_NOT_FOUND, _("No such media."))
     media = selectors.media_get(media_id)
     if media is None or not media.file:
-        raise NotFound(Code.MEDIA_NOT_FOUND, "No such media.")
+        raise NotFound(Code.MEDIA_NOT_FOUND, _("No such media."))
     return media
 
 

@@ -4,6 +4,7 @@ import re
 
 from blazz.core.errors import DomainError
 from chats.errors import ChatErrorCode
+from django.utils.translation import gettext as _
 
 _DIGITS = re.compile(r"\D+")
 
@@ -19,7 +20,7 @@ def normalise_phone(raw: str) -> tuple[str, str]:
         digits = digits[2:]
     if not 7 <= len(digits) <= 15 or digits.startswith("0"):
         raise DomainError(ChatErrorCode.PHONE_INVALID,
-                          "A phone number in international form, e.g. +6281234567890.",
+                          _("A phone number in international form, e.g. +6281234567890."),
                           fields={"phone": ["invalid"]})
     return f"+{digits}", f"{digits}@c.us"
 

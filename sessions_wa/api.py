@@ -13,6 +13,7 @@ from sessions_wa.errors import SessionErrorCode as Code
 from sessions_wa.models import Engine
 from sessions_wa.serializers import SessionSerializer
 from workspaces.permissions import IsWorkspaceAdmin, IsWorkspaceMember
+from django.utils.translation import gettext as _
 
 
 class SessionListApi(APIView):
@@ -44,10 +45,10 @@ class SessionDetailApi(APIView):
     def _get(self, session_id):
         errors = text_errors(session_id=session_id)
         if errors:  # no session can have such an id, and PostgreSQL cannot even compare it
-            raise DomainError(ErrorCode.INVALID_REQUEST, "Invalid session id.", fields=errors)
+            raise DomainError(ErrorCode.INVALID_REQUEST, _("Invalid session id."), fields=errors)
         session = selectors.session_get(session_id)
         if session is None:
-            raise NotFound(Code.SESSION_NOT_FOUND, "No such session.")
+            raise NotFound(Code.SESSION_NOT_FOUND, _("No such session."))
         return session
 
     @extend_schema(operation_id="sessions_retrieve", responses={200: SessionSerializer, **error_responses(400, 401, 403, 404)})

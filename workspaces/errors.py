@@ -21,3 +21,5 @@ class WorkspaceErrorCode(str, enum.Enum):
     WORKSPACE_NOT_FOUND = "workspace_not_found"
     WORKSPACE_SUSPENDED = "workspace_suspended"
     INVALID_TOKEN = "invalid_token"
+    LANGUAGE_INVALID = "language_invalid"
+    TIMEZONE_INVALID = "timezone_invalid"

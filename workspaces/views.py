@@ -17,6 +17,7 @@ from blazz.core.errors import DomainError
 from workspaces import selectors, services
 from workspaces.forms import LoginForm, PasswordForm, SignupForm
 from workspaces.middleware import SESSION_WORKSPACE_KEY
+from django.utils.translation import gettext as _
 
 
 @receiver(user_logged_in)
@@ -85,7 +86,7 @@ def public_login(request):
                 password=form.cleaned_data["password"],
             )
             if user is None:
-                form.add_error(None, "Wrong email or password.")
+                form.add_error(None, _("Wrong email or password."))
                 status = 401
             else:
                 login(request, user)
@@ -125,12 +126,12 @@ def workspace_login(request):
                 password=form.cleaned_data["password"],
             )
             if user is None:
-                form.add_error(None, "Wrong email or password.")
+                form.add_error(None, _("Wrong email or password."))
                 status = 401
             elif selectors.membership_for(user=user, workspace=workspace) is None:
                 return render(
                     request, "workspaces/refused.html",
-                    {"status": 403, "message": f"{user.email} is not a member of {workspace.name}."},
+                    {"status": 403, "message": _("%(email)s is not a member of %(workspace)s.") % {"email": user.email, "workspace": workspace.name}},
                     status=403,
                 )
             else:

@@ -11,6 +11,7 @@ from blazz.core.errors import DomainError, ErrorCode, NotFound
 from chats import selectors
 from chats.errors import ChatErrorCode as Code
 from workspaces.authentication import ApiKeyPrincipal
+from django.utils.translation import gettext as _
 
 
 def actor(request):
@@ -21,14 +22,14 @@ def actor(request):
 def contact_or_404(contact_id):
     contact = selectors.contact_get(contact_id)
     if contact is None:
-        raise NotFound(Code.CONTACT_NOT_FOUND, "No such contact.")
+        raise NotFound(Code.CONTACT_NOT_FOUND, _("No such contact."))
     return contact
 
 
 def message_or_404(message_id):
     message = selectors.message_get(message_id)
     if message is None:
-        raise NotFound(Code.MESSAGE_NOT_FOUND, "No such message.")
+        raise NotFound(Code.MESSAGE_NOT_FOUND, _("No such message."))
     return message
 
 
@@ -44,7 +45,7 @@ class Cursor(CursorPagination):
         try:
             return super().decode_cursor(request)
         except drf_exceptions.NotFound:  # DRF's choice; a cursor we did not issue is bad input
-            raise DomainError(ErrorCode.INVALID_REQUEST, "Invalid cursor.", fields={"cursor": ["invalid"]})
+            raise DomainError(ErrorCode.INVALID_REQUEST, _("Invalid cursor."), fields={"cursor": ["invalid"]})
 
 
 class ChatCursor(Cursor):

@@ -17,6 +17,7 @@ from chats.wire import iso
 from sessions_wa import bridge
 from sessions_wa.errors import SessionErrorCode
 from sessions_wa.models import WhatsAppSession
+from django.utils.translation import gettext as _
 
 
 def message_react(*, message: Message, emoji: str, user) -> Message:
@@ -25,14 +26,14 @@ def message_react(*, message: Message, emoji: str, user) -> Message:
     if not isinstance(emoji, str) or len(emoji) > 32:
         raise DomainError(Code.EMOJI_INVALID, "emoji: one emoji, or \"\" to remove.", fields={"emoji": ["invalid"]})
     if not message.wa_message_id:
-        raise Conflict(Code.NOT_SENT_YET, "The message has no WhatsApp id yet.")
+        raise Conflict(Code.NOT_SENT_YET, _("The message has no WhatsApp id yet."))
     session = message.session or message.contact.session
     if session is None or not session.is_connected:
-        raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, "Its WhatsApp number is not connected.")
+        raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, _("Its WhatsApp number is not connected."))
     try:
         bridge.reaction_send(session.id, message.wa_message_id, emoji)
     except bridge.BridgeUnavailable as exc:
-        raise DomainError(Code.BRIDGE_UNAVAILABLE, f"The bridge is unavailable: {exc}", status=503)
+        raise DomainError(Code.BRIDGE_UNAVAILABLE, _("The bridge is unavailable: %(error)s") % {"error": exc}, status=503)
     except bridge.BridgeError as exc:
         raise DomainError(exc.code, exc.message, status=502 if exc.status >= 500 else 409)
     with transaction.atomic():

@@ -13,6 +13,7 @@ from chats.phones import normalise_phone, phone_from_chat_id
 from chats.services.publish import publish_chat, schema
 from sessions_wa.models import WhatsAppSession
 from sessions_wa.selectors import session_default
+from django.utils.translation import gettext as _
 
 
 def contact_get_or_create(*, wa_id: str, push_name: str = "", session: WhatsAppSession | None = None) -> Contact:
@@ -55,7 +56,7 @@ def contact_update(*, contact: Contact, name: str | None = None, custom_fields: 
         from workspaces.models import Membership
 
         if not Membership.objects.filter(workspace__schema_name=schema(), user_id=assignee_id).exists():
-            raise DomainError(Code.ASSIGNEE_NOT_MEMBER, "The assignee must be a member of this workspace.",
+            raise DomainError(Code.ASSIGNEE_NOT_MEMBER, _("The assignee must be a member of this workspace."),
                               fields={"assignee_id": ["not a member"]})
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk)

@@ -30,6 +30,7 @@ from chats.services.publish import publish_chat_if_last, schema
 from chats.wire import iso
 from sessions_wa.contract import ACK_TO_STATUS, STATUS_RANK
 from sessions_wa.errors import SessionErrorCode
+from django.utils.translation import gettext as _
 
 S = MessageStatus
 ACK_ERROR_REASON = "WhatsApp reported an error sending this message."
@@ -129,11 +130,11 @@ def message_retry(*, message: Message) -> Message:
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=message.pk)
         if message.direction != Direction.OUT:
-            raise Conflict(Code.NOT_OUTBOUND, "Only our own messages can be retried.")
+            raise Conflict(Code.NOT_OUTBOUND, _("Only our own messages can be retried."))
         if status_after(message.status, Move.RETRY) is None:
-            raise Conflict(Code.NOT_FAILED, f"The message is {message.status}, not failed.")
+            raise Conflict(Code.NOT_FAILED, _("The message is %(status)s, not failed.") % {"status": message.status})
         if message.session is None or not message.session.is_connected:
-            raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, "Its WhatsApp number is not connected.")
+            raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, _("Its WhatsApp number is not connected."))
         fields = move(message, Move.RETRY)
         message.send_queued_at = timezone.now()
         message.save(update_fields=[*fields, "send_queued_at"])

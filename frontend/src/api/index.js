@@ -3,6 +3,8 @@ import { get, post, patch, del, upload } from './http.js';
 
 export const api = {
   me: () => get('/me/'),
+  setMyPreferences: (changes) => patch('/me/preferences/', changes),
+  setWorkspacePreferences: (changes) => patch('/workspace/preferences/', changes),
 
   chats: ({ q, cursor } = {}) => (cursor ? get(cursor) : get('/chats/', { query: { q } })),
   contacts: ({ q, cursor } = {}) => (cursor ? get(cursor) : get('/contacts/', { query: { q } })),

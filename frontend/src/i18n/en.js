@@ -186,6 +186,15 @@ export default {
     keyNamePlaceholder: 'Key name (e.g. HubSpot)',
     createKey: 'Create key',
   },
+  prefs: {
+    title: 'Language and time zone',
+    language: 'Language',
+    timezone: 'Time zone',
+    browserLanguage: "This browser's language",
+    workspaceZone: "The workspace's ({zone})",
+    workspaceDefaults: 'Workspace defaults',
+    saved: 'Saved.',
+  },
   errors: {
     network: 'Network error: the server could not be reached.',
     networkUpload: 'Network error during upload.',

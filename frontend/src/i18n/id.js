@@ -186,6 +186,15 @@ export default {
     keyNamePlaceholder: 'Nama kunci (mis. HubSpot)',
     createKey: 'Buat kunci',
   },
+  prefs: {
+    title: 'Bahasa dan zona waktu',
+    language: 'Bahasa',
+    timezone: 'Zona waktu',
+    browserLanguage: 'Bahasa peramban ini',
+    workspaceZone: 'Milik workspace ({zone})',
+    workspaceDefaults: 'Bawaan workspace',
+    saved: 'Tersimpan.',
+  },
   errors: {
     network: 'Kesalahan jaringan: server tidak dapat dihubungi.',
     networkUpload: 'Kesalahan jaringan saat mengunggah.',

@@ -36,6 +36,8 @@ class MediaPayload(TypedDict):
     size: int
     ready: bool
     status: str
+    duration: float | None
+    waveform: list | None
 
 
 class ReplyPayload(TypedDict):

@@ -19,7 +19,7 @@ help:
 	@echo "make bench  run the benchmarks in bench/ (one JSON line each)"
 
 run: install
-	@$(PY) -m blazz.devrun
+	@$(PY) -m blazz.dev.devrun
 
 install: $(VENV)/.installed bridge/node_modules/.installed frontend/node_modules/.installed frontend/dist/index.html .env ffmpeg
 
@@ -41,7 +41,7 @@ frontend/dist/index.html: frontend/node_modules/.installed $(FRONTEND_SOURCES)
 	cd frontend && npm run build --silent
 
 .env: | $(VENV)/.installed
-	$(PY) -m blazz.envfile .env
+	$(PY) -m blazz.dev.envfile .env
 
 chromium:
 	@test -x $(CHROMIUM) || { \
@@ -70,7 +70,7 @@ messages: $(VENV)/.installed
 # Every suite runs against its own embedded servers under .data/test (unless DATABASE_URL and
 # REDIS_URL are set), so a running `make run` is never touched.
 test: install chromium
-	@$(PY) -m blazz.devservers run --data-dir .data/test -- $(MAKE) --no-print-directory test-python test-bridge test-frontend test-e2e
+	@$(PY) -m blazz.dev.devservers run --data-dir .data/test -- $(MAKE) --no-print-directory test-python test-bridge test-frontend test-e2e
 
 test-python: install
 	$(PY) -m pytest
@@ -85,7 +85,7 @@ test-e2e: install chromium
 	cd frontend && npm run test:e2e
 
 bench: install chromium
-	@$(PY) -m blazz.devservers run --data-dir .data/bench -- bash bench/run_all.sh
+	@$(PY) -m blazz.dev.devservers run --data-dir .data/bench -- bash bench/run_all.sh
 
 clean-data:
 	rm -rf .data/test .data/bench

@@ -155,7 +155,7 @@ def stack(django_db_setup, django_db_blocker):
 
     from django.conf import settings
 
-    from blazz.realstack import Stack, database_url
+    from blazz.dev.realstack import Stack, database_url
     from sessions_wa import bridge
     from webhooks.inbound import verify as webhook_verify
 

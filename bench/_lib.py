@@ -1,9 +1,9 @@
 """What the Python benchmarks share (not a benchmark: `run_all.sh` skips files starting with `_`).
 
-Each benchmark runs inside `python -m blazz.devservers run --data-dir .data/bench -- ...`, so
+Each benchmark runs inside `python -m blazz.dev.devservers run --data-dir .data/bench -- ...`, so
 DATABASE_URL and REDIS_URL name the bench servers. It creates a database of its own on that
 PostgreSQL (`bench_<name>`; BENCH_DB_PREFIX changes the `bench_` part, so that several people can
-share one server), migrates it, runs the real processes against it with `blazz.realstack.Stack`
+share one server), migrates it, runs the real processes against it with `blazz.dev.realstack.Stack`
 (`running_stack()`), and drops it at the end. Logs go to stderr; stdout carries exactly one JSON
 line, printed by `emit()`. SIGTERM (run_all.sh's timeout) unwinds like Ctrl-C, so the processes
 and the database are cleaned up either way.
@@ -71,7 +71,7 @@ def rounded(value, digits: int = 1):
 def server_urls() -> tuple[str, str]:
     database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
     if not database_url or not redis_url:
-        sys.exit("run me inside `python -m blazz.devservers run --data-dir .data/bench -- ...` "
+        sys.exit("run me inside `python -m blazz.dev.devservers run --data-dir .data/bench -- ...` "
                  "(DATABASE_URL and REDIS_URL must be set)")
     return database_url, redis_url
 
@@ -150,7 +150,7 @@ def django_setup(database_url: str, *, stack=None) -> None:
 
 
 def make_stack(database_url: str, redis_url: str, *, env: dict | None = None):
-    from blazz.realstack import Stack
+    from blazz.dev.realstack import Stack
 
     keys = bench_secrets()
     return Stack(database_url=database_url, redis_url=redis_url, secret_key=keys["secret_key"],
@@ -241,7 +241,7 @@ def workspace_with_session(slug: str, *, options: dict | None = None):
 def wait_session_connected(workspace, session, timeout: float = 20.0) -> None:
     from django_tenants.utils import schema_context
 
-    from blazz.realstack import wait_until
+    from blazz.dev.realstack import wait_until
     from sessions_wa.models import WhatsAppSession
 
     def connected():

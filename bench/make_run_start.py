@@ -3,7 +3,7 @@ committed HEAD) into a temp dir, no DATABASE_URL / REDIS_URL (the embedded serve
 clone's `.data/`), the pip and npm caches of this machine allowed to be warm.
 
 - cold: `make install` (venv, pip install, npm ci for the bridge and the frontend, the frontend
-  build, `.env`) then `python -m blazz.devrun --check`, the entry point `make run` calls, which
+  build, `.env`) then `python -m blazz.dev.devrun --check`, the entry point `make run` calls, which
   initialises PostgreSQL, migrates, seeds the demo, starts the Procfile and prints the URL, then
   stops everything. Timed to "URL printed".
 - warm: the same two commands again in the same clone (`.data/` reused, nothing to install).
@@ -36,7 +36,7 @@ DROPPED = ("DATABASE_URL", "REDIS_URL", "BLAZZ_DATA_DIR", "CHANNEL_PREFIX", "CAC
 
 
 def newcomer_env() -> dict:
-    from blazz.realstack import free_port
+    from blazz.dev.realstack import free_port
 
     env = {k: v for k, v in os.environ.items() if k not in DROPPED and not k.startswith("BENCH_")}
     venv_bin = str(ROOT / ".venv" / "bin")
@@ -54,10 +54,10 @@ def timed_install(clone: Path, env: dict) -> float:
 
 
 def timed_start(clone: Path, env: dict) -> float:
-    """Seconds from starting `python -m blazz.devrun --check` to the URL on its stdout. Waits for
+    """Seconds from starting `python -m blazz.dev.devrun --check` to the URL on its stdout. Waits for
     it to stop everything again."""
     started = time.monotonic()
-    proc = subprocess.Popen([str(clone / ".venv" / "bin" / "python"), "-m", "blazz.devrun", "--check"], cwd=clone,
+    proc = subprocess.Popen([str(clone / ".venv" / "bin" / "python"), "-m", "blazz.dev.devrun", "--check"], cwd=clone,
                             env=env, stdout=subprocess.PIPE, stderr=sys.stderr, stdin=subprocess.DEVNULL,
                             text=True, start_new_session=True)
     seen = threading.Event()
@@ -90,7 +90,7 @@ def timed_start(clone: Path, env: dict) -> float:
 
 
 def port_is_free(port: int) -> bool:
-    from blazz.devrun import port_is_free as free
+    from blazz.dev.devrun import port_is_free as free
 
     return free(port)
 
@@ -115,7 +115,7 @@ def main() -> None:
     finally:
         python = clone / ".venv" / "bin" / "python"
         if python.exists():  # embedded servers still up after a failure: stop them
-            subprocess.run([str(python), "-m", "blazz.devservers", "stop", "--data-dir", str(clone / ".data")],
+            subprocess.run([str(python), "-m", "blazz.dev.devservers", "stop", "--data-dir", str(clone / ".data")],
                            cwd=clone, env=env, stdout=sys.stderr, stderr=sys.stderr, timeout=60, check=False)
         shutil.rmtree(base, ignore_errors=True)
     emit({

@@ -5,7 +5,7 @@
 #   RUNS=3 bash bench/run_all.sh       each benchmark 3 times (3 lines each)
 #   BENCH_TIMEOUT=900                  seconds one run may take before it is stopped (SIGTERM)
 #
-# `make bench` runs this inside `python -m blazz.devservers run --data-dir .data/bench`, which sets
+# `make bench` runs this inside `python -m blazz.dev.devservers run --data-dir .data/bench`, which sets
 # DATABASE_URL and REDIS_URL for the Python benchmarks. Python scripts run with .venv/bin/python,
 # .mjs ones with node. Libraries are skipped: `_*.py`, `*_lib.mjs`, `*_stub_api.mjs`.
 # A benchmark that fails (non-zero exit, or stdout that is not exactly one JSON line) is reported

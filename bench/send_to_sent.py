@@ -62,7 +62,7 @@ async def paced_sends(stack, host: str, key: str, contact_id: int, count: int,
 def wait_all_sent(schema: str, client_ids, timeout: float) -> list:
     from django_tenants.utils import schema_context
 
-    from blazz.realstack import wait_until
+    from blazz.dev.realstack import wait_until
     from chats.models import Message
 
     def rows():

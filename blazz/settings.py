@@ -2,7 +2,7 @@
 
 Values are read from the process environment first, then from `.env` at the repository root.
 Where DATABASE_URL / REDIS_URL are unset, the addresses of the embedded servers that
-`make run` starts under `.data/` are used (see `blazz/devservers.py`), so `python manage.py ...`
+`make run` starts under `.data/` are used (see `blazz/addresses.py`), so `python manage.py ...`
 works beside a running `make run` with no environment set.
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import environ
 
-from blazz import devservers
+from blazz import addresses
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -112,7 +112,7 @@ ASGI_APPLICATION = "blazz.asgi.application"
 
 # --- database ------------------------------------------------------------------------------------
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=devservers.default_database_url(DATA_DIR)),
+    "default": env.db_url("DATABASE_URL", default=addresses.default_database_url(DATA_DIR)),
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 # Connections come from psycopg's pool (Django 5.1+). Under ASGI Django cannot keep a connection
@@ -131,7 +131,7 @@ if env.bool("DB_POOL", default=True):
     }
 # test_<name>: suites pointed at different databases of one server never share a test database.
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
-    "TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME'] or devservers.DB_NAME}")
+    "TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME'] or addresses.DB_NAME}")
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 # `SET search_path` once per connection and schema change, not before every query (it was half of
 # a webhook's round trips). django-tenants forgets the path on close, rollback and set_tenant, so a
@@ -140,7 +140,7 @@ TENANT_LIMIT_SET_CALLS = env.bool("TENANT_LIMIT_SET_CALLS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- redis: cache, channel layer, celery broker -------------------------------------------------------
-REDIS_URL = env.str("REDIS_URL", default=devservers.default_redis_url(DATA_DIR))
+REDIS_URL = env.str("REDIS_URL", default=addresses.default_redis_url(DATA_DIR))
 
 CACHES = {
     "default": {
@@ -163,7 +163,7 @@ CHANNEL_LAYERS = {
 # The inbox socket's ping interval (chats/consumers/inbox.py); tests shorten it.
 REALTIME_PING_SECONDS = env.float("REALTIME_PING_SECONDS", default=20.0)
 
-CELERY_BROKER_URL = devservers.celery_url(REDIS_URL)
+CELERY_BROKER_URL = addresses.celery_url(REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 # Celery's Django fixup closes every connection before and after each task, and in a prefork child

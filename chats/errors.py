@@ -21,3 +21,4 @@ class ChatErrorCode(str, enum.Enum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     ASSIGNEE_NOT_MEMBER = "assignee_not_member"
     BRIDGE_UNAVAILABLE = "bridge_unavailable"
+    VARIABLES_MISSING = "variables_missing"

@@ -57,6 +57,17 @@ class Direction(models.TextChoices):
     OUT = "out", "Outbound"
 
 
+class MessageOrigin(models.TextChoices):
+    """Who made a message: on the send path, every automated message is marked with its source."""
+    CUSTOMER = "customer", "Customer"
+    PHONE = "phone", "Typed on the phone"
+    AGENT = "agent", "Agent"
+    API = "api", "API"
+    AUTO_REPLY = "auto_reply", "Auto-reply"
+    BROADCAST = "broadcast", "Broadcast"
+    SCHEDULE = "schedule", "Scheduled"
+
+
 class MediaStatus(models.TextChoices):
     PENDING = "pending"  # inbound: the worker has not fetched it from the bridge yet
     READY = "ready"
@@ -111,6 +122,8 @@ class Message(models.Model):
     revoked = models.BooleanField(default=False, help_text="Deleted by the sender; the content is kept for agents.")
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    origin = models.CharField(max_length=12, choices=MessageOrigin.choices, default=MessageOrigin.AGENT,
+                              db_default=MessageOrigin.AGENT)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", db_constraint=False)
     send_attempts = models.PositiveIntegerField(default=0)

@@ -1,5 +1,5 @@
 // End-to-end tests against the real stack (daphne, Celery worker and beat, the bridge with the
-// sandbox engine, PostgreSQL, Redis), started by e2e/global-setup.js with `python -m blazz.devrun`
+// sandbox engine, PostgreSQL, Redis), started by e2e/global-setup.js with `python -m blazz.dev.devrun`
 // on test ports. Chromium is Debian's (/usr/bin/chromium): no browser download.
 import { defineConfig } from '@playwright/test';
 import { STACK, CHROMIUM_ARGS, CHROMIUM_PATH, DEMO_STATE } from './e2e/stack.js';

@@ -81,6 +81,7 @@ class MessagePayload(TypedDict):
     edited_at: str | None
     revoked: bool
     revoked_at: str | None
+    origin: str
     sent_by: UserRef | None
     session_id: str | None
     timestamp: str

@@ -1,4 +1,4 @@
-"""`make run` (blazz/devrun.py) stops everything it started when Ctrl-C comes, whenever it comes.
+"""`make run` (blazz/dev/devrun.py) stops everything it started when Ctrl-C comes, whenever it comes.
 
 Real processes on free ports with a data dir of their own under /tmp (the fixtures and helpers
 of test_devservers.py); devrun is started in a process group of its own, and Ctrl-C is what a
@@ -18,8 +18,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from blazz import devrun, devservers
-from blazz.realstack import ROOT, free_port, wait_until
+from blazz.dev import devrun, devservers
+from blazz.dev.realstack import ROOT, free_port, wait_until
 from blazz.tests.test_devservers import alive, data_dir, fresh_machine_env, processes_using  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.integration
@@ -29,14 +29,14 @@ STOP_TIMEOUT = 45  # honcho's own 10 s, then our 20 s grace, then the servers
 
 
 class DevRun:
-    """`python -m blazz.devrun` with its output collected line by line."""
+    """`python -m blazz.dev.devrun` with its output collected line by line."""
 
     def __init__(self, data_dir: Path):
         self.web_port, self.bridge_port = free_port(), free_port()
         env = fresh_machine_env(data_dir, PORT=str(self.web_port), BRIDGE_PORT=str(self.bridge_port))
         for name in ("BLAZZ_WEB_PORT", "BRIDGE_URL", "BRIDGE_DATA_DIR", "DJANGO_WEBHOOK_URL"):
             env.pop(name, None)  # derived from the ports and the data dir, as the e2e set-up does
-        self.process = subprocess.Popen([sys.executable, "-m", "blazz.devrun"], env=env, cwd=ROOT,
+        self.process = subprocess.Popen([sys.executable, "-m", "blazz.dev.devrun"], env=env, cwd=ROOT,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         start_new_session=True)
         self.lines: list[str] = []

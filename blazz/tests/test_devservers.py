@@ -1,4 +1,4 @@
-"""`make run`'s embedded servers (blazz/devservers.py) and the runner's port check (blazz/devrun.py).
+"""`make run`'s embedded servers (blazz/dev/devservers.py) and the runner's port check (blazz/dev/devrun.py).
 
 Real processes, in a data dir of their own under /tmp: `make test` itself runs inside
 `devservers run --data-dir .data/test`, and nothing here may touch those servers. The commands run
@@ -21,8 +21,8 @@ import psycopg
 import pytest
 import redis
 
-from blazz import devservers
-from blazz.realstack import ROOT, free_port
+from blazz.dev import devservers
+from blazz.dev.realstack import ROOT, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -36,8 +36,8 @@ def fresh_machine_env(data_dir: Path, **extra) -> dict:
 
 
 def devservers_cmd(data_dir: Path, command: str, *child: str) -> subprocess.CompletedProcess:
-    """`python -m blazz.devservers COMMAND --data-dir DIR [-- CHILD ...]`."""
-    argv = [sys.executable, "-m", "blazz.devservers", command, "--data-dir", str(data_dir)]
+    """`python -m blazz.dev.devservers COMMAND --data-dir DIR [-- CHILD ...]`."""
+    argv = [sys.executable, "-m", "blazz.dev.devservers", command, "--data-dir", str(data_dir)]
     return subprocess.run([*argv, "--", *child] if child else argv, env=fresh_machine_env(data_dir), cwd=ROOT,
                           capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
 
@@ -183,7 +183,7 @@ def taken_port():
 def test_devrun_refuses_a_taken_port_clearly_and_starts_nothing(data_dir, taken_port, variable):
     ports = {"PORT": str(free_port()), "BRIDGE_PORT": str(free_port()), variable: str(taken_port)}
 
-    result = subprocess.run([sys.executable, "-m", "blazz.devrun", "--check"], env=fresh_machine_env(data_dir, **ports),
+    result = subprocess.run([sys.executable, "-m", "blazz.dev.devrun", "--check"], env=fresh_machine_env(data_dir, **ports),
                             cwd=ROOT, capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
 
     assert result.returncode != 0

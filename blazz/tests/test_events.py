@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from blazz.core import events, payloads, publisher
-from blazz.realstack import wait_until
+from blazz.dev.realstack import wait_until
 from sessions_wa.contract import TYPING_STATES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from blazz.realstack import ROOT
+from blazz.dev.realstack import ROOT
 
 
 def test_the_web_app_freezes_what_it_imported():

@@ -15,7 +15,7 @@ import pytest
 from django.db import connections
 
 from blazz import health
-from blazz.realstack import free_port, wait_until
+from blazz.dev.realstack import free_port, wait_until
 from conftest import host_client
 
 PARTS = {"postgres", "redis", "worker", "bridge"}

@@ -9,7 +9,7 @@ import httpx
 import psutil
 import pytest
 
-from blazz.realstack import ROOT, free_port, wait_until
+from blazz.dev.realstack import ROOT, free_port, wait_until
 
 pytestmark = pytest.mark.integration
 

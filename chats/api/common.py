@@ -10,6 +10,7 @@ from rest_framework.pagination import CursorPagination
 from blazz.core.errors import DomainError, ErrorCode, NotFound
 from chats import selectors
 from chats.errors import ChatErrorCode as Code
+from chats.models import MessageOrigin
 from workspaces.authentication import ApiKeyPrincipal
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,11 @@ from django.utils.translation import gettext as _
 def actor(request):
     """The member acting, or None for an API key."""
     return None if isinstance(request.user, ApiKeyPrincipal) else request.user
+
+
+def origin_of(request) -> str:
+    """Who is sending: an agent in the inbox, or a CRM with an API key."""
+    return MessageOrigin.API if isinstance(request.user, ApiKeyPrincipal) else MessageOrigin.AGENT
 
 
 def contact_or_404(contact_id):

@@ -9,7 +9,8 @@ from rest_framework.views import APIView
 
 from blazz.core.openapi import error_responses
 from chats import selectors, services
-from chats.api.common import MessageCursor, Q_PARAM, actor, contact_or_404, message_or_404, paginate, search_text
+from chats.api.common import (MessageCursor, Q_PARAM, actor, contact_or_404, message_or_404, origin_of, paginate,
+                              search_text)
 from chats.models import MessageType
 from chats.serializers import MessageSerializer, SearchResultSerializer, message_data, without_reactions
 from sessions_wa.contract import UNSENDABLE_MESSAGE_TYPES
@@ -67,7 +68,8 @@ class ContactMessagesApi(APIView):
         values["location"] = dict(values["location"]) if values["location"] else None
         values["contact_card"] = dict(values["contact_card"]) if values["contact_card"] else None
         message, created = services.message_send(contact=contact, client_id=client_id,
-                                                 request=services.SendRequest(**values), sent_by=actor(request))
+                                                 request=services.SendRequest(**values), sent_by=actor(request),
+                                                 origin=origin_of(request))
         if created:  # as this request stored it: `pending`, and nothing else has touched it yet
             return Response(message_data(without_reactions(message)), status=status.HTTP_201_CREATED)
         return Response(message_data(selectors.message_get(message.pk)), status=status.HTTP_200_OK)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from blazz.core import events
 from chats import store
-from chats.models import Contact, Direction, Message, MessageStatus, MessageType
+from chats.models import Contact, Direction, Message, MessageOrigin, MessageStatus, MessageType
 from chats.services import pending
 from chats.services.changes import apply_edit, apply_reaction, apply_revoke
 from chats.services.contacts import contact_get_or_create
@@ -95,6 +95,7 @@ def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, 
         contact=contact, session=session, direction=direction, type=_known_type(data.get("type")),
         body=data.get("body") or "", caption=data.get("caption") or "", media=media,
         location=data.get("location"), contact_card=_card(data.get("contact")), wa_message_id=wa_message_id,
+        origin=MessageOrigin.CUSTOMER if direction == Direction.IN else MessageOrigin.PHONE,
         status=status, delivered_at=timezone.now() if status == MessageStatus.DELIVERED else None,
         reply_to=_reply_to(data.get("reply_to")), reply_to_wa_id=data.get("reply_to") or "",
         timestamp=from_epoch(data.get("timestamp")),

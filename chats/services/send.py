@@ -12,7 +12,8 @@ from blazz.core import events
 from blazz.core.errors import Conflict, DomainError, NotFound
 from chats import queue, store
 from chats.errors import ChatErrorCode as Code
-from chats.models import Contact, Direction, MediaFile, MediaStatus, Message, MessageStatus, MessageType
+from chats.models import (Contact, Direction, MediaFile, MediaStatus, Message, MessageOrigin, MessageStatus,
+                          MessageType)
 from chats.phones import normalise_phone
 from chats.services.publish import publish_message_and_chat
 from sessions_wa import store as sessions_store
@@ -35,7 +36,8 @@ class SendRequest:
     session_id: str | None = None
 
 
-def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent_by=None) -> tuple[Message, bool]:
+def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent_by=None,
+                 origin: str = MessageOrigin.AGENT) -> tuple[Message, bool]:
     """Store a `pending` outbound message and, after commit, queue its delivery to the bridge.
 
     Idempotent by `client_id`: the same request again returns (the same message, False); a
@@ -73,7 +75,7 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
                 contact=contact, session=session, direction=Direction.OUT, type=request.type, body=request.body,
                 caption=request.caption, media=media, location=request.location, contact_card=request.contact_card,
                 reply_to=reply_to, reply_to_wa_id=(reply_to.wa_message_id or "") if reply_to else "",
-                status=MessageStatus.PENDING, client_id=client_id, sent_by=sent_by if getattr(sent_by, "pk", None) else None,
+                status=MessageStatus.PENDING, client_id=client_id, origin=origin, sent_by=sent_by if getattr(sent_by, "pk", None) else None,
                 timestamp=now, send_queued_at=timezone.now(),
             )
             store.message_insert(message)  # a client_id used meanwhile: IntegrityError, below

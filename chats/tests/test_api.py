@@ -451,3 +451,17 @@ def test_an_api_key_write_needs_no_csrf_token(world, session_a, api_key_a):
     crm = Client(enforce_csrf_checks=True, HTTP_HOST=world.ws_a.host, HTTP_AUTHORIZATION=f"Bearer {api_key_a}")
 
     assert crm.post("/api/v1/contacts/", {"phone": "+6281234567890"}, content_type="application/json").status_code == 201
+
+
+def test_a_message_says_who_made_it_an_agent_or_a_crm(world, client_a, session_a, api_key_a):
+    from django.test import Client
+
+    crm = Client(HTTP_HOST=world.ws_a.host, HTTP_AUTHORIZATION=f"Bearer {api_key_a}")
+    contact = crm.post("/api/v1/contacts/", {"phone": "+6281234567890"}, content_type="application/json").json()
+    url = f"/api/v1/contacts/{contact['id']}/messages/"
+    by_crm = crm.post(url, {"client_id": "crm-1", "type": "text", "body": "hi"}, content_type="application/json")
+    by_agent = client_a.post(url, {"client_id": "agent-1", "type": "text", "body": "hi"},
+                             content_type="application/json")
+
+    assert (by_crm.status_code, by_crm.json()["origin"]) == (201, "api")
+    assert (by_agent.status_code, by_agent.json()["origin"]) == (201, "agent")

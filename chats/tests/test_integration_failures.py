@@ -13,7 +13,7 @@ from django.conf import settings
 from django_tenants.utils import schema_context
 from standardwebhooks.webhooks import Webhook
 
-from blazz.realstack import wait_until
+from blazz.dev.realstack import wait_until
 from chats.tests.test_integration_send_receive import get_message, new_contact
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -244,7 +244,7 @@ def test_suspending_a_workspace_stops_its_sessions_and_resuming_starts_them(stac
     import subprocess
     import sys
 
-    from blazz.realstack import ROOT
+    from blazz.dev.realstack import ROOT
 
     def manage(*args):
         subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=stack.env, check=True,

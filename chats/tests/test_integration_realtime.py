@@ -21,7 +21,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from blazz.core import events, publisher
-from blazz.realstack import wait_until
+from blazz.dev.realstack import wait_until
 from conftest import PASSWORD, SANDBOX_TEST_OPTIONS
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django_tenants.utils import schema_context
 
-from blazz.realstack import wait_until
+from blazz.dev.realstack import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 

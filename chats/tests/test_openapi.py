@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance, response_schema_conformance, status_code_conformance,
 )
 
-from blazz.realstack import wait_until
+from blazz.dev.realstack import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 

@@ -1,4 +1,4 @@
-// Starts the real stack on test ports (`python -m blazz.devrun`, embedded PostgreSQL and Redis
+// Starts the real stack on test ports (`python -m blazz.dev.devrun`, embedded PostgreSQL and Redis
 // under .data/e2e), waits until it answers, logs in as the demo member once (saved storage state),
 // and finds the demo's sandbox session. Returns the teardown: SIGTERM, then wait for the exit.
 // E2E_EXTERNAL_STACK=1 uses a stack that is already running on E2E_PORT / E2E_BRIDGE_PORT.
@@ -37,7 +37,7 @@ function startStack() {
   if (!fs.existsSync(python)) throw new Error(`${python} is missing: run \`make install\` first`);
   if (!fs.existsSync(path.join(REPO_ROOT, '.env'))) {
     // What `make install` does: the secrets the stack and these tests share (BRIDGE_TOKEN).
-    execFileSync(python, ['-m', 'blazz.envfile', '.env'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    execFileSync(python, ['-m', 'blazz.dev.envfile', '.env'], { cwd: REPO_ROOT, stdio: 'inherit' });
   }
   const env = { ...process.env, PORT: String(STACK.webPort), BRIDGE_PORT: String(STACK.bridgePort), BLAZZ_DATA_DIR: STACK.dataDir };
   // Its own embedded PostgreSQL and Redis, never the ones of `make run` or `make test`.
@@ -49,7 +49,7 @@ function startStack() {
   delete env.DJANGO_WEBHOOK_URL;
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const log = fs.createWriteStream(path.join(RESULTS_DIR, 'e2e-stack.log'));
-  const child = spawn(python, ['-m', 'blazz.devrun'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(python, ['-m', 'blazz.dev.devrun'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   let bannerSeen = false;
   const onData = (chunk) => {
@@ -131,7 +131,7 @@ export default async function globalSetup() {
       await waitFor(async () => {
         if (stack.exited()) throw new Error(`the stack exited (${JSON.stringify(stack.exited())}):\n${stack.tail()}`);
         return stack.bannerSeen() && (await healthy());
-      }, { timeout: START_TIMEOUT_MS, interval: 500, what: 'the stack (python -m blazz.devrun)' });
+      }, { timeout: START_TIMEOUT_MS, interval: 500, what: 'the stack (python -m blazz.dev.devrun)' });
     } catch (err) {
       await stopStack(stack);
       throw new Error(`${err.message}\n--- stack output ---\n${stack.tail()}`);

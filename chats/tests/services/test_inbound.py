@@ -85,3 +85,9 @@ def test_an_ack_publishes_the_chat_row_only_while_its_message_is_the_last(acme, 
     frames = published(services.message_apply_ack, session=acme.session, data={"wa_message_id": "wa-tick", "ack": 2})
     assert [f.type for f in frames] == ["message.status"]
     assert Message.objects.get(pk=message.pk).status == "delivered"
+
+
+def test_a_customers_message_is_marked_as_theirs(acme):
+    message = services.message_apply_received(session=acme.session, data=received(acme, "wa-origin-1"))
+
+    assert message.origin == "customer"

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from workspaces import demo
+from sessions_wa import demo
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ Ctrl-C (or SIGTERM) stops every process it started, the embedded PostgreSQL and 
 whenever it comes: servers still starting finish starting and are stopped, and every process under
 honcho is stopped even when honcho hangs (each Procfile process has a session of its own).
 
-    python -m blazz.devrun            # what `make run` calls
-    python -m blazz.devrun --check    # start, print the URL, stop (used by tests and the bench)
+    python -m blazz.dev.devrun            # what `make run` calls
+    python -m blazz.dev.devrun --check    # start, print the URL, stop (used by tests and the bench)
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 import environ
 import psutil
 
-from blazz.devservers import DevServers, EmbeddedRedis
+from blazz.dev.devservers import DevServers, EmbeddedRedis
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # How long honcho gets to stop its processes (it SIGKILLs them itself after 10 s) before we
 # signal every process under it ourselves.
 HONCHO_GRACE_SECONDS = 20
@@ -100,7 +100,7 @@ def start_servers(servers: DevServers, data_dir: Path) -> list:
     if not not_running:
         return []
     # `devservers start` decides as DevServers does: only the servers whose URL is unset.
-    result = subprocess.run([sys.executable, "-m", "blazz.devservers", "start", "--data-dir", str(data_dir)],
+    result = subprocess.run([sys.executable, "-m", "blazz.dev.devservers", "start", "--data-dir", str(data_dir)],
                             cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True)
     started = [server for server in not_running if server.pid() is not None]
     if result.returncode != 0:
@@ -172,7 +172,7 @@ def _signal_groups(pids: list[int], signum: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m blazz.devrun")
+    parser = argparse.ArgumentParser(prog="python -m blazz.dev.devrun")
     parser.add_argument("--check", action="store_true", help="start everything, print the URL, then stop")
     args = parser.parse_args(argv)
 

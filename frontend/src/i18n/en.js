@@ -88,6 +88,10 @@ export default {
     cancelReply: 'Cancel reply',
   },
   voice: {
+    play: 'Play voice message',
+    pause: 'Pause',
+    seek: 'Voice message position',
+    speed: 'Playback speed {speed}×',
     cancel: 'Cancel recording',
     send: 'Send voice message',
     record: 'Record a voice message',

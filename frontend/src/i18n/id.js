@@ -88,6 +88,10 @@ export default {
     cancelReply: 'Batalkan balasan',
   },
   voice: {
+    play: 'Putar pesan suara',
+    pause: 'Jeda',
+    seek: 'Posisi pesan suara',
+    speed: 'Kecepatan putar {speed}×',
     cancel: 'Batalkan rekaman',
     send: 'Kirim pesan suara',
     record: 'Rekam pesan suara',

@@ -27,4 +27,6 @@ urlpatterns = [
     path("media/<str:media_id>/", media.MediaDetailApi.as_view(), name="media-detail"),
     path("sessions/", sessions_api.SessionListApi.as_view(), name="sessions"),
     path("sessions/<str:session_id>/", sessions_api.SessionDetailApi.as_view(), name="session-detail"),
+    path("sessions/<str:session_id>/pairing-code/", sessions_api.SessionPairingCodeApi.as_view(),
+         name="session-pairing-code"),
 ]

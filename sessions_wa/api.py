@@ -58,3 +58,21 @@ class SessionDetailApi(APIView):
     @extend_schema(operation_id="sessions_logout", responses={200: SessionSerializer, **error_responses(400, 401, 403, 404)})
     def delete(self, request, session_id: str):
         return Response(SessionSerializer(services.session_logout(session=self._get(session_id))).data)
+
+
+class SessionPairingCodeApi(SessionDetailApi):
+    """"Link with phone number instead": a code to type on the phone, while the QR code is shown."""
+
+    class InputSerializer(serializers.Serializer):
+        phone = serializers.CharField(max_length=40)
+
+    def get_permissions(self):
+        return [IsWorkspaceAdmin()]
+
+    @extend_schema(operation_id="sessions_pairing_code", request=InputSerializer,
+                   responses={200: SessionSerializer, **error_responses(400, 401, 403, 404, 409, 502, 503)})
+    def post(self, request, session_id: str):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.session_request_pairing_code(session=self._get(session_id), phone=data.validated_data["phone"])
+        return Response(SessionSerializer(session).data)

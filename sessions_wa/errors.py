@@ -8,3 +8,5 @@ class SessionErrorCode(str, enum.Enum):
     ENGINE_INVALID = "engine_invalid"
     BRIDGE_UNAVAILABLE = "bridge_unavailable"
     BRIDGE_ERROR = "bridge_error"
+    NOT_WAITING_FOR_SCAN = "not_waiting_for_scan"
+    PHONE_INVALID = "phone_invalid"

@@ -126,6 +126,8 @@ class SessionPayload(TypedDict):
     status: str
     phone: str
     reason: str
+    reason_code: str
+    pairing_code: str
     qr: str | None
     qr_svg: str | None
     node: str

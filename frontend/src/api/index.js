@@ -27,6 +27,7 @@ export const api = {
   session: (id) => get(`/sessions/${encodeURIComponent(id)}/`),
   createSession: ({ engine, name }) => post('/sessions/', name ? { engine, name } : { engine }),
   logoutSession: (id) => del(`/sessions/${encodeURIComponent(id)}/`),
+  requestPairingCode: (id, phone) => post(`/sessions/${encodeURIComponent(id)}/pairing-code/`, { phone }),
 
   members: () => get('/members/'),
   addMember: (body) => post('/members/', body),

@@ -4,6 +4,7 @@ import { ref, computed } from 'vue';
 import { api } from '../api/index.js';
 import { mediaMaxUploadBytes } from '../lib/limits.js';
 import { pickLocale, setLocale, setTimeZone } from '../i18n/index.js';
+import { loadMuted } from '../lib/mute.js';
 
 export const useMeStore = defineStore('me', () => {
   const workspace = ref(null);
@@ -25,6 +26,7 @@ export const useMeStore = defineStore('me', () => {
     role.value = me.role;
     limits.value = me.limits ?? null;
     applyPreferences(me.preferences);
+    loadMuted(me.workspace?.slug);
     loaded.value = true;
     return me;
   }

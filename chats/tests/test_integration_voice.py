@@ -55,3 +55,20 @@ def test_pairing_by_phone_number_links_the_number_typed(stack, stack_a):
         too_late = api.post(f"/api/v1/sessions/{session_id}/pairing-code/", json={"phone": "+6281277770001"})
         assert too_late.status_code == 409 and too_late.json()["error"]["code"] == "not_waiting_for_scan"
         api.delete(f"/api/v1/sessions/{session_id}/")
+
+
+def test_a_customers_voice_note_gets_its_waveform_when_the_worker_fetches_it(stack, stack_a):
+    with stack.bridge_http() as bridge:
+        response = bridge.post(f"/sandbox/sessions/{stack_a.session.id}/inbound",
+                               json={"from": "6281100009302", "type": "voice", "media": "sample:voice"})
+    wa_id = response.json()["wa_message_id"]
+    from chats.models import Message
+
+    def measured():
+        with schema_context(stack_a.schema):
+            message = Message.objects.select_related("media").filter(wa_message_id=wa_id).first()
+            return message if message and message.media and message.media.waveform else None
+
+    message = wait_until(measured, 30, message="the worker to fetch and measure the voice note")
+    assert len(message.media.waveform) == 64 and max(message.media.waveform) == 100
+    assert message.media.duration > 0

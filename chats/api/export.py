@@ -13,6 +13,8 @@ from chats import selectors
 from chats.api.common import contact_or_404
 from chats.export import CONTENT_TYPES, EXPORT_FORMATS, export_chunks, export_filename
 from chats.serializers import ContactSerializer, MessageSerializer
+from workspaces.locale import member_timezone
+from workspaces.permissions import request_membership
 
 ExportSerializer = inline_serializer("ContactExport", {"contact": ContactSerializer(),
                                                        "messages": MessageSerializer(many=True)})
@@ -31,7 +33,8 @@ class ContactExportApi(APIView):
         if fmt not in EXPORT_FORMATS:
             raise DomainError("invalid_request", "format must be json, csv or txt.", fields={"format": ["invalid"]})
         messages = selectors.message_list_for_contact(contact=contact).order_by("timestamp", "id")
-        response = StreamingHttpResponse(export_chunks(contact, messages, fmt),
+        zone = member_timezone(membership=request_membership(request), workspace=request.tenant)
+        response = StreamingHttpResponse(export_chunks(contact, messages, fmt, timezone=zone),
                                          content_type=f"{CONTENT_TYPES[fmt]}; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_filename(contact, fmt)}"'
         return response

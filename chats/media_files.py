@@ -6,12 +6,12 @@ from __future__ import annotations
 import uuid
 
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 
 from blazz.core.errors import NotFound
 from chats import selectors
 from chats.errors import ChatErrorCode as Code
 from chats.models import MediaFile
-from django.utils.translation import gettext as _
 
 INLINE_PREFIXES = ("image/", "video/", "audio/")
 

@@ -2,9 +2,10 @@
 
 import re
 
+from django.utils.translation import gettext as _
+
 from blazz.core.errors import DomainError
 from chats.errors import ChatErrorCode
-from django.utils.translation import gettext as _
 
 _DIGITS = re.compile(r"\D+")
 

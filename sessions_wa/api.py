@@ -1,5 +1,6 @@
 """Sessions API: the workspace's WhatsApp numbers."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -13,7 +14,6 @@ from sessions_wa.errors import SessionErrorCode as Code
 from sessions_wa.models import Engine
 from sessions_wa.serializers import SessionSerializer
 from workspaces.permissions import IsWorkspaceAdmin, IsWorkspaceMember
-from django.utils.translation import gettext as _
 
 
 class SessionListApi(APIView):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from blazz.core.errors import ErrorCode, error_response
@@ -15,7 +16,6 @@ from blazz.core.rows import fetch_row
 from workspaces import selectors
 from workspaces.locale import request_language
 from workspaces.models import PUBLIC_SCHEMA, Workspace
-from django.utils.translation import gettext as _
 
 SESSION_WORKSPACE_KEY = "blazz_workspace"
 

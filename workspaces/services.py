@@ -14,12 +14,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blazz.core.errors import Conflict, DomainError, Forbidden, NotFound
 from workspaces import signals
 from workspaces.errors import WorkspaceErrorCode as Code
 from workspaces.models import PUBLIC_SCHEMA, ApiKey, Domain, Membership, Role, Workspace
-from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 User = get_user_model()

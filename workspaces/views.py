@@ -11,13 +11,13 @@ from django.dispatch import receiver
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from blazz.core.errors import DomainError
 from workspaces import selectors, services
 from workspaces.forms import LoginForm, PasswordForm, SignupForm
 from workspaces.middleware import SESSION_WORKSPACE_KEY
-from django.utils.translation import gettext as _
 
 
 @receiver(user_logged_in)

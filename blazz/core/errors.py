@@ -12,10 +12,10 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions as drf_exceptions, status as http
 from rest_framework.response import Response
-from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions as drf_exceptions, serializers
@@ -12,7 +13,6 @@ from chats import selectors
 from chats.errors import ChatErrorCode as Code
 from chats.models import MessageOrigin
 from workspaces.authentication import ApiKeyPrincipal
-from django.utils.translation import gettext as _
 
 
 def actor(request):

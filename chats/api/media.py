@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -17,7 +18,6 @@ from chats.api.common import actor
 from chats.errors import ChatErrorCode as Code
 from chats.media_files import INLINE_PREFIXES, media_file_response, media_or_404
 from chats.serializers import MediaSerializer
-from django.utils.translation import gettext as _
 
 
 class MediaUploadApi(APIView):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blazz.core import events
 from blazz.core.errors import Conflict, DomainError
@@ -17,7 +18,6 @@ from chats.wire import iso
 from sessions_wa import bridge
 from sessions_wa.errors import SessionErrorCode
 from sessions_wa.models import WhatsAppSession
-from django.utils.translation import gettext as _
 
 
 def message_react(*, message: Message, emoji: str, user) -> Message:

@@ -4,6 +4,7 @@ on them."""
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from blazz.core.errors import DomainError
 from chats import store
@@ -13,7 +14,6 @@ from chats.phones import normalise_phone, phone_from_chat_id
 from chats.services.publish import publish_chat, schema
 from sessions_wa.models import WhatsAppSession
 from sessions_wa.selectors import session_default
-from django.utils.translation import gettext as _
 
 
 def contact_get_or_create(*, wa_id: str, push_name: str = "", session: WhatsAppSession | None = None) -> Contact:

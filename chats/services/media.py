@@ -7,6 +7,7 @@ import mimetypes
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from blazz.core import events
 from blazz.core.errors import DomainError
@@ -16,7 +17,6 @@ from chats.models import MediaFile, MediaStatus, Message, MessageType
 from chats.services.publish import publish_message
 from sessions_wa import bridge
 from sessions_wa.models import WhatsAppSession
-from django.utils.translation import gettext as _
 
 ALLOWED_MIMETYPES = {
     "image/jpeg", "image/png", "image/webp", "image/gif",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blazz.core import events
 from blazz.core.errors import Conflict, DomainError, NotFound
@@ -21,7 +22,6 @@ from sessions_wa.contract import MEDIA_MESSAGE_TYPES, UNSENDABLE_MESSAGE_TYPES
 from sessions_wa.errors import SessionErrorCode
 from sessions_wa.models import WhatsAppSession
 from sessions_wa.selectors import session_default
-from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import enum
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blazz.core import events
 from blazz.core.errors import Conflict
@@ -30,7 +31,6 @@ from chats.services.publish import publish_chat_if_last, schema
 from chats.wire import iso
 from sessions_wa.contract import ACK_TO_STATUS, STATUS_RANK
 from sessions_wa.errors import SessionErrorCode
-from django.utils.translation import gettext as _
 
 S = MessageStatus
 ACK_ERROR_REASON = "WhatsApp reported an error sending this message."

@@ -28,7 +28,7 @@ from sessions_wa.contract import TYPING_STATES
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SAMPLES = {str: "x", int: 7, bool: True, dict: {"k": "v"}, list: ["t"]}
+SAMPLES = {str: "x", int: 7, float: 1.5, bool: True, dict: {"k": "v"}, list: ["t"]}
 
 
 def sample_value(hint):

@@ -14,7 +14,7 @@ test('the catalogue lists the event types of the contract; the optional ones apa
   // sessions_wa/contract.py reads `events` only, and Django has a handler for each type there.
   assert.deepEqual(Object.keys(CONTRACT.events).sort(), [
     'chat.typing', 'contact.presence', 'message.ack', 'message.created', 'message.edited',
-    'message.reaction', 'message.received', 'message.revoked', 'session.qr', 'session.status',
+    'message.reaction', 'message.received', 'message.revoked', 'session.pairing_code', 'session.qr', 'session.status',
   ]);
 });
 

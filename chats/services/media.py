@@ -123,7 +123,7 @@ def media_prepare_voice(*, media_id) -> MediaFile | None:
     """Make an outbound voice note what WhatsApp expects, OGG/Opus (the browser records WebM/Opus:
     remuxed, or encoded when it is not Opus), and measure its waveform and duration. The send
     task's first step for a voice message; idempotent (a prepared file is left alone).
-    Raises audio.AudioError when ffmpeg cannot read the file. Emits: message.updated for each
+    Raises audio.AudioError when the file is not OGG/Opus and ffmpeg cannot convert it. Emits: message.updated for each
     message showing it."""
     media = MediaFile.objects.filter(pk=media_id).first()
     if media is None or media.status != MediaStatus.READY or not media.file:
@@ -132,8 +132,19 @@ def media_prepare_voice(*, media_id) -> MediaFile | None:
         return media
     with media.file.open("rb") as handle:
         original = handle.read()
-    ogg = audio.to_ogg_opus(original)
-    measured = audio.measure(ogg)
+    if audio.is_ogg_opus(original):
+        # Already what WhatsApp wants: sent as it is, measured when ffmpeg can read it (else the
+        # bubble draws flat bars).
+        ogg = original
+        try:
+            measured = audio.measure(ogg)
+        except audio.AudioError:
+            measured = None
+    else:
+        ogg = audio.to_ogg_opus(original)
+        measured = audio.measure(ogg)
+    if measured is None and media.mimetype == audio.OGG_OPUS:
+        return media
     with transaction.atomic():
         media = MediaFile.objects.select_for_update().get(pk=media_id)
         if media.waveform and media.mimetype == audio.OGG_OPUS:
@@ -144,7 +155,8 @@ def media_prepare_voice(*, media_id) -> MediaFile | None:
             media.file.save(media.filename, ContentFile(ogg), save=False)
             media.size = len(ogg)
             media.mimetype = audio.OGG_OPUS
-        media.duration, media.waveform = measured.duration, measured.waveform
+        if measured is not None:
+            media.duration, media.waveform = measured.duration, measured.waveform
         media.save()
         for message_id in media.messages.values_list("pk", flat=True):
             publish_message(message_id, events.MessageUpdated)

@@ -96,7 +96,20 @@ def test_preparing_a_voice_note_twice_changes_nothing_the_second_time(acme):
     assert second.file.name == name and second.waveform == waveform
 
 
-def test_an_unreadable_voice_note_fails_with_the_reason_instead_of_reaching_whatsapp(acme, monkeypatch):
+def test_an_ogg_opus_file_ffmpeg_cannot_measure_is_sent_as_it_is_without_a_waveform(acme, monkeypatch):
+    calls = []
+    monkeypatch.setattr(bridge, "message_send", lambda s, payload: calls.append(payload) or {"wa_message_id": "w3"})
+    header_only = b"OggS\x00\x02" + b"\x00" * 20 + b"OpusHead" + b"\x01" * 64
+    media = services.media_upload(uploaded_file=SimpleUploadedFile("n.ogg", header_only, content_type="audio/ogg"))
+    message, _ = send(acme, client_id="v3", body="", type="voice", media_id=str(media.pk))
+
+    assert services.message_deliver(message_id=message.pk) == ("done", "sent")
+
+    stored = MediaFile.objects.get(pk=media.pk)
+    assert stored.waveform is None and stored.size == len(header_only) and calls[0]["media"]["mimetype"] == "audio/ogg"
+
+
+def test_a_voice_note_ffmpeg_cannot_convert_fails_with_the_reason_instead_of_reaching_whatsapp(acme, monkeypatch):
     calls = []
     monkeypatch.setattr(bridge, "message_send", lambda *a: calls.append(a) or {"wa_message_id": "x"})
     media = services.media_upload(uploaded_file=SimpleUploadedFile("v.ogg", b"OggS garbage", content_type="audio/ogg"))

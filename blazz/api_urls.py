@@ -3,6 +3,7 @@
 from django.urls import path
 
 from chats.api import contacts, export, media, messages
+from chats.automation.api import broadcasts, rules, schedules, templates
 from sessions_wa import api as sessions_api
 from workspaces import api as workspaces_api
 
@@ -29,4 +30,22 @@ urlpatterns = [
     path("sessions/<str:session_id>/", sessions_api.SessionDetailApi.as_view(), name="session-detail"),
     path("sessions/<str:session_id>/pairing-code/", sessions_api.SessionPairingCodeApi.as_view(),
          name="session-pairing-code"),
+    path("templates/", templates.TemplateListApi.as_view(), name="templates"),
+    path("templates/<int:template_id>/", templates.TemplateDetailApi.as_view(), name="template-detail"),
+    path("templates/<int:template_id>/preview/", templates.TemplatePreviewApi.as_view(), name="template-preview"),
+    path("business-hours/", rules.BusinessHoursApi.as_view(), name="business-hours"),
+    path("auto-replies/", rules.RuleListApi.as_view(), name="auto-replies"),
+    path("auto-replies/test/", rules.RuleTestApi.as_view(), name="auto-replies-test"),
+    path("auto-replies/order/", rules.RuleOrderApi.as_view(), name="auto-replies-order"),
+    path("auto-replies/<int:rule_id>/", rules.RuleDetailApi.as_view(), name="auto-reply-detail"),
+    path("contacts/<int:contact_id>/scheduled/", schedules.ContactScheduledApi.as_view(), name="contact-scheduled"),
+    path("broadcasts/", broadcasts.BroadcastListApi.as_view(), name="broadcasts"),
+    path("broadcasts/<int:broadcast_id>/", broadcasts.BroadcastDetailApi.as_view(), name="broadcast-detail"),
+    path("broadcasts/<int:broadcast_id>/recipients/", broadcasts.BroadcastRecipientsApi.as_view(),
+         name="broadcast-recipients"),
+    path("broadcasts/<int:broadcast_id>/<str:action>/", broadcasts.BroadcastActionApi.as_view(),
+         name="broadcast-action"),
+    path("contacts/<int:contact_id>/opt-out/", broadcasts.ContactOptOutApi.as_view(), name="contact-opt-out"),
+    path("sessions/<str:session_id>/send-limits/", broadcasts.SendLimitsApi.as_view(), name="send-limits"),
+    path("scheduled-messages/<int:scheduled_id>/", schedules.ScheduledDetailApi.as_view(), name="scheduled-detail"),
 ]

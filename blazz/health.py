@@ -60,13 +60,25 @@ def check_worker():
 
 
 def check_bridge():
+    """The registry's nodes when bridge nodes heartbeat (ok while one is live); else BRIDGE_URL's /health."""
+    from sessions_wa.placement import nodes_report
+
+    try:
+        nodes = nodes_report()
+    finally:
+        connections.close_all()  # a worker thread: leave nothing open in it
+    if nodes:
+        live = [node for node in nodes if node["live"]]
+        if not live:
+            raise RuntimeError(f"no bridge node heartbeat within {settings.BRIDGE_NODE_TIMEOUT:g} s")
+        return {"nodes": nodes}
     response = httpx.get(
         f"{settings.BRIDGE_URL}/health", timeout=CHECK_TIMEOUT_SECONDS,
         headers={"Authorization": f"Bearer {settings.BRIDGE_TOKEN}"},
     )
     response.raise_for_status()
     body = response.json()
-    return {key: body[key] for key in ("node", "sessions", "outbox") if key in body}
+    return {**{key: body[key] for key in ("node", "sessions", "outbox") if key in body}, "nodes": []}
 
 
 CHECKS = {"postgres": check_postgres, "redis": check_redis, "worker": check_worker, "bridge": check_bridge}

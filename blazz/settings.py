@@ -53,6 +53,7 @@ SHARED_APPS = [
     "django_tenants",
     "daphne",
     "workspaces",
+    "nodes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -69,6 +70,7 @@ SHARED_APPS = [
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "chats",
+    "chats.automation",
     "sessions_wa",
     "webhooks",
 ]
@@ -193,6 +195,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 60.0,
         "args": ["chats.tasks.messages_requeue_stuck_task"],
     },
+    "bridge-nodes-failover": {
+        # Public: moves the sessions of dead or draining bridge nodes (sessions_wa.failover).
+        "task": "sessions_wa.tasks.nodes_failover_task",
+        "schedule": env.float("BRIDGE_FAILOVER_INTERVAL_SECONDS", default=10.0),
+    },
+    "scheduled-messages-send": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": env.float("SCHEDULED_SWEEP_SECONDS", default=2.0),
+        "args": ["chats.automation.tasks.scheduled_send_due_task"],
+    },
+    "broadcasts-kick": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": 10.0,
+        "args": ["chats.automation.tasks.broadcasts_kick_task"],
+    },
     "applied-webhooks-prune": {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 6 * 3600.0,
         "args": ["webhooks.tasks.applied_webhooks_prune_task"],
@@ -204,11 +219,27 @@ BRIDGE_URL = env.str("BRIDGE_URL", default="http://127.0.0.1:3001").rstrip("/")
 BRIDGE_TOKEN = env.str("BRIDGE_TOKEN", default="")
 BRIDGE_WEBHOOK_SECRET = env.str("BRIDGE_WEBHOOK_SECRET", default="")
 BRIDGE_TIMEOUT_SECONDS = env.float("BRIDGE_TIMEOUT_SECONDS", default=10.0)
+# A bridge node silent this long is dead: beat moves its sessions to other nodes (docs/scale-out.md).
+BRIDGE_NODE_TIMEOUT = env.float("BRIDGE_NODE_TIMEOUT", default=30.0)
+# Largest login state a node may store in the shared auth store (a webjs RemoteAuth zip: a few MB).
+BRIDGE_AUTH_MAX_BYTES = env.int("BRIDGE_AUTH_MAX_BYTES", default=64 * 1024 * 1024)
 # Typing, read receipts and presence are direct calls that must never hold up a request.
 BRIDGE_FAST_TIMEOUT_SECONDS = env.float("BRIDGE_FAST_TIMEOUT_SECONDS", default=2.0)
 # Sending: how long the worker keeps trying while the bridge is away, before `failed`.
 MESSAGE_SEND_MAX_RETRIES = env.int("MESSAGE_SEND_MAX_RETRIES", default=8)  # ~4 min with the default cap
 MESSAGE_SEND_BACKOFF_CAP_SECONDS = env.float("MESSAGE_SEND_BACKOFF_CAP_SECONDS", default=60.0)
+# Automation (chats/automation/): at most this many automated messages to one contact per hour.
+AUTOMATION_MAX_PER_CONTACT_PER_HOUR = env.int("AUTOMATION_MAX_PER_CONTACT_PER_HOUR", default=3)
+# A customer who writes one of these (alone) is opted out of broadcasts.
+AUTOMATION_OPT_OUT_KEYWORDS = env.list("AUTOMATION_OPT_OUT_KEYWORDS", default=["STOP", "BERHENTI", "UNSUBSCRIBE"])
+# The send governor's defaults per number (docs/automation.md has the reasoning); SendLimits overrides them.
+GOVERNOR_PER_MINUTE = env.int("GOVERNOR_PER_MINUTE", default=20)
+GOVERNOR_PER_HOUR = env.int("GOVERNOR_PER_HOUR", default=400)
+GOVERNOR_PER_DAY = env.int("GOVERNOR_PER_DAY", default=1500)
+GOVERNOR_MIN_DELAY_MS = env.int("GOVERNOR_MIN_DELAY_MS", default=1000)
+GOVERNOR_MAX_DELAY_MS = env.int("GOVERNOR_MAX_DELAY_MS", default=4000)
+GOVERNOR_WARMUP_DAYS = env.int("GOVERNOR_WARMUP_DAYS", default=7)
+GOVERNOR_WARMUP_FACTOR = env.float("GOVERNOR_WARMUP_FACTOR", default=0.25)
 # Where the bridge reaches Django (media it fetches to send), seen from the bridge's host.
 INTERNAL_BASE_URL = env.str("INTERNAL_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 

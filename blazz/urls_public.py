@@ -5,6 +5,7 @@ from django.urls import include, path
 from blazz.admin_sites import public_admin
 from blazz.health import health_view
 from chats.internal import internal_media
+from nodes.views import bridge_auth
 from workspaces import api as workspaces_api, views as workspaces_views
 
 urlpatterns = [
@@ -18,6 +19,8 @@ urlpatterns = [
     path("api/v1/signup/", workspaces_api.SignupApi.as_view(), name="api-signup"),
     path("hooks/", include("webhooks.urls")),
     path("internal/media/<str:schema>/<str:media_id>/", internal_media, name="internal-media"),
+    # No trailing slash: the bridge's auth store calls it so (a redirect would lose a PUT's body).
+    path("internal/bridge/auth/<str:session_id>", bridge_auth, name="internal-bridge-auth"),
 ]
 
 handler400 = "blazz.core.errors.bad_request_view"

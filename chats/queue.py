@@ -15,6 +15,7 @@ from blazz.celery import app
 
 MESSAGE_SEND_TASK = "chats.tasks.message_send_task"
 MEDIA_FETCH_TASK = "chats.tasks.media_fetch_task"
+AUTOREPLY_TASK = "chats.automation.tasks.autoreply_evaluate_task"
 
 
 def task(name: str):
@@ -29,3 +30,8 @@ def message_send_after_commit(message_id: int) -> None:
 
 def media_fetch_after_commit(media_id: str) -> None:
     transaction.on_commit(lambda: task(MEDIA_FETCH_TASK).delay(media_id))
+
+
+def autoreply_after_commit(message_id: int) -> None:
+    """The auto-reply rules run in a worker, after the message is stored and published."""
+    transaction.on_commit(lambda: task(AUTOREPLY_TASK).delay(message_id))

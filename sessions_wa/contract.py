@@ -35,6 +35,13 @@ EVENT_SCHEMAS: dict[str, dict] = CONTRACT["events"]
 EVENT_TYPES: tuple[str, ...] = tuple(EVENT_SCHEMAS)
 EventType = enum.StrEnum("EventType", [(_constant(name), name) for name in EVENT_TYPES], module=__name__)
 
+# Bodies that are not one session event: the node heartbeat and a batch of events.
+NODE_MESSAGE_SCHEMAS: dict[str, dict] = {k: v for k, v in CONTRACT["node_messages"].items() if not k.startswith("$")}
+NodeMessageType = enum.StrEnum("NodeMessageType", [(_constant(name), name) for name in NODE_MESSAGE_SCHEMAS],
+                               module=__name__)
+# session.status's reason_code when a node let a session go to another node.
+RELEASED_REASON_CODE = "released"
+
 # --- sessions ---------------------------------------------------------------------------------------
 
 SESSION_STATUSES: tuple[str, ...] = tuple(CONTRACT["session_statuses"])

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from blazz.core import events
 from blazz.core.errors import Conflict, DomainError, NotFound
 from blazz.core.publisher import publish_on_commit
-from sessions_wa import bridge
+from sessions_wa import bridge, placement
 from sessions_wa.contract import STATUS_REASON_CODES
 from sessions_wa.errors import SessionErrorCode as Code
 from sessions_wa.models import Engine, SessionStatus, WhatsAppSession
@@ -55,6 +55,11 @@ def session_create(*, engine: str, name: str = "", options: dict | None = None) 
             id=f"{_schema()}.{secrets.token_hex(4)}", engine=engine, name=(name or "").strip()[:100],
             options=options or {}, status=SessionStatus.STARTING,
         )
+        node = placement.placement_create(session_id=session.id, schema_name=_schema(), engine=engine,
+                                          options=session.options).node_id
+        if node:
+            WhatsAppSession.objects.filter(pk=session.pk).update(node=node)
+            session.node = node
         _publish(session)
     return session_start_on_bridge(session=session)
 
@@ -196,8 +201,15 @@ def session_logout(*, session: WhatsAppSession) -> WhatsAppSession:
         session.qr_raw = session.qr_data_url = ""
         session.deleted_at = session.deleted_at or timezone.now()
         session.save()
+        placement.placement_deactivate(session_id=session.id)
         _publish(session)
     return session
+
+
+def session_note_move(*, session_id: str, node: str, reason: str) -> WhatsAppSession | None:
+    """The session moved to another bridge node (sessions_wa.failover): `starting` there until the
+    new node reports. Emits: session.status."""
+    return session_apply_state(session_id=session_id, status=SessionStatus.STARTING, reason=reason, node=node)
 
 
 def sessions_reconcile() -> dict:
@@ -207,12 +219,20 @@ def sessions_reconcile() -> dict:
     no webhook has said anything newer. Run by beat every 30 s and at worker start for every
     workspace, suspended ones included (so a session started around a suspension is stopped by
     the next run), and at once on (un)suspension."""
-    counts = {"started": 0, "stopped": 0, "deleted": 0, "updated": 0}
+    counts = {"started": 0, "stopped": 0, "deleted": 0, "updated": 0, "unreachable": 0}
     suspended = _workspace_suspended()
     for session in WhatsAppSession.objects.all():
+        if session.deleted_at is None:
+            placement.placement_ensure(session_id=session.id, schema_name=_schema(), engine=session.engine,
+                                       options=session.options)
         asked_at = timezone.now()
         try:
             info = bridge.session_get(session.id)
+        except bridge.BridgeUnavailable as exc:
+            # Its node is away (failover moves it); the others are still reconciled.
+            logger.info("reconcile: %s unreachable: %s", session.id, exc)
+            counts["unreachable"] += 1
+            continue
         except bridge.BridgeError as exc:
             if exc.code != "session_not_found":
                 raise
@@ -239,4 +259,6 @@ def sessions_reconcile() -> dict:
         elif info.get("status") != session.status or (info.get("node") or "") != session.node:
             if session_apply_bridge_info(session_id=session.id, info=info, older_than=asked_at):
                 counts["updated"] += 1
+    if counts["unreachable"]:
+        raise bridge.BridgeUnavailable(f"{counts['unreachable']} sessions' bridge unreachable ({counts})")
     return counts

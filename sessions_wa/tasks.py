@@ -5,7 +5,7 @@ import logging
 from celery.signals import worker_ready
 
 from blazz.celery import app
-from sessions_wa import bridge, services
+from sessions_wa import bridge, failover, services
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +17,12 @@ def sessions_reconcile_task(self):
         return services.sessions_reconcile()
     except bridge.BridgeUnavailable as exc:
         raise self.retry(countdown=min(3 * (self.request.retries + 1), 30), exc=exc)
+
+
+@app.task(acks_late=True, expires=60)
+def nodes_failover_task():
+    """Public schema: move the sessions of bridge nodes that stopped heartbeating or drain."""
+    return failover.nodes_failover()
 
 
 @worker_ready.connect

@@ -23,3 +23,18 @@ def applied_webhook_record(*, webhook_id: str, event_type: str, session_id: str)
             [webhook_id, event_type, session_id],
         )
         return cursor.rowcount == 1
+
+
+def applied_webhooks_record_many(rows: list[tuple[str, str, str]]) -> set[str]:
+    """`applied_webhook_record` for a batch's events in one statement: (webhook_id, type,
+    session_id) rows; returns the ids recorded now (the others were applied already)."""
+    if not rows:
+        return set()
+    values = ", ".join(["(%s, %s, %s, now())"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO webhooks_appliedwebhook (webhook_id, type, session_id, applied_at) VALUES {values} "
+            "ON CONFLICT (webhook_id) DO NOTHING RETURNING webhook_id",
+            [value for row in rows for value in row],
+        )
+        return {row[0] for row in cursor.fetchall()}

@@ -19,7 +19,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("blazz", "chats", "sessions_wa", "webhooks", "workspaces")
+APPS = ("blazz", "chats", "nodes", "sessions_wa", "webhooks", "workspaces")
 MAX_LINES = 400
 KNOWN_APP_EDGES: set[tuple[str, str]] = set()
 
@@ -102,10 +102,11 @@ def test_the_cycle_finder_finds_cycles():
 
 
 @pytest.mark.parametrize("importer, forbidden", [
-    ("blazz.core", ("chats", "sessions_wa", "webhooks", "workspaces", "blazz.celery", "blazz.settings")),
+    ("blazz.core", ("chats", "nodes", "sessions_wa", "webhooks", "workspaces", "blazz.celery", "blazz.settings")),
     ("sessions_wa", ("chats", "webhooks")),
     ("chats", ("webhooks",)),
     ("workspaces", ("chats", "webhooks", "sessions_wa")),
+    ("nodes", ("chats", "webhooks", "sessions_wa")),
     ("chats.internal", ("chats.api",)),
     ("chats.services", ("chats.tasks", "chats.api", "chats.consumers")),
     ("webhooks.inbound.asgi", ("webhooks.inbound.views",)),

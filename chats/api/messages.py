@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -11,7 +12,9 @@ from blazz.core.openapi import error_responses
 from chats import selectors, services
 from chats.api.common import (MessageCursor, Q_PARAM, actor, contact_or_404, message_or_404, origin_of, paginate,
                               search_text)
-from chats.models import MessageType
+from chats.automation.api.common import ScheduledMessageSerializer
+from chats.automation.services import schedules, templates
+from chats.models import MessageOrigin, MessageType
 from chats.serializers import MessageSerializer, SearchResultSerializer, message_data, without_reactions
 from sessions_wa.contract import UNSENDABLE_MESSAGE_TYPES
 
@@ -44,6 +47,12 @@ class ContactMessagesApi(APIView):
         location = LocationSerializer(required=False, allow_null=True, default=None)
         contact_card = ContactCardSerializer(required=False, allow_null=True, default=None)
         session_id = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
+        template_id = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                               help_text="Send this template (its text and file); type and body are ignored.")
+        variables = serializers.DictField(child=serializers.CharField(max_length=1000, allow_blank=True),
+                                          required=False, default=dict, help_text="The template's free variables.")
+        send_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+                                            help_text="Schedule it: stored as a scheduled message, sent then.")
 
     @extend_schema(operation_id="messages_list",
                    responses={200: MessageSerializer(many=True), **error_responses(400, 401, 403, 404)})
@@ -54,8 +63,9 @@ class ContactMessagesApi(APIView):
     @extend_schema(
         operation_id="messages_send", request=InputSerializer,
         responses={201: MessageSerializer, 200: OpenApiResponse(MessageSerializer, description="Same client_id again"),
+                   202: OpenApiResponse(ScheduledMessageSerializer, description="With send_at: scheduled"),
                    **error_responses(400, 401, 403, 404, 409)},
-        description="Store a pending message and send it. Idempotent by client_id.",
+        description="Store a pending message and send it (or, with send_at, schedule it). Idempotent by client_id.",
     )
     def post(self, request, contact_id: int):
         contact = contact_or_404(contact_id)
@@ -67,9 +77,20 @@ class ContactMessagesApi(APIView):
         values["media_id"] = str(values["media_id"]) if values["media_id"] else None
         values["location"] = dict(values["location"]) if values["location"] else None
         values["contact_card"] = dict(values["contact_card"]) if values["contact_card"] else None
-        message, created = services.message_send(contact=contact, client_id=client_id,
-                                                 request=services.SendRequest(**values), sent_by=actor(request),
-                                                 origin=origin_of(request))
+        template_id, variables, send_at = values.pop("template_id"), values.pop("variables"), values.pop("send_at")
+        send_request = services.SendRequest(**values)
+        if template_id is not None:
+            send_request = templates.template_send_request(
+                templates.template_get(template_id), contact=contact, agent=actor(request),
+                workspace=getattr(connection, "tenant", None), values=variables,
+                reply_to_id=values["reply_to_id"], session_id=values["session_id"])
+        if send_at is not None:
+            scheduled, _ = schedules.scheduled_create(
+                contact=contact, client_id=client_id, send_at=send_at, request=send_request, template_id=template_id,
+                variables=variables, user=actor(request), by_api=origin_of(request) == MessageOrigin.API)
+            return Response(ScheduledMessageSerializer(scheduled).data, status=status.HTTP_202_ACCEPTED)
+        message, created = services.message_send(contact=contact, client_id=client_id, request=send_request,
+                                                 sent_by=actor(request), origin=origin_of(request))
         if created:  # as this request stored it: `pending`, and nothing else has touched it yet
             return Response(message_data(without_reactions(message)), status=status.HTTP_201_CREATED)
         return Response(message_data(selectors.message_get(message.pk)), status=status.HTTP_200_OK)

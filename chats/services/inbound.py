@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from blazz.core import events
-from chats import store
+from chats import queue, store
 from chats.models import Contact, Direction, Message, MessageOrigin, MessageStatus, MessageType
 from chats.services import pending
 from chats.services.changes import apply_edit, apply_reaction, apply_revoke
@@ -106,6 +106,8 @@ def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, 
         return store.message_by_wa_id(wa_message_id)
     _contact_after_new_message(contact, message, unread=direction == Direction.IN, push_name=push_name)
     _announce(message)
+    if direction == Direction.IN and not data.get("history"):  # an imported old message is never answered
+        queue.autoreply_after_commit(message.pk)
     return message
 
 

@@ -6,6 +6,7 @@ export const routes = [
   { path: '/', name: 'inbox', component: InboxPage },
   { path: '/chats/:id(\\d+)', name: 'chat', component: InboxPage, props: true },
   { path: '/sessions', name: 'sessions', component: () => import('./pages/SessionsPage.vue') },
+  { path: '/automation', name: 'automation', component: () => import('./pages/AutomationPage.vue') },
   { path: '/settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
   { path: '/:rest(.*)*', redirect: '/' },
 ];

@@ -15,15 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from blazz.core.errors import DomainError, NotFound, error_body
-from blazz.core.parsers import json_loads
+from blazz.core.errors import DomainError, NotFound
 from blazz.core.validation import text_errors
 from chats import services as chats
-from sessions_wa import services as sessions, store as sessions_store
-from sessions_wa.contract import EventType
+from sessions_wa import placement, services as sessions, store as sessions_store
+from sessions_wa.contract import RELEASED_REASON_CODE, EventType, NodeMessageType
 from webhooks import store
 from webhooks.errors import WebhookErrorCode as Code
-from webhooks.inbound.schemas import event_data_problems
+from webhooks.inbound.schemas import event_data_problems, node_message_problems
 from webhooks.models import AppliedWebhook
 from workspaces.models import PUBLIC_SCHEMA
 
@@ -58,27 +57,10 @@ HANDLERS: dict[str, Callable] = {
 ENVELOPE_MAX = {"webhook-id": 100, "type": 40, "session_id": 64, "workspace": 63}  # 63: a schema name
 
 
-def apply(body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
-    """Apply a verified event (verify.py) in its workspace's schema: (status, JSON body). The 2xx
-    goes back after the commit; a replay answers 200 with `duplicate: true`. `headers`: names in
-    lower case."""
-    try:
-        payload = json_loads(body)
-    except ValueError as exc:  # not JSON, NaN/Infinity, or nested past what we parse
-        return 400, error_body(Code.INVALID_PAYLOAD, f"The body is not acceptable JSON: {exc}")
-    webhook_id = headers.get("webhook-id")
-    try:
-        applied = webhook_apply(webhook_id=webhook_id, payload=payload)
-    except DomainError as exc:
-        logger.warning("bridge webhook %s not applied: %s", webhook_id, exc.message)
-        return exc.status_code, error_body(exc.code, exc.message, exc.fields)
-    return 200, {"ok": True, "duplicate": not applied}
-
-
 def webhook_apply(*, webhook_id: str, payload) -> bool:
     """Apply a verified bridge event. Returns False when this webhook-id was applied already.
     A refused event (DomainError) leaves nothing behind, its webhook-id included."""
-    event_type, session_id, schema, data = _validate(webhook_id, payload)
+    event_type, session_id, schema, data = validate(webhook_id, payload)
     if schema == PUBLIC_SCHEMA or not store.workspace_exists(schema):
         raise NotFound(Code.UNKNOWN_WORKSPACE, f"No workspace {schema!r}.")
     with schema_context(schema):
@@ -88,11 +70,36 @@ def webhook_apply(*, webhook_id: str, payload) -> bool:
         with transaction.atomic():
             if not store.applied_webhook_record(webhook_id=webhook_id, event_type=event_type, session_id=session_id):
                 return False
-            HANDLERS[event_type](session, data)
+            if not from_an_old_owner(event_type, session_id, payload.get("epoch"), data):
+                HANDLERS[event_type](session, data)
     return True
 
 
-def _validate(webhook_id, payload) -> tuple[str, str, str, dict]:
+def from_an_old_owner(event_type: str, session_id: str, epoch, data: dict) -> bool:
+    """A status of a session from a node that no longer owns it (an epoch before the current
+    one, or the release itself) says nothing about the session now: recorded, not applied.
+    Messages and acks of an old owner are applied: they happened (sends made before the move)."""
+    if event_type not in (EventType.SESSION_STATUS, EventType.SESSION_QR):
+        return False
+    if data.get("reason_code") == RELEASED_REASON_CODE:
+        return True
+    if not isinstance(epoch, int) or isinstance(epoch, bool):
+        return False
+    current = placement.current_epoch(session_id)
+    return current is not None and epoch < current
+
+
+def node_heartbeat_apply(payload: dict) -> list[dict]:
+    """A bridge node's heartbeat (docs/bridge.md "Bridge nodes"): the registry records it and
+    answers the sessions the node should hold."""
+    problems = node_message_problems(NodeMessageType.NODE_HEARTBEAT, payload)
+    if problems:
+        raise DomainError(Code.INVALID_PAYLOAD, f"node.heartbeat breaks its contract: {', '.join(problems)}.",
+                          fields=problems, status=422)
+    return placement.node_heartbeat(node_id=payload["node_id"], data=payload["data"])
+
+
+def validate(webhook_id, payload) -> tuple[str, str, str, dict]:
     """The envelope (a 400 when broken: not an event at all), then the type's `data` contract (a
     422 naming the fields). Nothing is written before both pass."""
     if not isinstance(payload, dict):

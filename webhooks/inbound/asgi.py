@@ -3,7 +3,7 @@
 Every bridge event is one request, and under daphne Django's handler cost more than applying the
 event: a new thread per request (asgiref's ThreadSensitiveContext), the request object and ten
 middlewares, none of which a signed machine-to-machine call uses. Here the signature is checked on
-the event loop (a refused call never leaves it), and the event is applied by `apply.apply` in a
+the event loop (a refused call never leaves it), and the event is applied by `receive.receive` in a
 pooled thread with its own database connection, lent by the pool and given back after.
 Same answers as the Django view (views.py: the test client and WSGI): one error shape, 401
 for a bad signature, 405 for another method, 413 past DATA_UPLOAD_MAX_MEMORY_SIZE.
@@ -20,7 +20,7 @@ from django.db import close_old_connections, connection
 from django.http.request import split_domain_port
 
 from blazz.core.errors import ErrorCode, error_body
-from webhooks.inbound.apply import apply
+from webhooks.inbound import receive as inbound
 from webhooks.inbound.verify import verify
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def _apply_in_thread(body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
     close_old_connections()  # what Django's request_started does: a dead connection is replaced
     try:
         connection.set_schema_to_public()  # this thread's connection may hold a schema from its last event
-        return apply(body, headers)
+        return inbound.receive(body, headers)
     except Exception:
         logger.exception("bridge webhook %s failed", headers.get("webhook-id"))
         return 500, error_body(ErrorCode.SERVER_ERROR, "The event could not be applied; deliver it again.")

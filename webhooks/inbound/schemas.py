@@ -17,7 +17,7 @@ from __future__ import annotations
 import jsonschema_rs
 
 from blazz.core.validation import json_text_problems
-from sessions_wa.contract import EVENT_SCHEMAS
+from sessions_wa.contract import EVENT_SCHEMAS, NODE_MESSAGE_SCHEMAS
 
 INTEGER_MESSAGE = "A JSON integer is required (no fraction part, not even .0)."
 
@@ -47,6 +47,20 @@ def _integer_paths(schema: dict, path: tuple = ()) -> list[tuple[str, ...]]:
 
 VALIDATORS = {event_type: jsonschema_rs.validator_for(lenient(schema)) for event_type, schema in EVENT_SCHEMAS.items()}
 INTEGER_PATHS = {event_type: _integer_paths(schema) for event_type, schema in EVENT_SCHEMAS.items()}
+NODE_VALIDATORS = {kind: jsonschema_rs.validator_for(lenient(schema)) for kind, schema in NODE_MESSAGE_SCHEMAS.items()}
+
+
+def node_message_problems(kind: str, body: dict) -> dict[str, list[str]]:
+    """{} when a heartbeat (or batch) body holds to its contract; else {"data.url": [why], ...}."""
+    problems: dict[str, list[str]] = {}
+    for error in NODE_VALIDATORS[kind].iter_errors(body):
+        path = [str(part) for part in error.instance_path]
+        if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
+            path.append(error.kind.property)
+        problems.setdefault(".".join(path) or "body", []).append(error.message)
+    for path, messages in _flat(json_text_problems(body)):
+        problems.setdefault(path, []).extend(messages)
+    return problems
 
 
 def event_data_problems(event_type: str, data: dict) -> dict[str, list[str]]:

@@ -51,9 +51,11 @@ class Bridge:
         self.session = session
         self.client = host_client()
 
-    def post(self, type_, data, webhook_id=None, workspace=None, session_id=None, **sign):
+    def post(self, type_, data, webhook_id=None, workspace=None, session_id=None, epoch=None, **sign):
         payload = {"type": type_, "session_id": session_id or self.session.pk,
                    "workspace": workspace or self.session.pk.split(".")[0], "occurred_at": time.time(), "data": data}
+        if epoch is not None:
+            payload["epoch"] = epoch
         body, headers = signed(payload, webhook_id=webhook_id, **sign)
         return self.client.generic("POST", "/hooks/bridge/", body, content_type="application/json", **headers)
 

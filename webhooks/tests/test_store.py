@@ -14,9 +14,13 @@ def test_every_statement_of_the_webhooks_store_runs_against_the_schema(world):
     with schema_context(world.ws_a.schema_name), transaction.atomic():
         assert store.applied_webhook_record(webhook_id="evt_store", event_type="message.ack", session_id="s") is True
         assert store.applied_webhook_record(webhook_id="evt_store", event_type="message.ack", session_id="s") is False
+        rows = [("evt_store", "message.ack", "s"), ("evt_many1", "message.ack", "s"), ("evt_many2", "chat.typing", "s")]
+        assert store.applied_webhooks_record_many(rows) == {"evt_many1", "evt_many2"}
+        assert store.applied_webhooks_record_many(rows) == set()
+        assert store.applied_webhooks_record_many([]) == set()
         transaction.set_rollback(True)
 
-    assert public_functions(store) == {"workspace_exists", "applied_webhook_record"}
+    assert public_functions(store) == {"workspace_exists", "applied_webhook_record", "applied_webhooks_record_many"}
 
 
 def public_functions(module) -> set[str]:

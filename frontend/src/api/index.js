@@ -1,5 +1,5 @@
 // Every endpoint of docs/api.md the SPA uses, one function each. Stores call these.
-import { get, post, patch, del, upload } from './http.js';
+import { get, post, patch, del, upload, request } from './http.js';
 
 export const api = {
   me: () => get('/me/'),
@@ -35,6 +35,21 @@ export const api = {
   apiKeys: () => get('/api-keys/'),
   createApiKey: (name) => post('/api-keys/', { name }),
   revokeApiKey: (id) => del(`/api-keys/${id}/`),
+
+  // Automation (docs/automation.md)
+  templates: () => get('/templates/'),
+  saveTemplate: (body, id) => (id ? patch(`/templates/${id}/`, body) : post('/templates/', body)),
+  deleteTemplate: (id) => del(`/templates/${id}/`),
+  previewTemplate: (id, body) => post(`/templates/${id}/preview/`, body),
+  businessHours: () => get('/business-hours/'),
+  saveBusinessHours: (body) => request('PUT', '/business-hours/', { body }),
+  autoReplies: () => get('/auto-replies/'),
+  saveAutoReply: (body, id) => (id ? patch(`/auto-replies/${id}/`, body) : post('/auto-replies/', body)),
+  deleteAutoReply: (id) => del(`/auto-replies/${id}/`),
+  testAutoReplies: (text) => post('/auto-replies/test/', { text }),
+  broadcasts: () => get('/broadcasts/'),
+  createBroadcast: (body) => post('/broadcasts/', body),
+  broadcastAction: (id, action, body = {}) => post(`/broadcasts/${id}/${action}/`, body),
 };
 
 /** Lists answer either a page `{next, previous, results}` or a bare array: accept both. */

@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from blazz.admin_sites import tenant_admin
+from chats.automation.models import AutoReplyRule, BusinessHours, RuleFiring, ScheduledMessage, Template
+
+
+@admin.register(Template, site=tenant_admin)
+class TemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "updated_at"]
+    list_filter = ["category"]
+    search_fields = ["name", "body"]
+    raw_id_fields = ["media"]
+
+
+@admin.register(BusinessHours, site=tenant_admin)
+class BusinessHoursAdmin(admin.ModelAdmin):
+    list_display = ["timezone", "updated_at"]
+
+
+@admin.register(AutoReplyRule, site=tenant_admin)
+class AutoReplyRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "position", "enabled", "trigger", "match_type", "pattern", "fired_count", "error_count",
+                    "last_error"]
+    list_filter = ["enabled", "trigger"]
+    search_fields = ["name", "pattern"]
+    readonly_fields = ["fired_count", "last_fired_at", "last_error", "last_error_at", "error_count"]
+
+
+@admin.register(RuleFiring, site=tenant_admin)
+class RuleFiringAdmin(admin.ModelAdmin):
+    list_display = ["rule", "contact", "message", "period", "fired_at"]
+    raw_id_fields = ["contact", "message"]
+
+
+@admin.register(ScheduledMessage, site=tenant_admin)
+class ScheduledMessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "contact", "send_at", "status", "type", "sent_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["contact", "media", "message"]

@@ -1,0 +1,61 @@
+"""How a rule's pattern meets a customer's text: case- and accent-insensitive, and regular
+expressions with a time bound (the `regex` package's timeout: a pathological pattern or text
+cannot hold a worker)."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+import regex
+
+from blazz.core.errors import DomainError
+from chats.automation.errors import AutomationErrorCode as Code
+from chats.automation.models import MatchType
+
+REGEX_TIMEOUT_SECONDS = 0.05
+FLAGS = regex.IGNORECASE | regex.V1
+
+
+class MatchTimeout(Exception):
+    pass
+
+
+@lru_cache(maxsize=4096)  # a message's text meets every rule; a rule's pattern meets every message
+def normalise(text: str) -> str:
+    """Lower case (casefold), accents dropped ("Café" -> "cafe"), runs of spaces as one."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.casefold().split())
+
+
+def compile_pattern(pattern: str):
+    """A rule's regular expression; a bad one is a 400. It is matched against the normalised text
+    (no accents, case-insensitive), so it is written without accents."""
+    try:
+        return regex.compile(pattern, FLAGS)
+    except regex.error as exc:
+        raise DomainError(Code.REGEX_INVALID, f"Invalid regular expression: {exc}", fields={"pattern": [str(exc)]})
+
+
+def text_matches(match_type: str, pattern: str, text: str) -> bool:
+    needle, haystack = normalise(pattern), normalise(text)
+    if match_type == MatchType.EXACT:
+        return haystack == needle
+    if match_type == MatchType.CONTAINS:
+        return bool(needle) and needle in haystack
+    if match_type == MatchType.STARTS_WITH:
+        return bool(needle) and haystack.startswith(needle)
+    if match_type == MatchType.REGEX:
+        try:
+            return _compiled(pattern).search(haystack, timeout=REGEX_TIMEOUT_SECONDS) is not None
+        except TimeoutError:
+            raise MatchTimeout(f"The regular expression took longer than {REGEX_TIMEOUT_SECONDS}s")
+        except regex.error:
+            return False
+    return False
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str):
+    return regex.compile(pattern, FLAGS)

@@ -1,0 +1,117 @@
+"""Auto-reply rules: saved once checked (a bad regular expression is a 400 when saved), ordered,
+and asked which one a text would fire now (the tester)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from blazz.core.errors import DomainError, NotFound
+from chats.automation.errors import AutomationErrorCode as Code
+from chats.automation.models import AutoReplyRule, MatchType, Template, Trigger
+from chats.automation.services import hours as hours_service
+from chats.automation.services.matching import MatchTimeout, compile_pattern, text_matches
+from chats.services.variables import unknown_names
+
+RULE_FIELDS = ("name", "position", "enabled", "session_ids", "trigger", "match_type", "pattern", "condition_label",
+               "condition_contact_is_new", "condition_unassigned", "reply_template_id", "reply_text", "assign_to_id",
+               "add_label", "cooldown_seconds", "stop_here")
+
+
+def rule_get(rule_id) -> AutoReplyRule:
+    rule = AutoReplyRule.objects.filter(pk=rule_id).first()
+    if rule is None:
+        raise NotFound(Code.RULE_NOT_FOUND, "No such auto-reply rule.")
+    return rule
+
+
+def rule_save(*, rule: AutoReplyRule | None = None, **values) -> AutoReplyRule:
+    """Create a rule (at the end of the order unless a position is given) or change one."""
+    values = {k: v for k, v in values.items() if k in RULE_FIELDS}
+    creating = rule is None
+    rule = rule or AutoReplyRule()
+    for name, value in values.items():
+        setattr(rule, name, value)
+    _check(rule)
+    with transaction.atomic():
+        if creating and "position" not in values:
+            rule.position = (AutoReplyRule.objects.aggregate(m=Max("position"))["m"] or 0) + 10
+        rule.save()
+    return rule
+
+
+def rule_delete(*, rule: AutoReplyRule) -> None:
+    rule.delete()
+
+
+def rules_reorder(*, rule_ids: list[int]) -> list[AutoReplyRule]:
+    """The rules in this order (the ones not named keep their place after them)."""
+    with transaction.atomic():
+        rules = {r.pk: r for r in AutoReplyRule.objects.select_for_update()}
+        unknown = [i for i in rule_ids if i not in rules]
+        if unknown:
+            raise NotFound(Code.RULE_NOT_FOUND, "No such auto-reply rule.", fields={"rule_ids": [str(unknown)]})
+        order = list(dict.fromkeys(rule_ids)) + [pk for pk, r in sorted(rules.items(), key=lambda kv: (kv[1].position, kv[0]))
+                                                  if pk not in rule_ids]
+        for index, pk in enumerate(order):
+            AutoReplyRule.objects.filter(pk=pk).update(position=(index + 1) * 10)
+    return list(AutoReplyRule.objects.all())
+
+
+def _check(rule: AutoReplyRule) -> None:
+    errors = {}
+    if not (rule.name or "").strip():
+        errors["name"] = ["required"]
+    if rule.trigger == Trigger.KEYWORD:
+        if not (rule.pattern or "").strip():
+            errors["pattern"] = ["required for a keyword trigger"]
+        elif rule.match_type == MatchType.REGEX:
+            compile_pattern(rule.pattern)  # raises regex_invalid
+    if not (rule.reply_template_id or (rule.reply_text or "").strip() or rule.assign_to_id or rule.add_label):
+        errors["actions"] = ["a rule needs an action: a reply (template or text), an assignee or a label"]
+    if rule.reply_template_id and not Template.objects.filter(pk=rule.reply_template_id).exists():
+        errors["reply_template_id"] = ["not found"]
+    unknown = unknown_names(rule.reply_text or "")
+    if unknown:
+        errors["reply_text"] = [f"unknown variable: {name}" for name in unknown]
+    if rule.assign_to_id is not None:
+        from workspaces.models import Membership
+
+        from chats.services.publish import schema
+
+        if not Membership.objects.filter(workspace__schema_name=schema(), user_id=rule.assign_to_id).exists():
+            errors["assign_to_id"] = ["not a member of this workspace"]
+    if not isinstance(rule.session_ids, list) or not all(isinstance(s, str) for s in rule.session_ids):
+        errors["session_ids"] = ["a list of session ids"]
+    if errors:
+        raise DomainError(Code.RULE_INVALID, "The rule is not valid.", fields=errors)
+
+
+def rule_triggered(rule: AutoReplyRule, *, text: str, contact_is_new: bool, closed_period: str) -> bool:
+    """Whether the trigger holds (conditions and cooldowns are the evaluator's)."""
+    if rule.trigger == Trigger.FIRST_MESSAGE:
+        return contact_is_new
+    if rule.trigger == Trigger.OUTSIDE_HOURS:
+        return bool(closed_period)
+    return text_matches(rule.match_type, rule.pattern, text)
+
+
+def rules_test(*, text: str, contact_is_new: bool = False, session_id: str | None = None, at=None) -> dict:
+    """Which enabled rules this text would fire now, in order, as a new message (no cooldowns,
+    no conditions on a contact): the first is the one that answers; `stop_here` ends the list."""
+    at = at or timezone.now()
+    period = hours_service.closed_period(hours_service.hours_get(), at)
+    fired = []
+    for rule in AutoReplyRule.objects.filter(enabled=True):
+        if session_id and rule.session_ids and session_id not in rule.session_ids:
+            continue
+        try:
+            if not rule_triggered(rule, text=text, contact_is_new=contact_is_new, closed_period=period):
+                continue
+        except MatchTimeout:
+            continue
+        fired.append(rule)
+        if rule.stop_here:
+            break
+    return {"open_now": not period, "closed_period": period, "rules": fired}

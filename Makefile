@@ -11,14 +11,14 @@ CHROMIUM ?= /usr/bin/chromium
 
 FRONTEND_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o -path frontend/dist -prune -o -type f -print 2>/dev/null)
 
-.PHONY: run test install chromium ffmpeg messages test-python test-bridge test-frontend test-e2e bench clean-data help
+.PHONY: run test install chromium chromium-for-webjs ffmpeg messages test-python test-bridge test-frontend test-e2e bench clean-data help
 
 help:
 	@echo "make run    start Blazz (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)"
 	@echo "make test   run every suite: pytest, bridge (node:test), frontend (vitest), end-to-end (Playwright)"
 	@echo "make bench  run the benchmarks in bench/ (one JSON line each)"
 
-run: install
+run: install chromium-for-webjs
 	@$(PY) -m blazz.dev.devrun
 
 install: $(VENV)/.installed bridge/node_modules/.installed frontend/node_modules/.installed frontend/dist/index.html .env ffmpeg
@@ -51,6 +51,10 @@ chromium:
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update >/dev/null && \
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y chromium >/dev/null; }; }
 
+# `make run` needs Chromium only for webjs numbers: it tries to install it and goes on without it.
+chromium-for-webjs:
+	@test -x $(CHROMIUM) || $(MAKE) --no-print-directory chromium || \
+	  echo "Chromium could not be installed: the sandbox engine works; a webjs number needs \`apt-get install -y chromium\`."
 # Voice notes: the worker transcodes the browser's WebM/Opus recordings to OGG/Opus and measures
 # every voice note's waveform with Debian's ffmpeg.
 ffmpeg:
@@ -70,7 +74,7 @@ messages: $(VENV)/.installed
 # Every suite runs against its own embedded servers under .data/test (unless DATABASE_URL and
 # REDIS_URL are set), so a running `make run` is never touched.
 test: install chromium
-	@$(PY) -m blazz.dev.devservers run --data-dir .data/test -- $(MAKE) --no-print-directory test-python test-bridge test-frontend test-e2e
+	@$(PY) -m blazz.dev.devservers run --data-dir .data/test --fsync off -- $(MAKE) --no-print-directory test-python test-bridge test-frontend test-e2e
 
 test-python: install
 	$(PY) -m pytest
@@ -85,7 +89,7 @@ test-e2e: install chromium
 	cd frontend && npm run test:e2e
 
 bench: install chromium
-	@$(PY) -m blazz.dev.devservers run --data-dir .data/bench -- bash bench/run_all.sh
+	@$(PY) -m blazz.dev.devservers run --data-dir .data/bench --fsync off -- bash bench/run_all.sh
 
 clean-data:
 	rm -rf .data/test .data/bench

@@ -57,6 +57,15 @@ def world(db) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _throttles_of_its_own(settings):
+    """Each test counts its own login failures and signups (the counters live in Redis, which no
+    test transaction rolls back)."""
+    import uuid
+
+    settings.RATELIMIT_NAMESPACE = f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(autouse=True)
 def _public_schema_between_tests():
     """A request leaves the connection on its tenant's schema; every test starts on public."""
     yield

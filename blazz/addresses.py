@@ -6,6 +6,7 @@ the servers there. Plain functions with no import of Django or of the dev toolin
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,8 +23,20 @@ def default_database_url(data_dir: Path) -> str:
     return f"postgres://postgres@/{socket_dir}/{DB_NAME}"
 
 
+def redis_tcp_file(data_dir: Path) -> Path:
+    """Where the embedded Redis records its loopback port and password (blazz/dev/devservers.py)."""
+    return run_dir(data_dir) / "redis.json"
+
+
 def default_redis_url(data_dir: Path) -> str:
-    return f"unix://{run_dir(data_dir) / 'redis.sock'}?db=0"
+    """The embedded Redis: on loopback TCP with a password once it has been started there (Celery's
+    broker over kombu's `redis+socket` transport crashed restoring unacked tasks after a Redis
+    restart, and took the worker with it); its unix socket before."""
+    try:
+        tcp = json.loads(redis_tcp_file(data_dir).read_text())
+        return f"redis://:{quote(tcp['password'], safe='')}@127.0.0.1:{int(tcp['port'])}/0"
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"unix://{run_dir(data_dir) / 'redis.sock'}?db=0"
 
 
 def celery_url(redis_url: str) -> str:

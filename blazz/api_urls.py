@@ -5,6 +5,7 @@ from django.urls import path
 from chats.api import contacts, export, media, messages
 from chats.automation.api import broadcasts, rules, schedules, templates
 from sessions_wa import api as sessions_api
+from webhooks.outbound import api as events_api, api_webhooks as webhooks_api
 from workspaces import api as workspaces_api
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("workspace/preferences/", workspaces_api.WorkspacePreferencesApi.as_view(), name="workspace-preferences"),
     path("members/", workspaces_api.MemberListApi.as_view(), name="members"),
     path("members/<int:member_id>/", workspaces_api.MemberDetailApi.as_view(), name="member-detail"),
+    path("invitations/", workspaces_api.InvitationListApi.as_view(), name="invitations"),
+    path("invitations/<int:invitation_id>/", workspaces_api.InvitationDetailApi.as_view(), name="invitation-detail"),
     path("api-keys/", workspaces_api.ApiKeyListApi.as_view(), name="api-keys"),
     path("api-keys/<int:key_id>/", workspaces_api.ApiKeyDetailApi.as_view(), name="api-key-detail"),
     path("chats/", contacts.ChatListApi.as_view(), name="chats"),
@@ -21,7 +24,9 @@ urlpatterns = [
     path("contacts/<int:contact_id>/messages/", messages.ContactMessagesApi.as_view(), name="contact-messages"),
     path("contacts/<int:contact_id>/read/", contacts.ContactReadApi.as_view(), name="contact-read"),
     path("contacts/<int:contact_id>/export/", export.ContactExportApi.as_view(), name="contact-export"),
+    path("messages/", messages.MessageListApi.as_view(), name="messages"),
     path("messages/search/", messages.MessageSearchApi.as_view(), name="message-search"),
+    path("messages/<int:message_id>/", messages.MessageDetailApi.as_view(), name="message-detail"),
     path("messages/<int:message_id>/retry/", messages.MessageRetryApi.as_view(), name="message-retry"),
     path("messages/<int:message_id>/reactions/", messages.MessageReactionApi.as_view(), name="message-reactions"),
     path("media/", media.MediaUploadApi.as_view(), name="media-upload"),
@@ -48,4 +53,16 @@ urlpatterns = [
     path("contacts/<int:contact_id>/opt-out/", broadcasts.ContactOptOutApi.as_view(), name="contact-opt-out"),
     path("sessions/<str:session_id>/send-limits/", broadcasts.SendLimitsApi.as_view(), name="send-limits"),
     path("scheduled-messages/<int:scheduled_id>/", schedules.ScheduledDetailApi.as_view(), name="scheduled-detail"),
+    path("events/", events_api.EventListApi.as_view(), name="events"),
+    path("webhooks/", webhooks_api.EndpointListApi.as_view(), name="webhooks"),
+    path("webhooks/<int:webhook_id>/", webhooks_api.EndpointDetailApi.as_view(), name="webhook-detail"),
+    path("webhooks/<int:webhook_id>/secret/", webhooks_api.EndpointSecretApi.as_view(), name="webhook-secret"),
+    path("webhooks/<int:webhook_id>/rotate-secret/", webhooks_api.EndpointRotateSecretApi.as_view(),
+         name="webhook-rotate-secret"),
+    path("webhooks/<int:webhook_id>/test/", webhooks_api.EndpointTestApi.as_view(), name="webhook-test"),
+    path("webhooks/<int:webhook_id>/deliveries/", webhooks_api.EndpointDeliveryListApi.as_view(),
+         name="webhook-deliveries"),
+    path("webhooks/<int:webhook_id>/replay/", webhooks_api.EndpointReplayApi.as_view(), name="webhook-replay"),
+    path("webhook-deliveries/<int:delivery_id>/replay/", webhooks_api.DeliveryReplayApi.as_view(),
+         name="webhook-delivery-replay"),
 ]

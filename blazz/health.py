@@ -1,11 +1,15 @@
 """`GET /api/health/` on any host: PostgreSQL, Redis, the Celery worker and the bridge.
 
-200 when every part answers, 503 naming the failing parts otherwise. The checks run side by side,
+200 when every part answers, 503 otherwise. Anyone gets `{"status"}` only (a load balancer's
+readiness); the parts, their failures, worker host names and the bridge's sessions and outbox
+only with `Authorization: Bearer` the metrics token (METRICS_TOKEN) or the bridge token, as the
+bridge's own /health does. The checks run side by side,
 each with a short timeout, so a dead part costs about one timeout, not the sum of them.
 """
 
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 
@@ -119,6 +123,18 @@ def run_checks() -> dict:
     return {"status": "ok" if not failing else "degraded", "failing": failing, "checks": results}
 
 
+def may_see_detail(request) -> bool:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return False
+    return any(secret and hmac.compare_digest(token.encode(), secret.encode())
+               for secret in (settings.METRICS_TOKEN, settings.BRIDGE_TOKEN))
+
+
 def health_view(request):
     report = run_checks()
-    return JsonResponse(report, status=200 if not report["failing"] else 503)
+    status = 200 if not report["failing"] else 503
+    if not may_see_detail(request):
+        report = {"status": report["status"]}
+    return JsonResponse(report, status=status)

@@ -42,11 +42,13 @@ SITE_SCHEME = env.str("SITE_SCHEME", default="http")
 SITE_PORT = env.str("SITE_PORT", default=str(PORT))
 PUBLIC_HOSTS = sorted({BASE_DOMAIN, "127.0.0.1", "localhost", *env.list("PUBLIC_HOSTS", default=[])})
 ALLOWED_HOSTS = [*PUBLIC_HOSTS, "." + BASE_DOMAIN, *env.list("ALLOWED_HOSTS", default=[])]
-CSRF_TRUSTED_ORIGINS = env.list(
-    "CSRF_TRUSTED_ORIGINS",
-    default=[f"http://*.{BASE_DOMAIN}:{PORT}", f"http://{BASE_DOMAIN}:{PORT}", f"https://*.{BASE_DOMAIN}"],
-)
+# Django accepts a form post whose Origin is the request's own host without any entry here; every
+# workspace shares BASE_DOMAIN, so a wildcard would let one workspace's pages write to another's.
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
+# Behind TLS the session and CSRF cookies go over HTTPS only.
+SECURE_COOKIES = env.bool("SECURE_COOKIES", default=SITE_SCHEME == "https" or SECURE_PROXY_SSL_HEADER is not None)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
 
 # --- apps ----------------------------------------------------------------------------------------
 SHARED_APPS = [
@@ -82,6 +84,8 @@ PUBLIC_SCHEMA_URLCONF = "blazz.urls_public"
 ROOT_URLCONF = "blazz.urls_tenant"
 
 MIDDLEWARE = [
+    "blazz.core.requestid.RequestIdMiddleware",  # first: every answer, errors included, carries it
+    "blazz.core.errors.MachineErrorShapeMiddleware",
     "workspaces.middleware.WorkspaceMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -112,11 +116,19 @@ TEMPLATES = [
 
 ASGI_APPLICATION = "blazz.asgi.application"
 
+# --- email --------------------------------------------------------------------------------------
+# Invitations are emailed. EMAIL_URL (django-environ: smtp+tls://user:password@host:587, ...);
+# unset: the console backend, which prints each mail in `make run`'s log.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"Blazz <noreply@{BASE_DOMAIN}>")
+EMAIL_TIMEOUT = 10
+
 # --- database ------------------------------------------------------------------------------------
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=addresses.default_database_url(DATA_DIR)),
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend with a before-commit hook for the event log (blazz/core/db/base.py).
+DATABASES["default"]["ENGINE"] = "blazz.core.db"
 # Connections come from psycopg's pool (Django 5.1+). Under ASGI Django cannot keep a connection
 # between requests (CONN_MAX_AGE must stay 0), so without the pool every request and every socket
 # frame opened a PostgreSQL connection (a server process each). DB_POOL=false: one per request.
@@ -152,8 +164,30 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="blazz"),
-    }
+    },
+    # Throttle counters (workspaces/throttle.py, django-ratelimit): not per schema, since an account
+    # and an address are the same on every workspace's host.
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="blazz") + "-rl",
+    },
 }
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)  # off only to measure (bench/login_flood.py)
+# Django's PBKDF2, hashed in one low-priority thread per process (workspaces/hashers.py); the other
+# hashers verify older hashes.
+# (One hasher per algorithm: Django looks a stored hash's hasher up by its algorithm name.)
+PASSWORD_HASHERS = [
+    "workspaces.hashers.LowPriorityPBKDF2PasswordHasher" if env.bool("PASSWORD_HASH_LOW_PRIORITY", default=True)
+    else "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# A Redis outage must not lock everyone out of logging in: the throttles let attempts through then.
+RATELIMIT_FAIL_OPEN = True
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 CHANNEL_LAYERS = {
@@ -180,10 +214,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses its broker (a Redis restart) keeps reconnecting instead of exiting after
+# Celery's default 100 tries: a supervisor restarting it would gain nothing.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A task whose worker died is redelivered after this long; sends are idempotent by client_id.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# How often beat pumps every enabled webhook endpoint (due retries, lost triggers); a retry due
+# sooner is queued with a countdown instead.
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=30.0)
 # Every periodic job, in one place. Per-workspace jobs fan out through for_each_workspace.
 CELERY_BEAT_SCHEDULE = {
     "sessions-reconcile": {
@@ -192,7 +232,9 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["sessions_wa.tasks.sessions_reconcile_task"], "kwargs": {"include_suspended": True},
     },
     "messages-requeue-stuck": {
-        "task": "workspaces.tasks.for_each_workspace", "schedule": 60.0,
+        # Every few seconds: a send whose task could not be queued (the broker restarting) waits
+        # for this sweep (chats.services.delivery.messages_requeue_stuck).
+        "task": "workspaces.tasks.for_each_workspace", "schedule": env.float("SEND_SWEEP_SECONDS", default=5.0),
         "args": ["chats.tasks.messages_requeue_stuck_task"],
     },
     "bridge-nodes-failover": {
@@ -212,11 +254,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workspaces.tasks.for_each_workspace", "schedule": 6 * 3600.0,
         "args": ["webhooks.tasks.applied_webhooks_prune_task"],
     },
+    "webhook-endpoints-sweep": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": WEBHOOK_SWEEP_SECONDS,
+        "args": ["webhooks.tasks.webhook_endpoints_sweep_task"],
+    },
+    "event-log-prune": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": 3600.0,
+        "args": ["webhooks.tasks.event_log_prune_task"],
+    },
 }
+# How long the workspace's event log (resume, GET /api/v1/events/, webhook replays) keeps events.
+EVENT_LOG_RETENTION_DAYS = env.int("EVENT_LOG_RETENTION_DAYS", default=7)
 
 # --- the bridge ------------------------------------------------------------------------------------
 BRIDGE_URL = env.str("BRIDGE_URL", default="http://127.0.0.1:3001").rstrip("/")
 BRIDGE_TOKEN = env.str("BRIDGE_TOKEN", default="")
+# Shows /api/health/'s detail (`Authorization: Bearer <token>`), as the bridge's METRICS_TOKEN does its own.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 BRIDGE_WEBHOOK_SECRET = env.str("BRIDGE_WEBHOOK_SECRET", default="")
 BRIDGE_TIMEOUT_SECONDS = env.float("BRIDGE_TIMEOUT_SECONDS", default=10.0)
 # A bridge node silent this long is dead: beat moves its sessions to other nodes (docs/scale-out.md).
@@ -363,11 +417,27 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "filters": {"request_id": {"()": "blazz.core.requestid.RequestIdFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
     },
 }
+
+# --- outgoing webhooks (docs/api.md "Webhooks") ----------------------------------------------------
+# Seconds to wait before each retry of a failed delivery (the first attempt is immediate), Svix's
+# schedule: about 3 days in all. Tests shrink it. Each wait gets +-20% jitter.
+WEBHOOK_RETRY_SCHEDULE = env.list("WEBHOOK_RETRY_SCHEDULE", cast=float,
+                                  default=[5, 300, 1800, 7200, 18000, 36000, 36000])
+# An endpoint that has failed for this long without one success is disabled, with the reason.
+WEBHOOK_DISABLE_AFTER_SECONDS = env.float("WEBHOOK_DISABLE_AFTER_SECONDS", default=3 * 24 * 3600)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Receivers on loopback or private addresses (dev, tests); refused otherwise (SSRF).
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+# The Celery queue deliveries go through, consumed by its own worker (Procfile: webhooks), so a
+# slow CRM never holds up a send.
+WEBHOOK_QUEUE = "webhooks"
+CELERY_TASK_ROUTES = {"webhooks.tasks.webhook_endpoint_pump_task": {"queue": WEBHOOK_QUEUE}}

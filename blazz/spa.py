@@ -1,4 +1,4 @@
-"""The inbox SPA on a workspace host: Vite's built index.html, for members only."""
+"""The inbox SPA on a workspace host: Vite's built index.html, for members only; and the site's icon."""
 
 from functools import lru_cache
 
@@ -38,4 +38,18 @@ def spa_view(request, path: str = ""):
         )
     response = HttpResponse(html)
     response["Cache-Control"] = "no-store"
+    return response
+
+
+# The mark of frontend/index.html's inline icon, for what asks `/favicon.ico` itself (the server
+# pages, bookmarks, crawlers): on every host, the public one included.
+FAVICON_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="16" fill="#00a884"/>'
+    b'<path d="M9 23l1.6-4.7A8 8 0 1 1 13.6 21z" fill="#fff"/></svg>'
+)
+
+
+def favicon_view(request):
+    response = HttpResponse(FAVICON_SVG, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
     return response

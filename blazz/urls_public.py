@@ -4,12 +4,14 @@ from django.urls import include, path
 
 from blazz.admin_sites import public_admin
 from blazz.health import health_view
+from blazz.spa import favicon_view
 from chats.internal import internal_media
 from nodes.views import bridge_auth
 from workspaces import api as workspaces_api, views as workspaces_views
 
 urlpatterns = [
     path("", workspaces_views.landing, name="landing"),
+    path("favicon.ico", favicon_view, name="favicon"),
     path("signup/", workspaces_views.signup, name="signup"),
     path("login/", workspaces_views.public_login, name="login"),
     path("logout/", workspaces_views.logout_view, name="logout"),

@@ -5,10 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from blazz.admin_sites import tenant_admin
 from blazz.health import health_view
-from blazz.spa import spa_view
+from blazz.spa import favicon_view, spa_view
 from workspaces import views as workspaces_views
 
 urlpatterns = [
+    path("favicon.ico", favicon_view, name="favicon"),
     path("login/", workspaces_views.workspace_login, name="login"),
     path("logout/", workspaces_views.logout_view, name="logout"),
     path("auth/handoff/", workspaces_views.login_handoff, name="login-handoff"),
@@ -19,7 +20,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("blazz.api_urls")),
     path("", spa_view, name="inbox"),
-    re_path(r"^(?!api/|static/|admin/|media/|ws/)(?P<path>.*)$", spa_view),
+    re_path(r"^(?!api/|hooks/|static/|admin/|media/|ws/)(?P<path>.*)$", spa_view),
 ]
 
 handler400 = "blazz.core.errors.bad_request_view"

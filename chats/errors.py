@@ -12,6 +12,7 @@ class ChatErrorCode(str, enum.Enum):
     MEDIA_REQUIRED = "media_required"
     MEDIA_NOT_READY = "media_not_ready"
     TYPE_INVALID = "type_invalid"
+    FIELD_NOT_ALLOWED = "field_not_allowed"
     NOT_FAILED = "not_failed"
     NOT_OUTBOUND = "not_outbound"
     NOT_SENT_YET = "not_sent_yet"

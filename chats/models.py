@@ -82,13 +82,16 @@ class MediaFile(models.Model):
     mimetype = models.CharField(max_length=100)
     filename = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField(default=0)
+    # Known when stored (chats.media_files.probe): a picture's pixels, a sound's or video's seconds.
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=MediaStatus.choices, default=MediaStatus.READY)
     error = models.CharField(max_length=300, blank=True)
     bridge_media_id = models.CharField(max_length=200, blank=True)
     session = models.ForeignKey("sessions_wa.WhatsAppSession", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
-    # Voice notes (chats/audio.py): seconds, and 64 loudness peaks 0..100 for the bubble's bars.
-    duration = models.FloatField(null=True, blank=True)
+    # Voice notes (chats/audio.py): 64 loudness peaks 0..100 for the bubble's bars.
     waveform = models.JSONField(null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", db_constraint=False)
@@ -127,13 +130,17 @@ class Message(models.Model):
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", db_constraint=False)
     send_attempts = models.PositiveIntegerField(default=0)
-    # The delivery chain's heartbeat (messages_requeue_stuck): when a send task was last queued for
-    # this message (send, retry, requeue) and when one last called the bridge for it.
+    # The delivery chain's heartbeat (messages_requeue_stuck): when a send task is due (queued by a
+    # send, retry or requeue, or its own retry's due time; null: it could not be queued) and when
+    # one last started calling the bridge for it.
     send_queued_at = models.DateTimeField(null=True, blank=True)
     send_attempted_at = models.DateTimeField(null=True, blank=True)
 
     timestamp = models.DateTimeField(help_text="When it happened on WhatsApp: a thread's order.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moved by a database trigger on every UPDATE, whichever path writes (chats/migrations/0005):
+    # `GET /api/v1/messages/?updated_since=`.
+    updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -153,6 +160,7 @@ class Message(models.Model):
             models.Index("contact", models.F("timestamp").desc(), models.F("id").desc(), name="message_thread_idx"),
             GinIndex(fields=["search"], name="message_search_idx"),
             models.Index(fields=["status", "created_at"], name="message_status_idx"),
+            models.Index(fields=["updated_at"], name="message_updated_idx"),
         ]
 
     def __str__(self):

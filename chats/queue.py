@@ -5,13 +5,22 @@ call the services, so the services must not import the tasks module back. A proc
 loaded the task modules yet (daphne: only the worker imports them at start) has Celery's
 autodiscovery load them on its first use. A task queued here carries the workspace's schema
 (tenant-schemas-celery) and is sent once the transaction commits.
+
+A send that cannot be queued (the broker restarting) must not fail the request that committed the
+message: it is recorded as not queued (`send_queued_at` null) and the requeue sweep, which runs
+every few seconds, queues it once the broker is back (chats.services.delivery).
 """
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 
 from blazz.celery import app
+from chats.models import Message
+
+logger = logging.getLogger(__name__)
 
 MESSAGE_SEND_TASK = "chats.tasks.message_send_task"
 MEDIA_FETCH_TASK = "chats.tasks.media_fetch_task"
@@ -25,7 +34,22 @@ def task(name: str):
 
 
 def message_send_after_commit(message_id: int) -> None:
-    transaction.on_commit(lambda: task(MESSAGE_SEND_TASK).delay(message_id))
+    """Queue the send task after the commit; the caller has set the message's `send_queued_at`."""
+    transaction.on_commit(lambda: message_send_now(message_id))
+
+
+def message_send_now(message_id: int) -> bool:
+    """Queue the send task, or record that it is not queued. Never raises: it runs after a commit."""
+    try:
+        task(MESSAGE_SEND_TASK).delay(message_id)
+        return True
+    except Exception:  # kombu's OperationalError, redis' ConnectionError, a timeout: the broker is away
+        logger.warning("message %s: its send task could not be queued; the sweep will", message_id, exc_info=True)
+    try:
+        Message.objects.filter(pk=message_id).update(send_queued_at=None)
+    except Exception:  # the database too: the sweep still finds it (queued, never attempted)
+        logger.exception("message %s: could not record that its send is not queued", message_id)
+    return False
 
 
 def media_fetch_after_commit(media_id: str) -> None:

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from chats import store
 from chats.models import Contact, MediaFile, Message, Reaction
+from chats.phones import phone_search_digits
 
 _WORD = re.compile(r"\w", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
@@ -48,9 +49,20 @@ def _messages() -> QuerySet[Message]:
 CHAT_ORDER = ("-last_message_at", "-last_message_id", "-id")
 
 
-def chat_list(*, q: str = "") -> QuerySet[Contact]:
+def _name_or_phone(q: str) -> Q:
+    """The name or push name holds `q`, or the phone number holds the number `q` spells (parsed as
+    every path parses numbers: `0811-0000-0003` finds +6281100000003)."""
+    match = Q(name__icontains=q) | Q(push_name__icontains=q)
+    digits = phone_search_digits(q)
+    if digits:
+        match |= Q(phone__contains=digits)
+    return match
+
+
+def chat_list(*, q: str = "", updated_since=None) -> QuerySet[Contact]:
     """Contacts with messages, newest activity first, each with its last message. `q` matches the
-    name, push name, phone, or any message's text (prefix words)."""
+    name, push name, phone, or any message's text (prefix words); `updated_since`: rows changed
+    at or after it."""
     contacts = (
         Contact.objects.filter(last_message_at__isnull=False)
         .select_related("assignee", "last_message__media", "last_message__reply_to", "last_message__sent_by")
@@ -58,19 +70,23 @@ def chat_list(*, q: str = "") -> QuerySet[Contact]:
     )
     q = (q or "").strip()
     if q:
-        match = Q(name__icontains=q) | Q(push_name__icontains=q) | Q(phone__icontains=q.lstrip("+").replace(" ", ""))
+        match = _name_or_phone(q)
         query = prefix_query(q)
         if query is not None:
             match |= Q(Exists(Message.objects.filter(contact=OuterRef("pk"), search=query)))
         contacts = contacts.filter(match)
+    if updated_since is not None:
+        contacts = contacts.filter(updated_at__gte=updated_since)
     return contacts.order_by(*CHAT_ORDER)
 
 
-def contact_list(*, q: str = "") -> QuerySet[Contact]:
+def contact_list(*, q: str = "", updated_since=None) -> QuerySet[Contact]:
     contacts = Contact.objects.select_related("assignee")
+    if updated_since is not None:
+        contacts = contacts.filter(updated_at__gte=updated_since)
     q = (q or "").strip()
     if q:
-        contacts = contacts.filter(Q(name__icontains=q) | Q(push_name__icontains=q) | Q(phone__icontains=q))
+        contacts = contacts.filter(_name_or_phone(q))
     return contacts.order_by("-created_at", "-id")
 
 
@@ -86,6 +102,20 @@ def contact_get(contact_id) -> Contact | None:
 def message_list_for_contact(*, contact: Contact) -> QuerySet[Message]:
     """A thread, newest first (the client pages back through older ones)."""
     return _messages().filter(contact=contact).order_by("-timestamp", "-id")
+
+
+def message_list(*, client_id: str | None = None, wa_message_id: str | None = None,
+                 updated_since=None) -> QuerySet[Message]:
+    """Messages of every chat, newest first, found by the sender's `client_id`, WhatsApp's
+    `wa_message_id` (each unique: at most one), or changed at or after `updated_since`."""
+    messages = _messages().order_by("-timestamp", "-id")
+    if client_id is not None:
+        messages = messages.filter(client_id=client_id)
+    if wa_message_id is not None:
+        messages = messages.filter(wa_message_id=wa_message_id)
+    if updated_since is not None:
+        messages = messages.filter(updated_at__gte=updated_since)
+    return messages
 
 
 def message_get(message_id) -> Message | None:

@@ -3,6 +3,7 @@ payload shapes of the event catalogue (blazz/core/payloads.py), so both say the 
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from blazz.core.payloads import (
@@ -65,6 +66,21 @@ def without_reactions(message: Message) -> Message:
     return message
 
 
+class ReactionSerializer(serializers.Serializer):
+    """A reaction as the clients see it (reaction_list): only the schema reads this class."""
+
+    emoji = serializers.CharField()
+    # "from" is a Python keyword: declared under another name, published under its own.
+    from_ = serializers.ChoiceField(choices=["agent", "customer"])
+    reactor = serializers.CharField(help_text='The customer\'s WhatsApp id, or "me" for our own number.')
+    user_id = serializers.IntegerField(allow_null=True, help_text="The agent who reacted, when one did.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
 class MessageSerializer(serializers.ModelSerializer):
     contact_id = serializers.IntegerField(read_only=True)
     session_id = serializers.CharField(read_only=True, allow_null=True)
@@ -79,6 +95,7 @@ class MessageSerializer(serializers.ModelSerializer):
         fields = fields_of(MessagePayload)
         read_only_fields = fields
 
+    @extend_schema_field(ReactionSerializer(many=True))
     def get_reactions(self, message) -> list[dict]:
         return reaction_list(message)
 

@@ -6,7 +6,9 @@ import logging
 import random
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from blazz.celery import app
 from chats import services
@@ -23,32 +25,39 @@ def backoff_seconds(retries: int, cap: float = 60.0) -> float:
     return min(2 ** (retries + 1), cap) * random.uniform(*BACKOFF_JITTER)
 
 
-def message_send_window() -> timedelta:
-    """The longest one message_send_task chain can live: every backoff at its largest jitter, every
-    attempt (the first and each retry) running to the hard time limit, and the broker redelivering
-    a task whose worker died (its visibility timeout). A pending message nothing has touched for
-    longer has no chain left."""
-    retries = settings.MESSAGE_SEND_MAX_RETRIES
-    backoffs = sum(min(2 ** (n + 1), settings.MESSAGE_SEND_BACKOFF_CAP_SECONDS) * BACKOFF_JITTER[1]
-                   for n in range(retries))
-    redelivery = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
-    return timedelta(seconds=backoffs + (retries + 1) * SEND_TIME_LIMIT_SECONDS + redelivery)
-
-
 @app.task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None,
           soft_time_limit=SEND_TIME_LIMIT_SECONDS - 30, time_limit=SEND_TIME_LIMIT_SECONDS)
 def message_send_task(self, message_id: int):
     """Hand a pending message to the bridge; retry with backoff while the bridge is away; then
-    mark it failed with the reason. Idempotent (see chats.services.delivery.message_deliver)."""
-    outcome, reason = services.message_deliver(message_id=message_id)
+    mark it failed with the reason. Idempotent (see chats.services.delivery.message_deliver).
+    An error it cannot recover from (a bug, a row it cannot send) fails the message with the
+    reason: never left `pending`. A database gone for a moment, or the soft time limit, is retried
+    (the bridge answers a repeated client_id with its first answer)."""
+    try:
+        outcome, reason = services.message_deliver(message_id=message_id)
+    except (OperationalError, InterfaceError, SoftTimeLimitExceeded) as exc:
+        outcome, reason = services.DeliveryOutcome.RETRY, f"{type(exc).__name__}: {exc}"
+    except Exception as exc:
+        logger.exception("message %s cannot be sent", message_id)
+        services.message_mark_failed(message_id=message_id, reason=f"Cannot be sent: {unrecoverable_reason(exc)}")
+        return services.DeliveryOutcome.FAILED
     if outcome == services.DeliveryOutcome.RETRY:
         if self.request.retries >= settings.MESSAGE_SEND_MAX_RETRIES:
             services.message_mark_failed(
                 message_id=message_id,
                 reason=f"Gave up after {self.request.retries + 1} attempts: {reason}")
             return "failed"
-        raise self.retry(countdown=backoff_seconds(self.request.retries, settings.MESSAGE_SEND_BACKOFF_CAP_SECONDS))
+        countdown = backoff_seconds(self.request.retries, settings.MESSAGE_SEND_BACKOFF_CAP_SECONDS)
+        services.message_send_retry_due(message_id=message_id, countdown=countdown)
+        raise self.retry(countdown=countdown)
     return outcome
+
+
+def unrecoverable_reason(exc: Exception) -> str:
+    """What the agent reads of an error: a domain rule's own message, else the error's class."""
+    from blazz.core.errors import DomainError
+
+    return exc.message if isinstance(exc, DomainError) else f"internal error ({type(exc).__name__})"
 
 
 @app.task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=6, soft_time_limit=120, time_limit=150)
@@ -65,9 +74,7 @@ def media_fetch_task(self, media_id: str):
 
 
 @app.task(acks_late=True)
-def messages_requeue_stuck_task(older_than_seconds: float | None = None):
-    """Beat's sweep for pending messages whose send task was lost. By default it waits a send
-    task's whole retry window since anything last touched the message."""
-    window = message_send_window()
-    older_than = max(window, timedelta(seconds=older_than_seconds)) if older_than_seconds else window
-    return services.messages_requeue_stuck(older_than=older_than)
+def messages_requeue_stuck_task():
+    """Beat's sweep (every few seconds) for pending messages whose send task was not queued or was
+    lost (chats.services.delivery.messages_requeue_stuck)."""
+    return services.messages_requeue_stuck(attempt_time_limit=timedelta(seconds=SEND_TIME_LIMIT_SECONDS))

@@ -30,7 +30,7 @@ class SessionListApi(APIView):
         return Response(SessionSerializer(selectors.session_list(), many=True).data)
 
     @extend_schema(operation_id="sessions_create", request=InputSerializer,
-                   responses={201: SessionSerializer, **error_responses(400, 401, 403)})
+                   responses={201: SessionSerializer, **error_responses(400, 401, 403, 409)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

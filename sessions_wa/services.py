@@ -51,6 +51,7 @@ def session_create(*, engine: str, name: str = "", options: dict | None = None) 
     if options is not None and not isinstance(options, dict):
         raise DomainError("invalid_request", "options must be an object", fields={"options": ["not an object"]})
     with transaction.atomic():
+        _check_session_limit()
         session = WhatsAppSession.objects.create(
             id=f"{_schema()}.{secrets.token_hex(4)}", engine=engine, name=(name or "").strip()[:100],
             options=options or {}, status=SessionStatus.STARTING,
@@ -62,6 +63,19 @@ def session_create(*, engine: str, name: str = "", options: dict | None = None) 
             session.node = node
         _publish(session)
     return session_start_on_bridge(session=session)
+
+
+def _check_session_limit() -> None:
+    """The workspace's plan limit (Workspace.max_sessions, set by a superuser). Caller: in a
+    transaction; the workspace row is locked so that two concurrent creates cannot both pass."""
+    from workspaces.models import Workspace
+
+    limit = Workspace.objects.select_for_update().filter(schema_name=_schema()).values_list(
+        "max_sessions", flat=True).first()
+    if limit is not None and WhatsAppSession.objects.filter(deleted_at__isnull=True).count() >= limit:
+        raise Conflict(Code.SESSION_LIMIT_REACHED,
+                       f"This workspace may have {limit} WhatsApp numbers at once: remove one first, "
+                       "or ask the operator for more.")
 
 
 def _workspace_suspended() -> bool:

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class WebhooksConfig(AppConfig):
     name = "webhooks"
     verbose_name = "Webhooks"
+
+    def ready(self):
+        from blazz.core import eventlog
+        from webhooks.outbound.trigger import on_logged
+
+        eventlog.after_commit_hooks.append(on_logged)

@@ -65,7 +65,8 @@ class WorkspaceAdmin(admin.ModelAdmin):
     list_filter = ["is_suspended"]
     search_fields = ["slug", "name"]
     readonly_fields = ["schema_name", "created_at", "suspended_at"]
-    fields = ["slug", "name", "schema_name", "is_suspended", "suspended_reason", "suspended_at", "created_at"]
+    fields = ["slug", "name", "schema_name", "country", "max_sessions", "is_suspended", "suspended_reason",
+              "suspended_at", "created_at"]
 
     def get_readonly_fields(self, request, obj=None):
         # The slug names the schema and the Domain (the host): changing it here would move

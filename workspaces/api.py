@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from blazz.core.errors import Forbidden
 from blazz.core.openapi import error_responses
-from workspaces import preferences, selectors, services
+from workspaces import invitations, preferences, selectors, services, throttle
 from workspaces.authentication import ApiKeyPrincipal
 from workspaces.errors import WorkspaceErrorCode as Code
 from workspaces.locale import member_timezone
@@ -27,6 +29,7 @@ class WorkspaceOutput(serializers.Serializer):
     url = serializers.CharField()
     language = serializers.CharField()
     timezone = serializers.CharField()
+    country = serializers.CharField(help_text="Default country of phone numbers typed without their country code.")
 
 
 class MemberOutput(serializers.Serializer):
@@ -63,6 +66,9 @@ class MeApi(APIView):
             "effective_language": serializers.CharField(),
             "effective_timezone": serializers.CharField(),
         })
+        limits = inline_serializer("MeLimits", {
+            "media_max_upload_bytes": serializers.IntegerField(help_text="Larger uploads are refused (413)."),
+        })
 
     @extend_schema(operation_id="me", responses={200: OutputSerializer, **error_responses(401, 403)})
     def get(self, request):
@@ -75,8 +81,10 @@ class MeApi(APIView):
                     "name": request.user.get_full_name() or request.user.email}
             membership = request_membership(request)
             role = membership.role
+        limits = {"media_max_upload_bytes": settings.MEDIA_MAX_UPLOAD_BYTES}
         return Response(self.OutputSerializer({"workspace": request.tenant, "user": user, "role": role,
-                                               "preferences": preferences_of(membership, request.tenant)}).data)
+                                               "preferences": preferences_of(membership, request.tenant),
+                                               "limits": limits}).data)
 
 
 def preferences_of(membership, workspace) -> dict:
@@ -128,48 +136,83 @@ class WorkspacePreferencesApi(APIView):
         return Response(WorkspaceOutput(workspace).data)
 
 
+class InvitationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.CharField()
+    role = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
 class MemberListApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
     class InputSerializer(serializers.Serializer):
         email = serializers.CharField(max_length=300)
         role = serializers.ChoiceField(choices=Role.choices, default=Role.AGENT)
-        password = serializers.CharField(required=False, allow_blank=True, max_length=200, write_only=True)
 
-    class CreatedSerializer(MemberOutput):
-        invite_url = serializers.CharField(allow_null=True)
+        def validate(self, attrs):
+            if "password" in self.initial_data:
+                raise serializers.ValidationError({"password": [
+                    _("Not accepted: the person chooses their own password when they accept the invitation.")]})
+            return attrs
+
+    class CreatedSerializer(InvitationOutput):
+        invite_url = serializers.CharField(help_text="The link to accept (valid 7 days, once); also emailed.")
 
     @extend_schema(operation_id="members_list", responses={200: MemberOutput(many=True), **error_responses(401, 403)})
     def get(self, request):
         return Response(MemberOutput(selectors.member_list(workspace=request.tenant), many=True).data)
 
     @extend_schema(operation_id="members_add", request=InputSerializer,
-                   responses={201: CreatedSerializer, **error_responses(400, 401, 403, 409)})
+                   responses={201: CreatedSerializer, **error_responses(400, 401, 403, 409)},
+                   description="Invites the email (owners only): the person becomes a member when they accept the "
+                               "link, with their own account. The answer is the same whether or not the email has an "
+                               "account; repeating it renews the pending invitation (older links stop working).")
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership, invite_url = services.member_add(
+        invitation, invite_url = invitations.member_invite(
             workspace=request.tenant, actor=request.user, email=data.validated_data["email"],
-            role=data.validated_data["role"], password=data.validated_data.get("password") or None,
+            role=data.validated_data["role"],
         )
-        body = MemberOutput(membership).data
+        body = InvitationOutput(invitation).data
         body["invite_url"] = invite_url
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class InvitationListApi(APIView):
+    permission_classes = [IsWorkspaceMember]
+
+    @extend_schema(operation_id="invitations_list", responses={200: InvitationOutput(many=True), **error_responses(401, 403)})
+    def get(self, request):
+        return Response(InvitationOutput(invitations.invitation_list(workspace=request.tenant), many=True).data)
+
+
+class InvitationDetailApi(APIView):
+    permission_classes = [IsWorkspaceMember]
+
+    @extend_schema(operation_id="invitations_revoke", responses={204: None, **error_responses(401, 403, 404)})
+    def delete(self, request, invitation_id: int):
+        invitations.invitation_revoke(workspace=request.tenant, actor=request.user, invitation_id=invitation_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MemberDetailApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
     class InputSerializer(serializers.Serializer):
-        role = serializers.ChoiceField(choices=Role.choices)
+        role = serializers.ChoiceField(choices=Role.choices, required=False)
 
     @extend_schema(operation_id="members_update", request=InputSerializer,
-                   responses={200: MemberOutput, **error_responses(400, 401, 403, 404, 409)})
+                   responses={200: MemberOutput, **error_responses(400, 401, 403, 404, 409)},
+                   description="A PATCH: what is left out stays as it is (an empty body changes nothing).")
     def patch(self, request, member_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.member_change_role(
-            workspace=request.tenant, actor=request.user, membership_id=member_id, role=data.validated_data["role"],
+            workspace=request.tenant, actor=request.user, membership_id=member_id,
+            role=data.validated_data.get("role"),
         )
         return Response(MemberOutput(membership).data)
 
@@ -231,8 +274,11 @@ class SignupApi(APIView):
         name = serializers.CharField(max_length=300, allow_blank=True)
 
     @extend_schema(operation_id="signup", request=InputSerializer,
-                   responses={201: WorkspaceOutput, **error_responses(400, 409)})
+                   responses={201: WorkspaceOutput, **error_responses(400, 409, 429)})
     def post(self, request):
+        wait = throttle.take(throttle.SIGNUPS_PER_IP, throttle.client_ip(request))
+        if wait:
+            raise Throttled(wait=wait, detail=throttle.wait_message(wait))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         _user, workspace = services.signup(**data.validated_data)

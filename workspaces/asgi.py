@@ -14,6 +14,8 @@ from workspaces.models import Domain
 CLOSE_UNKNOWN_HOST = 4404
 CLOSE_FORBIDDEN = 4403
 CLOSE_UNAUTHENTICATED = 4401
+# The principal's access changed (a member's role): reconnect, and be let in as what one is now.
+CLOSE_RECONNECT = 4001
 
 
 def hostname_from_scope(scope) -> str:

@@ -23,3 +23,8 @@ class WorkspaceErrorCode(str, enum.Enum):
     INVALID_TOKEN = "invalid_token"
     LANGUAGE_INVALID = "language_invalid"
     TIMEZONE_INVALID = "timezone_invalid"
+    INVITATION_NOT_FOUND = "invitation_not_found"
+    ACCOUNT_EXISTS = "account_exists"
+    WRONG_ACCOUNT = "wrong_account"
+    PASSWORD_NOT_ACCEPTED = "password_not_accepted"
+    RATE_LIMITED = "rate_limited"

@@ -14,5 +14,10 @@ class LoginForm(forms.Form):
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=200)
 
 
-class PasswordForm(forms.Form):
+class InviteNewAccountForm(forms.Form):
+    name = forms.CharField(label=_("Your name (your colleagues see it)"), max_length=100)
     password = forms.CharField(label=_("Choose a password"), widget=forms.PasswordInput, max_length=200)
+
+
+class InviteLoginForm(forms.Form):
+    password = forms.CharField(label=_("Your Blazz password"), widget=forms.PasswordInput, max_length=200)

@@ -1,6 +1,8 @@
 """Public schema: who the workspaces are, who belongs to them, and how machines get in."""
 
+import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -17,6 +19,11 @@ class Language(models.TextChoices):
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 
+def validate_country(value: str) -> None:
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(f"{value!r} is not a country code phone numbers know (ISO 3166 alpha-2, e.g. ID).")
+
+
 class Workspace(TenantMixin):
     """A company using Blazz: one PostgreSQL schema, one host `{slug}.{BASE_DOMAIN}`."""
 
@@ -29,6 +36,12 @@ class Workspace(TenantMixin):
     is_suspended = models.BooleanField(default=False)
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspended_reason = models.CharField(max_length=200, blank=True)
+    max_sessions = models.PositiveSmallIntegerField(
+        default=5, help_text="Plan limit: WhatsApp numbers the workspace may have at once (each webjs number "
+                             "runs a Chromium on a shared bridge). Logged-out numbers do not count.")
+    country = models.CharField(
+        max_length=2, default="ID", validators=[validate_country],
+        help_text="Default country (ISO 3166 alpha-2) of phone numbers typed without their country code.")
 
     auto_create_schema = True
     auto_drop_schema = True
@@ -107,3 +120,30 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Invitation(models.Model):
+    """An owner's invitation of an email to a workspace. The person accepts it through a signed link
+    (valid INVITATION_MAX_AGE), once, by logging in to their account or by creating it with their own
+    password and name: nobody but the person chooses an account's password or joins it to a
+    workspace (workspaces/invitations.py)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.CharField(max_length=254)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    nonce = models.CharField(max_length=32, help_text="The secret the link signs; a new one voids older links.")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "email"], condition=models.Q(accepted_at=None),
+                                               name="invitation_one_pending_per_email")]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} -> {self.workspace} ({self.role})"

@@ -45,3 +45,23 @@ def api_key_by_hash(*, key_hash: str) -> ApiKey | None:
 
 def workspace_list_for_admin() -> QuerySet[Workspace]:
     return Workspace.objects.exclude(schema_name=PUBLIC_SCHEMA).annotate(member_count=Count("memberships"))
+
+
+def socket_principal_still_valid(*, workspace, user_id: int | None = None, session_key: str | None = None,
+                                 key_id: int | None = None) -> bool:
+    """Whether a socket's principal may still act, read now: an API key not revoked; or a login
+    session that still exists, names this user with their current password (Django's session
+    hash), on an active account that is still a member. The inbox socket asks before every frame."""
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils.crypto import constant_time_compare
+
+    if key_id is not None:
+        return ApiKey.objects.filter(pk=key_id, workspace=workspace, revoked_at=None).exists()
+    if user_id is None or not session_key:
+        return False
+    session = SessionStore(session_key).load()  # {} when gone or expired
+    if str(session.get(SESSION_KEY)) != str(user_id):
+        return False
+    user = get_user_model().objects.filter(pk=user_id, is_active=True, memberships__workspace=workspace).first()
+    return user is not None and constant_time_compare(session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())

@@ -16,8 +16,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from blazz.core import events
 from blazz.core.errors import Conflict, DomainError, Forbidden, NotFound
+from blazz.core.publisher import close_sockets_on_commit
 from workspaces import signals
+from workspaces.asgi import CLOSE_FORBIDDEN, CLOSE_RECONNECT, CLOSE_UNAUTHENTICATED
 from workspaces.errors import WorkspaceErrorCode as Code
 from workspaces.models import PUBLIC_SCHEMA, ApiKey, Domain, Membership, Role, Workspace
 
@@ -36,7 +39,6 @@ NAME_MAX = 100
 EMAIL_MAX = 254
 API_KEY_PREFIX = "blz_"
 HANDOFF_MAX_AGE_SECONDS = 60
-INVITE_MAX_AGE_SECONDS = 7 * 24 * 3600
 
 
 def schema_name_for(slug: str) -> str:
@@ -142,7 +144,7 @@ def workspace_create_with_owner(*, email: str, password: str | None, slug: str, 
     a failure leaves no account without a workspace, and an existing account's password is
     changed only when the workspace is made. `new_account`: the email must not have an account
     (signup); otherwise an existing account is reused and given `password` when one is set. A new
-    account without a password has none usable: see `invite_url_for`.
+    account without a password has none usable: see `invitations.invitation_create`.
     Returns (user, workspace).
     """
     email = normalise_email(email)
@@ -213,51 +215,18 @@ def _validate_role(role: str) -> str:
     return role
 
 
-def member_add(*, workspace: Workspace, actor, email: str, role: str = Role.AGENT, password: str | None = None):
-    """Add a person to the workspace (owners only). A new email gets an account without a password
-    and an invite link (valid 7 days) to choose one. Returns (membership, invite_url or None)."""
-    _require_owner(workspace=workspace, actor=actor)
-    _validate_role(role)
-    email = normalise_email(email)
-    _collect(_email_errors(email, must_be_new=False))
-    if password:
-        _collect(_password_errors(password, email))
-    with transaction.atomic():
-        user = User.objects.filter(username=email).first()
-        created_user = False
-        if user is None:
-            try:
-                with transaction.atomic():
-                    user = User.objects.create_user(username=email, email=email, password=password or None)
-                created_user = True
-            except IntegrityError:
-                # A concurrent add (or signup) created the account since the lookup: use it.
-                user = User.objects.get(username=email)
-        try:
-            with transaction.atomic():
-                # The unique constraint decides, not a lookup before: of two concurrent adds of
-                # one person, the second gets the 409.
-                membership = Membership.objects.create(workspace=workspace, user=user, role=role)
-        except IntegrityError:
-            raise Conflict(Code.MEMBER_EXISTS, f"{email} is already a member.")
-    invite_url = invite_url_for(user=user, workspace=workspace) if created_user and not password else None
-    return membership, invite_url
-
-
-def invite_url_for(*, user, workspace: Workspace) -> str:
-    """A link (valid 7 days) on the workspace's host where a member without a usable password
-    chooses one (`invite_accept`)."""
-    token = signing.dumps({"uid": user.pk, "ws": workspace.pk}, salt="blazz.invite")
-    return f"{workspace.url}/invite/{token}/"
-
-
 def _owner_count(workspace: Workspace) -> int:
     return Membership.objects.filter(workspace=workspace, role=Role.OWNER).count()
 
 
-def member_change_role(*, workspace: Workspace, actor, membership_id: int, role: str) -> Membership:
-    """An owner changes a member's role (the API)."""
+def member_change_role(*, workspace: Workspace, actor, membership_id: int, role: str | None) -> Membership:
+    """An owner changes a member's role (the API); `role` None changes nothing."""
     _require_owner(workspace=workspace, actor=actor)
+    if role is None:
+        membership = Membership.objects.filter(workspace=workspace, pk=membership_id).select_related("user").first()
+        if membership is None:
+            raise NotFound(Code.MEMBER_NOT_FOUND, "No such member.")
+        return membership
     return membership_set_role(workspace=workspace, membership_id=membership_id, role=role)
 
 
@@ -279,8 +248,11 @@ def membership_set_role(*, workspace: Workspace, membership_id: int, role: str) 
             raise NotFound(Code.MEMBER_NOT_FOUND, _("No such member."))
         if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(workspace) == 1:
             raise Conflict(Code.LAST_OWNER, "A workspace keeps at least one owner.")
+        changed = membership.role != role
         membership.role = role
         membership.save(update_fields=["role"])
+        if changed:
+            close_sockets_on_commit([events.user_group(workspace.schema_name, membership.user_id)], CLOSE_RECONNECT)
     return membership
 
 
@@ -295,27 +267,7 @@ def membership_delete(*, workspace: Workspace, membership_id: int) -> None:
         if membership.role == Role.OWNER and _owner_count(workspace) == 1:
             raise Conflict(Code.LAST_OWNER, "A workspace keeps at least one owner.")
         membership.delete()
-
-
-def invite_accept(*, token: str, password: str, workspace: Workspace):
-    """Set the password of a person invited to `workspace` (the host the link was opened on).
-    An invite to another workspace changes nothing: it is checked before anything is written.
-    Returns the user."""
-    try:
-        data = signing.loads(token, salt="blazz.invite", max_age=INVITE_MAX_AGE_SECONDS)
-    except signing.BadSignature:
-        raise DomainError(Code.INVALID_TOKEN, _("This invite link is invalid or has expired."))
-    if data.get("ws") != workspace.pk:
-        raise DomainError(Code.INVALID_TOKEN, _("This invite is for another workspace."))
-    user = User.objects.filter(pk=data["uid"]).first()
-    if user is None or not Membership.objects.filter(user=user, workspace=workspace).exists():
-        raise DomainError(Code.INVALID_TOKEN, _("This invite link is invalid or has expired."))
-    if user.has_usable_password():
-        raise DomainError(Code.INVALID_TOKEN, _("This invite was used already: log in instead."))
-    _collect(_password_errors(password, user.username))
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    return user
+        close_sockets_on_commit([events.user_group(workspace.schema_name, membership.user_id)], CLOSE_FORBIDDEN)
 
 
 # --- login hand-off between hosts -------------------------------------------------------------------------
@@ -340,6 +292,19 @@ def login_handoff_redeem(*, token: str, workspace: Workspace):
     if user is None or not Membership.objects.filter(user=user, workspace=workspace).exists():
         return None
     return user
+
+
+def session_end_sockets(*, workspace: Workspace | None, session_key: str | None) -> None:
+    """A login session ends (logout): its sockets on the workspace's host close (4401)."""
+    if workspace is not None and not workspace.is_public and session_key:
+        close_sockets_on_commit([events.session_group(workspace.schema_name, session_key)], CLOSE_UNAUTHENTICATED)
+
+
+def user_password_changed(*, user) -> None:
+    """Every socket of `user`, in every workspace, closes (4401): sessions made with the old
+    password are void (Django's session hash), and their sockets with them."""
+    schemas = Workspace.objects.filter(memberships__user=user).values_list("schema_name", flat=True)
+    close_sockets_on_commit([events.user_group(schema, user.pk) for schema in schemas], CLOSE_UNAUTHENTICATED)
 
 
 # --- API keys ---------------------------------------------------------------------------------------------
@@ -378,6 +343,7 @@ def api_key_revoke(*, workspace: Workspace, key_id: int) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+    close_sockets_on_commit([events.api_key_group(workspace.schema_name, key.pk)], CLOSE_UNAUTHENTICATED)
     return key
 
 

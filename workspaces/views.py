@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from blazz.core.errors import DomainError
-from workspaces import selectors, services
-from workspaces.forms import LoginForm, PasswordForm, SignupForm
+from workspaces import invitations, selectors, services, throttle
+from workspaces.forms import InviteLoginForm, InviteNewAccountForm, LoginForm, SignupForm
 from workspaces.middleware import SESSION_WORKSPACE_KEY
 
 
@@ -48,6 +48,25 @@ def _add_domain_errors(form, exc: DomainError):
         form.add_error(None, exc.message)
 
 
+def _throttled_authenticate(request, form):
+    """authenticate() behind the login throttles (per account and per address, failures only).
+    Returns (user or None, status): 429 when throttled, 401 on a wrong password."""
+    email = services.normalise_email(form.cleaned_data["email"])
+    ip = throttle.client_ip(request)
+    wait = max(throttle.wait_seconds(throttle.LOGIN_FAILURES_PER_ACCOUNT, email),
+               throttle.wait_seconds(throttle.LOGIN_FAILURES_PER_IP, ip))
+    if wait:
+        form.add_error(None, throttle.wait_message(wait))
+        return None, 429
+    user = authenticate(request, username=email, password=form.cleaned_data["password"])
+    if user is None:
+        throttle.record(throttle.LOGIN_FAILURES_PER_ACCOUNT, email)
+        throttle.record(throttle.LOGIN_FAILURES_PER_IP, ip)
+        form.add_error(None, _("Wrong email or password."))
+        return None, 401
+    return user, 200
+
+
 # --- public host ---------------------------------------------------------------------------------
 
 
@@ -60,7 +79,13 @@ def signup(request):
     form = SignupForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        wait = throttle.take(throttle.SIGNUPS_PER_IP, throttle.client_ip(request))
+        if wait:
+            form = SignupForm(request.POST)
+            form.is_valid()
+            form.add_error(None, throttle.wait_message(wait))
+            status = 429
+        elif form.is_valid():
             try:
                 user, workspace = services.signup(**form.cleaned_data)
             except DomainError as exc:
@@ -81,14 +106,8 @@ def public_login(request):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            user = authenticate(
-                request, username=services.normalise_email(form.cleaned_data["email"]),
-                password=form.cleaned_data["password"],
-            )
-            if user is None:
-                form.add_error(None, _("Wrong email or password."))
-                status = 401
-            else:
+            user, status = _throttled_authenticate(request, form)
+            if user is not None:
                 login(request, user)
                 return HttpResponseRedirect("/workspaces/")
     return render(request, "workspaces/login.html", {"form": form, "public": True}, status=status)
@@ -104,7 +123,11 @@ def workspace_picker(request):
     return render(request, "workspaces/picker.html", {"workspaces": workspaces})
 
 
+@require_http_methods(["POST"])
 def logout_view(request):
+    """POST only (with CSRF): a GET, which any cross-site image can make, ends nobody's session.
+    The session's open sockets on this host close."""
+    services.session_end_sockets(workspace=getattr(request, "tenant", None), session_key=request.session.session_key)
     logout(request)
     return HttpResponseRedirect("/login/")
 
@@ -121,13 +144,9 @@ def workspace_login(request):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            user = authenticate(
-                request, username=services.normalise_email(form.cleaned_data["email"]),
-                password=form.cleaned_data["password"],
-            )
+            user, status = _throttled_authenticate(request, form)
             if user is None:
-                form.add_error(None, _("Wrong email or password."))
-                status = 401
+                pass
             elif selectors.membership_for(user=user, workspace=workspace) is None:
                 return render(
                     request, "workspaces/refused.html",
@@ -153,17 +172,61 @@ def login_handoff(request):
 
 @require_http_methods(["GET", "POST"])
 def invite_accept(request, token):
-    form = PasswordForm(request.POST or None)
+    """The invitation link. The invited email's account accepts by its password (or at once when
+    signed in as it here); an email without an account creates it with a name and a password."""
+    workspace = request.tenant
+    try:
+        invitation = invitations.invitation_for_token(token=token, workspace=workspace)
+    except DomainError as exc:
+        return render(request, "workspaces/refused.html", {"status": 400, "message": exc.message}, status=400)
+    signed_in = request.user.is_authenticated and request.user.username == invitation.email
+    has_account = signed_in or invitations.invitation_account_exists(invitation)
+    form_class = InviteLoginForm if has_account else InviteNewAccountForm
+    form = form_class(request.POST or None) if not signed_in else None
     status = 200
-    if request.method == "POST":
+    wait = throttle.take(throttle.INVITE_ATTEMPTS_PER_IP, throttle.client_ip(request)) if request.method == "POST" else 0
+    wait = wait or (throttle.wait_seconds(throttle.INVITE_FAILURES_PER_INVITATION, str(invitation.pk))
+                    if request.method == "POST" else 0)
+    if wait:
+        form = form_class(request.POST)
+        form.is_valid()
+        form.add_error(None, throttle.wait_message(wait))
+        status = 429
+    elif request.method == "POST":
         status = 400
-        if form.is_valid():
-            try:
-                user = services.invite_accept(token=token, password=form.cleaned_data["password"],
-                                              workspace=request.tenant)
-            except DomainError as exc:
-                _add_domain_errors(form, exc)
-            else:
+        try:
+            user, status = _invite_user(request, token, invitation, form, signed_in)
+        except DomainError as exc:
+            if form is None:
+                return render(request, "workspaces/refused.html", {"status": exc.status_code, "message": exc.message},
+                              status=exc.status_code)
+            _add_domain_errors(form, exc)
+            status = exc.status_code
+        else:
+            if user is not None:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 return HttpResponseRedirect("/")
-    return render(request, "workspaces/invite.html", {"form": form, "workspace": request.tenant}, status=status)
+    return render(request, "workspaces/invite.html", {
+        "form": form, "workspace": workspace, "invitation": invitation, "has_account": has_account,
+    }, status=status)
+
+
+def _invite_user(request, token, invitation, form, signed_in):
+    """(the user who accepted, 302) or (None, the page's status: the form says why)."""
+    if signed_in:
+        invitations.invitation_accept_as(token=token, workspace=request.tenant, user=request.user)
+        return request.user, 302
+    if not form.is_valid():
+        return None, 400
+    if isinstance(form, InviteNewAccountForm):
+        return invitations.invitation_accept_new_account(
+            token=token, workspace=request.tenant, name=form.cleaned_data["name"],
+            password=form.cleaned_data["password"]), 302
+    user = authenticate(request, username=invitation.email, password=form.cleaned_data["password"])
+    if user is None:
+        throttle.record(throttle.INVITE_FAILURES_PER_INVITATION, str(invitation.pk))
+        throttle.record(throttle.LOGIN_FAILURES_PER_ACCOUNT, invitation.email)  # the same password guessed
+        form.add_error("password", _("Wrong password."))
+        return None, 401
+    invitations.invitation_accept_as(token=token, workspace=request.tenant, user=user)
+    return user, 302

@@ -149,7 +149,64 @@ def exception_handler(exc, context):
 
 
 def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(MACHINE_PATHS)
+
+
+# Paths machines call: every error there leaves in the one JSON shape, whatever DEBUG says.
+MACHINE_PATHS = ("/api/", "/hooks/")
+_CODE_FOR_STATUS = {
+    400: (ErrorCode.INVALID_REQUEST, "Bad request."),
+    401: (ErrorCode.UNAUTHORIZED, "Authentication required."),
+    403: (ErrorCode.FORBIDDEN, "Forbidden."),
+    404: (ErrorCode.NOT_FOUND, "Not found."),
+    405: (ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed."),
+    413: (ErrorCode.PAYLOAD_TOO_LARGE, "The request body is too large."),
+    415: (ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type."),
+}
+
+
+class MachineErrorShapeMiddleware:
+    """The outermost middleware. On /api/ and /hooks/: a body declared larger than Django would read
+    is a 413 before anything reads it; and any error response that is not JSON (Django's debug
+    pages under DEBUG, the CSRF failure page, a 404 of no route, a crash) leaves in the one shape.
+    Django has logged the exception already; nothing of it reaches the client."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _is_api(request):
+            return self.get_response(request)
+        if _declared_length(request) > _body_limit(request):  # (uploads: the upload view decides, with its message)
+            return error_response(ErrorCode.PAYLOAD_TOO_LARGE, "The request body is too large.", 413)
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+            code, message = _CODE_FOR_STATUS.get(
+                response.status_code,
+                (ErrorCode.SERVER_ERROR, "Server error.") if response.status_code >= 500 else (ErrorCode.INVALID_REQUEST, "Bad request."))
+            shaped = error_response(code, message, response.status_code)
+            for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+                if header in response:
+                    shaped[header] = response[header]
+            return shaped
+        return response
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _body_limit(request) -> int:
+    """A body that is read whole into memory: Django's DATA_UPLOAD_MAX_MEMORY_SIZE. Uploads
+    (multipart) are streamed; the upload view has their limit."""
+    from django.conf import settings
+
+    if request.META.get("CONTENT_TYPE", "").startswith("multipart/"):
+        return 2**63
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2**63
 
 
 def bad_request_view(request, exception=None):

@@ -9,11 +9,11 @@ spells an event name or a group name. The frontend's copy is generated from it
 and the table in docs/api.md is checked against it (blazz/tests/test_events.py). docs/realtime.md
 tells the whole story.
 
-Wire frame: `{"type": <name>, "seq": <n>, ...payload}`. `seq` comes from a per-workspace counter
-in Redis. An event that changes what REST returns and goes to the whole inbox advances it; the
-other frames (typing, presence, hello, ping) carry the current value without advancing it, so a
-client that sees a *higher* seq than its own knows it missed something and refetches over REST,
-the source of truth. `error` answers one socket's frame and carries 0.
+Wire frame: `{"type": <name>, "seq": <n>, ...payload}`. An event that changes what REST returns
+advances the workspace's seq: it is written to the event log, which hands out the seq in commit
+order (blazz/core/eventlog.py); the socket delivers those in seq order, each once, and replays
+them after a `resume`. The other frames (typing, presence, hello, ping) carry the current value
+without advancing it. `error` answers one socket's frame and carries 0.
 
 Groups (the schema is in every name, so a socket of one workspace can never be in another's):
 `t.{schema}.inbox` (every agent socket and API-key socket of the workspace),
@@ -24,6 +24,7 @@ which receive the per-contact events of every contact).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import typing
 from functools import cache
@@ -40,6 +41,8 @@ SOCKET = "socket"
 
 # What a consumer's channel-layer handler is called for every catalogue event ("blazz.event").
 LAYER_MESSAGE_TYPE = "blazz.event"
+# ... and for an order to close the socket with a code ("blazz.close" {code}).
+LAYER_CLOSE_TYPE = "blazz.close"
 # How long "typing..." stays on screen without a new frame: a lost "paused" clears itself. Three
 # times the agent relay's throttle (chats/consumers/typing_relay.py), so a steady typist never flickers.
 TYPING_EXPIRES_SECONDS = 6
@@ -49,7 +52,8 @@ SUBSCRIBE = "subscribe"
 UNSUBSCRIBE = "unsubscribe"
 TYPING = "typing"
 READ = "read"
-CLIENT_FRAMES: tuple[str, ...] = (SUBSCRIBE, UNSUBSCRIBE, TYPING, READ)
+RESUME = "resume"  # {"type": "resume", "after_seq": N}: no contact_id
+CLIENT_FRAMES: tuple[str, ...] = (SUBSCRIBE, UNSUBSCRIBE, TYPING, READ, RESUME)
 
 
 def inbox_group(schema: str) -> str:
@@ -64,11 +68,29 @@ def firehose_group(schema: str) -> str:
     return f"t.{schema}.firehose"
 
 
+# Principal groups: every socket also joins the groups of who opened it, so that revoking that
+# principal (a key revoked, a member removed or re-roled, a logout, a password change) closes its
+# sockets at once (blazz.core.publisher.close_sockets_on_commit). They carry no event.
+def user_group(schema: str, user_id: int) -> str:
+    return f"t.{schema}.user.{int(user_id)}"
+
+
+def api_key_group(schema: str, key_id: int) -> str:
+    return f"t.{schema}.key.{int(key_id)}"
+
+
+def session_group(schema: str, session_key: str) -> str:
+    """A login session's sockets; the key is hashed (group names are logged, session keys are secrets)."""
+    return f"t.{schema}.session.{hashlib.sha256(session_key.encode()).hexdigest()[:32]}"
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Event:
     type: ClassVar[str]
     audience: ClassVar[str] = INBOX
-    # False for frames that change nothing REST returns: they carry the current seq.
+    # False for frames that change nothing REST returns: they carry the current seq. True: the
+    # event is written to the workspace's event log (blazz/core/eventlog.py), which hands out its
+    # seq, and is replayed by a resume, `GET /api/v1/events/` and the outgoing webhooks.
     advances_seq: ClassVar[bool] = True
     # Python field name -> wire name, where the wire name is not a valid identifier.
     wire_names: ClassVar[dict[str, str]] = {}
@@ -200,6 +222,18 @@ class Ping(Event):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ResyncRequired(Event):
+    """The answer to a resume the log cannot serve (reason: "older_than_log", events after that
+    seq were deleted by retention; "ahead_of_log", a seq this workspace never handed out): refetch
+    over REST, then follow from this frame's seq."""
+
+    type: ClassVar[str] = "resync_required"
+    audience: ClassVar[str] = SOCKET
+    advances_seq: ClassVar[bool] = False
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Error(Event):
     type: ClassVar[str] = "error"
     audience: ClassVar[str] = SOCKET
@@ -210,7 +244,7 @@ class Error(Event):
 
 CATALOGUE: tuple[type[Event], ...] = (
     MessageNew, MessageStatusChanged, MessageUpdated, MessageReactionChanged, MessageRevoked, Typing,
-    Presence, ChatUpdated, SessionStatusChanged, Hello, Ping, Error,
+    Presence, ChatUpdated, SessionStatusChanged, Hello, Ping, ResyncRequired, Error,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE)
 BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in CATALOGUE}

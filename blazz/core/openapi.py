@@ -51,9 +51,11 @@ _DESCRIPTIONS = {
     403: "Not allowed",
     404: "Not found (also: an id of another workspace)",
     409: "Conflict",
+    410: "Gone: older than the event log keeps (resync over REST)",
     413: "Too large",
     415: "Unsupported media type",
     422: "Not supported",
+    429: "Too many attempts (Retry-After says when to try again)",
     502: "The bridge failed",
     503: "Unavailable",
 }

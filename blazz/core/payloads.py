@@ -36,6 +36,8 @@ class MediaPayload(TypedDict):
     size: int
     ready: bool
     status: str
+    width: int | None
+    height: int | None
     duration: float | None
     waveform: list | None
 

@@ -9,12 +9,16 @@ Event, or a callable that builds events after the commit from the rows as commit
 in order (message.new then chat.updated). A failure to build or to publish is logged here, never
 raised: the data is committed, and clients catch up through `seq`. docs/realtime.md has the story.
 
-How: one Lua script takes the seq (INCR, or GET for frames that do not advance it) and PUBLISHes
-the frame to every group's Redis channel in the same atomic step. So frames reach every subscriber
-in seq order even with many publishers at once (daphne's threads, Celery workers), and a frame
-carrying the current seq is never ahead of the frame that made it current. The frame's JSON is
+The events that advance seq are built right before the COMMIT instead (the builders then see the
+transaction's final rows, as committed) and written to the event log in that transaction, which
+hands out their seq (blazz/core/eventlog.py); a failure to write the log fails the commit.
+
+How: one Lua script records the highest seq published (or GETs it for frames that do not advance
+it) and PUBLISHes the frame to every group's Redis channel in the same atomic step. Transactions
+commit in seq order, but their after-commit callbacks race: a socket may hear seq N+1 before N,
+and the consumer fills such a gap from the log (chats/consumers/inbox.py). The frame's JSON is
 built here once, with a hole for the seq; the script fills it and wraps it in the channel layer's
-own wire format (msgpack `{"type": "blazz.event", "text": ..., "origin"?: ...}`), so the consumer
+own wire format (msgpack `{"type": "blazz.event", "text": ..., "seq"?: ..., "origin"?: ...}`), so the consumer
 forwards the text as is: no decoding, no encoding per socket.
 """
 
@@ -28,13 +32,17 @@ from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from typing import Any
 
+import msgpack
 import redis
 import redis.asyncio
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
-from blazz.core.events import LAYER_MESSAGE_TYPE, Event, encode
+from django.utils import timezone
+
+from blazz.core import eventlog
+from blazz.core.events import LAYER_CLOSE_TYPE, LAYER_MESSAGE_TYPE, Event, encode
 
 logger = logging.getLogger(__name__)
 
@@ -43,20 +51,91 @@ EventSource = Event | Callable[[], Iterable[Event] | None]
 
 def publish_on_commit(schema: str, *events: EventSource, origin: str | None = None) -> None:
     """Publish `events` to their groups in `schema` once the current transaction commits. `origin`:
-    the channel name of the consumer the events come from (it does not get them back)."""
-
-    def send():
-        built: list[Event] = []
-        try:
-            built = _built(schema, events)
-            if built:
-                _to_redis(schema, built, origin)
-        except Exception:
-            names = ", ".join(event.type for event in built) or "events built after commit"
-            logger.exception("could not publish %s to %s", names, schema)
-
+    the channel name of the consumer the events come from (it does not get them back). The events
+    that advance seq are written to the event log right before the COMMIT (blazz/core/eventlog.py)."""
+    batch = _Batch(schema, events, origin)
     # Checked first: outside a transaction Django's on_commit opens a database connection just to
     # ask for autocommit, and the typing relay's threads have none to give back.
+    if connection.in_atomic_block:
+        transaction.on_commit(batch)
+    else:
+        batch()
+
+
+class _Batch:
+    """One publish_on_commit call: built and logged before the COMMIT (`before_commit`, called by
+    blazz/core/db/base.py), sent to Redis after it (`__call__`, Django's on_commit callback)."""
+
+    def __init__(self, schema: str, sources, origin: str | None):
+        self.schema, self.sources, self.origin = schema, sources, origin
+        self.built: list[Event] | None = None
+        self.seqs: list[int | None] = []
+
+    def before_commit(self) -> None:
+        if self.built is not None:
+            return
+        try:
+            self.built = _built(self.schema, self.sources)
+        except Exception:
+            # A builder that fails publishes nothing (as before the log): the change still commits.
+            logger.exception("could not build events after a change in %s", self.schema)
+            self.built = []
+        # A failure to write the log is raised: the change must not commit without its events.
+        self.seqs = _log(self.schema, self.built)
+
+    def _may_log(self) -> bool:
+        return any(not isinstance(source, Event) or source.advances_seq for source in self.sources)
+
+    def __call__(self) -> None:
+        try:
+            if self.built is None and not self._may_log():
+                # Frames that are never logged (typing, presence): no database at all, as the
+                # typing relay's threads have no connection to give back.
+                self.built, self.seqs = list(self.sources), [None] * len(self.sources)
+            elif self.built is None:
+                # No COMMIT ran our hook (outside a transaction, or a test's transaction that never
+                # commits): logged now, in a transaction of its own.
+                with transaction.atomic():
+                    self.before_commit()
+            if self.built:
+                _to_redis(self.schema, self.built, self.origin, self.seqs)
+        except Exception:
+            names = ", ".join(event.type for event in self.built or ()) or "events built after commit"
+            logger.exception("could not publish %s to %s", names, self.schema)
+        if any(seq is not None for seq in self.seqs):
+            for hook in eventlog.after_commit_hooks:
+                hook(self.schema)
+
+
+def _log(schema: str, built: list[Event]) -> list[int | None]:
+    """Each event's seq: from the log for the events that advance it, None for the others."""
+    logged = [event for event in built if event.advances_seq]
+    if not logged:
+        return [None] * len(built)
+    now = timezone.now()
+    seqs = iter(eventlog.append(schema, [(eventlog.new_event_id(), event.type, now, event.payload())
+                                         for event in logged]))
+    return [next(seqs) if event.advances_seq else None for event in built]
+
+
+def close_sockets_on_commit(groups: Iterable[str], code: int) -> None:
+    """Close every socket in `groups` with `code` once the current transaction commits (at once
+    outside one): how a revoked principal's open sockets end. Not an event: no seq, no frame, the
+    consumer closes (`blazz_close`). A failure is logged (the principal is revoked all the same, and
+    the consumer re-checks it before acting on any frame)."""
+    groups = list(groups)
+
+    def send():
+        try:
+            client = _sync_client()[0]
+            body = msgpack.packb({"type": LAYER_CLOSE_TYPE, "code": int(code)})
+            with client.pipeline(transaction=False) as pipe:
+                for group in groups:
+                    pipe.publish(group_channel(group), body)
+                pipe.execute()
+        except Exception:
+            logger.exception("could not close the sockets of %s", ", ".join(groups))
+
     if connection.in_atomic_block:
         transaction.on_commit(send)
     else:
@@ -83,14 +162,20 @@ def _schema_context(schema: str):
 
 # --- Redis -----------------------------------------------------------------------------------------
 
+# ARGV[1]: the event's seq from the log, or '' for a frame that carries the current one. The key
+# keeps the highest seq published (frames of concurrent transactions may arrive here out of order;
+# the consumer puts them back in order from the log).
 _PUBLISH_SCRIPT = """
 local seq
-if ARGV[1] == '1' then
-  seq = redis.call('INCR', KEYS[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ARGV[1] ~= '' then
+  seq = tonumber(ARGV[1])
+  if seq > current then redis.call('SET', KEYS[1], ARGV[1]) end
 else
-  seq = tonumber(redis.call('GET', KEYS[1]) or '0')
+  seq = current
 end
 local message = {type = ARGV[2], text = ARGV[3] .. string.format('%d', seq) .. ARGV[4]}
+if ARGV[1] ~= '' then message['seq'] = seq end
 if ARGV[5] ~= '' then message['origin'] = ARGV[5] end
 local body = cmsgpack.pack(message)
 for i = 6, #ARGV do redis.call('PUBLISH', ARGV[i], body) end
@@ -125,13 +210,13 @@ def _check_layer_format() -> None:
                                    "format; change the publisher with the layer's configuration")
 
 
-def _script_call(schema: str, event: Event, origin: str | None) -> tuple[list[str], list[str], dict]:
+def _script_call(schema: str, event: Event, origin: str | None, seq: int | None) -> tuple[list[str], list[str], dict]:
     payload = event.payload()
     # `{"type":"x","seq":` + seq + `,...payload}`: the payload's JSON without its opening brace.
     head = '{"type":' + json.dumps(event.type) + ',"seq":'
     tail = ("," + encode(payload)[1:]) if payload else "}"
     channels = [group_channel(group) for group in event.groups(schema)]
-    args = ["1" if event.advances_seq else "0", LAYER_MESSAGE_TYPE, head, tail, origin or "", *channels]
+    args = ["" if seq is None else str(seq), LAYER_MESSAGE_TYPE, head, tail, origin or "", *channels]
     return [seq_key(schema)], args, payload
 
 
@@ -168,10 +253,13 @@ async def current_seq_async(schema: str) -> int:
     return int(value) if value else 0
 
 
-def _to_redis(schema: str, events: list[Event], origin: str | None = None) -> list[dict]:
-    """Send events to their groups at once, in order, in one round trip; returns their frames."""
+def _to_redis(schema: str, events: list[Event], origin: str | None = None,
+              seqs: list[int | None] | None = None) -> list[dict]:
+    """Send events to their groups at once, in order, in one round trip; returns their frames.
+    `seqs`: each event's seq from the log (None: the frame carries the current seq)."""
     client, script = _sync_client()
-    calls = [_script_call(schema, event, origin) for event in events]
+    seqs = seqs or [None] * len(events)
+    calls = [_script_call(schema, event, origin, seq) for event, seq in zip(events, seqs)]
     if len(calls) == 1:
         seqs = [script(keys=calls[0][0], args=calls[0][1])]
     else:

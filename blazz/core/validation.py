@@ -83,3 +83,15 @@ def text_errors(**values) -> dict[str, list[str]]:
     """For plain parameters (query string, path): `{name: [why]}` for each one PostgreSQL would refuse."""
     return {name: [problem] for name, value in values.items()
             if isinstance(value, str) and (problem := text_problem(value))}
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that takes only a JSON string: DRF's turns a number into its text (`7` -> "7"),
+    so a client sending the wrong type would never hear of it."""
+
+    default_error_messages = {"not_a_string": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)

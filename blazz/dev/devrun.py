@@ -1,4 +1,5 @@
-"""`make run`: embedded servers, migrations, the demo workspace, then the Procfile under honcho.
+"""`make run`: embedded servers, migrations, the demo workspace, then the Procfile under honcho,
+each process restarted with backoff when it crashes (blazz/dev/restart.py).
 
 Ctrl-C (or SIGTERM) stops every process it started, the embedded PostgreSQL and Redis included,
 whenever it comes: servers still starting finish starting and are stopped, and every process under
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -50,6 +52,7 @@ def child_environment(base: dict, data_dir: Path, web_port: int, bridge_port: in
     env.setdefault("BRIDGE_DATA_DIR", str(data_dir / "bridge"))
     env.setdefault("DJANGO_WEBHOOK_URL", f"http://127.0.0.1:{web_port}/hooks/bridge/")
     env.setdefault("PUPPETEER_SKIP_DOWNLOAD", "1")
+    env.setdefault("WEBHOOKS_ALLOW_PRIVATE", "true")  # a CRM receiver on this machine, for trying webhooks
     env["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -57,6 +60,21 @@ def child_environment(base: dict, data_dir: Path, web_port: int, bridge_port: in
 
 def manage(env: dict, *args: str) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True)
+
+
+def restarting_procfile(data_dir: Path) -> Path:
+    """The Procfile with each command under blazz/dev/restart.py (a crashed process comes back with
+    backoff instead of honcho stopping everything); written into the data dir for honcho."""
+    lines = []
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, sep, command = line.partition(":")
+        if not sep or not name.strip() or line.lstrip().startswith("#"):
+            continue
+        lines.append(f"{name.strip()}: exec {shlex.quote(sys.executable)} -m blazz.dev.restart {name.strip()} -- "
+                     f"{shlex.quote(command.strip())}")
+    path = data_dir / "Procfile.run"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def wait_for_web(port: int, timeout: float, give_up=lambda: False) -> bool:
@@ -222,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         if interrupted:
             return 130
         honcho = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", str(ROOT / "Procfile"), "-d", str(ROOT)],
+            [str(ROOT / ".venv" / "bin" / "honcho"), "start", "-f", str(restarting_procfile(data_dir)), "-d", str(ROOT)],
             env=env, cwd=ROOT, start_new_session=True,
         )
         up = wait_for_web(web_port, timeout=90, give_up=lambda: interrupted or honcho.poll() is not None)

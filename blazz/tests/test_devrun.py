@@ -102,6 +102,42 @@ def test_ctrl_c_stops_every_process_and_frees_the_ports(data_dir):
         run.kill()
 
 
+def test_a_killed_process_is_restarted_with_its_reason_logged_and_the_rest_keep_running(data_dir):
+    run = DevRun(data_dir)
+    try:
+        run.wait_for(lambda: run.said("Blazz is running"), UP_TIMEOUT, "banner")
+        bridge = next(p for p in devrun.descendants(run.process.pid) if "bridge/src/server.js" in " ".join(p.cmdline())
+                      and p.name() == "node")
+        web = [p for p in devrun.descendants(run.process.pid) if "daphne" in " ".join(p.cmdline())]
+
+        bridge.kill()  # kill -9
+
+        run.wait_for(lambda: run.said("[restart] bridge: exited with signal 9"), 30, "the restart notice")
+        run.wait_for(lambda: any("bridge/src/server.js" in " ".join(p.cmdline()) and p.pid != bridge.pid
+                                 for p in devrun.descendants(run.process.pid)), 30, "a new bridge")
+        run.wait_for(lambda: not devrun.port_is_free(run.bridge_port), 60, "the bridge's port taken again")
+        assert run.process.poll() is None
+        assert all(p.is_running() for p in web)  # web, worker, beat and the servers did not stop
+        assert devservers.EmbeddedPostgres(data_dir).pid() is not None
+
+        assert run.ctrl_c() == 0, run.output()
+        assert devrun.port_is_free(run.web_port) and devrun.port_is_free(run.bridge_port)
+    finally:
+        run.kill()
+
+
+def test_the_restart_backoff_doubles_while_a_process_dies_young_and_resets_after_a_healthy_run():
+    from blazz.dev import restart
+
+    delays, delay = [], 0.0
+    for _ in range(7):
+        delay = restart.next_delay(delay, ran_for=0.5)
+        delays.append(delay)
+
+    assert delays == [1, 2, 4, 8, 16, 30, 30]
+    assert restart.next_delay(30, ran_for=restart.HEALTHY_AFTER_SECONDS) == 1
+
+
 def test_ctrl_c_while_postgresql_is_starting_leaves_no_server_running(data_dir):
     """The postmaster is up, and the start goes on to create the database (psql, createdb): a
     Ctrl-C then used to kill psql, the start failed, and the server it had started was never

@@ -75,7 +75,7 @@ def connect_postgres(data_dir: Path) -> psycopg.Connection:
 
 
 def redis_of(data_dir: Path) -> redis.Redis:
-    return redis.Redis(unix_socket_path=str(devservers.run_dir(data_dir) / "redis.sock"), socket_timeout=5)
+    return redis.Redis.from_url(devservers.default_redis_url(data_dir), socket_timeout=5)
 
 
 def suite_sockets() -> list[Path]:
@@ -116,9 +116,16 @@ def test_start_stop_and_start_again_keeps_the_data_and_leaves_nothing_running(da
                     "REDIS_URL": devservers.default_redis_url(data_dir)}
     pids = recorded_pids(data_dir)
     assert all(pids.values()), pids
-    for pid in pids.values():  # unix sockets only: nothing on the network to collide with or leave behind
-        assert [c for c in psutil.Process(pid).net_connections(kind="inet") if c.status == psutil.CONN_LISTEN] == []
+    listening = {name: [c.laddr for c in psutil.Process(pid).net_connections(kind="inet")
+                        if c.status == psutil.CONN_LISTEN] for name, pid in pids.items()}
+    assert listening["postgres"] == []  # a unix socket only
+    assert [address.ip for address in listening["redis"]] == ["127.0.0.1"]  # loopback, with a password:
+    port = listening["redis"][0].port
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(host="127.0.0.1", port=port, socket_timeout=5).ping()
     with connect_postgres(data_dir) as conn:
+        # `make run` may hold a business's real messages: a power cut must not lose committed rows.
+        assert conn.execute("SHOW fsync").fetchone()[0] == "on"
         conn.execute("CREATE TABLE kept (note text)")
         conn.execute("INSERT INTO kept VALUES ('written before the stop')")
     assert redis_of(data_dir).ping() is True
@@ -140,6 +147,7 @@ def test_start_stop_and_start_again_keeps_the_data_and_leaves_nothing_running(da
 
     assert again.returncode == 0, again.stdout + again.stderr
     assert "initialising PostgreSQL" not in again.stderr  # the cluster is reused, not made anew
+    assert dict(line.split("=", 1) for line in again.stdout.split()) == urls  # Redis where its clients left it
     with connect_postgres(data_dir) as conn:
         assert conn.execute("SELECT note FROM kept").fetchall() == [("written before the stop",)]
     assert devservers_cmd(data_dir, "stop").returncode == 0

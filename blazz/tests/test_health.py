@@ -22,8 +22,18 @@ PARTS = {"postgres", "redis", "worker", "bridge"}
 
 
 def get_health(stack, host: str):
-    with stack.http(host) as client:
+    with stack.http(host, Authorization=f"Bearer {stack.bridge_token}") as client:
         return client.get("/api/health/")
+
+
+@pytest.fixture(autouse=True)
+def metrics_token(settings):
+    settings.METRICS_TOKEN = "test-metrics-token"
+    return settings.METRICS_TOKEN
+
+
+def operator_client(**kwargs):
+    return host_client(HTTP_AUTHORIZATION="Bearer test-metrics-token", **kwargs)
 
 
 def assert_health_json(response, status: int, failing: list[str]):
@@ -98,7 +108,7 @@ def point_postgres_at(monkeypatch, port: int):
 def test_health_is_503_naming_postgres_when_nothing_listens_at_its_address(world, monkeypatch, worker_and_bridge_up):
     point_postgres_at(monkeypatch, free_port())
 
-    for client in (host_client(), host_client(world.ws_a)):
+    for client in (operator_client(), host_client(world.ws_a, HTTP_AUTHORIZATION="Bearer test-metrics-token")):
         report = assert_health_json(client.get("/api/health/"), 503, ["postgres"])
         assert "OperationalError" in report["checks"]["postgres"]["error"]
 
@@ -107,7 +117,7 @@ def test_health_is_503_naming_postgres_when_it_accepts_and_never_answers(db, mon
                                                                        unanswering_server):
     point_postgres_at(monkeypatch, unanswering_server)
 
-    report = assert_health_json(host_client().get("/api/health/"), 503, ["postgres"])
+    report = assert_health_json(operator_client().get("/api/health/"), 503, ["postgres"])
 
     assert report["checks"]["postgres"]["error"] == f"no answer within {health.REPORT_DEADLINE_SECONDS:g} s"
 
@@ -115,7 +125,7 @@ def test_health_is_503_naming_postgres_when_it_accepts_and_never_answers(db, mon
 def test_health_is_503_naming_redis_when_nothing_listens_at_its_address(world, settings, worker_and_bridge_up):
     settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
 
-    for client in (host_client(), host_client(world.ws_a)):
+    for client in (operator_client(), host_client(world.ws_a, HTTP_AUTHORIZATION="Bearer test-metrics-token")):
         report = assert_health_json(client.get("/api/health/"), 503, ["redis"])
         assert "ConnectionError" in report["checks"]["redis"]["error"]
 
@@ -124,7 +134,7 @@ def test_health_is_503_naming_redis_when_it_accepts_and_never_answers(db, settin
                                                                     unanswering_server):
     settings.REDIS_URL = f"redis://127.0.0.1:{unanswering_server}/0"
 
-    report = assert_health_json(host_client().get("/api/health/"), 503, ["redis"])
+    report = assert_health_json(operator_client().get("/api/health/"), 503, ["redis"])
 
     assert "Timeout" in report["checks"]["redis"]["error"]
 
@@ -135,7 +145,7 @@ def test_every_failing_part_is_named(db, monkeypatch, settings):
     settings.BRIDGE_URL = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setitem(health.CHECKS, "worker", lambda: {"workers": ["stub@test"]})
 
-    assert_health_json(host_client().get("/api/health/"), 503, ["bridge", "postgres", "redis"])
+    assert_health_json(operator_client().get("/api/health/"), 503, ["bridge", "postgres", "redis"])
 
 
 def test_the_checks_run_side_by_side(monkeypatch):
@@ -166,3 +176,30 @@ def test_a_check_that_never_returns_is_reported_and_does_not_hold_the_report(mon
 
     assert report["failing"] == ["bridge"]
     assert report["checks"]["bridge"]["error"].startswith("no answer within")
+
+
+def test_anyone_gets_the_status_only_and_an_operator_the_detail(db, monkeypatch, settings):
+    for name in list(health.CHECKS):
+        monkeypatch.setitem(health.CHECKS, name, lambda: {"workers": ["worker@secret-host"]})
+
+    anonymous = host_client().get("/api/health/")
+    wrong = host_client(HTTP_AUTHORIZATION="Bearer not-the-token").get("/api/health/")
+    operator = operator_client().get("/api/health/")
+    bridge = host_client(HTTP_AUTHORIZATION=f"Bearer {settings.BRIDGE_TOKEN}").get("/api/health/")
+
+    assert anonymous.status_code == 200 and anonymous.json() == {"status": "ok"}
+    assert wrong.json() == {"status": "ok"}
+    assert set(operator.json()["checks"]) == PARTS
+    assert b"secret-host" in operator.content and b"secret-host" not in anonymous.content
+    if settings.BRIDGE_TOKEN:
+        assert "checks" in bridge.json()
+
+
+def test_an_anonymous_check_still_says_503_when_a_part_fails(db, monkeypatch):
+    for name in list(health.CHECKS):
+        monkeypatch.setitem(health.CHECKS, name, lambda: {})
+    monkeypatch.setitem(health.CHECKS, "bridge", lambda: 1 / 0)
+
+    response = host_client().get("/api/health/")
+
+    assert response.status_code == 503 and response.json() == {"status": "degraded"}

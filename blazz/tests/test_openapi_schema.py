@@ -31,7 +31,7 @@ def test_every_error_response_is_the_one_error_shape_and_lists_are_paginated():
     paginated = {path for method, path, op in operations
                  if method == "GET" and {"cursor", "page_size"} <= {p["name"] for p in op.get("parameters", [])}}
     assert paginated == {"/api/v1/chats/", "/api/v1/contacts/", "/api/v1/contacts/{contact_id}/messages/",
-                         "/api/v1/messages/search/", "/api/v1/broadcasts/{broadcast_id}/recipients/"}
+                         "/api/v1/messages/", "/api/v1/messages/search/", "/api/v1/broadcasts/{broadcast_id}/recipients/"}
     for path in paginated:
         ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
         page = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]

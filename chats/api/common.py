@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import exceptions as drf_exceptions, serializers
-from rest_framework.pagination import CursorPagination
+from rest_framework import serializers
 
-from blazz.core.errors import DomainError, ErrorCode, NotFound
+from blazz.core.errors import NotFound
+from blazz.core.pagination import KeysetCursor
 from chats import selectors
 from chats.errors import ChatErrorCode as Code
 from chats.models import MessageOrigin
@@ -39,19 +39,8 @@ def message_or_404(message_id):
     return message
 
 
-class Cursor(CursorPagination):
-    """A list view names its cursor class in `pagination_class`; the OpenAPI schema reads it
-    there too (the page object, and the `cursor` and `page_size` parameters)."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-    def decode_cursor(self, request):
-        try:
-            return super().decode_cursor(request)
-        except drf_exceptions.NotFound:  # DRF's choice; a cursor we did not issue is bad input
-            raise DomainError(ErrorCode.INVALID_REQUEST, _("Invalid cursor."), fields={"cursor": ["invalid"]})
+class Cursor(KeysetCursor):
+    """The inbox lists' cursors (blazz/core/pagination.py): a strict total order, ids last."""
 
 
 class ChatCursor(Cursor):
@@ -77,12 +66,22 @@ Q_PARAM = OpenApiParameter("q", OpenApiTypes.STR, description="Search text")
 
 class SearchQuerySerializer(serializers.Serializer):
     """`?q=` of the list views. A CharField refuses what PostgreSQL cannot compare against (a NUL
-    byte, a lone surrogate): a 400 naming `q`, not a DataError."""
+    byte, a lone surrogate): a 400 naming `q`, not a DataError. `?updated_since=`: only what
+    changed at or after that time (ISO 8601), for a CRM catching up."""
 
     q = serializers.CharField(required=False, allow_blank=True, default="")
+    updated_since = serializers.DateTimeField(required=False, default=None)
 
 
 def search_text(request) -> str:
+    return list_query(request)["q"]
+
+
+def list_query(request) -> dict:
     query = SearchQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    return query.validated_data["q"]
+    return query.validated_data
+
+
+UPDATED_SINCE_PARAM = OpenApiParameter("updated_since", OpenApiTypes.DATETIME,
+                                       description="Only what changed at or after this time (ISO 8601)")

@@ -8,35 +8,36 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from blazz.core.openapi import error_responses
-from blazz.core.validation import StorableJson
+from blazz.core.validation import StorableJson, StrictCharField
 from chats import selectors, services
-from chats.api.common import ChatCursor, ContactCursor, Q_PARAM, contact_or_404, paginate, search_text
+from chats.api.common import (ChatCursor, ContactCursor, Q_PARAM, UPDATED_SINCE_PARAM, contact_or_404, list_query,
+                              paginate)
 from chats.serializers import ChatSerializer, ContactSerializer
 
 
 class ChatListApi(APIView):
     pagination_class = ChatCursor
 
-    @extend_schema(operation_id="chats_list", parameters=[Q_PARAM],
+    @extend_schema(operation_id="chats_list", parameters=[Q_PARAM, UPDATED_SINCE_PARAM],
                    responses={200: ChatSerializer(many=True), **error_responses(400, 401, 403)})
     def get(self, request):
-        return paginate(request, self, selectors.chat_list(q=search_text(request)), ChatSerializer)
+        return paginate(request, self, selectors.chat_list(**list_query(request)), ChatSerializer)
 
 
 class ContactListApi(APIView):
     pagination_class = ContactCursor
 
     class InputSerializer(serializers.Serializer):
-        phone = serializers.CharField(max_length=40)
+        phone = StrictCharField(max_length=40)
         name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
         custom_fields = serializers.DictField(required=False, default=dict, validators=[StorableJson()])
         tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list,
                                      max_length=50)
 
-    @extend_schema(operation_id="contacts_list", parameters=[Q_PARAM],
+    @extend_schema(operation_id="contacts_list", parameters=[Q_PARAM, UPDATED_SINCE_PARAM],
                    responses={200: ContactSerializer(many=True), **error_responses(400, 401, 403)})
     def get(self, request):
-        return paginate(request, self, selectors.contact_list(q=search_text(request)), ContactSerializer)
+        return paginate(request, self, selectors.contact_list(**list_query(request)), ContactSerializer)
 
     @extend_schema(operation_id="contacts_create", request=InputSerializer,
                    responses={201: ChatSerializer, 200: ChatSerializer, **error_responses(400, 401, 403)})
@@ -44,7 +45,7 @@ class ContactListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         contact, created = services.contact_create(**data.validated_data)
-        return Response(ChatSerializer(selectors.contact_get(contact.pk)).data,
+        return Response(ChatSerializer(contact_or_404(contact.pk)).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -69,7 +70,7 @@ class ContactDetailApi(APIView):
         values = dict(data.validated_data)
         assignee_set = "assignee_id" in values
         contact = services.contact_update(contact=contact, assignee_set=assignee_set, **values)
-        return Response(ChatSerializer(selectors.contact_get(contact.pk)).data)
+        return Response(ChatSerializer(contact_or_404(contact.pk)).data)
 
     @extend_schema(operation_id="contacts_delete", responses={204: None, **error_responses(401, 403, 404)})
     def delete(self, request, contact_id: int):
@@ -82,4 +83,4 @@ class ContactReadApi(APIView):
                    responses={200: ChatSerializer, **error_responses(401, 403, 404)})
     def post(self, request, contact_id: int):
         contact = services.contact_mark_read(contact=contact_or_404(contact_id))
-        return Response(ChatSerializer(selectors.contact_get(contact.pk)).data)
+        return Response(ChatSerializer(contact_or_404(contact.pk)).data)

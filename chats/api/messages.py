@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from blazz.core.openapi import error_responses
+from blazz.core.validation import StrictCharField
 from chats import selectors, services
 from chats.api.common import (MessageCursor, Q_PARAM, actor, contact_or_404, message_or_404, origin_of, paginate,
                               search_text)
@@ -35,18 +36,18 @@ class ContactMessagesApi(APIView):
     pagination_class = MessageCursor
 
     class InputSerializer(serializers.Serializer):
-        client_id = serializers.CharField(max_length=100)
+        client_id = StrictCharField(max_length=100)
         type = serializers.ChoiceField(choices=[t for t in MessageType.values if t not in UNSENDABLE_MESSAGE_TYPES],
                                        default=MessageType.TEXT)
-        body = serializers.CharField(max_length=65536, required=False, allow_blank=True, default="",
+        body = StrictCharField(max_length=65536, required=False, allow_blank=True, default="",
                                      trim_whitespace=False)
-        caption = serializers.CharField(max_length=4096, required=False, allow_blank=True, default="",
+        caption = StrictCharField(max_length=4096, required=False, allow_blank=True, default="",
                                         trim_whitespace=False)
         media_id = serializers.UUIDField(required=False, allow_null=True, default=None)
         reply_to = serializers.IntegerField(required=False, allow_null=True, default=None)
         location = LocationSerializer(required=False, allow_null=True, default=None)
         contact_card = ContactCardSerializer(required=False, allow_null=True, default=None)
-        session_id = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
+        session_id = StrictCharField(max_length=64, required=False, allow_null=True, default=None)
         template_id = serializers.IntegerField(required=False, allow_null=True, default=None,
                                                help_text="Send this template (its text and file); type and body are ignored.")
         variables = serializers.DictField(child=serializers.CharField(max_length=1000, allow_blank=True),
@@ -93,7 +94,7 @@ class ContactMessagesApi(APIView):
                                                  sent_by=actor(request), origin=origin_of(request))
         if created:  # as this request stored it: `pending`, and nothing else has touched it yet
             return Response(message_data(without_reactions(message)), status=status.HTTP_201_CREATED)
-        return Response(message_data(selectors.message_get(message.pk)), status=status.HTTP_200_OK)
+        return Response(message_data(message_or_404(message.pk)), status=status.HTTP_200_OK)
 
 
 class MessageRetryApi(APIView):
@@ -101,12 +102,12 @@ class MessageRetryApi(APIView):
                    responses={200: MessageSerializer, **error_responses(401, 403, 404, 409)})
     def post(self, request, message_id: int):
         message = services.message_retry(message=message_or_404(message_id))
-        return Response(MessageSerializer(selectors.message_get(message.pk)).data)
+        return Response(MessageSerializer(message_or_404(message.pk)).data)
 
 
 class MessageReactionApi(APIView):
     class InputSerializer(serializers.Serializer):
-        emoji = serializers.CharField(max_length=32, allow_blank=True, trim_whitespace=False)
+        emoji = StrictCharField(max_length=32, allow_blank=True, trim_whitespace=False)
 
     @extend_schema(operation_id="messages_react", request=InputSerializer,
                    responses={200: MessageSerializer, **error_responses(400, 401, 403, 404, 409, 502, 503)})
@@ -115,7 +116,7 @@ class MessageReactionApi(APIView):
         data.is_valid(raise_exception=True)
         message = services.message_react(message=message_or_404(message_id), emoji=data.validated_data["emoji"],
                                          user=actor(request))
-        return Response(MessageSerializer(selectors.message_get(message.pk)).data)
+        return Response(MessageSerializer(message_or_404(message.pk)).data)
 
 
 class MessageSearchApi(APIView):
@@ -126,3 +127,28 @@ class MessageSearchApi(APIView):
     def get(self, request):
         return paginate(request, self, selectors.message_search(q=search_text(request)),
                          SearchResultSerializer)
+
+
+class MessageListApi(APIView):
+    """Every chat's messages, for a CRM looking one up (by its `client_id` or WhatsApp's id) or
+    catching up (`updated_since`)."""
+
+    pagination_class = MessageCursor
+
+    class InputSerializer(serializers.Serializer):
+        client_id = serializers.CharField(max_length=100, required=False)
+        wa_message_id = serializers.CharField(max_length=200, required=False)
+        updated_since = serializers.DateTimeField(required=False)
+
+    @extend_schema(operation_id="messages_list_all", parameters=[InputSerializer],
+                   responses={200: MessageSerializer(many=True), **error_responses(400, 401, 403)})
+    def get(self, request):
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        return paginate(request, self, selectors.message_list(**data.validated_data), MessageSerializer)
+
+
+class MessageDetailApi(APIView):
+    @extend_schema(operation_id="messages_retrieve", responses={200: MessageSerializer, **error_responses(401, 403, 404)})
+    def get(self, request, message_id: int):
+        return Response(MessageSerializer(message_or_404(message_id)).data)

@@ -22,16 +22,17 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
-from blazz.core import events
+from blazz.core import eventlog, events
+from blazz.core.errors import NotFound
 from blazz.core.publisher import current_seq_async
 from chats import services
 from chats.consumers.typing_relay import TypingRelay
 from chats.models import Contact
 from sessions_wa.contract import TYPING_STATES
+from workspaces import selectors as workspace_selectors
 from workspaces.asgi import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, origin_allowed
 from workspaces.authentication import authenticate_api_key
 from workspaces.middleware import SESSION_WORKSPACE_KEY
-from workspaces.selectors import membership_for
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ logger = logging.getLogger(__name__)
 PING_SECONDS = float(getattr(settings, "REALTIME_PING_SECONDS", 20))
 # A tab views one contact at a time; the cap bounds what one socket can make the server hold.
 MAX_SUBSCRIPTIONS = 100
+# Events read from the log per query while replaying a resume or filling a gap.
+REPLAY_PAGE = 500
 
 
 def _api_key_from_scope(scope) -> str:
@@ -61,7 +64,7 @@ def _authenticate(scope):
         key = authenticate_api_key(raw_key, tenant)
         if key is None:
             return None, CLOSE_UNAUTHENTICATED
-        return {"kind": "api_key", "user": {"id": None, "name": f"api-key:{key.prefix}"}}, None
+        return {"kind": "api_key", "key_id": key.pk, "user": {"id": None, "name": f"api-key:{key.prefix}"}}, None
     if not origin_allowed(scope):
         # A page of another host opening this socket with a member's cookie: refused whoever
         # the cookie names (an API key is a credential the page had to hold, so it may).
@@ -72,9 +75,28 @@ def _authenticate(scope):
     session = scope.get("session")
     if session is None or session.get(SESSION_WORKSPACE_KEY) != tenant.schema_name:
         return None, CLOSE_UNAUTHENTICATED  # a login made on another host
-    if membership_for(user=user, workspace=tenant) is None:
+    if workspace_selectors.membership_for(user=user, workspace=tenant) is None:
         return None, CLOSE_FORBIDDEN
-    return {"kind": "user", "user": {"id": user.pk, "name": user.get_full_name() or user.email}}, None
+    return {"kind": "user", "session_key": session.session_key,
+            "user": {"id": user.pk, "name": user.get_full_name() or user.email}}, None
+
+
+@database_sync_to_async
+def _still_valid(tenant, principal) -> bool:
+    return workspace_selectors.socket_principal_still_valid(
+        workspace=tenant, user_id=principal["user"]["id"], session_key=principal.get("session_key"),
+        key_id=principal.get("key_id"))
+
+
+def _principal_groups(schema: str, principal) -> list[str]:
+    """The groups a revocation of this socket's principal closes (blazz_close)."""
+    if principal["kind"] == "api_key":
+        return [events.api_key_group(schema, principal["key_id"])]
+    return [events.user_group(schema, principal["user"]["id"]), events.session_group(schema, principal["session_key"])]
+
+
+def _int_or_none(text: str):
+    return int(text) if text.isdigit() else None
 
 
 class InboxConsumer(AsyncWebsocketConsumer):
@@ -86,6 +108,9 @@ class InboxConsumer(AsyncWebsocketConsumer):
         self.contacts: dict[int, tuple[str, str | None]] = {}  # known: id -> (wa_id, session id)
         self.groups_joined: list[str] = []
         self.typing: TypingRelay | None = None
+        # The highest logged seq this socket has been given: logged frames go out in seq order,
+        # each once (a lower or equal one is dropped, a gap is filled from the log first).
+        self.cursor = 0
         self.ping_task = None
         # Accept first: the handshake must finish within daphne's 5 s even when a burst of
         # connects queues up in the one database thread, and a refused socket needs to be open
@@ -97,13 +122,25 @@ class InboxConsumer(AsyncWebsocketConsumer):
             return
         self.principal = principal
         self.typing = TypingRelay(schema=self.schema, user=principal["user"], origin=self.channel_name)
+        # The principal's groups first: a revocation from now on closes this socket; one that came
+        # before is caught by the check after joining.
+        for group in _principal_groups(self.schema, principal):
+            await self._join(group)
+        if not await _still_valid(self.tenant, principal):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
         groups = [events.inbox_group(self.schema)]
         if principal["kind"] == "api_key":
             groups.append(events.firehose_group(self.schema))
         for group in groups:
             await self._join(group)
-        # After joining: every frame with a higher seq than this one reaches the socket.
-        await self._send_local(events.Hello(user=principal["user"]))
+        # Read after joining: every event with a higher seq commits later, so it is published to
+        # the groups we are in; every event up to it is committed, so REST returns it.
+        self.cursor = await self._log_last()
+        await self.send(text_data=events.encode(events.frame(events.Hello(user=principal["user"]), self.cursor)))
+        after_seq = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("after_seq")
+        if after_seq:
+            await self._resume_frame({"after_seq": _int_or_none(after_seq[0])})
         self.ping_task = asyncio.create_task(self._ping_forever())
 
     async def disconnect(self, code):
@@ -144,8 +181,62 @@ class InboxConsumer(AsyncWebsocketConsumer):
     async def blazz_event(self, message):
         if message.get("origin") == self.channel_name:
             return  # our own typing, relayed to the others
+        seq = message.get("seq")
+        if seq is not None:  # a logged event: in seq order, once
+            if seq <= self.cursor:
+                return
+            if seq > self.cursor + 1:
+                # Another transaction's frame is still on its way (commits are in seq order,
+                # their publishes race): the log already has it.
+                await self._replay(until=seq - 1)
+            self.cursor = seq
         text = message.get("text")
         await self.send(text_data=text if text is not None else events.encode(message["frame"]))
+
+    async def blazz_close(self, message):
+        """The principal was revoked (blazz.core.publisher.close_sockets_on_commit)."""
+        self.principal = None  # frames still queued are not acted on
+        await self.close(code=message.get("code", CLOSE_UNAUTHENTICATED))
+
+    # --- the event log: resume and gaps ----------------------------------------------------------------
+
+    @database_sync_to_async
+    def _log_last(self) -> int:
+        return eventlog.bounds(self.schema)[1]
+
+    @database_sync_to_async
+    def _log_page(self, after_seq: int, limit: int) -> list:
+        return eventlog.after(self.schema, after_seq, limit=limit)
+
+    @database_sync_to_async
+    def _resume_problem(self, after_seq: int):
+        return eventlog.resume_problem(self.schema, after_seq)
+
+    async def _replay(self, *, until: int | None = None):
+        """Send the logged events after the cursor (up to `until`), in order, moving the cursor."""
+        while until is None or self.cursor < until:
+            limit = REPLAY_PAGE if until is None else min(REPLAY_PAGE, until - self.cursor)
+            page = await self._log_page(self.cursor, limit)
+            for logged in page:
+                await self.send(text_data=events.encode(logged.frame()))
+                self.cursor = logged.seq
+            if len(page) < limit:
+                return
+
+    async def _resume_frame(self, content: dict):
+        """`{"type": "resume", "after_seq": N}`: every logged event after N, in order, then live.
+        Frames after N this socket already sent come again (the client skips what is not the
+        next seq until the replay reaches it: docs/realtime.md)."""
+        after_seq = content.get("after_seq")
+        if isinstance(after_seq, bool) or not isinstance(after_seq, int) or not 0 <= after_seq < 2**63:
+            return await self._error("invalid_frame", "after_seq must be a non-negative integer.")
+        problem = await self._resume_problem(after_seq)
+        if problem is not None:
+            self.cursor = await self._log_last()
+            frame = events.ResyncRequired(reason=problem)
+            return await self.send(text_data=events.encode(events.frame(frame, self.cursor)))
+        self.cursor = after_seq
+        await self._replay()
 
     # --- client -> server ---------------------------------------------------------------------------
 
@@ -165,6 +256,13 @@ class InboxConsumer(AsyncWebsocketConsumer):
             # Only a string is echoed: the repr of a deeply nested value could itself recurse too deep.
             shown = repr(kind[:40]) if isinstance(kind, str) else "(not a string)"
             return await self._error("unknown_type", f"Unknown frame type {shown}.")
+        # Re-checked before acting on every frame: a revocation whose close is still on its way (or
+        # was lost with a Redis hiccup) must not replay the log, mark chats read or send typing.
+        if not await _still_valid(self.tenant, self.principal):
+            self.principal = None
+            return await self.close(code=CLOSE_UNAUTHENTICATED)
+        if kind == events.RESUME:
+            return await self._resume_frame(content)
         contact_id = content.get("contact_id")
         if isinstance(contact_id, bool) or not isinstance(contact_id, int) or not 0 < contact_id < 2**63:
             return await self._error("invalid_frame", "contact_id must be a positive integer.")
@@ -176,7 +274,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
 
     def _handlers(self) -> dict:
         return {events.SUBSCRIBE: self._subscribe, events.UNSUBSCRIBE: self._unsubscribe, events.TYPING: self._typing,
-                events.READ: self._read}
+                events.READ: self._read, events.RESUME: self._resume_frame}
 
     @database_sync_to_async
     def _find_contact(self, contact_id: int):
@@ -231,5 +329,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
             contact = Contact.objects.select_related("session").filter(pk=contact_id).first()
             if contact is None:
                 return False
-            services.contact_mark_read(contact=contact)
+            try:
+                services.contact_mark_read(contact=contact)
+            except NotFound:  # deleted since it was read above
+                return False
             return True

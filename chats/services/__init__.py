@@ -16,12 +16,14 @@ Everything runs inside the workspace's schema (a request on its host, a task car
 or the bridge webhook inside `schema_context`). Functions take keyword arguments, write in one
 transaction, and publish their events after commit through blazz.core.publisher.publish_on_commit.
 Imports run one way: publish <- status, changes <- pending <- delivery <- inbound (which also
-imports contacts and media); presence <- status. blazz/tests/test_layout.py fails on any cycle.
+imports contacts and media); presence <- status, contacts. blazz/tests/test_layout.py fails on any cycle.
 """
 
 from chats.services.changes import message_react
 from chats.services.contacts import contact_create, contact_delete, contact_get_or_create, contact_update
-from chats.services.delivery import DeliveryOutcome, message_deliver, message_link_wa_id, messages_requeue_stuck
+from chats.services.delivery import (
+    DeliveryOutcome, message_deliver, message_link_wa_id, message_send_retry_due, messages_requeue_stuck,
+)
 from chats.services.inbound import (
     message_apply_ack, message_apply_created, message_apply_edited, message_apply_reaction, message_apply_received,
     message_apply_revoked,
@@ -37,5 +39,5 @@ __all__ = [
     "media_fetch_from_bridge", "media_mark_failed", "media_prepare_voice", "media_upload", "message_apply_ack", "message_apply_created",
     "message_apply_edited", "message_apply_reaction", "message_apply_received", "message_apply_revoked",
     "message_deliver", "message_link_wa_id", "message_mark_failed", "message_react", "message_retry",
-    "message_send", "messages_requeue_stuck",
+    "message_send", "message_send_retry_due", "messages_requeue_stuck",
 ]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blazz.core import events
-from blazz.core.errors import Conflict, DomainError
+from blazz.core.errors import Conflict, DomainError, NotFound
 from blazz.core.publisher import publish_on_commit
 from chats.errors import ChatErrorCode as Code
 from chats.models import Message, Reaction
@@ -46,7 +46,8 @@ def set_reaction(*, message: Message, reactor: str, emoji: str, user=None) -> No
     row first, as every other writer of a message and its reactions does: a reaction written
     before that lock (its foreign key check waits on the row) deadlocked against a webhook holding
     the row and writing the same reactor's reaction. Emits: message.reaction."""
-    list(Message.objects.select_for_update().filter(pk=message.pk).values_list("pk", flat=True))
+    if not Message.objects.select_for_update().filter(pk=message.pk).exists():
+        raise NotFound(Code.MESSAGE_NOT_FOUND, "No such message.")  # deleted with its chat meanwhile
     if emoji:
         Reaction.objects.update_or_create(
             message=message, reactor=reactor,

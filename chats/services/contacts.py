@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from blazz.core.errors import DomainError
+from blazz.core.errors import DomainError, NotFound
 from chats import store
 from chats.errors import ChatErrorCode as Code
 from chats.models import Contact
@@ -59,7 +59,7 @@ def contact_update(*, contact: Contact, name: str | None = None, custom_fields: 
             raise DomainError(Code.ASSIGNEE_NOT_MEMBER, _("The assignee must be a member of this workspace."),
                               fields={"assignee_id": ["not a member"]})
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = locked_contact(contact.pk)
         if name is not None:
             contact.name = name.strip()[:200]
         if custom_fields is not None:
@@ -70,6 +70,15 @@ def contact_update(*, contact: Contact, name: str | None = None, custom_fields: 
             contact.assignee_id = assignee_id
         contact.save()
         publish_chat(contact.pk)
+    return contact
+
+
+def locked_contact(contact_id: int) -> Contact:
+    """The contact's row, locked till the transaction ends; 404 when it is gone (deleted while the
+    request that found it ran: the answer is the one a later request would get)."""
+    contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
+    if contact is None:
+        raise NotFound(Code.CONTACT_NOT_FOUND, "No such contact.")
     return contact
 
 

@@ -8,7 +8,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.functions import Greatest
+from django.db.models import F, Q
 from django.utils import timezone
 
 from chats import queue, store
@@ -123,21 +123,47 @@ def message_link_wa_id(*, message_id: int, wa_message_id: str) -> Message | None
     return message
 
 
-def messages_requeue_stuck(*, older_than: dt.timedelta) -> int:
-    """Queue again the pending messages whose delivery chain is gone (its task lost with the
-    broker, say): no task was queued for them and none called the bridge for `older_than`, which
-    the caller sets past a send task's whole retry window (chats.tasks.message_send_window). A
-    message retried or still backing off has a live chain and is left to it: a second chain
-    beside it would double every attempt. Each requeue restarts the window, so a message is
-    requeued at most once per window, and concurrent sweeps skip each other's rows."""
-    cutoff = timezone.now() - older_than
-    last_touched = Greatest("created_at", "send_queued_at", "send_attempted_at")  # PostgreSQL: nulls ignored
+def message_send_retry_due(*, message_id: int, countdown: float) -> None:
+    """The send task retries in `countdown` seconds: record when its next attempt is due (what the
+    sweep compares the last attempt with). Best effort: without it the sweep's slower rule holds."""
+    try:
+        Message.objects.filter(pk=message_id).update(send_queued_at=timezone.now() + dt.timedelta(seconds=countdown))
+    except Exception:
+        logger.warning("message %s: its retry time was not recorded", message_id, exc_info=True)
+
+
+# A send task that has not reached the bridge this long after it was due is taken for lost (its
+# broker restarted empty, its worker group was killed): a minute is far beyond a healthy queue's
+# wait, and a second task for a message whose first was only slow costs nothing (the bridge sends
+# at most once per client_id, and the slower task finds the message moved on).
+LOST_AFTER = dt.timedelta(seconds=60)
+
+
+def messages_requeue_stuck(*, attempt_time_limit: dt.timedelta) -> int:
+    """Queue again the pending messages whose send task is lost, judged by what the task did:
+
+    - not queued: its enqueue failed (the broker away; `send_queued_at` null): at once;
+    - never reached: a task was due (`send_queued_at`: queued, or its retry due) over LOST_AFTER
+      ago and no attempt started since (`send_attempted_at` before it, or none);
+    - died mid-attempt: the last attempt started after the task was due and neither finished
+      (linked, failed, or a retry scheduled) within `attempt_time_limit` + LOST_AFTER.
+
+    A message backing off has its retry due in the future and is left to its task. Each requeue
+    sets `send_queued_at` to now, so a message is requeued at most once per LOST_AFTER, and
+    concurrent sweeps skip each other's rows."""
+    now = timezone.now()
+    queued, attempted = F("send_queued_at"), F("send_attempted_at")
+    lost = (Q(send_queued_at__isnull=True)
+            | (Q(send_queued_at__lt=now - LOST_AFTER) & (Q(send_attempted_at__isnull=True)
+                                                        | Q(send_attempted_at__lt=queued)))
+            | (Q(send_attempted_at__gte=queued) & Q(send_attempted_at__lt=now - attempt_time_limit - LOST_AFTER)))
     with transaction.atomic():
         ids = list(Message.objects.filter(direction=Direction.OUT, status=MessageStatus.PENDING,
                                           wa_message_id__isnull=True)
-                   .alias(last_touched=last_touched).filter(last_touched__lt=cutoff)
-                   .select_for_update(skip_locked=True).values_list("pk", flat=True)[:500])
-        Message.objects.filter(pk__in=ids).update(send_queued_at=timezone.now())
+                   .filter(lost).select_for_update(skip_locked=True).values_list("pk", flat=True)[:500])
+        Message.objects.filter(pk__in=ids).update(send_queued_at=now)
         for message_id in ids:
             queue.message_send_after_commit(message_id)
+    if ids:
+        logger.info("requeued %d send(s) whose task was lost: %s", len(ids), ids[:20])
     return len(ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import mimetypes
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from blazz.core import events
 from blazz.core.errors import DomainError
 from chats import audio, queue
 from chats.errors import ChatErrorCode as Code
+from chats.media_files import probe
 from chats.models import MediaFile, MediaStatus, Message, MessageType
 from chats.services.publish import publish_message
 from sessions_wa import bridge
@@ -45,7 +47,8 @@ def media_upload(*, uploaded_file, uploaded_by=None) -> MediaFile:
                           status=415)
     filename = (uploaded_file.name or "file").rsplit("/", 1)[-1][:255]
     media = MediaFile(mimetype=mimetype, filename=filename, size=uploaded_file.size, status=MediaStatus.READY,
-                      uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None)
+                      uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None,
+                      **probe(uploaded_file, mimetype))
     media.file.save(filename, uploaded_file, save=False)
     media.save()
     return media
@@ -88,10 +91,9 @@ def media_fetch_from_bridge(*, media_id) -> MediaFile | None:
             return media
         media.file.save(name, ContentFile(content), save=False)
         media.size = len(content)
+        _set_shape(media, content, media.mimetype or content_type, measured)
         media.status = MediaStatus.READY
         media.error = ""
-        if measured is not None:
-            media.duration, media.waveform = measured.duration, measured.waveform
         media.save()
         for message_id in media.messages.values_list("pk", flat=True):
             publish_message(message_id, events.MessageUpdated)
@@ -155,9 +157,18 @@ def media_prepare_voice(*, media_id) -> MediaFile | None:
             media.file.save(media.filename, ContentFile(ogg), save=False)
             media.size = len(ogg)
             media.mimetype = audio.OGG_OPUS
-        if measured is not None:
-            media.duration, media.waveform = measured.duration, measured.waveform
+        _set_shape(media, ogg, media.mimetype, measured)
         media.save()
         for message_id in media.messages.values_list("pk", flat=True):
             publish_message(message_id, events.MessageUpdated)
     return media
+
+
+def _set_shape(media: MediaFile, content: bytes, mimetype: str, measured: audio.VoiceMeasure | None) -> None:
+    """The one place a stored file's width, height and duration (seconds, a float to 2 places) are
+    set once its bytes are known: the container's header (chats.media_files.probe); for a voice
+    note ffmpeg measured, its decoded length and waveform instead (exact where a header may lie)."""
+    for field, value in probe(io.BytesIO(content), mimetype).items():
+        setattr(media, field, value)
+    if measured is not None:
+        media.duration, media.waveform = measured.duration, measured.waveform

@@ -11,6 +11,7 @@ from django.utils import timezone
 from blazz.core import events
 from blazz.core.publisher import publish_on_commit
 from chats.models import Contact
+from chats.services.contacts import locked_contact
 from chats.services.publish import publish_chat, schema
 from chats.services.status import messages_mark_read
 from chats.wire import from_epoch, iso
@@ -28,7 +29,7 @@ def contact_mark_read(*, contact: Contact) -> Contact:
     a bridge that is down costs the receipt, never the request). Emits: message.status (each
     inbound message now read), chat.updated."""
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        contact = locked_contact(contact.pk)
         had_unread = contact.unread_count > 0
         contact.unread_count = 0
         contact.save(update_fields=["unread_count", "updated_at"])

@@ -50,6 +50,7 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
     request = SendRequest(**{**request.__dict__, "body": request.body or "", "caption": request.caption or ""})
     existing = _existing_for_client_id(client_id, contact, request)
     if existing is not None:
+        _queue_if_not_queued(existing)
         return existing, False
     _validate(request)
     session = _choose_session(contact=contact, session_id=request.session_id)
@@ -91,10 +92,45 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
     return message, True
 
 
+# The content fields each type carries (besides type, client_id, reply_to and session_id, which
+# every type may). A request that carries another field for its type is refused (400
+# field_not_allowed) rather than stored: the send task would otherwise meet it unchecked.
+CAPTIONED_MEDIA_TYPES = frozenset({MessageType.IMAGE, MessageType.VIDEO, MessageType.DOCUMENT})
+CONTENT_FIELDS = ("body", "caption", "media_id", "location", "contact_card")
+
+
+def fields_for_type(message_type: str) -> frozenset[str]:
+    if message_type == MessageType.TEXT:
+        return frozenset({"body"})
+    if message_type in MEDIA_MESSAGE_TYPES:
+        return frozenset({"media_id", "caption"} if message_type in CAPTIONED_MEDIA_TYPES else {"media_id"})
+    if message_type == MessageType.LOCATION:
+        return frozenset({"location"})
+    if message_type == MessageType.CONTACT:
+        return frozenset({"contact_card"})
+    return frozenset()
+
+
+def _queue_if_not_queued(message: Message) -> None:
+    """The repeat of a POST whose send task could not be queued queues it (once, however many
+    repeats race: the update only matches while it is still not queued)."""
+    if message.send_queued_at is not None or message.status != MessageStatus.PENDING or message.wa_message_id:
+        return
+    with transaction.atomic():
+        if Message.objects.filter(pk=message.pk, send_queued_at__isnull=True).update(send_queued_at=timezone.now()):
+            queue.message_send_after_commit(message.pk)
+
+
 def _validate(request: SendRequest) -> None:
     if request.type not in MessageType.values or request.type in UNSENDABLE_MESSAGE_TYPES:
         raise DomainError(Code.TYPE_INVALID, _("Cannot send a message of type %(type)r.") % {"type": request.type},
                           fields={"type": ["invalid"]})
+    allowed = fields_for_type(request.type)
+    extra = [name for name in CONTENT_FIELDS if getattr(request, name) not in (None, "", {}) and name not in allowed]
+    if extra:
+        raise DomainError(Code.FIELD_NOT_ALLOWED,
+                          f"A {request.type} message does not take {', '.join(extra)}.",
+                          fields={name: [f"not allowed for type {request.type}"] for name in extra})
     if request.type == MessageType.TEXT and not request.body.strip():
         raise DomainError(Code.BODY_REQUIRED, "A text message needs a body.", fields={"body": ["required"]})
     if request.type in MEDIA_MESSAGE_TYPES and not request.media_id:
@@ -114,7 +150,10 @@ def _validate(request: SendRequest) -> None:
         if not card.get("name") or not card.get("phone"):
             raise DomainError("invalid_request", "contact_card needs name and phone.",
                               fields={"contact_card": ["invalid"]})
-        normalise_phone(card["phone"])
+        try:
+            normalise_phone(card["phone"])
+        except DomainError as error:
+            raise DomainError(error.code, error.message, fields={"contact_card": [error.message]}) from None
 
 
 def _choose_session(*, contact: Contact, session_id: str | None) -> WhatsAppSession:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from blazz.core import events
-from blazz.core.errors import Conflict
+from blazz.core.errors import Conflict, NotFound
 from blazz.core.publisher import publish_on_commit
 from chats import queue
 from chats.errors import ChatErrorCode as Code
@@ -128,7 +128,9 @@ def message_retry(*, message: Message) -> Message:
     """failed -> pending, only by this explicit retry; the same client_id goes to the bridge again.
     Emits: message.status."""
     with transaction.atomic():
-        message = Message.objects.select_for_update().get(pk=message.pk)
+        message = Message.objects.select_for_update().filter(pk=message.pk).first()
+        if message is None:
+            raise NotFound(Code.MESSAGE_NOT_FOUND, "No such message.")
         if message.direction != Direction.OUT:
             raise Conflict(Code.NOT_OUTBOUND, _("Only our own messages can be retried."))
         if status_after(message.status, Move.RETRY) is None:

@@ -111,6 +111,9 @@ def test_the_201_answer_is_the_message_as_a_later_read_returns_it(client_a, cont
     ({"type": "location", "location": {"latitude": "north"}}, 400, "invalid_request"),
     ({"body": "x", "reply_to": 99999}, 404, "reply_to_not_found"),
     ({"body": "x", "session_id": "ws_acme.nope"}, 404, "session_not_found"),
+    # A field that does not belong to the type is refused, not stored for the worker to trip on.
+    ({"body": "hi", "contact_card": {"name": "x", "phone": "0"}}, 400, "field_not_allowed"),
+    ({"body": "hi", "location": {"latitude": 1, "longitude": 2}}, 400, "field_not_allowed"),
 ])
 def test_send_bad_input_is_a_clear_4xx(client_a, contact_a, body, status, code):
     response = post_message(client_a, contact_a["id"], **body)
@@ -486,3 +489,36 @@ def test_a_message_says_who_made_it_an_agent_or_a_crm(world, client_a, session_a
 
     assert (by_crm.status_code, by_crm.json()["origin"]) == (201, "api")
     assert (by_agent.status_code, by_agent.json()["origin"]) == (201, "agent")
+
+
+def test_read_of_a_contact_deleted_while_it_is_read_is_404_never_an_empty_row(world, client_a, session_a,
+                                                                              monkeypatch):
+    """Issue 12.3: the delete lands between the read's write and its answer."""
+    message = inbound(world, session_a, "hello?")
+    mark_read = services.contact_mark_read
+
+    def read_then_deleted(*, contact):
+        read = mark_read(contact=contact)
+        with schema_context(world.ws_a.schema_name):
+            Contact.objects.filter(pk=contact.pk).delete()
+        return read
+
+    monkeypatch.setattr(services, "contact_mark_read", read_then_deleted)
+    response = client_a.post(f"/api/v1/contacts/{message.contact_id}/read/")
+
+    assert response.status_code == 404 and response.json()["error"]["code"] == "contact_not_found"
+
+
+@pytest.mark.parametrize("body", [{"emoji": 5}, {"emoji": ["👍"]}, {"emoji": True}])
+def test_a_reaction_emoji_that_is_not_a_string_is_400(world, client_a, contact_a, body):
+    sent = post_message(client_a, contact_a["id"], body="hi").json()
+
+    response = client_a.post(f"/api/v1/messages/{sent['id']}/reactions/", body, content_type="application/json")
+
+    assert response.status_code == 400 and response.json()["error"]["fields"]["emoji"]
+
+
+@pytest.mark.parametrize("body", [{"body": 5}, {"body": "x", "client_id": 123}])
+def test_send_fields_of_the_wrong_json_type_are_400(client_a, contact_a, body):
+    response = post_message(client_a, contact_a["id"], **body)
+    assert response.status_code == 400

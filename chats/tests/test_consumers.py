@@ -47,7 +47,13 @@ class Harness:
 
         monkeypatch.setattr(presence, "agent_typing_relay", relay)
         monkeypatch.setattr(bridge, "chat_typing", chat_typing)
+
+        async def still_valid(tenant, principal):  # the database's answer: a member, logged in
+            return True
+
+        monkeypatch.setattr(inbox, "_still_valid", still_valid)
         consumer = inbox.InboxConsumer()
+        consumer.tenant = None
         consumer.schema = "ws_x"
         consumer.channel_name = "specific.test!1"
         consumer.principal = {"kind": "user", "user": {"id": 1, "name": "agent@x.test"}}

@@ -992,6 +992,60 @@ def test_a_hundred_sockets_connecting_at_once_all_receive_every_event(stack, sta
     run(scenario)
 
 
+def logged_events(ws, after_seq: int) -> list[dict]:
+    with ws.api() as api:
+        response = api.get("/api/v1/events/", params={"after_seq": after_seq, "limit": 1000})
+    assert response.status_code == 200, response.text
+    return response.json()["events"]
+
+
+def test_a_socket_that_resumes_gets_what_it_missed_then_live_in_order_without_gaps_or_repeats(stack, stack_a):
+    phone = new_phone()
+    tag = uuid.uuid4().hex[:8]
+
+    def bodies(frames):
+        return [f["message"]["body"] for f in frames if f["type"] == "message.new" and tag in f["message"]["body"]]
+
+    async def scenario():
+        crm = await connect(stack, stack_a.host, name="crm-before", api_key=stack_a.api_key)
+        sandbox(stack, stack_a, "inbound", **{"from": phone, "body": f"{tag} before"})
+        seen = await crm.wait("message.new", lambda f: f["message"]["body"] == f"{tag} before")
+        await crm.wait("chat.updated", lambda f: f["chat"]["last_message"]["id"] == seen["message"]["id"])
+        last = max(f["seq"] for f in crm.frames if f["type"] in ADVANCING)
+        await crm.close()
+
+        for n in range(3):  # while the CRM is away
+            sandbox(stack, stack_a, "inbound", **{"from": phone, "body": f"{tag} missed {n}"})
+        as_frames = lambda: [{"type": e["type"], "seq": e["seq"], **e["data"]} for e in logged_events(stack_a, last)]  # noqa: E731
+        await asyncio.to_thread(wait_until, lambda: len(bodies(as_frames())) >= 3, FRAME_TIMEOUT, 0.1,
+                                "the missed messages in the log")
+
+        again = await connect(stack, stack_a.host, name="crm-again", api_key=stack_a.api_key)
+        await again.send({"type": "resume", "after_seq": last})
+        await again.wait("message.new", lambda f: f["message"]["body"] == f"{tag} missed 2")
+        sandbox(stack, stack_a, "inbound", **{"from": phone, "body": f"{tag} live"})
+        live = await again.wait("message.new", lambda f: f["message"]["body"] == f"{tag} live")
+        await again.wait("chat.updated", lambda f: f["chat"]["last_message"]["id"] == live["message"]["id"])
+
+        # From the resume on: every logged seq after `last`, once, in order, what was missed first.
+        replayed = [f for f in again.frames if f["type"] in ADVANCING and f["seq"] > last]
+        start = replayed.index(next(f for f in replayed if f["seq"] == last + 1))
+        seqs = [f["seq"] for f in replayed[start:]]
+        assert seqs == list(range(last + 1, last + 1 + len(seqs))), seqs
+        assert bodies(replayed[start:]) == [f"{tag} missed 0", f"{tag} missed 1", f"{tag} missed 2", f"{tag} live"]
+        # The replayed frames are the logged events, frame for frame.
+        logged = {e["seq"]: e for e in logged_events(stack_a, last)}
+        for frame in replayed[start:]:
+            assert {"type": logged[frame["seq"]]["type"], "seq": frame["seq"], **logged[frame["seq"]]["data"]} == frame
+
+        await again.send({"type": "resume", "after_seq": 2**62})
+        resync = await again.wait("resync_required")
+        assert resync["reason"] == "ahead_of_log" and resync["seq"] >= live["seq"]
+        await again.close()
+
+    run(scenario)
+
+
 def test_every_catalogue_event_was_received_and_checked():
     module = sys.modules[__name__]
     tests = [name for name in dir(module) if name.startswith("test_") and name != "test_every_catalogue_event_was_received_and_checked"]

@@ -38,3 +38,4 @@ def test_a_process_that_never_imported_the_tasks_finds_them_by_name():
 
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [queue.MESSAGE_SEND_TASK, queue.MEDIA_FETCH_TASK]
+

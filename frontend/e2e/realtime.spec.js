@@ -1,7 +1,6 @@
 // The socket going away and coming back, and two agents on one inbox.
 import { test, expect, newCustomer, chatItem, customerWritesFirst, openChat, bubbleWithText, apiInPage } from './fixtures.js';
 import { STACK } from './stack.js';
-import { loginAs } from './global-setup.js';
 
 /**
  * Put the inbox socket behind a switch the test controls: while "down", the open socket is closed
@@ -85,12 +84,16 @@ test.describe('realtime', () => {
     const customer = await customerWritesFirst(page, sandbox, newCustomer('Shared'));
     // A random password: one made of the email's timestamp is (rightly) refused as too similar to it.
     const agent = { email: `agent-${Date.now()}@example.com`, password: `Kiwi-${crypto.randomUUID()}` };
-    const created = await apiInPage(page, 'POST', '/members/', { email: agent.email, role: 'agent', password: agent.password });
+    const created = await apiInPage(page, 'POST', '/members/', { email: agent.email, role: 'agent' });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
 
+    // The invited agent opens the link and joins with a name and a password of their own.
     const context2 = await browser.newContext({ storageState: undefined });
-    const page2 = await loginAs(context2, agent);
-    await expect(page2).toHaveURL(`${STACK.demoUrl}/`);
+    const page2 = await context2.newPage();
+    await page2.goto(created.body.invite_url.replace(/^https?:\/\/[^/]+/, STACK.demoUrl));
+    await page2.fill('input[name=name]', 'Second Agent');
+    await page2.fill('input[name=password]', agent.password);
+    await Promise.all([page2.waitForURL(`${STACK.demoUrl}/`), page2.locator('form button[type=submit]').click()]);
     await expect(page2.getByTestId('chat-list')).toBeVisible();
     await openChat(page2, customer.name);
 

@@ -89,5 +89,6 @@ def test_a_workspace_host_and_other_paths_are_djangos(stack, stack_a):
     with schema_context(stack_a.schema):
         assert not Message.objects.filter(wa_message_id=data["wa_message_id"]).exists()
 
-    health = httpx.get(f"{stack.web_url}/api/health/", headers={"Host": "localhost"}, timeout=15)
+    health = httpx.get(f"{stack.web_url}/api/health/", timeout=15,
+                       headers={"Host": "localhost", "Authorization": f"Bearer {stack.bridge_token}"})
     assert health.headers["content-type"] == "application/json" and "checks" in health.json()

@@ -83,7 +83,7 @@ def test_create_workspace_command_gives_a_new_owner_without_password_an_invite_l
     assert link.startswith("http://initech.localhost:8000/invite/")
     workspace = Workspace.objects.get(slug="initech")
     guest = host_client(workspace)
-    assert guest.post(link.split(":8000", 1)[1], {"password": "the-owner-chose-this"}).status_code == 302
+    assert guest.post(link.split(":8000", 1)[1], {"name": "Bill Lumbergh", "password": "the-owner-chose-this"}).status_code == 302
     assert guest.get("/api/v1/me/").json()["role"] == "owner"
 
 
@@ -158,7 +158,9 @@ def test_tenant_admin_on_a_workspace_host_is_for_superusers(world, superuser):
 def workspace_change_data(workspace, **fields) -> dict:
     """The workspace admin's change form as a browser posts it, inlines included; `fields` overrides
     the workspace's own fields; membership rows as stored unless changed by the caller."""
-    data = {"slug": workspace.slug, "name": workspace.name, "suspended_reason": "", **fields}
+    data = {"slug": workspace.slug, "name": workspace.name, "suspended_reason": "", "max_sessions": workspace.max_sessions,
+            "country": workspace.country,
+            **fields}
     for prefix, rows in (("domains", list(workspace.domains.all())),
                          ("memberships", list(Membership.objects.filter(workspace=workspace).order_by("pk")))):
         data.update({f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": len(rows),

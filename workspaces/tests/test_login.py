@@ -73,3 +73,43 @@ def test_unknown_workspace_host_is_404(db):
     response = Client(HTTP_HOST="nobody.localhost").get("/")
     assert response.status_code == 404
     assert Client(HTTP_HOST="nobody.localhost").get("/api/v1/me/").json()["error"]["code"] == "not_found"
+
+
+def _csrf_client(world, origin: str):
+    from django.test import Client
+
+    # With the port: the old default trusted `http://*.localhost:8000`, every workspace's pages.
+    client = Client(HTTP_HOST=f"{world.ws_a.host}:8000", enforce_csrf_checks=True, HTTP_ORIGIN=origin)
+    client.get("/login/")
+    return client, client.cookies["blazz_csrftoken"].value
+
+
+def test_a_form_post_from_another_workspace_s_page_is_refused(world):
+    client, token = _csrf_client(world, f"http://{world.ws_b.host}:8000")
+    response = client.post("/login/", {"email": "owner@acme.test", "password": PASSWORD, "csrfmiddlewaretoken": token})
+    assert response.status_code == 403
+
+    client, token = _csrf_client(world, f"http://{world.ws_a.host}:8000")
+    response = client.post("/login/", {"email": "owner@acme.test", "password": PASSWORD, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
+def test_logout_is_post_only(world):
+    client = host_client(world.ws_a, world.owner_a)
+
+    assert client.get("/logout/").status_code == 405
+    assert client.get("/api/v1/me/").status_code == 200  # still logged in
+    assert client.post("/logout/").status_code == 302
+    assert client.get("/api/v1/me/").status_code in (401, 403)
+
+
+def test_secure_cookies_follow_https(monkeypatch):
+    import subprocess
+    import sys
+
+    probe = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='blazz.settings'; django.setup(); " \
+            "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+    for scheme, expected in (("https", "True True"), ("http", "False False")):
+        env = {**__import__("os").environ, "SITE_SCHEME": scheme, "SECRET_KEY": "x" * 50}
+        out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+        assert out.stdout.split()[-2:] == expected.split()

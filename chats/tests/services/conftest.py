@@ -44,7 +44,7 @@ def published(monkeypatch, django_capture_on_commit_callbacks):
     """Run a service, commit, and return the events it published, in order. Every one of them,
     built from real rows, must hold to the catalogue's schema."""
     sent = []
-    monkeypatch.setattr(publisher, "_to_redis", lambda schema, built, origin=None: sent.extend(built))
+    monkeypatch.setattr(publisher, "_to_redis", lambda schema, built, origin=None, seqs=None: sent.extend(built))
 
     def run(fn, **kwargs):
         sent.clear()
@@ -65,10 +65,10 @@ def queued(monkeypatch, django_capture_on_commit_callbacks):
     ids = []
     monkeypatch.setattr(tasks.message_send_task, "delay", ids.append)
 
-    def sweep(older_than=dt.timedelta(minutes=5)):
+    def sweep():
         ids.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            services.messages_requeue_stuck(older_than=older_than)
+            services.messages_requeue_stuck(attempt_time_limit=dt.timedelta(minutes=2))
         return sorted(ids)
 
     return sweep

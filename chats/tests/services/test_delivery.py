@@ -70,7 +70,7 @@ def test_message_created_for_a_message_failed_mid_send_shows_what_whatsapp_has(a
 def test_requeue_stuck_leaves_a_retried_old_message_to_its_new_task(acme, queued):
     message, _ = send(acme)
     services.message_mark_failed(message_id=message.pk, reason="bridge down")
-    age(message, created_at=60, send_queued_at=60, send_attempted_at=50)
+    age(message, created_at=60, send_queued_at=60, send_attempted_at=59)
 
     services.message_retry(message=Message.objects.get(pk=message.pk))
 
@@ -79,20 +79,47 @@ def test_requeue_stuck_leaves_a_retried_old_message_to_its_new_task(acme, queued
 
 def test_requeue_stuck_leaves_a_message_still_backing_off_to_its_task(acme, queued):
     message, _ = send(acme)
-    age(message, created_at=60, send_queued_at=60)
-    Message.objects.filter(pk=message.pk).update(send_attempted_at=timezone.now() - dt.timedelta(minutes=1))
+    age(message, created_at=60, send_attempted_at=1)
+    services.message_send_retry_due(message_id=message.pk, countdown=50)
 
     assert queued() == []
 
 
-def test_requeue_stuck_queues_a_message_nothing_touched_for_the_window_once(acme, queued):
+def test_requeue_stuck_queues_a_send_whose_task_never_reached_the_bridge_within_a_minute_once(acme, queued):
+    """Keyed on what the task did, not on the message's age: queued two minutes ago, no attempt."""
     message, _ = send(acme)
-    age(message, created_at=60, send_queued_at=60, send_attempted_at=55)
+    assert queued() == []  # just queued: its task has a minute
+    age(message, send_queued_at=2)
 
     assert queued() == [message.pk]
-    assert queued() == []  # requeued just now: its new task has the window again
-    age(message, send_queued_at=60)
+    assert queued() == []  # requeued just now: its new task has the minute again
+    age(message, send_queued_at=2)
     assert queued() == [message.pk]
+
+
+def test_requeue_stuck_queues_a_send_whose_retry_never_came(acme, queued):
+    message, _ = send(acme)
+    age(message, send_attempted_at=3)
+    services.message_send_retry_due(message_id=message.pk, countdown=-120)  # due two minutes ago
+
+    assert queued() == [message.pk]
+
+
+def test_requeue_stuck_queues_a_send_whose_attempt_died_past_the_time_limit(acme, queued):
+    message, _ = send(acme)
+    age(message, send_queued_at=10, send_attempted_at=2)
+    assert queued() == []  # may still be running (limit two minutes, plus one)
+
+    age(message, send_queued_at=10, send_attempted_at=4)
+    assert queued() == [message.pk]
+
+
+def test_requeue_stuck_queues_a_send_that_could_not_be_queued_at_once(acme, queued):
+    message, _ = send(acme)
+    Message.objects.filter(pk=message.pk).update(send_queued_at=None)
+
+    assert queued() == [message.pk]
+    assert Message.objects.get(pk=message.pk).send_queued_at is not None
 
 
 def test_requeue_stuck_leaves_messages_that_moved_on(acme, queued):
@@ -117,15 +144,36 @@ def test_message_deliver_records_its_attempt(acme, monkeypatch):
     assert message.send_attempts == 1 and message.send_attempted_at is not None
 
 
-def test_the_sweep_task_waits_the_send_tasks_whole_retry_window(settings, monkeypatch):
+def test_a_send_task_that_meets_an_error_it_cannot_recover_from_fails_the_message(acme, monkeypatch):
+    """Never left pending: whatever the task trips on that a retry cannot cure ends in `failed`
+    with a reason the agent can read."""
+    from chats import tasks
+    from chats.services import delivery
+
+    def broken_payload(message):
+        raise ValueError("a row the bridge payload cannot be built from")
+
+    monkeypatch.setattr(delivery, "_bridge_payload", broken_payload)
+    message, _ = send(acme)
+
+    assert tasks.message_send_task.run(message.pk) == "failed"
+    message = Message.objects.get(pk=message.pk)
+    assert message.status == "failed" and "internal error (ValueError)" in message.failure_reason
+
+
+def test_a_send_task_retries_when_the_database_is_away_for_a_moment(acme, monkeypatch, settings):
+    """An eager task runs its retries at once: with none allowed, it gives up as a retryable
+    failure does ("Gave up after 1 attempts"), not as an unrecoverable one."""
+    from django.db import OperationalError
+
     from chats import tasks
 
-    settings.MESSAGE_SEND_MAX_RETRIES, settings.MESSAGE_SEND_BACKOFF_CAP_SECONDS = 8, 60.0
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
-    seen = []
-    monkeypatch.setattr(tasks.services, "messages_requeue_stuck", lambda *, older_than: seen.append(older_than) or 0)
+    def database_gone(*, message_id):
+        raise OperationalError("server closed the connection unexpectedly")
 
-    tasks.messages_requeue_stuck_task()
+    monkeypatch.setattr(tasks.services, "message_deliver", database_gone)
+    settings.MESSAGE_SEND_MAX_RETRIES = 0
+    message, _ = send(acme)
 
-    backoffs = (2 + 4 + 8 + 16 + 32 + 60 + 60 + 60) * 1.2
-    assert seen == [dt.timedelta(seconds=backoffs + 9 * tasks.SEND_TIME_LIMIT_SECONDS + 300)]
+    assert tasks.message_send_task.run(message.pk) == "failed"
+    assert Message.objects.get(pk=message.pk).failure_reason.startswith("Gave up after 1 attempts: OperationalError")

@@ -32,6 +32,8 @@ export const api = {
   members: () => get('/members/'),
   addMember: (body) => post('/members/', body),
   removeMember: (id) => del(`/members/${id}/`),
+  invitations: () => get('/invitations/'),
+  revokeInvitation: (id) => del(`/invitations/${id}/`),
   apiKeys: () => get('/api-keys/'),
   createApiKey: (name) => post('/api-keys/', { name }),
   revokeApiKey: (id) => del(`/api-keys/${id}/`),
@@ -50,6 +52,16 @@ export const api = {
   broadcasts: () => get('/broadcasts/'),
   createBroadcast: (body) => post('/broadcasts/', body),
   broadcastAction: (id, action, body = {}) => post(`/broadcasts/${id}/${action}/`, body),
+
+  webhooks: () => get('/webhooks/'),
+  createWebhook: (body) => post('/webhooks/', body),
+  updateWebhook: (id, body) => patch(`/webhooks/${id}/`, body),
+  deleteWebhook: (id) => del(`/webhooks/${id}/`),
+  webhookSecret: (id) => get(`/webhooks/${id}/secret/`),
+  rotateWebhookSecret: (id) => post(`/webhooks/${id}/rotate-secret/`),
+  testWebhook: (id) => post(`/webhooks/${id}/test/`),
+  webhookDeliveries: (id, status) => get(`/webhooks/${id}/deliveries/`, { query: { status } }),
+  replayDelivery: (id) => post(`/webhook-deliveries/${id}/replay/`),
 };
 
 /** Lists answer either a page `{next, previous, results}` or a bare array: accept both. */

@@ -15,6 +15,7 @@ export const SERVER_EVENTS = Object.freeze({
   SESSION_STATUS: 'session.status',
   HELLO: 'hello',
   PING: 'ping',
+  RESYNC_REQUIRED: 'resync_required',
   ERROR: 'error',
 });
 
@@ -27,6 +28,7 @@ export const CLIENT_FRAMES = Object.freeze({
   UNSUBSCRIBE: 'unsubscribe',
   TYPING: 'typing',
   READ: 'read',
+  RESUME: 'resume',
 });
 
 /** Typing states, both directions. */

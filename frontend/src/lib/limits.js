@@ -3,9 +3,9 @@ import { t, n } from '../i18n/index.js';
 // Limits the browser checks before sending a byte, so a file the server would refuse is refused
 // at once, not after it has uploaded.
 //
-// TODO(lead): the server's upload limit (settings.MEDIA_MAX_UPLOAD_BYTES: 64 MB unless the
-// environment says otherwise) is in no endpoint yet. GET /me/ `limits.media_max_upload_bytes` is
-// read when the server sends it; this default stands in until then. The server keeps its own check.
+// The server's upload limit (settings.MEDIA_MAX_UPLOAD_BYTES) comes with GET /me/ as
+// `limits.media_max_upload_bytes`; this default stands in until /me/ has loaded. The server keeps
+// its own check.
 export const DEFAULT_MEDIA_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
 const MB = 1024 * 1024;

@@ -34,7 +34,8 @@ export function createRealtime({
   heartbeatTimeoutMs = HEARTBEAT_TIMEOUT_MS,
 } = {}) {
   const { chats, connection } = stores;
-  const router = createRouter({ stores });
+  // `socket` is made below; the router only sends once frames arrive.
+  const router = createRouter({ stores, send: (frame) => socket.send(frame) });
   let subscribedContact = null;
 
   const socket = createSocket({

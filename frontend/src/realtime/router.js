@@ -1,7 +1,9 @@
 // Server frames -> store actions. Each frame type (names from events.js) has one route; `seq`
-// bookkeeping drops replays and notices gaps; a gap, a reconnect or a wake-up refetches over REST,
-// the source of truth. Knows nothing of the socket: the realtime module feeds it frames.
-import { SERVER_EVENTS as E, SEQ_ADVANCING } from './events.js';
+// bookkeeping applies the logged events one by one: a reconnect or a gap sends `resume` with the
+// last seq applied and the server replays what we missed from its event log (docs/realtime.md);
+// `resync_required` (older than the log keeps) and a wake-up refetch over REST, the source of truth.
+// Knows nothing of the socket: the realtime module feeds it frames and gives it `send`.
+import { SERVER_EVENTS as E, SEQ_ADVANCING, CLIENT_FRAMES as C } from './events.js';
 
 /**
  * Frames outside SEQ_ADVANCING (the server's catalogue says which) carry the workspace's current
@@ -16,19 +18,33 @@ const GAP_DEBOUNCE_MS = 250;
 /**
  * @param {object} deps
  * @param {{chats, messages, sessions, connection}} deps.stores
+ * @param {(frame: object) => boolean} deps.send a client frame; false when the socket is not open
  */
-export function createRouter({ stores }) {
+export function createRouter({ stores, send = () => false }) {
   const { chats, messages, sessions, connection } = stores;
   let refetching = null;
   let refetchAgain = false;
   let reconnected = false;
   let gapTimer = null;
+  // A resume was sent and its replay has not reached the next seq yet: frames above it are ones
+  // the replay repeats (they reached the socket before the server read the resume).
+  let resuming = false;
 
-  function refetchAfterGap() {
+  /** Ask the server for every logged event after the last one applied (REST when it cannot). */
+  function resume(reason) {
+    if (connection.lastSeq != null && send({ type: C.RESUME, after_seq: connection.lastSeq })) {
+      resuming = true;
+      return;
+    }
+    refetch(reason);
+  }
+
+  function resumeAfterGap(seenSeq) {
     if (gapTimer) return;
     gapTimer = setTimeout(() => {
       gapTimer = null;
-      refetch('gap');
+      // Frames may just be on their way: only a seq still behind is a gap.
+      if (!resuming && connection.lastSeq != null && connection.lastSeq < seenSeq) resume('gap');
     }, GAP_DEBOUNCE_MS);
   }
 
@@ -58,46 +74,50 @@ export function createRouter({ stores }) {
     [E.CHAT_UPDATED]: ({ chat }) => chats.applyChatUpdated(chat),
     [E.SESSION_STATUS]: ({ session }) => sessions.applySessionStatus(session),
     [E.PING]: () => {},
+    [E.RESYNC_REQUIRED]: () => refetch('resync_required'),
     [E.ERROR]: (frame) => {
       if (typeof console !== 'undefined') console.warn('inbox socket error frame', frame.code, frame.message);
     },
   };
 
   /**
-   * Seq bookkeeping. Returns 'apply' or 'duplicate'; schedules a refetch on a gap.
-   * hello/ping carry the current seq: a value above ours means we missed frames.
+   * Seq bookkeeping. Returns 'apply' or 'skip'. Logged (advancing) frames are applied one by one:
+   * a lower seq is a duplicate, a higher one than the next is a gap (resume) or, while resuming,
+   * a frame the replay repeats. The other frames carry the current seq: one still above ours a
+   * moment later means we missed something.
    */
   function trackSeq(frame) {
     const seq = frame.seq;
     if (typeof seq !== 'number') return 'apply';
     const last = connection.lastSeq;
     if (frame.type === E.HELLO) {
-      // A (re)connect: always refetch (frames between our last one and this socket are gone);
-      // the server's counter may also have restarted lower, so take its value as is.
+      // The first socket starts here; a reconnect keeps its place and resumes from it.
+      if (last == null || !reconnected) connection.lastSeq = seq;
+      return 'apply';
+    }
+    if (frame.type === E.RESYNC_REQUIRED) {
+      resuming = false;
       connection.lastSeq = seq;
       return 'apply';
     }
     if (!ADVANCING.has(frame.type)) {
-      if (last != null && seq > last) {
-        connection.lastSeq = seq;
-        refetchAfterGap();
-      }
+      if (last != null && seq > last) resumeAfterGap(seq);
       return 'apply';
     }
-    if (last == null) {
+    if (last == null || seq === last + 1) {
       connection.lastSeq = seq;
+      resuming = false;
       return 'apply';
     }
-    if (seq <= last) return 'duplicate';
-    connection.lastSeq = seq;
-    if (seq > last + 1) refetchAfterGap();
-    return 'apply';
+    if (seq <= last) return 'skip';
+    if (!resuming) resume('gap');
+    return 'skip';
   }
 
   /** Route one parsed frame. */
   function handleFrame(frame) {
     if (!frame || typeof frame.type !== 'string') return;
-    if (trackSeq(frame) === 'duplicate') return;
+    if (trackSeq(frame) === 'skip') return;
     const route = routes[frame.type];
     if (route) {
       try {
@@ -133,10 +153,11 @@ export function createRouter({ stores }) {
     return refetching;
   }
 
-  /** A socket opened: after a drop, whatever happened meanwhile is only in the REST API. */
+  /** A socket opened: after a drop, the server replays what we missed from its event log. */
   function opened({ reconnected: again }) {
     reconnected = again;
-    if (again) refetch('reconnect');
+    resuming = false;
+    if (again) resume('reconnect');
   }
 
   function stop() {

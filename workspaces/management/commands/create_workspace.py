@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from blazz.core.errors import DomainError
-from workspaces import services
+from workspaces import invitations, services
+from workspaces.models import Role
 
 
 class Command(BaseCommand):
@@ -29,7 +30,8 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.code}: {exc.message} {exc.fields or ''}".strip())
         self.stdout.write(f"created workspace {workspace.slug} ({workspace.schema_name}) at {workspace.url}/")
         if not owner.has_usable_password():
+            invitation = invitations.invitation_create(workspace=workspace, email=owner.email, role=Role.OWNER)
             self.stdout.write(
-                f"{owner.email} has no password yet: send them this invite link (valid 7 days) to choose one:\n"
-                f"{services.invite_url_for(user=owner, workspace=workspace)}"
+                f"{owner.email} has no password yet: send them this invite link (valid 7 days, once) to choose one:\n"
+                f"{invitations.invitation_url(invitation)}"
             )

@@ -9,13 +9,13 @@ const realtimeSection = apiDoc.slice(apiDoc.indexOf('## Real-time'));
 
 describe('event catalogue', () => {
   it('test_server_event_names_match_docs_api_md', () => {
-    const documented = [...realtimeSection.matchAll(/^\| `([a-z.]+)` \|/gm)].map((m) => m[1]);
+    const documented = [...realtimeSection.matchAll(/^\| `([a-z._]+)` \|/gm)].map((m) => m[1]);
     expect(documented.length).toBeGreaterThan(5);
     expect(Object.values(SERVER_EVENTS).sort()).toEqual([...new Set(documented)].sort());
   });
 
   it('test_client_frame_names_match_docs_api_md', () => {
-    const documented = [...realtimeSection.matchAll(/\{"type": "([a-z.]+)"/g)].map((m) => m[1]);
+    const documented = [...realtimeSection.matchAll(/\{"type": "([a-z._]+)"/g)].map((m) => m[1]);
     expect(Object.values(CLIENT_FRAMES).sort()).toEqual([...new Set(documented)].sort());
   });
 

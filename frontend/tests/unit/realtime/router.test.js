@@ -112,17 +112,17 @@ describe('realtime module', () => {
     expect(stores.chats.byId[12].last_message.id).toBe(5);
     last().receive({ type: E.CHAT_UPDATED, seq: 12, chat: makeChat({ id: 12, unread_count: 3, last_message: msg, last_message_at: msg.timestamp }) });
     expect(stores.chats.byId[12].unread_count).toBe(3);
-    last().receive({ type: E.TYPING, seq: 13, contact_id: 12, from: 'contact', user: null, state: 'typing', expires_in: 5 });
+    last().receive({ type: E.TYPING, seq: 12, contact_id: 12, from: 'contact', user: null, state: 'typing', expires_in: 5 });
     expect(stores.chats.typing[12].state).toBe('typing');
-    last().receive({ type: E.PRESENCE, seq: 14, contact_id: 12, online: true, last_seen: null });
+    last().receive({ type: E.PRESENCE, seq: 12, contact_id: 12, online: true, last_seen: null });
     expect(stores.chats.presence[12].online).toBe(true);
-    last().receive({ type: E.MESSAGE_REACTION, seq: 15, message_id: 5, contact_id: 12, reactions: [{ emoji: '👍', from: 'customer', user_id: null }] });
+    last().receive({ type: E.MESSAGE_REACTION, seq: 13, message_id: 5, contact_id: 12, reactions: [{ emoji: '👍', from: 'customer', user_id: null }] });
     expect(stores.messages.byKey['m:5'].reactions).toHaveLength(1);
-    last().receive({ type: E.MESSAGE_REVOKED, seq: 16, message_id: 5, contact_id: 12, revoked_at: 'x' });
+    last().receive({ type: E.MESSAGE_REVOKED, seq: 14, message_id: 5, contact_id: 12, revoked_at: 'x' });
     expect(stores.messages.byKey['m:5'].revoked).toBe(true);
-    last().receive({ type: E.SESSION_STATUS, seq: 17, session: { id: 's1', status: 'qr', qr: 'data:image/png;base64,AA', updated_at: '2026-11-25T10:00:00Z' } });
+    last().receive({ type: E.SESSION_STATUS, seq: 15, session: { id: 's1', status: 'qr', qr: 'data:image/png;base64,AA', updated_at: '2026-11-25T10:00:00Z' } });
     expect(stores.sessions.byId.s1.status).toBe('qr');
-    expect(stores.connection.lastSeq).toBe(17);
+    expect(stores.connection.lastSeq).toBe(15);
   });
 
   it('test_a_duplicate_frame_changes_nothing', async () => {
@@ -136,26 +136,33 @@ describe('realtime module', () => {
     expect(stores.chats.byId[12].unread_count).toBe(0);
   });
 
-  it('test_a_seq_gap_refetches_the_chat_list_and_the_open_thread', async () => {
+  it('test_a_seq_gap_resumes_from_the_last_applied_seq_and_the_replay_fills_it_in_order', async () => {
     connect(10);
     await flush();
-    stores.chats.setOpen(12);
-    api.messages.mockResolvedValue({ next: null, results: [] });
-    await stores.messages.loadThread(12);
     vi.clearAllMocks();
-    last().receive({ type: E.PING, seq: 10 });
+    last().receive({ type: E.CHAT_UPDATED, seq: 11, chat: makeChat({ id: 1, unread_count: 1 }) });
+    last().receive({ type: E.CHAT_UPDATED, seq: 14, chat: makeChat({ id: 2, unread_count: 4 }) });
+    last().receive({ type: E.CHAT_UPDATED, seq: 16, chat: makeChat({ id: 3 }) }); // skipped: the replay brings it
+    expect(last().sent.filter((f) => f.type === C.RESUME)).toEqual([{ type: C.RESUME, after_seq: 11 }]);
+    expect(stores.chats.byId[2]).toBeUndefined();
+    for (const seq of [12, 13, 14]) {
+      last().receive({ type: E.CHAT_UPDATED, seq, chat: makeChat({ id: seq === 14 ? 2 : 1, unread_count: seq }) });
+    }
+    expect(stores.chats.byId[2].unread_count).toBe(14);
+    expect(stores.connection.lastSeq).toBe(14);
     expect(api.chats).not.toHaveBeenCalled();
-    last().receive({ type: E.CHAT_UPDATED, seq: 11, chat: makeChat({ id: 1 }) });
-    expect(api.chats).not.toHaveBeenCalled();
-    last().receive({ type: E.CHAT_UPDATED, seq: 14, chat: makeChat({ id: 2 }) });
-    last().receive({ type: E.CHAT_UPDATED, seq: 16, chat: makeChat({ id: 3 }) }); // a burst: one refetch
+  });
+
+  it('test_resync_required_refetches_and_follows_from_its_seq', async () => {
+    connect(10);
     await flush();
-    expect(api.chats).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(250);
+    vi.clearAllMocks();
+    last().receive({ type: E.RESYNC_REQUIRED, seq: 40, reason: 'older_than_log' });
     await flush();
     expect(api.chats).toHaveBeenCalledTimes(1);
-    expect(api.messages).toHaveBeenCalledWith(12, expect.anything());
-    expect(stores.connection.lastRefetchReason).toBe('gap');
+    expect(stores.connection.lastRefetchReason).toBe('resync_required');
+    last().receive({ type: E.CHAT_UPDATED, seq: 41, chat: makeChat({ id: 7 }) });
+    expect(stores.chats.byId[7]).toBeTruthy();
   });
 
   it('test_typing_and_presence_carry_the_current_seq_and_are_never_dropped', async () => {
@@ -175,14 +182,16 @@ describe('realtime module', () => {
     expect(stores.connection.lastSeq).toBe(11);
   });
 
-  it('test_a_ping_ahead_of_our_seq_is_a_gap', async () => {
+  it('test_a_ping_still_ahead_of_our_seq_a_moment_later_resumes', async () => {
     connect(10);
     await flush();
     vi.clearAllMocks();
     last().receive({ type: E.PING, seq: 12 });
+    last().receive({ type: E.CHAT_UPDATED, seq: 11, chat: makeChat({ id: 1 }) });
     vi.advanceTimersByTime(250);
     await flush();
-    expect(api.chats).toHaveBeenCalledTimes(1);
+    expect(last().sent).toContainEqual({ type: C.RESUME, after_seq: 11 });
+    expect(api.chats).not.toHaveBeenCalled();
   });
 
   it('test_refetches_are_coalesced', async () => {

@@ -6,15 +6,10 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chats', '0004_message_origin'),
+        ('chats', '0006_updated_since'),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='mediafile',
-            name='duration',
-            field=models.FloatField(blank=True, null=True),
-        ),
         migrations.AddField(
             model_name='mediafile',
             name='waveform',

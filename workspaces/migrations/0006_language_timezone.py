@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workspaces', '0002_public_workspace'),
+        ('workspaces', '0005_workspace_country'),
     ]
 
     operations = [

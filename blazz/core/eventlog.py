@@ -1,0 +1,134 @@
+"""The workspace's event log: every catalogue event that advances seq, written in the transaction
+of the change it describes, read by the socket's resume, `GET /api/v1/events/` and the outgoing
+webhooks. Its tables belong to the webhooks app (webhooks/models.py: EventLog, EventCounter); the
+statements live here because the publisher (blazz/core) and the inbox socket (chats) write and read
+them, and neither may import webhooks.
+
+Sequence: `append` takes the next values from the workspace's one counter row with an UPDATE,
+which locks that row until the transaction ends, and the publisher calls it just before COMMIT
+(blazz/core/db/base.py). So a transaction that got seq N commits before any transaction can take
+N+1: rows become visible in seq order, and a reader that saw seq M has already seen every seq
+below it. "After N" never misses a lower number committing later (the trap of a plain sequence,
+whose values are handed out at INSERT and commit in any order). The cost: writers of one
+workspace serialise on that row for one round trip (the COMMIT itself); docs/realtime.md has
+the figures and the alternative (reading below the oldest in-flight xid) we did not take.
+
+Every statement names its schema: the publisher may write for a schema other than the
+connection's search_path. blazz/tests/test_eventlog.py runs each one.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+
+EVENT_ID_PREFIX = "evt_"
+# Called with the schema after a transaction that logged events committed (the webhooks app
+# registers its delivery trigger here: blazz/core cannot import it).
+after_commit_hooks: list[Callable[[str], None]] = []
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    seq: int
+    event_id: str
+    type: str
+    occurred_at: datetime
+    data: dict
+
+    def frame(self) -> dict:
+        """As the socket carries it: `{type, seq, ...data}`."""
+        return {"type": self.type, "seq": self.seq, **self.data}
+
+    def envelope(self, schema: str) -> dict:
+        """As REST and the webhooks carry it."""
+        return {"id": self.event_id, "type": self.type, "workspace": schema, "seq": self.seq,
+                "occurred_at": self.occurred_at.isoformat().replace("+00:00", "Z"), "data": self.data}
+
+
+def new_event_id() -> str:
+    return EVENT_ID_PREFIX + secrets.token_hex(12)
+
+
+def _table(schema: str, name: str) -> str:
+    quote = connection.ops.quote_name
+    return f"{quote(schema)}.{quote(name)}"
+
+
+def append(schema: str, items: list[tuple[str, str, datetime, dict]]) -> list[int]:
+    """Write (event_id, type, occurred_at, data) rows in the caller's transaction; returns their
+    seqs in the same order. Locks the workspace's counter row until the transaction ends: call
+    it as late as possible (the publisher calls it right before COMMIT)."""
+    if not items:
+        return []
+    counter, log = _table(schema, "webhooks_eventcounter"), _table(schema, "webhooks_eventlog")
+    with connection.cursor() as cursor:
+        # An upsert: a table emptied by hand (or by a test's flush) gets its row back.
+        cursor.execute(f"INSERT INTO {counter} AS c (id, value, pruned_through) VALUES (1, %s, 0) "
+                       "ON CONFLICT (id) DO UPDATE SET value = c.value + EXCLUDED.value RETURNING value",
+                       [len(items)])
+        last = cursor.fetchone()[0]
+        first = last - len(items) + 1
+        seqs = list(range(first, last + 1))
+        cursor.execute(
+            f"INSERT INTO {log} (seq, event_id, type, occurred_at, data) "
+            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::jsonb[])",
+            [seqs, [item[0] for item in items], [item[1] for item in items], [item[2] for item in items],
+             [json.dumps(item[3], separators=(",", ":")) for item in items]],
+        )
+    return seqs
+
+
+def after(schema: str, after_seq: int, *, limit: int, types: list[str] | None = None) -> list[LoggedEvent]:
+    """Committed events with seq > after_seq, in seq order, at most `limit`."""
+    sql = f"SELECT seq, event_id, type, occurred_at, data FROM {_table(schema, 'webhooks_eventlog')} WHERE seq > %s"
+    params: list = [after_seq]
+    if types:
+        sql += " AND type = ANY(%s)"
+        params.append(types)
+    sql += " ORDER BY seq LIMIT %s"
+    params.append(limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [LoggedEvent(seq, event_id, kind, occurred_at, data if isinstance(data, dict) else json.loads(data))
+            for seq, event_id, kind, occurred_at, data in rows]
+
+
+def bounds(schema: str) -> tuple[int, int]:
+    """(pruned_through, last): a resume from below pruned_through has lost events; `last` is the
+    highest committed seq."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pruned_through, value FROM {_table(schema, 'webhooks_eventcounter')} WHERE id = 1")
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else (0, 0)
+
+
+def resume_problem(schema: str, after_seq: int) -> str | None:
+    """Why a reader cannot resume after `after_seq` ("older_than_log": events it missed were
+    deleted; "ahead_of_log": a seq this workspace never handed out), or None when it can."""
+    pruned_through, last = bounds(schema)
+    if after_seq < pruned_through:
+        return "older_than_log"
+    if after_seq > last:
+        return "ahead_of_log"
+    return None
+
+
+def prune(schema: str, *, before: datetime) -> int:
+    """Delete the events that occurred before `before` and remember the highest seq deleted.
+    Returns how many were deleted."""
+    counter, log = _table(schema, "webhooks_eventcounter"), _table(schema, "webhooks_eventlog")
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH gone AS (DELETE FROM {log} WHERE occurred_at < %s RETURNING seq) "
+                       "SELECT count(*), max(seq) FROM gone", [before])
+        count, highest = cursor.fetchone()
+        if highest is not None:
+            cursor.execute(f"UPDATE {counter} SET pruned_through = GREATEST(pruned_through, %s) WHERE id = 1",
+                           [highest])
+    return count

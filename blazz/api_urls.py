@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chats.api import contacts, export, media, messages
+from chats.api import canned, contacts, export, media, messages, team
 from chats.automation.api import broadcasts, rules, schedules, templates
 from sessions_wa import api as sessions_api
 from webhooks.outbound import api as events_api, api_webhooks as webhooks_api
@@ -18,7 +18,15 @@ urlpatterns = [
     path("invitations/<int:invitation_id>/", workspaces_api.InvitationDetailApi.as_view(), name="invitation-detail"),
     path("api-keys/", workspaces_api.ApiKeyListApi.as_view(), name="api-keys"),
     path("api-keys/<int:key_id>/", workspaces_api.ApiKeyDetailApi.as_view(), name="api-key-detail"),
-    path("chats/", contacts.ChatListApi.as_view(), name="chats"),
+    path("chats/", team.ChatListApi.as_view(), name="chats"),
+    path("chats/counts/", team.ChatCountsApi.as_view(), name="chat-counts"),
+    path("chats/<int:contact_id>/", team.ChatDetailApi.as_view(), name="chat-detail"),
+    path("labels/", team.LabelListApi.as_view(), name="labels"),
+    path("labels/<int:label_id>/", team.LabelDetailApi.as_view(), name="label-detail"),
+    path("canned-replies/", canned.CannedReplyListApi.as_view(), name="canned-replies"),
+    path("canned-replies/<int:reply_id>/", canned.CannedReplyDetailApi.as_view(), name="canned-reply-detail"),
+    path("canned-replies/<int:reply_id>/render/", canned.CannedReplyRenderApi.as_view(), name="canned-reply-render"),
+    path("inbox-settings/", team.InboxSettingsApi.as_view(), name="inbox-settings"),
     path("contacts/", contacts.ContactListApi.as_view(), name="contacts"),
     path("contacts/<int:contact_id>/", contacts.ContactDetailApi.as_view(), name="contact-detail"),
     path("contacts/<int:contact_id>/messages/", messages.ContactMessagesApi.as_view(), name="contact-messages"),

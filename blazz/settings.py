@@ -237,6 +237,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workspaces.tasks.for_each_workspace", "schedule": env.float("SEND_SWEEP_SECONDS", default=5.0),
         "args": ["chats.tasks.messages_requeue_stuck_task"],
     },
+    "chats-wake-snoozed": {
+        "task": "workspaces.tasks.for_each_workspace", "schedule": 30.0,
+        "args": ["chats.tasks.chats_wake_snoozed_task"],
+    },
     "bridge-nodes-failover": {
         # Public: moves the sessions of dead or draining bridge nodes (sessions_wa.failover).
         "task": "sessions_wa.tasks.nodes_failover_task",
@@ -336,7 +340,8 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set (messages, sessions and media each have a `status`).
     "ENUM_NAME_OVERRIDES": {
         "MessageStatusEnum": "sessions_wa.contract.MessageStatus",
-        "MessageTypeEnum": "sessions_wa.contract.MessageType",
+        "MessageTypeEnum": "chats.models.MESSAGE_TYPE_CHOICES",
+        "ChatStatusEnum": "chats.models.ChatStatus",
         "MediaStatusEnum": "chats.models.MediaStatus",
         "SessionStatusEnum": "sessions_wa.contract.SessionStatus",
     },

@@ -11,6 +11,56 @@ from django.db.models.functions import Coalesce
 from sessions_wa.contract import MessageStatus, MessageType
 
 
+class ChatStatus(models.TextChoices):
+    """A conversation's state in the team inbox (the status machine: chats/services/team.py)."""
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"  # waiting on the customer
+    RESOLVED = "resolved", "Resolved"
+    SNOOZED = "snoozed", "Snoozed"  # until snoozed_until; a customer message or the time reopens it
+
+
+class Label(models.Model):
+    """A workspace label: many per chat, shown on list rows, filterable."""
+
+    name = models.CharField(max_length=50, unique=True)
+    color = models.CharField(max_length=7, default="#6b7280", help_text="#rrggbb")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class CannedReply(models.Model):
+    """A workspace's saved answer: typed as `/shortcut` in the composer, its body rendered with
+    {{variables}} (chats/services/variables.py) for the chat and the agent."""
+
+    shortcut = models.SlugField(max_length=40, unique=True)
+    body = models.TextField(max_length=4096)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_constraint=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["shortcut"]
+
+    def __str__(self):
+        return f"/{self.shortcut}"
+
+
+class InboxSettings(models.Model):
+    """The workspace's team-inbox options: one row (pk 1) per tenant schema."""
+
+    agents_see_own_only = models.BooleanField(
+        default=False, help_text="Agents see only chats assigned to them and unassigned ones (owners and admins see all).")
+    auto_assign = models.BooleanField(default=False, help_text="Round-robin new and reopened unassigned chats.")
+    auto_assign_cap = models.PositiveIntegerField(default=20, help_text="At most this many open chats per agent.")
+    last_auto_assignee_id = models.IntegerField(null=True, blank=True)
+
+
 class Contact(models.Model):
     """A customer: one WhatsApp id per workspace. Chats are contacts with messages."""
 
@@ -28,6 +78,10 @@ class Contact(models.Model):
                                  related_name="+", db_constraint=False)
     session = models.ForeignKey("sessions_wa.WhatsAppSession", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="contacts", help_text="The number this conversation goes through.")
+    status = models.CharField(max_length=10, choices=ChatStatus.choices, default=ChatStatus.OPEN,
+                              db_default=ChatStatus.OPEN)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    labels = models.ManyToManyField(Label, blank=True, related_name="contacts")
     online = models.BooleanField(default=False)
     last_seen = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -42,6 +96,15 @@ class Contact(models.Model):
             models.Index(models.F("last_message_at").desc(), models.F("last_message_id").desc(),
                          models.F("id").desc(), name="contact_chat_list_idx",
                          condition=models.Q(last_message_at__isnull=False)),
+            # The team views (status, assignee): the same order after an equality prefix, so each
+            # filter's first page is an index range read with no sort.
+            models.Index("status", models.F("last_message_at").desc(), models.F("last_message_id").desc(),
+                         models.F("id").desc(), name="contact_chat_status_idx",
+                         condition=models.Q(last_message_at__isnull=False)),
+            models.Index("assignee", "status", models.F("last_message_at").desc(),
+                         models.F("last_message_id").desc(), models.F("id").desc(), name="contact_chat_assignee_idx",
+                         condition=models.Q(last_message_at__isnull=False)),
+            models.Index("snoozed_until", name="contact_snoozed_idx", condition=models.Q(status="snoozed")),
         ]
 
     def __str__(self):
@@ -66,6 +129,15 @@ class MessageOrigin(models.TextChoices):
     AUTO_REPLY = "auto_reply", "Auto-reply"
     BROADCAST = "broadcast", "Broadcast"
     SCHEDULE = "schedule", "Scheduled"
+    SYSTEM = "system", "Blazz"  # a line in the thread: an assignment, a status change
+
+
+# Messages that live only in Blazz, never sent to the bridge nor in the customer's copy of a chat:
+# an agent's private note, and the thread's system lines ("Ana assigned this to Budi").
+NOTE = "note"
+SYSTEM = "system"
+INBOX_ONLY_TYPES: tuple[str, ...] = (NOTE, SYSTEM)
+MESSAGE_TYPE_CHOICES = [*MessageType.choices, (NOTE, "Private note"), (SYSTEM, "System line")]
 
 
 class MediaStatus(models.TextChoices):
@@ -106,7 +178,7 @@ class Message(models.Model):
     session = models.ForeignKey("sessions_wa.WhatsAppSession", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    type = models.CharField(max_length=10, choices=MessageType.choices, default=MessageType.TEXT)
+    type = models.CharField(max_length=10, choices=MESSAGE_TYPE_CHOICES, default=MessageType.TEXT)
     body = models.TextField(blank=True)
     caption = models.TextField(blank=True)
     media = models.ForeignKey(MediaFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")

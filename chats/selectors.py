@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from chats import store
-from chats.models import Contact, MediaFile, Message, Reaction
+from chats.models import ChatStatus, Contact, InboxSettings, Label, MediaFile, Message, Reaction
 from chats.phones import phone_search_digits
 
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -59,15 +61,61 @@ def _name_or_phone(q: str) -> Q:
     return match
 
 
-def chat_list(*, q: str = "", updated_since=None) -> QuerySet[Contact]:
+@dataclass(frozen=True)
+class ChatFilters:
+    """The chat list's views (`GET /api/v1/chats/?assignee=&status=&label=&session_id=`).
+    `assignee`: a user id, or "none"; `status`: one ChatStatus or "" for all."""
+
+    assignee: int | str | None = None
+    status: str = ""
+    label: int | None = None
+    session_id: str = ""
+
+
+def visible_only_to(*, user_id: int | None, role: str | None) -> int | None:
+    """The member whose own and unassigned chats are all this caller may see, or None when they
+    see every chat: owners, admins, API keys (no user), and every member unless the workspace
+    turns on "agents see only their own and unassigned chats"."""
+    from workspaces.models import Role
+
+    if user_id is None or role != Role.AGENT:
+        return None
+    restricted = InboxSettings.objects.filter(pk=1, agents_see_own_only=True).exists()
+    return user_id if restricted else None
+
+
+def visible(contacts: QuerySet, viewer_id: int | None, field: str = "") -> QuerySet:
+    if viewer_id is None:
+        return contacts
+    return contacts.filter(Q(**{f"{field}assignee_id__isnull": True}) | Q(**{f"{field}assignee_id": viewer_id}))
+
+
+def _filtered(contacts: QuerySet, filters: ChatFilters, *, skip: str = "") -> QuerySet:
+    if filters.assignee is not None and skip != "assignee":
+        contacts = (contacts.filter(assignee_id__isnull=True) if filters.assignee == "none"
+                    else contacts.filter(assignee_id=filters.assignee))
+    if filters.status and skip != "status":
+        contacts = contacts.filter(status=filters.status)
+    if filters.label is not None:
+        contacts = contacts.filter(Exists(Contact.labels.through.objects.filter(contact_id=OuterRef("pk"),
+                                                                                 label_id=filters.label)))
+    if filters.session_id:
+        contacts = contacts.filter(session_id=filters.session_id)
+    return contacts
+
+
+def chat_list(*, q: str = "", filters: ChatFilters = ChatFilters(), viewer_id: int | None = None,
+              updated_since=None) -> QuerySet[Contact]:
     """Contacts with messages, newest activity first, each with its last message. `q` matches the
-    name, push name, phone, or any message's text (prefix words); `updated_since`: rows changed
-    at or after it."""
+    name, push name, phone, or any message's text (prefix words). `viewer_id`: only that member's
+    and unassigned chats (visible_only_to). `updated_since`: rows changed at or after it."""
     contacts = (
         Contact.objects.filter(last_message_at__isnull=False)
         .select_related("assignee", "last_message__media", "last_message__reply_to", "last_message__sent_by")
-        .prefetch_related(Prefetch("last_message__reactions", queryset=Reaction.objects.order_by("updated_at", "pk")))
+        .prefetch_related(Prefetch("last_message__reactions", queryset=Reaction.objects.order_by("updated_at", "pk")),
+                          "labels")
     )
+    contacts = _filtered(visible(contacts, viewer_id), filters)
     q = (q or "").strip()
     if q:
         match = _name_or_phone(q)
@@ -78,6 +126,22 @@ def chat_list(*, q: str = "", updated_since=None) -> QuerySet[Contact]:
     if updated_since is not None:
         contacts = contacts.filter(updated_at__gte=updated_since)
     return contacts.order_by(*CHAT_ORDER)
+
+
+def chat_counts(*, user_id: int | None, filters: ChatFilters = ChatFilters(), viewer_id: int | None = None) -> dict:
+    """The views' counts: by assignee (mine, unassigned, all) under the status, label and session
+    filters, and by status under the assignee, label and session filters."""
+    chats = visible(Contact.objects.filter(last_message_at__isnull=False), viewer_id)
+    by_assignee = _filtered(chats, filters, skip="assignee").aggregate(
+        all=Count("id"), unassigned=Count("id", filter=Q(assignee_id__isnull=True)),
+        mine=Count("id", filter=Q(assignee_id=user_id)) if user_id else Count("id", filter=Q(pk__in=[])))
+    by_status = dict(_filtered(chats, filters, skip="status").values_list("status").annotate(n=Count("id"))
+                     .order_by())
+    return {"assignee": by_assignee, "status": {value: by_status.get(value, 0) for value in ChatStatus.values}}
+
+
+def label_list() -> QuerySet[Label]:
+    return Label.objects.order_by("name", "id")
 
 
 def contact_list(*, q: str = "", updated_since=None) -> QuerySet[Contact]:
@@ -122,11 +186,16 @@ def message_get(message_id) -> Message | None:
     return _messages().select_related("contact", "session").filter(pk=message_id).first()
 
 
-def message_search(*, q: str) -> QuerySet[Message]:
+def message_search(*, q: str, viewer_id: int | None = None) -> QuerySet[Message]:
     query = prefix_query(q)
     if query is None:
         return Message.objects.none()
-    return _messages().select_related("contact").filter(search=query).order_by("-timestamp", "-id")
+    messages = _messages().select_related("contact").filter(search=query)
+    return visible(messages, viewer_id, field="contact__").order_by("-timestamp", "-id")
+
+
+def chat_visible(contact: Contact, viewer_id: int | None) -> bool:
+    return viewer_id is None or contact.assignee_id in (None, viewer_id)
 
 
 def media_get(media_id) -> MediaFile | None:

@@ -7,9 +7,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from blazz.core.payloads import (
-    ChatPayload, ContactPayload, MediaPayload, MessagePayload, ReactionPayload, ReplyPayload, fields_of,
+    ChatPayload, ContactPayload, LabelPayload, MediaPayload, MessagePayload, ReactionPayload, ReplyPayload, fields_of,
 )
-from chats.models import Contact, MediaFile, MediaStatus, Message, Reaction
+from chats.models import Contact, Label, MediaFile, MediaStatus, Message, Reaction
 
 
 def media_url(media: MediaFile) -> str:
@@ -38,6 +38,20 @@ class UserRefSerializer(serializers.Serializer):
 
     def get_name(self, user) -> str:
         return user.get_full_name() or user.email
+
+
+def user_ref(user) -> dict | None:
+    """A member as events and the API name them."""
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.get_full_name() or user.email, "email": user.email}
+
+
+class LabelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Label
+        fields = fields_of(LabelPayload)
+        read_only_fields = ["id"]
 
 
 class ReplyRefSerializer(serializers.ModelSerializer):
@@ -121,6 +135,7 @@ class ContactSerializer(serializers.ModelSerializer):
     avatar_url = serializers.CharField(read_only=True, help_text='The profile picture\'s URL, or "" when there is none.')
     assignee = UserRefSerializer(read_only=True, allow_null=True)
     session_id = serializers.CharField(read_only=True, allow_null=True)
+    labels = LabelSerializer(many=True, read_only=True)
 
     class Meta:
         model = Contact

@@ -78,3 +78,9 @@ def messages_requeue_stuck_task():
     """Beat's sweep (every few seconds) for pending messages whose send task was not queued or was
     lost (chats.services.delivery.messages_requeue_stuck)."""
     return services.messages_requeue_stuck(attempt_time_limit=timedelta(seconds=SEND_TIME_LIMIT_SECONDS))
+
+
+@app.task(acks_late=True)
+def chats_wake_snoozed_task():
+    """Beat: snoozed chats whose time has come are open again."""
+    return services.chats_wake_snoozed()

@@ -164,6 +164,17 @@ def reaction_send(session_id: str, wa_message_id: str, emoji: str) -> None:
              json={"emoji": emoji}, timeout=settings.BRIDGE_FAST_TIMEOUT_SECONDS)
 
 
+def message_edit(session_id: str, wa_message_id: str, body: str) -> dict:
+    """Our own message's new text (15-minute window: 422 edit_window_passed)."""
+    return _request("POST", f"/sessions/{_sid(session_id)}/messages/{quote(wa_message_id, safe='')}/edit",
+                    json={"body": body}).json()
+
+
+def message_revoke(session_id: str, wa_message_id: str) -> dict:
+    """Our own message deleted for everyone (idempotent)."""
+    return _request("DELETE", f"/sessions/{_sid(session_id)}/messages/{quote(wa_message_id, safe='')}").json()
+
+
 def chat_seen(session_id: str, chat_id: str) -> None:
     _request("POST", f"/sessions/{_sid(session_id)}/chats/{quote(chat_id, safe='')}/seen", session_id=session_id,
              timeout=settings.BRIDGE_FAST_TIMEOUT_SECONDS)

@@ -34,6 +34,7 @@ class WorkspaceOutput(serializers.Serializer):
 
 class MemberOutput(serializers.Serializer):
     id = serializers.IntegerField()
+    user_id = serializers.IntegerField(source="user.id", help_text="What a chat's assignee_id names.")
     email = serializers.CharField(source="user.email")
     name = serializers.SerializerMethodField()
     role = serializers.CharField()

@@ -31,7 +31,9 @@ from functools import cache
 from typing import Any, ClassVar
 
 from blazz.core import payloads
-from blazz.core.payloads import ChatPayload, MessagePayload, ReactionPayload, SessionPayload, SocketUser, check, shape_of
+from blazz.core.payloads import (
+    ChatPayload, MessagePayload, ReactionPayload, SessionPayload, SocketUser, UserRef, check, shape_of,
+)
 
 # Audiences: the whole inbox of the workspace, the sockets viewing one contact (and the firehose),
 # or the one socket the consumer is talking to (never published).
@@ -200,6 +202,52 @@ class ChatUpdated(Event):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ChatStatusChanged(Event):
+    """A conversation's status changed (chats/services/team.py): by an agent or a CRM (`by` None
+    for an API key or Blazz itself: a customer's message, a snooze that ended)."""
+
+    type: ClassVar[str] = "chat.status"
+    contact_id: int
+    status: str  # chats.models.ChatStatus
+    previous: str
+    snoozed_until: str | None
+    by: UserRef | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChatAssigned(Event):
+    """A chat's assignee changed (None: unassigned). `by` None: an API key or auto-assignment."""
+
+    type: ClassVar[str] = "chat.assigned"
+    contact_id: int
+    assignee: UserRef | None
+    previous_assignee_id: int | None
+    by: UserRef | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NoteMentioned(Event):
+    """A private note names a member with @: their inbox notifies them (`user_id`: whom)."""
+
+    type: ClassVar[str] = "note.mention"
+    contact_id: int
+    message_id: int
+    user_id: int
+    by: UserRef | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChatHidden(Event):
+    """Sent in place of a frame about a chat this socket's agent may not see (the workspace's
+    "agents see only their own and unassigned chats"), with that frame's seq: the client drops the
+    row and its seq stays continuous."""
+
+    type: ClassVar[str] = "chat.hidden"
+    audience: ClassVar[str] = SOCKET
+    contact_id: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class SessionStatusChanged(Event):
     type: ClassVar[str] = "session.status"
     session: SessionPayload
@@ -244,7 +292,8 @@ class Error(Event):
 
 CATALOGUE: tuple[type[Event], ...] = (
     MessageNew, MessageStatusChanged, MessageUpdated, MessageReactionChanged, MessageRevoked, Typing,
-    Presence, ChatUpdated, SessionStatusChanged, Hello, Ping, ResyncRequired, Error,
+    Presence, ChatUpdated, ChatStatusChanged, ChatAssigned, NoteMentioned, SessionStatusChanged, Hello, Ping,
+    ResyncRequired, Error, ChatHidden,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE)
 BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in CATALOGUE}

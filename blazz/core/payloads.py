@@ -95,6 +95,12 @@ class MessagePayload(TypedDict):
     failed_at: str | None
 
 
+class LabelPayload(TypedDict):
+    id: int
+    name: str
+    color: str
+
+
 class ContactPayload(TypedDict):
     id: int
     wa_id: str
@@ -108,6 +114,9 @@ class ContactPayload(TypedDict):
     unread_count: int
     last_message_at: str | None
     assignee: UserRef | None
+    status: str
+    snoozed_until: str | None
+    labels: list[LabelPayload]
     session_id: str | None
     online: bool
     last_seen: str | None

@@ -25,16 +25,28 @@ def origin_of(request) -> str:
     return MessageOrigin.API if isinstance(request.user, ApiKeyPrincipal) else MessageOrigin.AGENT
 
 
-def contact_or_404(contact_id):
+def viewer(request) -> int | None:
+    """The member whose own and unassigned chats are all this request may see (None: all)."""
+    if not hasattr(request, "_blazz_viewer"):
+        from workspaces.permissions import request_membership
+
+        membership = request_membership(request)
+        request._blazz_viewer = selectors.visible_only_to(
+            user_id=membership.user_id if membership else None, role=membership.role if membership else None)
+    return request._blazz_viewer
+
+
+def contact_or_404(contact_id, request=None):
+    """`request`: a chat its member may not see is a 404, as one of another workspace is."""
     contact = selectors.contact_get(contact_id)
-    if contact is None:
+    if contact is None or (request is not None and not selectors.chat_visible(contact, viewer(request))):
         raise NotFound(Code.CONTACT_NOT_FOUND, _("No such contact."))
     return contact
 
 
-def message_or_404(message_id):
+def message_or_404(message_id, request=None):
     message = selectors.message_get(message_id)
-    if message is None:
+    if message is None or (request is not None and not selectors.chat_visible(message.contact, viewer(request))):
         raise NotFound(Code.MESSAGE_NOT_FOUND, _("No such message."))
     return message
 

@@ -1,4 +1,4 @@
-"""Chats, contacts, and reading a chat."""
+"""Contacts, and reading a chat (the chat list and a chat's team fields: chats/api/team.py)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,9 @@ from rest_framework.views import APIView
 from blazz.core.openapi import error_responses
 from blazz.core.validation import StorableJson, StrictCharField
 from chats import selectors, services
-from chats.api.common import (ChatCursor, ContactCursor, Q_PARAM, UPDATED_SINCE_PARAM, contact_or_404, list_query,
+from chats.api.common import (ContactCursor, Q_PARAM, UPDATED_SINCE_PARAM, actor, contact_or_404, list_query,
                               paginate)
 from chats.serializers import ChatSerializer, ContactSerializer
-
-
-class ChatListApi(APIView):
-    pagination_class = ChatCursor
-
-    @extend_schema(operation_id="chats_list", parameters=[Q_PARAM, UPDATED_SINCE_PARAM],
-                   responses={200: ChatSerializer(many=True), **error_responses(400, 401, 403)})
-    def get(self, request):
-        return paginate(request, self, selectors.chat_list(**list_query(request)), ChatSerializer)
 
 
 class ContactListApi(APIView):
@@ -58,23 +49,23 @@ class ContactDetailApi(APIView):
 
     @extend_schema(operation_id="contacts_retrieve", responses={200: ChatSerializer, **error_responses(401, 403, 404)})
     def get(self, request, contact_id: int):
-        contact = contact_or_404(contact_id)
+        contact = contact_or_404(contact_id, request)
         return Response(ChatSerializer(contact).data)
 
     @extend_schema(operation_id="contacts_update", request=InputSerializer,
                    responses={200: ChatSerializer, **error_responses(400, 401, 403, 404)})
     def patch(self, request, contact_id: int):
-        contact = contact_or_404(contact_id)
+        contact = contact_or_404(contact_id, request)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         assignee_set = "assignee_id" in values
-        contact = services.contact_update(contact=contact, assignee_set=assignee_set, **values)
+        contact = services.contact_update(contact=contact, assignee_set=assignee_set, by=actor(request), **values)
         return Response(ChatSerializer(contact_or_404(contact.pk)).data)
 
     @extend_schema(operation_id="contacts_delete", responses={204: None, **error_responses(401, 403, 404)})
     def delete(self, request, contact_id: int):
-        services.contact_delete(contact=contact_or_404(contact_id))
+        services.contact_delete(contact=contact_or_404(contact_id, request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -82,5 +73,5 @@ class ContactReadApi(APIView):
     @extend_schema(operation_id="contacts_read", request=None,
                    responses={200: ChatSerializer, **error_responses(401, 403, 404)})
     def post(self, request, contact_id: int):
-        contact = services.contact_mark_read(contact=contact_or_404(contact_id))
+        contact = services.contact_mark_read(contact=contact_or_404(contact_id, request))
         return Response(ChatSerializer(contact_or_404(contact.pk)).data)

@@ -12,10 +12,10 @@ from blazz.core.openapi import error_responses
 from blazz.core.validation import StrictCharField
 from chats import selectors, services
 from chats.api.common import (MessageCursor, Q_PARAM, actor, contact_or_404, message_or_404, origin_of, paginate,
-                              search_text)
+                              search_text, viewer)
 from chats.automation.api.common import ScheduledMessageSerializer
 from chats.automation.services import schedules, templates
-from chats.models import MessageOrigin, MessageType
+from chats.models import NOTE, MessageOrigin, MessageType
 from chats.serializers import MessageSerializer, SearchResultSerializer, message_data, without_reactions
 from sessions_wa.contract import UNSENDABLE_MESSAGE_TYPES
 
@@ -37,8 +37,9 @@ class ContactMessagesApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         client_id = StrictCharField(max_length=100)
-        type = serializers.ChoiceField(choices=[t for t in MessageType.values if t not in UNSENDABLE_MESSAGE_TYPES],
-                                       default=MessageType.TEXT)
+        type = serializers.ChoiceField(
+            choices=[*(t for t in MessageType.values if t not in UNSENDABLE_MESSAGE_TYPES), NOTE],
+            default=MessageType.TEXT, help_text='"note": a private note for the agents, never sent to WhatsApp.')
         body = StrictCharField(max_length=65536, required=False, allow_blank=True, default="",
                                      trim_whitespace=False)
         caption = StrictCharField(max_length=4096, required=False, allow_blank=True, default="",
@@ -58,7 +59,7 @@ class ContactMessagesApi(APIView):
     @extend_schema(operation_id="messages_list",
                    responses={200: MessageSerializer(many=True), **error_responses(400, 401, 403, 404)})
     def get(self, request, contact_id: int):
-        contact = contact_or_404(contact_id)
+        contact = contact_or_404(contact_id, request)
         return paginate(request, self, selectors.message_list_for_contact(contact=contact), MessageSerializer)
 
     @extend_schema(
@@ -69,7 +70,7 @@ class ContactMessagesApi(APIView):
         description="Store a pending message and send it (or, with send_at, schedule it). Idempotent by client_id.",
     )
     def post(self, request, contact_id: int):
-        contact = contact_or_404(contact_id)
+        contact = contact_or_404(contact_id, request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -101,7 +102,7 @@ class MessageRetryApi(APIView):
     @extend_schema(operation_id="messages_retry", request=None,
                    responses={200: MessageSerializer, **error_responses(401, 403, 404, 409)})
     def post(self, request, message_id: int):
-        message = services.message_retry(message=message_or_404(message_id))
+        message = services.message_retry(message=message_or_404(message_id, request))
         return Response(MessageSerializer(message_or_404(message.pk)).data)
 
 
@@ -114,7 +115,7 @@ class MessageReactionApi(APIView):
     def post(self, request, message_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.message_react(message=message_or_404(message_id), emoji=data.validated_data["emoji"],
+        message = services.message_react(message=message_or_404(message_id, request), emoji=data.validated_data["emoji"],
                                          user=actor(request))
         return Response(MessageSerializer(message_or_404(message.pk)).data)
 
@@ -125,7 +126,7 @@ class MessageSearchApi(APIView):
     @extend_schema(operation_id="messages_search", parameters=[Q_PARAM],
                    responses={200: SearchResultSerializer(many=True), **error_responses(400, 401, 403)})
     def get(self, request):
-        return paginate(request, self, selectors.message_search(q=search_text(request)),
+        return paginate(request, self, selectors.message_search(q=search_text(request), viewer_id=viewer(request)),
                          SearchResultSerializer)
 
 
@@ -149,6 +150,27 @@ class MessageListApi(APIView):
 
 
 class MessageDetailApi(APIView):
+    class EditSerializer(serializers.Serializer):
+        body = serializers.CharField(max_length=65536, trim_whitespace=False)
+
     @extend_schema(operation_id="messages_retrieve", responses={200: MessageSerializer, **error_responses(401, 403, 404)})
     def get(self, request, message_id: int):
-        return Response(MessageSerializer(message_or_404(message_id)).data)
+        return Response(MessageSerializer(message_or_404(message_id, request)).data)
+
+    @extend_schema(operation_id="messages_edit", request=EditSerializer,
+                   responses={200: MessageSerializer, **error_responses(400, 401, 403, 404, 409, 502, 503)},
+                   description="Our own text within 15 minutes (the customer's phone shows the edit), or a note. "
+                               "The earlier texts stay in `edits`.")
+    def patch(self, request, message_id: int):
+        data = self.EditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_edit(message=message_or_404(message_id, request), body=data.validated_data["body"],
+                                         user=actor(request))
+        return Response(MessageSerializer(message_or_404(message.pk)).data)
+
+    @extend_schema(operation_id="messages_delete", request=None,
+                   responses={200: MessageSerializer, **error_responses(401, 403, 404, 409, 502, 503)},
+                   description="Delete for everyone (idempotent); agents still see the content, marked deleted.")
+    def delete(self, request, message_id: int):
+        message = services.message_delete(message=message_or_404(message_id, request), user=actor(request))
+        return Response(MessageSerializer(message_or_404(message.pk)).data)

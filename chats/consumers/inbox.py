@@ -25,7 +25,7 @@ from django_tenants.utils import tenant_context
 from blazz.core import eventlog, events
 from blazz.core.errors import NotFound
 from blazz.core.publisher import current_seq_async
-from chats import services
+from chats import online, selectors, services
 from chats.consumers.typing_relay import TypingRelay
 from chats.models import Contact
 from sessions_wa.contract import TYPING_STATES
@@ -75,9 +75,12 @@ def _authenticate(scope):
     session = scope.get("session")
     if session is None or session.get(SESSION_WORKSPACE_KEY) != tenant.schema_name:
         return None, CLOSE_UNAUTHENTICATED  # a login made on another host
-    if workspace_selectors.membership_for(user=user, workspace=tenant) is None:
+    membership = workspace_selectors.membership_for(user=user, workspace=tenant)
+    if membership is None:
         return None, CLOSE_FORBIDDEN
-    return {"kind": "user", "session_key": session.session_key,
+    with tenant_context(tenant):
+        viewer_id = selectors.visible_only_to(user_id=user.pk, role=membership.role)
+    return {"kind": "user", "session_key": session.session_key, "viewer_id": viewer_id,
             "user": {"id": user.pk, "name": user.get_full_name() or user.email}}, None
 
 
@@ -101,6 +104,7 @@ def _int_or_none(text: str):
 
 class InboxConsumer(AsyncWebsocketConsumer):
     principal = None
+    viewer_id = None
 
     async def connect(self):
         self.tenant = self.scope["tenant"]
@@ -121,6 +125,10 @@ class InboxConsumer(AsyncWebsocketConsumer):
             await self.close(code=close_code)
             return
         self.principal = principal
+        # An agent who sees only their own and unassigned chats: contact id -> assignee id, as the
+        # frames and the database said (chats/selectors.py visible_only_to).
+        self.viewer_id = principal.get("viewer_id")
+        self.assignees: dict[int, int | None] = {}
         self.typing = TypingRelay(schema=self.schema, user=principal["user"], origin=self.channel_name)
         # The principal's groups first: a revocation from now on closes this socket; one that came
         # before is caught by the check after joining.
@@ -141,11 +149,24 @@ class InboxConsumer(AsyncWebsocketConsumer):
         after_seq = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("after_seq")
         if after_seq:
             await self._resume_frame({"after_seq": _int_or_none(after_seq[0])})
+        await self._online()
         self.ping_task = asyncio.create_task(self._ping_forever())
+
+    async def _online(self):
+        if self.principal["kind"] == "user":
+            try:
+                await online.here(self.schema, self.principal["user"]["id"], self.channel_name)
+            except Exception:  # auto-assignment then skips this agent; the inbox works on
+                logger.warning("could not record %s as online", self.channel_name, exc_info=True)
 
     async def disconnect(self, code):
         if self.ping_task is not None:
             self.ping_task.cancel()
+        if self.principal is not None and self.principal["kind"] == "user":
+            try:
+                await online.gone(self.schema, self.principal["user"]["id"], self.channel_name)
+            except Exception:
+                logger.warning("could not record %s as gone", self.channel_name, exc_info=True)
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -157,6 +178,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
         while True:
             await asyncio.sleep(PING_SECONDS)
             await self._send_local(events.Ping())
+            await self._online()
 
     async def _send_local(self, event: events.Event):
         """A frame for this socket only (hello, ping): it carries the current seq."""
@@ -191,6 +213,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
                 await self._replay(until=seq - 1)
             self.cursor = seq
         text = message.get("text")
+        if self.viewer_id is not None and text is not None:
+            text = await self._as_visible(text)
         await self.send(text_data=text if text is not None else events.encode(message["frame"]))
 
     async def blazz_close(self, message):
@@ -218,7 +242,10 @@ class InboxConsumer(AsyncWebsocketConsumer):
             limit = REPLAY_PAGE if until is None else min(REPLAY_PAGE, until - self.cursor)
             page = await self._log_page(self.cursor, limit)
             for logged in page:
-                await self.send(text_data=events.encode(logged.frame()))
+                text = events.encode(logged.frame())
+                if self.viewer_id is not None:
+                    text = await self._as_visible(text)
+                await self.send(text_data=text)
                 self.cursor = logged.seq
             if len(page) < limit:
                 return
@@ -237,6 +264,26 @@ class InboxConsumer(AsyncWebsocketConsumer):
             return await self.send(text_data=events.encode(events.frame(frame, self.cursor)))
         self.cursor = after_seq
         await self._replay()
+
+    async def _as_visible(self, text: str) -> str:
+        """The frame, or chat.hidden with its seq when it is about a chat this agent may not see."""
+        frame = json.loads(text)
+        contact_id = frame.get("contact_id")
+        if frame["type"] == events.ChatUpdated.type:
+            contact_id = frame["chat"]["id"]
+            self.assignees[contact_id] = (frame["chat"]["assignee"] or {}).get("id")
+        elif frame["type"] == events.ChatAssigned.type:
+            self.assignees[contact_id] = (frame["assignee"] or {}).get("id")
+        elif isinstance(frame.get("message"), dict):
+            contact_id = frame["message"]["contact_id"]
+        if not isinstance(contact_id, int):
+            return text
+        if contact_id not in self.assignees:
+            found = await self._find_contact(contact_id)
+            self.assignees[contact_id] = found[2] if found else None
+        if self.assignees[contact_id] in (None, self.viewer_id):
+            return text
+        return events.encode(events.frame(events.ChatHidden(contact_id=contact_id), frame["seq"]))
 
     # --- client -> server ---------------------------------------------------------------------------
 
@@ -279,15 +326,15 @@ class InboxConsumer(AsyncWebsocketConsumer):
     @database_sync_to_async
     def _find_contact(self, contact_id: int):
         with tenant_context(self.tenant):
-            return Contact.objects.filter(pk=contact_id).values_list("wa_id", "session_id").first()
+            return Contact.objects.filter(pk=contact_id).values_list("wa_id", "session_id", "assignee_id").first()
 
     async def _known_contact(self, contact_id: int) -> bool:
         if contact_id not in self.contacts:
             found = await self._find_contact(contact_id)
-            if found is None:
+            if found is None or (self.viewer_id is not None and found[2] not in (None, self.viewer_id)):
                 await self._error("contact_not_found", "No such contact in this workspace.")
                 return False
-            self.contacts[contact_id] = found
+            self.contacts[contact_id] = found[:2]
         return True
 
     async def _subscribe(self, contact_id: int, content: dict):
@@ -320,6 +367,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
         await self.typing.state(contact_id, state, wa_id=wa_id, session_id=session_id)
 
     async def _read(self, contact_id: int, content: dict):
+        if self.viewer_id is not None and not await self._known_contact(contact_id):
+            return
         if not await self._mark_read(contact_id):
             await self._error("contact_not_found", "No such contact in this workspace.")
 

@@ -10,16 +10,17 @@ other modules call (`from chats import services`).
     changes.py    reactions, edits and revokes of a stored message
     media.py      uploads, and inbound files fetched from the bridge
     presence.py   typing, presence and reading a chat: direct calls, nothing queued
+    team.py       a conversation's status, assignee and labels; system lines; snoozes; auto-assignment
     publish.py    the events built from committed rows, handed to blazz.core.publisher
 
 Everything runs inside the workspace's schema (a request on its host, a task carrying its schema,
 or the bridge webhook inside `schema_context`). Functions take keyword arguments, write in one
 transaction, and publish their events after commit through blazz.core.publisher.publish_on_commit.
-Imports run one way: publish <- status, changes <- pending <- delivery <- inbound (which also
-imports contacts and media); presence <- status, contacts. blazz/tests/test_layout.py fails on any cycle.
+Imports run one way: publish <- team <- contacts; publish <- status, changes <- pending <- delivery <- inbound
+(which also imports contacts and media); presence <- status. blazz/tests/test_layout.py fails on any cycle.
 """
 
-from chats.services.changes import message_react
+from chats.services.changes import message_delete, message_edit, message_react
 from chats.services.contacts import contact_create, contact_delete, contact_get_or_create, contact_update
 from chats.services.delivery import (
     DeliveryOutcome, message_deliver, message_link_wa_id, message_send_retry_due, messages_requeue_stuck,
@@ -32,6 +33,10 @@ from chats.services.media import media_fetch_from_bridge, media_mark_failed, med
 from chats.services.presence import agent_typing_relay, contact_apply_presence, contact_apply_typing, contact_mark_read
 from chats.services.send import SendRequest, message_send
 from chats.services.status import message_mark_failed, message_retry
+from chats.services.team import (
+    chat_auto_assign, chat_reopen, chat_update, chats_wake_snoozed, inbox_settings, inbox_settings_update, label_delete,
+    label_save,
+)
 
 __all__ = [
     "DeliveryOutcome", "SendRequest", "agent_typing_relay", "contact_apply_presence", "contact_apply_typing",
@@ -39,5 +44,7 @@ __all__ = [
     "media_fetch_from_bridge", "media_mark_failed", "media_prepare_voice", "media_upload", "message_apply_ack", "message_apply_created",
     "message_apply_edited", "message_apply_reaction", "message_apply_received", "message_apply_revoked",
     "message_deliver", "message_link_wa_id", "message_mark_failed", "message_react", "message_retry",
-    "message_send", "message_send_retry_due", "messages_requeue_stuck",
+    "message_send", "message_send_retry_due", "messages_requeue_stuck", "chat_auto_assign", "chat_reopen", "chat_update",
+    "chats_wake_snoozed", "inbox_settings", "inbox_settings_update", "label_delete", "label_save", "message_delete",
+    "message_edit",
 ]

@@ -12,7 +12,7 @@ from blazz.core import events
 from blazz.core.errors import Conflict, DomainError, NotFound
 from blazz.core.publisher import publish_on_commit
 from chats.errors import ChatErrorCode as Code
-from chats.models import Message, Reaction
+from chats.models import NOTE, Direction, Message, Reaction
 from chats.services.publish import publish_chat_if_last, publish_message, publish_reactions, schema
 from chats.wire import iso
 from sessions_wa import bridge
@@ -92,3 +92,57 @@ def apply_revoke(message: Message) -> None:
     publish_on_commit(schema(), events.MessageRevoked(message_id=message.pk, contact_id=message.contact_id,
                                                       revoked_at=iso(message.revoked_at)))
     publish_chat_if_last(message)
+
+
+# WhatsApp's windows for our own messages (the bridge enforces them too).
+EDIT_WINDOW_SECONDS = 15 * 60
+
+
+def message_edit(*, message: Message, body: str, user) -> Message:
+    """An agent edits one of our messages: a note (its author, any time) or a text sent through
+    WhatsApp within 15 minutes (through the bridge: the customer's phone shows the edit). The
+    previous text stays in `edits`. Emits: message.updated (the bridge's message.edited that
+    follows changes nothing more)."""
+    if not isinstance(body, str) or not body.strip():
+        raise DomainError(Code.BODY_REQUIRED, "The new text is required.", fields={"body": ["required"]})
+    if message.direction != Direction.OUT or message.type not in ("text", NOTE) or message.revoked:
+        raise Conflict(Code.NOT_EDITABLE, "Only our own text messages and notes can be edited.")
+    if message.type != NOTE:
+        sent = message.sent_at or message.timestamp
+        if (timezone.now() - sent).total_seconds() > EDIT_WINDOW_SECONDS:
+            raise Conflict(Code.EDIT_WINDOW_PASSED, "WhatsApp allows edits for 15 minutes after sending.")
+        _through_bridge(message, lambda session: bridge.message_edit(session.id, message.wa_message_id, body))
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        apply_edit(locked, body)
+    return locked
+
+
+def message_delete(*, message: Message, user) -> Message:
+    """Delete for everyone: a note at once; a message sent through WhatsApp through the bridge
+    (Message.delete(true)). The content stays visible to agents, marked deleted. Idempotent.
+    Emits: message.revoked."""
+    if message.revoked:
+        return message
+    if message.direction != Direction.OUT:
+        raise Conflict(Code.NOT_OUTBOUND, "Only our own messages can be deleted for everyone.")
+    if message.type != NOTE:
+        _through_bridge(message, lambda session: bridge.message_revoke(session.id, message.wa_message_id))
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        apply_revoke(locked)
+    return locked
+
+
+def _through_bridge(message: Message, call) -> None:
+    if not message.wa_message_id:
+        raise Conflict(Code.NOT_SENT_YET, "The message has no WhatsApp id yet.")
+    session = message.session or message.contact.session
+    if session is None or not session.is_connected:
+        raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, "Its WhatsApp number is not connected.")
+    try:
+        call(session)
+    except bridge.BridgeUnavailable as exc:
+        raise DomainError(Code.BRIDGE_UNAVAILABLE, f"The bridge is unavailable: {exc}", status=503)
+    except bridge.BridgeError as exc:
+        raise DomainError(exc.code, exc.message, status=502 if exc.status >= 500 else 409)

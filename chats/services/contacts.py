@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 
 from blazz.core.errors import DomainError, NotFound
 from chats import store
-from chats.errors import ChatErrorCode as Code
 from chats.models import Contact
 from chats.phones import normalise_phone, phone_from_chat_id
-from chats.services.publish import publish_chat, schema
+from chats.services.publish import publish_chat
+from chats.services.team import chat_update
 from sessions_wa.models import WhatsAppSession
 from sessions_wa.selectors import session_default
 
@@ -50,15 +50,13 @@ def contact_create(*, phone: str, name: str = "", custom_fields: dict | None = N
 
 
 def contact_update(*, contact: Contact, name: str | None = None, custom_fields: dict | None = None,
-                   tags: list | None = None, assignee_id: int | None = None, assignee_set: bool = False) -> Contact:
-    """Emits: chat.updated."""
-    if assignee_set and assignee_id is not None:
-        from workspaces.models import Membership
-
-        if not Membership.objects.filter(workspace__schema_name=schema(), user_id=assignee_id).exists():
-            raise DomainError(Code.ASSIGNEE_NOT_MEMBER, _("The assignee must be a member of this workspace."),
-                              fields={"assignee_id": ["not a member"]})
+                   tags: list | None = None, assignee_id: int | None = None, assignee_set: bool = False,
+                   by=None) -> Contact:
+    """Emits: chat.updated (and chat.assigned through chats/services/team.py when the assignee
+    changes)."""
     with transaction.atomic():
+        if assignee_set:
+            chat_update(contact=locked_contact(contact.pk), by=by, assignee_id=assignee_id)
         contact = locked_contact(contact.pk)
         if name is not None:
             contact.name = name.strip()[:200]
@@ -66,8 +64,6 @@ def contact_update(*, contact: Contact, name: str | None = None, custom_fields: 
             contact.custom_fields = custom_fields
         if tags is not None:
             contact.tags = tags
-        if assignee_set:
-            contact.assignee_id = assignee_id
         contact.save()
         publish_chat(contact.pk)
     return contact
@@ -78,7 +74,7 @@ def locked_contact(contact_id: int) -> Contact:
     request that found it ran: the answer is the one a later request would get)."""
     contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound(Code.CONTACT_NOT_FOUND, "No such contact.")
+        raise NotFound(Code.CONTACT_NOT_FOUND, _("No such contact."))
     return contact
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from blazz.core import events
 from chats import queue, store
-from chats.models import Contact, Direction, Message, MessageOrigin, MessageStatus, MessageType
+from chats.models import ChatStatus, Contact, Direction, Message, MessageOrigin, MessageStatus, MessageType
 from chats.services import pending
 from chats.services.changes import apply_edit, apply_reaction, apply_revoke
 from chats.services.contacts import contact_get_or_create
@@ -16,6 +16,7 @@ from chats.services.delivery import message_link_wa_id
 from chats.services.media import media_from_event, queue_media_fetch
 from chats.services.publish import publish_message_and_chat
 from chats.services.status import apply_ack
+from chats.services.team import chat_auto_assign, chat_reopen
 from chats.wire import from_epoch
 from sessions_wa.contract import EventType
 from sessions_wa.models import WhatsAppSession
@@ -104,11 +105,22 @@ def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, 
         if media is not None:
             media.delete()  # made for this copy of the message only
         return store.message_by_wa_id(wa_message_id)
+    new_chat = contact.last_message_at is None
     _contact_after_new_message(contact, message, unread=direction == Direction.IN, push_name=push_name)
     _announce(message)
     if direction == Direction.IN and not data.get("history"):  # an imported old message is never answered
+        _team_after_customer_message(contact, new_chat=new_chat)
         queue.autoreply_after_commit(message.pk)
     return message
+
+
+def _team_after_customer_message(contact: Contact, *, new_chat: bool) -> None:
+    """A customer's message reopens a resolved or snoozed chat; a new chat without an assignee is
+    auto-assigned when the workspace wants it (chats/services/team.py)."""
+    if contact.status in (ChatStatus.RESOLVED, ChatStatus.SNOOZED):
+        chat_reopen(contact_id=contact.pk, reason="customer")
+    elif new_chat and contact.assignee_id is None:
+        chat_auto_assign(contact_id=contact.pk)
 
 
 def _contact_after_new_message(contact: Contact, message: Message, *, unread: bool, push_name: str = "") -> None:

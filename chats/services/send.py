@@ -13,10 +13,12 @@ from blazz.core import events
 from blazz.core.errors import Conflict, DomainError, NotFound
 from chats import queue, store
 from chats.errors import ChatErrorCode as Code
-from chats.models import (Contact, Direction, MediaFile, MediaStatus, Message, MessageOrigin, MessageStatus,
+from chats.models import (NOTE, Contact, Direction, MediaFile, MediaStatus, Message, MessageOrigin, MessageStatus,
                           MessageType)
 from chats.phones import normalise_phone
-from chats.services.publish import publish_message_and_chat
+from blazz.core.publisher import publish_on_commit
+from chats.serializers import message_data, user_ref, without_reactions
+from chats.services.publish import publish_message_and_chat, schema
 from sessions_wa import store as sessions_store
 from sessions_wa.contract import MEDIA_MESSAGE_TYPES, UNSENDABLE_MESSAGE_TYPES
 from sessions_wa.errors import SessionErrorCode
@@ -52,6 +54,8 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
     if existing is not None:
         _queue_if_not_queued(existing)
         return existing, False
+    if request.type == NOTE:
+        return _note(contact=contact, client_id=client_id, request=request, sent_by=sent_by)
     _validate(request)
     session = _choose_session(contact=contact, session_id=request.session_id)
     media = None
@@ -119,6 +123,42 @@ def _queue_if_not_queued(message: Message) -> None:
     with transaction.atomic():
         if Message.objects.filter(pk=message.pk, send_queued_at__isnull=True).update(send_queued_at=timezone.now()):
             queue.message_send_after_commit(message.pk)
+
+
+def _note(*, contact: Contact, client_id: str, request: SendRequest, sent_by) -> tuple[Message, bool]:
+    """A private note: stored for the agents, never queued for the bridge, never in the customer's
+    copy of an export; it does not move the chat in the list. An @mention of a member notifies
+    them. Emits: message.new, note.mention (one per member mentioned)."""
+    from chats.services.team import mentioned_members
+
+    if not request.body.strip():
+        raise DomainError(Code.BODY_REQUIRED, "A note needs a body.", fields={"body": ["required"]})
+    if request.media_id or request.location or request.contact_card:
+        raise DomainError(Code.TYPE_INVALID, "A note is text only.", fields={"type": ["a note is text only"]})
+    reply_to = None
+    if request.reply_to_id is not None:
+        reply_to = Message.objects.filter(pk=request.reply_to_id, contact=contact).first()
+        if reply_to is None:
+            raise NotFound(Code.REPLY_TO_NOT_FOUND, "The quoted message is not in this chat.",
+                           fields={"reply_to": ["not found"]})
+    author = sent_by if getattr(sent_by, "pk", None) else None
+    try:
+        with transaction.atomic():
+            message = Message(
+                contact=contact, direction=Direction.OUT, type=NOTE, body=request.body, reply_to=reply_to,
+                status=MessageStatus.SENT, client_id=client_id, origin=MessageOrigin.AGENT, sent_by=author,
+                timestamp=timezone.now().replace(microsecond=0))
+            store.message_insert(message)
+            publish_on_commit(schema(), events.MessageNew(message=message_data(without_reactions(message))))
+            for user in mentioned_members(request.body):
+                publish_on_commit(schema(), events.NoteMentioned(
+                    contact_id=contact.pk, message_id=message.pk, user_id=user.pk, by=user_ref(author)))
+    except IntegrityError:
+        existing = _existing_for_client_id(client_id, contact, request)
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
 
 
 def _validate(request: SendRequest) -> None:

@@ -217,3 +217,52 @@ def test_the_socket_reads_an_api_key_whatever_the_case_of_the_bearer_scheme(sche
     scope = {"headers": [(b"authorization", f"{scheme} blz_key".encode())], "query_string": b""}
 
     assert inbox._api_key_from_scope(scope) == "blz_key"
+
+
+def test_a_restricted_agent_gets_chat_hidden_in_place_of_frames_about_another_agents_chat(monkeypatch):
+    """"Agents see only their own and unassigned chats": frames about the others' chats arrive as
+    chat.hidden with their seq, so the client drops the row and its seq stays continuous."""
+    harness = Harness(monkeypatch)
+    consumer = harness.consumer
+    consumer.viewer_id, consumer.assignees = 1, {}
+
+    async def find(contact_id):
+        return ("x@c.us", SESSION_ID, {8: 2, 9: None}.get(contact_id))
+
+    consumer._find_contact = find
+
+    def frame(seq, kind, **payload):
+        return {"type": "blazz.event", "text": json.dumps({"type": kind, "seq": seq, **payload})}
+
+    def chat(contact_id, assignee):
+        return {"id": contact_id, "assignee": {"id": assignee, "name": "x", "email": "x@x"} if assignee else None}
+
+    async def scenario():
+        await consumer.blazz_event(frame(1, "chat.updated", chat=chat(7, 1)))
+        await consumer.blazz_event(frame(2, "chat.updated", chat=chat(7, 2)))  # taken away from me
+        await consumer.blazz_event(frame(3, "message.new", message={"contact_id": 7}))
+        await consumer.blazz_event(frame(4, "message.new", message={"contact_id": 8}))  # read from the db: agent 2
+        await consumer.blazz_event(frame(5, "message.status", contact_id=9))  # unassigned
+        await consumer.blazz_event(frame(6, "chat.assigned", contact_id=7, assignee=None))  # back in the pool
+        await consumer.blazz_event(frame(7, "session.status", session={}))  # about no chat
+
+    asyncio.run(scenario())
+
+    assert [(f["type"], f["seq"]) for f in harness.sent] == [
+        ("chat.updated", 1), ("chat.hidden", 2), ("chat.hidden", 3), ("chat.hidden", 4), ("message.status", 5),
+        ("chat.assigned", 6), ("session.status", 7)]
+    assert harness.sent[1] == {"type": "chat.hidden", "seq": 2, "contact_id": 7}
+
+
+def test_a_restricted_agent_cannot_subscribe_to_another_agents_chat(monkeypatch):
+    harness = Harness(monkeypatch, contacts=())
+    harness.consumer.viewer_id = 1
+
+    async def find(contact_id):
+        return ("x@c.us", SESSION_ID, 2)
+
+    harness.consumer._find_contact = find
+    asyncio.run(harness.consumer.receive(text_data=json.dumps({"type": "subscribe", "contact_id": 8})))
+
+    assert harness.sent[-1]["type"] == "error" and harness.sent[-1]["code"] == "contact_not_found"
+    assert harness.consumer.groups_joined == []

@@ -1046,6 +1046,42 @@ def test_a_socket_that_resumes_gets_what_it_missed_then_live_in_order_without_ga
     run(scenario)
 
 
+def test_the_team_events_reach_their_sockets(stack, stack_a, people):
+    """chat.status, chat.assigned and note.mention reach the inbox; with "agents see only their own
+    and unassigned chats", another agent's socket gets chat.hidden instead (chats/tests/
+    test_integration_team.py tells the rest)."""
+    phone = new_phone()
+
+    def own_only(value: bool):
+        with stack_a.api() as api:
+            assert api.patch("/api/v1/inbox-settings/", json={"agents_see_own_only": value}).status_code == 200
+
+    async def scenario():
+        await asyncio.to_thread(own_only, True)
+        try:
+            crm = await connect(stack, stack_a.host, name="crm", api_key=stack_a.api_key)
+            other = await connect(stack, stack_a.host, name="agent2", cookie=people.cookie2)
+            sandbox(stack, stack_a, "inbound", **{"from": phone, "body": "team events"})
+            contact_id = (await crm.wait("chat.updated", lambda f: f["chat"]["phone"].lstrip("+") == phone))["chat"]["id"]
+            with stack_a.api() as api:
+                assert api.patch(f"/api/v1/chats/{contact_id}/", json={
+                    "status": "pending", "assignee_id": people.agent1.pk}).status_code == 200
+                assert api.post(f"/api/v1/contacts/{contact_id}/messages/", json={
+                    "client_id": f"note-{uuid.uuid4()}", "type": "note",
+                    "body": f"@{people.agent1.email} over to you"}).status_code == 201
+            await crm.wait("chat.status", about(contact_id))
+            await crm.wait("chat.assigned", about(contact_id))
+            mention = await crm.wait("note.mention", about(contact_id))
+            assert mention["user_id"] == people.agent1.pk
+            await other.wait("chat.hidden", about(contact_id))
+            await crm.close()
+            await other.close()
+        finally:
+            await asyncio.to_thread(own_only, False)
+
+    run(scenario)
+
+
 def test_every_catalogue_event_was_received_and_checked():
     module = sys.modules[__name__]
     tests = [name for name in dir(module) if name.startswith("test_") and name != "test_every_catalogue_event_was_received_and_checked"]

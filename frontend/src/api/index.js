@@ -6,7 +6,17 @@ export const api = {
   setMyPreferences: (changes) => patch('/me/preferences/', changes),
   setWorkspacePreferences: (changes) => patch('/workspace/preferences/', changes),
 
-  chats: ({ q, cursor } = {}) => (cursor ? get(cursor) : get('/chats/', { query: { q } })),
+  chats: ({ q, cursor, filters } = {}) => (cursor ? get(cursor) : get('/chats/', { query: { q, ...chatQuery(filters) } })),
+  chatCounts: (filters) => get('/chats/counts/', { query: chatQuery(filters) }),
+  updateChat: (contactId, changes) => patch(`/chats/${contactId}/`, changes),
+  labels: () => get('/labels/'),
+  createLabel: (body) => post('/labels/', body),
+  deleteLabel: (id) => del(`/labels/${id}/`),
+  cannedReplies: (q) => get('/canned-replies/', { query: { q } }),
+  renderCannedReply: (id, contactId) => get(`/canned-replies/${id}/render/`, { query: { contact_id: contactId } }),
+  createCannedReply: (body) => post('/canned-replies/', body),
+  inboxSettings: () => get('/inbox-settings/'),
+  updateInboxSettings: (changes) => patch('/inbox-settings/', changes),
   contacts: ({ q, cursor } = {}) => (cursor ? get(cursor) : get('/contacts/', { query: { q } })),
   contact: (id) => get(`/contacts/${id}/`),
   createContact: ({ phone, name }) => post('/contacts/', name ? { phone, name } : { phone }),
@@ -18,6 +28,8 @@ export const api = {
     cursor ? get(cursor) : get(`/contacts/${contactId}/messages/`, { query: { page_size: pageSize } }),
   sendMessage: (contactId, body) => post(`/contacts/${contactId}/messages/`, body),
   retryMessage: (messageId) => post(`/messages/${messageId}/retry/`),
+  editMessage: (messageId, body) => patch(`/messages/${messageId}/`, { body }),
+  deleteMessage: (messageId) => del(`/messages/${messageId}/`),
   react: (messageId, emoji) => post(`/messages/${messageId}/reactions/`, { emoji }),
   searchMessages: ({ q, cursor } = {}) => (cursor ? get(cursor) : get('/messages/search/', { query: { q } })),
 
@@ -63,6 +75,17 @@ export const api = {
   webhookDeliveries: (id, status) => get(`/webhooks/${id}/deliveries/`, { query: { status } }),
   replayDelivery: (id) => post(`/webhook-deliveries/${id}/replay/`),
 };
+
+/** The chat list's view (stores/chats.js `filters`) as the query of GET /chats/ and /chats/counts/. */
+export function chatQuery(filters) {
+  if (!filters) return {};
+  const query = {};
+  if (filters.assignee && filters.assignee !== 'all') query.assignee = filters.assignee;
+  if (filters.status) query.status = filters.status;
+  if (filters.label) query.label = filters.label;
+  if (filters.session_id) query.session_id = filters.session_id;
+  return query;
+}
 
 /** Lists answer either a page `{next, previous, results}` or a bare array: accept both. */
 export function pageOf(answer) {

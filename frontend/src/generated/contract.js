@@ -12,15 +12,19 @@ export const SERVER_EVENTS = Object.freeze({
   TYPING: 'typing',
   PRESENCE: 'presence',
   CHAT_UPDATED: 'chat.updated',
+  CHAT_STATUS: 'chat.status',
+  CHAT_ASSIGNED: 'chat.assigned',
+  NOTE_MENTION: 'note.mention',
   SESSION_STATUS: 'session.status',
   HELLO: 'hello',
   PING: 'ping',
   RESYNC_REQUIRED: 'resync_required',
   ERROR: 'error',
+  CHAT_HIDDEN: 'chat.hidden',
 });
 
 /** The frame types that advance the workspace's seq; the others carry its current value. */
-export const SEQ_ADVANCING = Object.freeze(['message.new', 'message.status', 'message.updated', 'message.reaction', 'message.revoked', 'chat.updated', 'session.status']);
+export const SEQ_ADVANCING = Object.freeze(['message.new', 'message.status', 'message.updated', 'message.reaction', 'message.revoked', 'chat.updated', 'chat.status', 'chat.assigned', 'note.mention', 'session.status', 'chat.hidden']);
 
 /** Client -> server frame types of the inbox socket. */
 export const CLIENT_FRAMES = Object.freeze({

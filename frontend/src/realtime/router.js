@@ -72,6 +72,10 @@ export function createRouter({ stores, send = () => false }) {
     [E.TYPING]: (frame) => chats.applyTyping(frame),
     [E.PRESENCE]: (frame) => chats.applyPresence(frame),
     [E.CHAT_UPDATED]: ({ chat }) => chats.applyChatUpdated(chat),
+    // The row itself comes with the chat.updated that follows; the views' counts move.
+    [E.CHAT_STATUS]: () => chats.scheduleCounts(),
+    [E.CHAT_ASSIGNED]: () => chats.scheduleCounts(),
+    [E.CHAT_HIDDEN]: (frame) => chats.applyHidden(frame),
     [E.SESSION_STATUS]: ({ session }) => sessions.applySessionStatus(session),
     [E.PING]: () => {},
     [E.RESYNC_REQUIRED]: () => refetch('resync_required'),

@@ -50,12 +50,28 @@ export const useChatsStore = defineStore('chats', () => {
   const error = ref(null);
 
   const search = shallowReactive({ q: '', loading: false, chats: [], messages: [], error: null });
+  // The list's view: assignee 'mine' | 'none' | 'all', status ('' = all), label id, session id.
+  // Rows that stop matching (a chat assigned away, resolved) leave the view at once; rows that
+  // start matching (assigned to me) join it from their chat.updated frame.
+  const filters = shallowReactive({ assignee: 'all', status: 'open', label: '', session_id: '' });
+  const counts = shallowReactive({ assignee: { mine: 0, unassigned: 0, all: 0 }, status: { open: 0, pending: 0, resolved: 0, snoozed: 0 } });
+  let countsTimer = null;
   let searchSerial = 0;
   const typingTimers = new Map();
 
   /** Contact ids, most recent activity first. */
+  function matches(row) {
+    if (filters.status && (row.status || 'open') !== filters.status) return false;
+    const assignee = row.assignee?.id ?? null;
+    if (filters.assignee === 'mine' && assignee !== useMeStore().user?.id) return false;
+    if (filters.assignee === 'none' && assignee !== null) return false;
+    if (filters.label && !(row.labels || []).some((l) => String(l.id) === String(filters.label))) return false;
+    if (filters.session_id && row.session_id !== filters.session_id) return false;
+    return true;
+  }
+
   const orderedIds = computed(() => {
-    const rows = Object.values(byId);
+    const rows = Object.values(byId).filter(matches);
     rows.sort((a, b) => b._t - a._t || lastIdOf(b) - lastIdOf(a) || b.id - a.id);
     return rows.map((r) => r.id);
   });
@@ -139,6 +155,46 @@ export const useChatsStore = defineStore('chats', () => {
   /** `chat.updated`: the whole chat row. */
   function applyChatUpdated(chat) {
     upsert(chat);
+    scheduleCounts();
+  }
+
+  /** `chat.hidden`: a chat this agent may no longer see. */
+  function applyHidden({ contact_id: id }) {
+    if (id == null || !byId[id]) return;
+    delete byId[id];
+    scheduleCounts();
+  }
+
+  /** The views' counts, refetched once per burst of changes. */
+  function scheduleCounts() {
+    if (countsTimer || !loaded.value) return;
+    countsTimer = setTimeout(() => {
+      countsTimer = null;
+      fetchCounts().catch(() => {});
+    }, 300);
+  }
+
+  async function fetchCounts() {
+    const answer = await api.chatCounts(apiFilters());
+    counts.assignee = answer.assignee;
+    counts.status = answer.status;
+  }
+
+  /** Another view: the rows of the old one stay cached; the new one's first page is fetched. */
+  async function setFilters(changes) {
+    Object.assign(filters, changes);
+    next.value = null;
+    loaded.value = false;
+    await Promise.allSettled([fetchChats(), fetchCounts()]);
+  }
+
+  /** PATCH /chats/{id}/ (status, snoozed_until, assignee_id, label_ids): the answer is the row. */
+  async function updateChat(id, changes) {
+    const askedAt = currentStamp();
+    const row = await api.updateChat(id, changes);
+    upsert(row, { askedAt });
+    scheduleCounts();
+    return row;
   }
 
   function timeOfMessage(message) {
@@ -148,6 +204,8 @@ export const useChatsStore = defineStore('chats', () => {
   /** A live message: bump the row's preview and order (the unread count comes with chat.updated). */
   function applyMessage(message) {
     if (!message || message.contact_id == null) return;
+    // Notes and system lines stay in the thread: the server keeps them out of the row's preview.
+    if (message.type === 'note' || message.type === 'system') return;
     const row = byId[message.contact_id];
     if (!row) {
       fetchMissingRow(message.contact_id);
@@ -172,7 +230,7 @@ export const useChatsStore = defineStore('chats', () => {
    */
   function applyOwnSend(message) {
     const row = message && byId[message.contact_id];
-    if (!row) return;
+    if (!row || message.type === 'note') return;
     touch(row.id, ['preview']);
     const t = timeOfMessage(message);
     byId[row.id] = { ...row, last_message: message, last_message_at: message.timestamp, _t: Math.max(t, row._t || 0) };
@@ -250,7 +308,7 @@ export const useChatsStore = defineStore('chats', () => {
     error.value = null;
     try {
       const askedAt = currentStamp();
-      const page = pageOf(await api.chats());
+      const page = pageOf(await api.chats({ filters: apiFilters() }));
       for (const chat of page.results) upsert(chat, { askedAt });
       if (!loaded.value) next.value = page.next;
       loaded.value = true;
@@ -262,9 +320,13 @@ export const useChatsStore = defineStore('chats', () => {
     }
   }
 
+  function apiFilters() {
+    return { ...filters, assignee: filters.assignee === 'mine' ? 'me' : filters.assignee };
+  }
+
   /** The source of truth again (a seq gap, a reconnect, a wake-up): the newest page, merged. */
   function refresh() {
-    return fetchChats();
+    return Promise.all([fetchChats(), fetchCounts().catch(() => {})]).then(([first]) => first);
   }
 
   async function loadMore() {
@@ -358,6 +420,13 @@ export const useChatsStore = defineStore('chats', () => {
     error,
     search,
     orderedIds,
+    filters,
+    counts,
+    applyHidden,
+    scheduleCounts,
+    fetchCounts,
+    setFilters,
+    updateChat,
     openChat,
     unreadTotal,
     applyChatUpdated,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chats', '0006_updated_since'),
+        ('chats', '0007_team_inbox'),
     ]
 
     operations = [

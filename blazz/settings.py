@@ -10,7 +10,8 @@ from pathlib import Path
 
 import environ
 
-from blazz import addresses
+from blazz import addresses, beat
+from blazz.media_settings import media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -224,49 +225,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # How often beat pumps every enabled webhook endpoint (due retries, lost triggers); a retry due
 # sooner is queued with a countdown instead.
 WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=30.0)
-# Every periodic job, in one place. Per-workspace jobs fan out through for_each_workspace.
-CELERY_BEAT_SCHEDULE = {
-    "sessions-reconcile": {
-        # Suspended workspaces too: the reconcile is what keeps their sessions stopped.
-        "task": "workspaces.tasks.for_each_workspace", "schedule": 30.0,
-        "args": ["sessions_wa.tasks.sessions_reconcile_task"], "kwargs": {"include_suspended": True},
-    },
-    "messages-requeue-stuck": {
-        # Every few seconds: a send whose task could not be queued (the broker restarting) waits
-        # for this sweep (chats.services.delivery.messages_requeue_stuck).
-        "task": "workspaces.tasks.for_each_workspace", "schedule": env.float("SEND_SWEEP_SECONDS", default=5.0),
-        "args": ["chats.tasks.messages_requeue_stuck_task"],
-    },
-    "chats-wake-snoozed": {
-        "task": "workspaces.tasks.for_each_workspace", "schedule": 30.0,
-        "args": ["chats.tasks.chats_wake_snoozed_task"],
-    },
-    "bridge-nodes-failover": {
-        # Public: moves the sessions of dead or draining bridge nodes (sessions_wa.failover).
-        "task": "sessions_wa.tasks.nodes_failover_task",
-        "schedule": env.float("BRIDGE_FAILOVER_INTERVAL_SECONDS", default=10.0),
-    },
-    "scheduled-messages-send": {
-        "task": "workspaces.tasks.for_each_workspace", "schedule": env.float("SCHEDULED_SWEEP_SECONDS", default=2.0),
-        "args": ["chats.automation.tasks.scheduled_send_due_task"],
-    },
-    "broadcasts-kick": {
-        "task": "workspaces.tasks.for_each_workspace", "schedule": 10.0,
-        "args": ["chats.automation.tasks.broadcasts_kick_task"],
-    },
-    "applied-webhooks-prune": {
-        "task": "workspaces.tasks.for_each_workspace", "schedule": 6 * 3600.0,
-        "args": ["webhooks.tasks.applied_webhooks_prune_task"],
-    },
-    "webhook-endpoints-sweep": {
-        "task": "workspaces.tasks.for_each_workspace", "schedule": WEBHOOK_SWEEP_SECONDS,
-        "args": ["webhooks.tasks.webhook_endpoints_sweep_task"],
-    },
-    "event-log-prune": {
-        "task": "workspaces.tasks.for_each_workspace", "schedule": 3600.0,
-        "args": ["webhooks.tasks.event_log_prune_task"],
-    },
-}
+# Every periodic job, in one place (blazz/beat.py).
+CELERY_BEAT_SCHEDULE = beat.schedule(env, webhook_sweep_seconds=WEBHOOK_SWEEP_SECONDS)
 # How long the workspace's event log (resume, GET /api/v1/events/, webhook replays) keeps events.
 EVENT_LOG_RETENTION_DAYS = env.int("EVENT_LOG_RETENTION_DAYS", default=7)
 
@@ -366,45 +326,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 
 
-def media_storage(env: environ.Env) -> dict:
-    """STORAGES["default"] from the environment: local disk under MEDIA_ROOT unless
-    MEDIA_STORAGE=s3 (the default once AWS_STORAGE_BUCKET_NAME is set). Every file is saved and
-    read through this storage (FileField / default_storage), never by a filesystem path."""
-    from django.core.exceptions import ImproperlyConfigured
-
-    bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="")
-    kind = env.str("MEDIA_STORAGE", default="s3" if bucket else "local").lower()
-    if kind == "local":
-        return {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"}
-    if kind != "s3":
-        raise ImproperlyConfigured(f"MEDIA_STORAGE must be `local` or `s3`, not {kind!r}.")
-    if not bucket:
-        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
-    return {
-        "BACKEND": "blazz.core.storage.TenantS3Storage",
-        "OPTIONS": {
-            "bucket_name": bucket,
-            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,  # MinIO, R2, Ceph ...
-            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,  # `path` for most MinIO
-            # Unset: boto3's own chain (instance role, ~/.aws, AWS_PROFILE).
-            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
-            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
-            "security_token": env.str("AWS_SESSION_TOKEN", default="") or None,
-            "location": env.str("AWS_LOCATION", default="").strip("/"),  # key prefix before <schema>/
-            "default_acl": None,  # private objects: files are served through Django, members only
-            "querystring_auth": True,
-            # Two uploads of `photo.jpg` in one month get two keys, as on disk (S3Storage's default
-            # would overwrite the first).
-            "file_overwrite": False,
-            # Reads spill to a temporary file past this size instead of holding the file in memory.
-            "max_memory_size": FILE_UPLOAD_MAX_MEMORY_SIZE,
-        },
-    }
-
-
 STORAGES = {
-    "default": media_storage(env),
+    "default": media_storage(env, max_memory_size=FILE_UPLOAD_MAX_MEMORY_SIZE),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

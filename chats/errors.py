@@ -21,6 +21,7 @@ class ChatErrorCode(str, enum.Enum):
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     ASSIGNEE_NOT_MEMBER = "assignee_not_member"
+    ERASE_NOT_ALLOWED = "erase_not_allowed"
     SNOOZE_TIME_INVALID = "snooze_time_invalid"
     LABEL_NOT_FOUND = "label_not_found"
     LABEL_NAME_TAKEN = "label_name_taken"

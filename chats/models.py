@@ -271,3 +271,23 @@ class PendingMessageEvent(models.Model):
 
     class Meta:
         ordering = ["received_at", "id"]
+
+
+class ErasureRecord(models.Model):
+    """The audit line a contact's erasure leaves (UU 27/2022, GDPR art. 17): who, when, how much.
+    No content, no phone, no name: only the id the contact had."""
+
+    contact_id = models.PositiveBigIntegerField()
+    erased_by_user_id = models.PositiveBigIntegerField(null=True, blank=True)
+    erased_by_api_key_id = models.PositiveBigIntegerField(null=True, blank=True)
+    erased_at = models.DateTimeField(auto_now_add=True)
+    messages = models.PositiveIntegerField(default=0)
+    media_files = models.PositiveIntegerField(default=0)
+    reactions = models.PositiveIntegerField(default=0)
+    events = models.PositiveIntegerField(default=0, help_text="Event log rows about them deleted.")
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+
+    def __str__(self):
+        return f"contact {self.contact_id} erased {self.erased_at:%Y-%m-%d}"

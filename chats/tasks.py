@@ -84,3 +84,16 @@ def messages_requeue_stuck_task():
 def chats_wake_snoozed_task():
     """Beat: snoozed chats whose time has come are open again."""
     return services.chats_wake_snoozed()
+
+
+@app.task(acks_late=True, soft_time_limit=300, time_limit=330)
+def messages_retention_task():
+    """Beat's retention prune for this task's workspace: nothing when its retention is off."""
+    from django.db import connection
+
+    from workspaces.selectors import workspace_retention_days
+
+    days = workspace_retention_days(schema_name=connection.schema_name)
+    if days is None:
+        return None
+    return services.messages_prune_old(older_than_days=days).as_dict()

@@ -66,7 +66,7 @@ class WorkspaceAdmin(admin.ModelAdmin):
     search_fields = ["slug", "name"]
     readonly_fields = ["schema_name", "created_at", "suspended_at"]
     fields = ["slug", "name", "schema_name", "country", "max_sessions", "is_suspended", "suspended_reason",
-              "suspended_at", "created_at"]
+              "suspended_at", "retention_days", "created_at"]
 
     def get_readonly_fields(self, request, obj=None):
         # The slug names the schema and the Domain (the host): changing it here would move

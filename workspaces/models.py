@@ -42,6 +42,9 @@ class Workspace(TenantMixin):
     country = models.CharField(
         max_length=2, default="ID", validators=[validate_country],
         help_text="Default country (ISO 3166 alpha-2) of phone numbers typed without their country code.")
+    retention_days = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Delete messages and media older than this many days (beat, in small batches). Empty: keep all.")
 
     auto_create_schema = True
     auto_drop_schema = True

@@ -65,3 +65,8 @@ def socket_principal_still_valid(*, workspace, user_id: int | None = None, sessi
         return False
     user = get_user_model().objects.filter(pk=user_id, is_active=True, memberships__workspace=workspace).first()
     return user is not None and constant_time_compare(session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())
+
+
+def workspace_retention_days(*, schema_name: str) -> int | None:
+    """Days a workspace keeps messages and media; None: retention is off (the default)."""
+    return Workspace.objects.filter(schema_name=schema_name).values_list("retention_days", flat=True).first()

@@ -132,3 +132,15 @@ def prune(schema: str, *, before: datetime) -> int:
             cursor.execute(f"UPDATE {counter} SET pruned_through = GREATEST(pruned_through, %s) WHERE id = 1",
                            [highest])
     return count
+
+
+def erase_contact(schema: str, contact_id: int) -> int:
+    """Delete the logged events about one contact (a person's erasure): those naming it as
+    `contact_id`, or carrying its chat row, contact or one of its messages. Returns how many.
+    Resume readers see a jump in seq, as they do past events filtered out by type."""
+    log = _table(schema, "webhooks_eventlog")
+    key = str(int(contact_id))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {log} WHERE data->>'contact_id' = %s OR data->'message'->>'contact_id' = %s "
+                       "OR data->'chat'->>'id' = %s OR data->'contact'->>'id' = %s", [key] * 4)
+        return cursor.rowcount

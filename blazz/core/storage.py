@@ -7,7 +7,7 @@ schema being the one the current connection is on. A FileField stores only `<nam
 folder of the workspace they run in: one workspace cannot open another's file by its name.
 
 Selected in settings (`MEDIA_STORAGE=s3`, or `AWS_STORAGE_BUCKET_NAME` set); see
-`blazz.settings.media_storage` for the environment it reads.
+`blazz.media_settings.media_storage` for the environment it reads.
 """
 
 from __future__ import annotations

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from blazz.core.errors import Forbidden
 from blazz.core.openapi import error_responses
 from blazz.core.validation import StorableJson, StrictCharField
 from chats import selectors, services
 from chats.api.common import (ContactCursor, Q_PARAM, UPDATED_SINCE_PARAM, actor, contact_or_404, list_query,
                               paginate)
+from chats.errors import ChatErrorCode as Code
 from chats.serializers import ChatSerializer, ContactSerializer
+from workspaces.authentication import ApiKeyPrincipal
+from workspaces.permissions import IsWorkspaceAdmin
+
+ERASE_PARAM = OpenApiParameter(
+    "erase", bool, description="true: also erase the contact's messages, reactions and media files for good, "
+    "leaving an audit line without content (owners, admins and API keys only).")
 
 
 class ContactListApi(APIView):
@@ -47,6 +55,9 @@ class ContactDetailApi(APIView):
         tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
         assignee_id = serializers.IntegerField(required=False, allow_null=True)
 
+    class DeleteQuerySerializer(serializers.Serializer):
+        erase = serializers.BooleanField(required=False, default=False)
+
     @extend_schema(operation_id="contacts_retrieve", responses={200: ChatSerializer, **error_responses(401, 403, 404)})
     def get(self, request, contact_id: int):
         contact = contact_or_404(contact_id, request)
@@ -63,9 +74,21 @@ class ContactDetailApi(APIView):
         contact = services.contact_update(contact=contact, assignee_set=assignee_set, by=actor(request), **values)
         return Response(ChatSerializer(contact_or_404(contact.pk)).data)
 
-    @extend_schema(operation_id="contacts_delete", responses={204: None, **error_responses(401, 403, 404)})
+    @extend_schema(operation_id="contacts_delete", parameters=[ERASE_PARAM],
+                   responses={204: None, **error_responses(400, 401, 403, 404)})
     def delete(self, request, contact_id: int):
-        services.contact_delete(contact=contact_or_404(contact_id, request))
+        query = self.DeleteQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        erase = query.validated_data["erase"]
+        contact = contact_or_404(contact_id, request)
+        if not erase:
+            services.contact_delete(contact=contact)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        if not IsWorkspaceAdmin().has_permission(request, self):
+            raise Forbidden(Code.ERASE_NOT_ALLOWED, "Only an owner, an admin or an API key can erase a contact.")
+        key = request.user.key if isinstance(request.user, ApiKeyPrincipal) else None
+        services.contact_erase(contact=contact, user_id=None if key else request.user.pk,
+                               api_key_id=key.pk if key else None)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

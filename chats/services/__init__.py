@@ -10,6 +10,7 @@ other modules call (`from chats import services`).
     changes.py    reactions, edits and revokes of a stored message
     media.py      uploads, and inbound files fetched from the bridge
     presence.py   typing, presence and reading a chat: direct calls, nothing queued
+    retention.py  a contact's erasure, and the retention prune of old messages and media
     team.py       a conversation's status, assignee and labels; system lines; snoozes; auto-assignment
     publish.py    the events built from committed rows, handed to blazz.core.publisher
 
@@ -31,6 +32,7 @@ from chats.services.inbound import (
 )
 from chats.services.media import media_fetch_from_bridge, media_mark_failed, media_prepare_voice, media_upload
 from chats.services.presence import agent_typing_relay, contact_apply_presence, contact_apply_typing, contact_mark_read
+from chats.services.retention import contact_erase, messages_prune_old
 from chats.services.send import SendRequest, message_send
 from chats.services.status import message_mark_failed, message_retry
 from chats.services.team import (
@@ -40,11 +42,12 @@ from chats.services.team import (
 
 __all__ = [
     "DeliveryOutcome", "SendRequest", "agent_typing_relay", "contact_apply_presence", "contact_apply_typing",
-    "contact_create", "contact_delete", "contact_get_or_create", "contact_mark_read", "contact_update",
-    "media_fetch_from_bridge", "media_mark_failed", "media_prepare_voice", "media_upload", "message_apply_ack", "message_apply_created",
+    "contact_create", "contact_delete", "contact_erase", "contact_get_or_create", "contact_mark_read", "contact_update",
+    "media_fetch_from_bridge", "media_mark_failed", "media_prepare_voice", "media_upload", "message_apply_ack",
+    "message_apply_created",
     "message_apply_edited", "message_apply_reaction", "message_apply_received", "message_apply_revoked",
     "message_deliver", "message_link_wa_id", "message_mark_failed", "message_react", "message_retry",
-    "message_send", "message_send_retry_due", "messages_requeue_stuck", "chat_auto_assign", "chat_reopen", "chat_update",
-    "chats_wake_snoozed", "inbox_settings", "inbox_settings_update", "label_delete", "label_save", "message_delete",
-    "message_edit",
+    "message_send", "message_send_retry_due", "messages_prune_old", "messages_requeue_stuck", "chat_auto_assign",
+    "chat_reopen", "chat_update", "chats_wake_snoozed", "inbox_settings", "inbox_settings_update", "label_delete",
+    "label_save", "message_delete", "message_edit",
 ]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from blazz.core.errors import DomainError, NotFound
 from chats import store
+from chats.errors import ChatErrorCode
 from chats.models import Contact
 from chats.phones import normalise_phone, phone_from_chat_id
 from chats.services.publish import publish_chat
@@ -74,7 +75,7 @@ def locked_contact(contact_id: int) -> Contact:
     request that found it ran: the answer is the one a later request would get)."""
     contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound(Code.CONTACT_NOT_FOUND, _("No such contact."))
+        raise NotFound(ChatErrorCode.CONTACT_NOT_FOUND, _("No such contact."))
     return contact
 
 

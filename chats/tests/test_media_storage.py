@@ -1,6 +1,6 @@
 """Media on S3 (django-storages, moto's in-process S3): the same API, one folder per workspace.
 
-Storage is chosen from the environment by `blazz.settings.media_storage`; these tests build the
+Storage is chosen from the environment by `blazz.media_settings.media_storage`; these tests build the
 S3 configuration the way settings do and point STORAGES at it.
 """
 
@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 from moto import mock_aws
 
-from blazz.settings import media_storage
+from blazz.media_settings import media_storage
 from chats import services
 from chats.models import MediaFile, MediaStatus
 from conftest import host_client
@@ -40,7 +40,7 @@ def storage_from(monkeypatch, **values) -> dict:
         monkeypatch.delenv(name, raising=False)
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    return media_storage(environ.Env())
+    return media_storage(environ.Env(), max_memory_size=5 * 1024 * 1024)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chats', '0007_team_inbox'),
+        ('chats', '0008_retention_and_erasure'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workspaces', '0005_workspace_country'),
+        ('workspaces', '0006_retention_and_erasure'),
     ]
 
     operations = [

@@ -53,7 +53,8 @@ def _invalid(raw: str, country: str, why: str = "") -> DomainError:
                 "(%(international)s).") % {"country": country, "national": national, "international": international}
     else:
         how = _("Type it with its country code (%(international)s).") % {"international": international}
-    message = f"{why or _('This is not a phone number')}: {raw.strip()[:40]!r}. {how}"
+    why = why or _("This is not a phone number")
+    message = f"{why}: {raw.strip()[:40]!r}. {how}"
     return DomainError(ChatErrorCode.PHONE_INVALID, message, fields={"phone": [message]})
 
 

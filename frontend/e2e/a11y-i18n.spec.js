@@ -96,7 +96,7 @@ test.describe('a browser in Indonesian', () => {
     await page.getByTestId('new-chat').click();
     await page.getByTestId('new-chat-phone').fill('12');
     await page.getByTestId('new-chat-submit').click();
-    await expect(page.getByTestId('new-chat-error')).toContainText('Nomor telepon dalam format internasional');
+    await expect(page.getByTestId('new-chat-error')).toContainText('Ini bukan nomor telepon');
     await page.keyboard.press('Escape');
 
     await page.getByTestId('nav-sessions').click();

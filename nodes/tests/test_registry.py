@@ -4,6 +4,7 @@ routing of bridge calls, the shared auth store, and /api/health/'s nodes."""
 import datetime as dt
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -11,6 +12,7 @@ from conftest import host_client
 from nodes.models import BridgeNode, SessionAuth, SessionPlacement
 from sessions_wa import bridge, failover, placement, services
 from sessions_wa.models import WhatsAppSession
+from workspaces.models import Workspace
 
 DEAD_URL = "http://127.0.0.1:9"  # the discard port: nothing listens, a call is refused at once
 
@@ -21,6 +23,8 @@ def node(node_id, *, capacity=10, age=0, draining=False):
 
 
 def create_sessions(world, count):
+    # More numbers than the default plan limit (Workspace.max_sessions): placement is what is tested.
+    Workspace.objects.filter(pk=world.ws_a.pk).update(max_sessions=F("max_sessions") + count)
     with schema_context(world.ws_a.schema_name):
         return [services.session_create(engine="sandbox") for _ in range(count)]
 

@@ -37,7 +37,7 @@ def test_the_members_own_language_wins_over_the_header(world):
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "phone_invalid"
-    assert response.json()["error"]["message"].startswith("Nomor telepon dalam format internasional")
+    assert response.json()["error"]["message"].startswith("Ini bukan nomor telepon")
 
 
 def test_an_api_client_that_asks_for_nothing_gets_the_workspaces_language(world, api_key_a):

@@ -127,14 +127,14 @@ def _thirty_sessions():
     """Two workspaces, 15 sandbox sessions each, created once the three nodes heartbeat."""
     from sessions_wa import services as sessions
     from workspaces import services as workspaces
-    from workspaces.models import Workspace
 
     wait_until(lambda: _live_nodes() >= {"n1", "n2", "n3"}, 40, 0.2, "three nodes heartbeating")
     tenants = []
     for slug in ("nodesa", "nodesb"):
         owner = workspaces.user_get_or_create(email=f"owner@{slug}.test", password=None)
         workspace = workspaces.workspace_create(slug=slug, name=slug, owner=owner)
-        Workspace.objects.filter(pk=workspace.pk).update(max_sessions=15)  # over the default plan limit
+        workspace.max_sessions = 20  # 15 each: more than the plan's default cap
+        workspace.save(update_fields=["max_sessions"])
         _key, api_key = workspaces.api_key_create(workspace=workspace, name="nodes")
         tenants.append((workspace, api_key))
     for index in range(30):

@@ -11,7 +11,7 @@ CHROMIUM ?= /usr/bin/chromium
 
 FRONTEND_SOURCES := $(shell find frontend -path frontend/node_modules -prune -o -path frontend/dist -prune -o -type f -print 2>/dev/null)
 
-.PHONY: run test install chromium chromium-for-webjs test-python test-bridge test-frontend test-e2e bench clean-data help
+.PHONY: run test install chromium chromium-for-webjs ffmpeg messages test-python test-bridge test-frontend test-e2e bench clean-data help
 
 help:
 	@echo "make run    start Blazz (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)"
@@ -21,7 +21,7 @@ help:
 run: install chromium-for-webjs
 	@$(PY) -m blazz.dev.devrun
 
-install: $(VENV)/.installed bridge/node_modules/.installed frontend/node_modules/.installed frontend/dist/index.html .env
+install: $(VENV)/.installed bridge/node_modules/.installed frontend/node_modules/.installed frontend/dist/index.html .env ffmpeg
 
 $(VENV)/.installed: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -55,6 +55,21 @@ chromium:
 chromium-for-webjs:
 	@test -x $(CHROMIUM) || $(MAKE) --no-print-directory chromium || \
 	  echo "Chromium could not be installed: the sandbox engine works; a webjs number needs \`apt-get install -y chromium\`."
+# Voice notes: the worker transcodes the browser's WebM/Opus recordings to OGG/Opus and measures
+# every voice note's waveform with Debian's ffmpeg.
+ffmpeg:
+	@command -v ffmpeg >/dev/null || { \
+	  echo "installing Debian's ffmpeg for voice notes"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y ffmpeg >/dev/null || { \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y ffmpeg >/dev/null; }; }
+
+# The server's Indonesian catalogue: refresh locale/id/LC_MESSAGES/django.po from the code, then
+# compile django.mo (both in git, so running Blazz needs no gettext tools).
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l id --no-location --ignore=.venv --ignore=node_modules --ignore=frontend --ignore=bridge --ignore=.data
+	$(PY) manage.py compilemessages -l id --ignore=.venv
 
 # Every suite runs against its own embedded servers under .data/test (unless DATABASE_URL and
 # REDIS_URL are set), so a running `make run` is never touched.

@@ -10,6 +10,8 @@ from workspaces import api as workspaces_api
 
 urlpatterns = [
     path("me/", workspaces_api.MeApi.as_view(), name="me"),
+    path("me/preferences/", workspaces_api.MePreferencesApi.as_view(), name="me-preferences"),
+    path("workspace/preferences/", workspaces_api.WorkspacePreferencesApi.as_view(), name="workspace-preferences"),
     path("members/", workspaces_api.MemberListApi.as_view(), name="members"),
     path("members/<int:member_id>/", workspaces_api.MemberDetailApi.as_view(), name="member-detail"),
     path("invitations/", workspaces_api.InvitationListApi.as_view(), name="invitations"),
@@ -39,6 +41,8 @@ urlpatterns = [
     path("media/<str:media_id>/", media.MediaDetailApi.as_view(), name="media-detail"),
     path("sessions/", sessions_api.SessionListApi.as_view(), name="sessions"),
     path("sessions/<str:session_id>/", sessions_api.SessionDetailApi.as_view(), name="session-detail"),
+    path("sessions/<str:session_id>/pairing-code/", sessions_api.SessionPairingCodeApi.as_view(),
+         name="session-pairing-code"),
     path("templates/", templates.TemplateListApi.as_view(), name="templates"),
     path("templates/<int:template_id>/", templates.TemplateDetailApi.as_view(), name="template-detail"),
     path("templates/<int:template_id>/preview/", templates.TemplatePreviewApi.as_view(), name="template-preview"),

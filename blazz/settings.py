@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "workspaces.middleware.WorkspaceAccessMiddleware",
+    "workspaces.middleware.WorkspaceLocaleMiddleware",
 ]
 
 TEMPLATES = [
@@ -331,7 +332,12 @@ STORAGES = {
 }
 
 # --- misc ------------------------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# Languages: English and Indonesian. A request's language is its member's choice, else its
+# Accept-Language, else its workspace's (workspaces.middleware.WorkspaceLocaleMiddleware). The
+# Indonesian catalogue is locale/id/LC_MESSAGES/django.po, compiled to django.mo in git.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("id", "Bahasa Indonesia")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,5 +1,9 @@
 """A chat exported as a file: the contact and its whole thread as JSON, CSV or plain text,
-streamed (never the whole thread in memory). chats/api/export.py serves it."""
+streamed (never the whole thread in memory). chats/api/export.py serves it.
+
+Times: CSV and TXT in the reader's time zone (their own, else the workspace's), ISO 8601 with the
+offset (`2026-12-03T14:05:00+07:00`), the zone named in the header; JSON keeps the API's objects
+(UTC) and names the zone beside them."""
 
 from __future__ import annotations
 
@@ -7,13 +11,15 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from chats.models import Contact, Direction, Message
 from chats.serializers import ContactSerializer, MessageSerializer
 
 CONTENT_TYPES = {"json": "application/json", "csv": "text/csv", "txt": "text/plain"}
 EXPORT_FORMATS = tuple(CONTENT_TYPES)
-CSV_COLUMNS = ["timestamp", "direction", "sender", "type", "body", "caption", "status", "edited", "revoked",
+CSV_COLUMNS = ["timestamp ({zone})", "direction", "sender", "type", "body", "caption", "status", "edited", "revoked",
                "wa_message_id"]
 
 
@@ -21,26 +27,37 @@ def export_filename(contact: Contact, fmt: str) -> str:
     return f"chat-{contact.phone.lstrip('+')}.{fmt}"
 
 
-def export_chunks(contact: Contact, messages, fmt: str) -> Iterator[str]:
+def export_chunks(contact: Contact, messages, fmt: str, *, timezone: str = "UTC") -> Iterator[str]:
     """The file in pieces. `messages`: the thread's queryset, oldest first; `fmt`: one of
-    EXPORT_FORMATS."""
+    EXPORT_FORMATS; `timezone`: an IANA name, the reader's."""
     rows = messages.iterator(chunk_size=500)
-    return {"json": _json, "csv": _csv, "txt": _txt}[fmt](contact, rows)
+    return {"json": _json, "csv": _csv, "txt": _txt}[fmt](contact, rows, ZoneInfo(timezone))
 
 
-def _json(contact: Contact, rows) -> Iterator[str]:
-    yield '{"contact": ' + json.dumps(ContactSerializer(contact).data, default=str) + ', "messages": ['
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    """ISO 8601 with the offset, to the second: 2026-12-03T14:05:00+07:00."""
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def _offset(zone: ZoneInfo, at: datetime | None = None) -> str:
+    moment = (at or datetime.now(tz=zone)).astimezone(zone)
+    return moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
+
+
+def _json(contact: Contact, rows, zone: ZoneInfo) -> Iterator[str]:
+    yield ('{"timezone": ' + json.dumps(zone.key) + ', "contact": ' + json.dumps(ContactSerializer(contact).data, default=str)
+           + ', "messages": [')
     for index, message in enumerate(rows):
         yield ("," if index else "") + json.dumps(MessageSerializer(message).data, default=str, ensure_ascii=False)
     yield "]}"
 
 
-def _csv(contact: Contact, rows) -> Iterator[str]:
+def _csv(contact: Contact, rows, zone: ZoneInfo) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([column.format(zone=zone.key) for column in CSV_COLUMNS])
     for message in rows:
-        writer.writerow([message.timestamp.isoformat(), message.direction, _sender(contact, message), message.type,
+        writer.writerow([_local(message.timestamp, zone), message.direction, _sender(contact, message), message.type,
                          message.body, message.caption, message.status, bool(message.edits), message.revoked,
                          message.wa_message_id or ""])
         yield buffer.getvalue()
@@ -49,13 +66,14 @@ def _csv(contact: Contact, rows) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def _txt(contact: Contact, rows) -> Iterator[str]:
+def _txt(contact: Contact, rows, zone: ZoneInfo) -> Iterator[str]:
+    yield f"Chat with {contact.display_name} ({contact.phone}). Times: {zone.key} (UTC{_offset(zone)}).\n\n"
     for message in rows:
         text = message.body or message.caption or f"<{message.type}>"
         if message.media_id and message.type != "text":
             text = f"<{message.type}: {message.media.filename or 'file'}> {message.caption or ''}".strip()
         marks = (" (edited)" if message.edits else "") + (" (deleted)" if message.revoked else "")
-        yield f"[{message.timestamp:%Y-%m-%d %H:%M:%S}] {_sender(contact, message)}: {text}{marks}\n"
+        yield f"[{_local(message.timestamp, zone)}] {_sender(contact, message)}: {text}{marks}\n"
 
 
 def _sender(contact: Contact, message: Message) -> str:

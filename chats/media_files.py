@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 
 from blazz.core.errors import NotFound
 from chats import selectors
@@ -60,10 +61,10 @@ def media_or_404(media_id) -> MediaFile:
     try:
         media_id = uuid.UUID(str(media_id))
     except ValueError:
-        raise NotFound(Code.MEDIA_NOT_FOUND, "No such media.")
+        raise NotFound(Code.MEDIA_NOT_FOUND, _("No such media."))
     media = selectors.media_get(media_id)
     if media is None or not media.file:
-        raise NotFound(Code.MEDIA_NOT_FOUND, "No such media.")
+        raise NotFound(Code.MEDIA_NOT_FOUND, _("No such media."))
     return media
 
 

@@ -163,6 +163,8 @@ class MediaFile(models.Model):
     bridge_media_id = models.CharField(max_length=200, blank=True)
     session = models.ForeignKey("sessions_wa.WhatsAppSession", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
+    # Voice notes (chats/audio.py): 64 loudness peaks 0..100 for the bubble's bars.
+    waveform = models.JSONField(null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", db_constraint=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -17,6 +17,7 @@ import unicodedata
 
 import phonenumbers
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from blazz.core.errors import DomainError
 from chats.errors import ChatErrorCode
@@ -47,9 +48,13 @@ def _invalid(raw: str, country: str, why: str = "") -> DomainError:
     national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL) if example else ""
     international = (phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
                      if example else "+62 812 3456 7890")
-    how = (f"as it is dialled in {country} ({national}) or with its country code ({international})"
-           if national else f"with its country code ({international})")
-    message = f"{why or 'This is not a phone number'}: {raw.strip()[:40]!r}. Type it {how}."
+    if national:
+        how = _("Type it as it is dialled in %(country)s (%(national)s) or with its country code "
+                "(%(international)s).") % {"country": country, "national": national, "international": international}
+    else:
+        how = _("Type it with its country code (%(international)s).") % {"international": international}
+    why = why or _("This is not a phone number")
+    message = f"{why}: {raw.strip()[:40]!r}. {how}"
     return DomainError(ChatErrorCode.PHONE_INVALID, message, fields={"phone": [message]})
 
 
@@ -69,7 +74,7 @@ def normalise_phone(raw: str, *, country: str | None = None) -> tuple[str, str]:
         text = "+" + text[: -len("@c.us")]
     country = (country or workspace_country()).upper()
     if any(char.isdigit() and not char.isascii() for char in text):
-        raise _invalid(raw or "", country, "Use the digits 0-9")
+        raise _invalid(raw or "", country, _("Use the digits 0-9"))
     if not _TYPED.match(text):
         raise _invalid(raw or "", country)
     digits = _DIGITS.sub("", text)

@@ -1,5 +1,6 @@
 """Sessions API: the workspace's WhatsApp numbers."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -37,18 +38,22 @@ class SessionListApi(APIView):
         return Response(SessionSerializer(selectors.session_get(session.pk)).data, status=status.HTTP_201_CREATED)
 
 
+def session_or_404(session_id: str):
+    errors = text_errors(session_id=session_id)
+    if errors:  # no session can have such an id, and PostgreSQL cannot even compare it
+        raise DomainError(ErrorCode.INVALID_REQUEST, _("Invalid session id."), fields=errors)
+    session = selectors.session_get(session_id)
+    if session is None:
+        raise NotFound(Code.SESSION_NOT_FOUND, _("No such session."))
+    return session
+
+
 class SessionDetailApi(APIView):
     def get_permissions(self):
         return [IsWorkspaceAdmin()] if self.request.method == "DELETE" else [IsWorkspaceMember()]
 
     def _get(self, session_id):
-        errors = text_errors(session_id=session_id)
-        if errors:  # no session can have such an id, and PostgreSQL cannot even compare it
-            raise DomainError(ErrorCode.INVALID_REQUEST, "Invalid session id.", fields=errors)
-        session = selectors.session_get(session_id)
-        if session is None:
-            raise NotFound(Code.SESSION_NOT_FOUND, "No such session.")
-        return session
+        return session_or_404(session_id)
 
     @extend_schema(operation_id="sessions_retrieve", responses={200: SessionSerializer, **error_responses(400, 401, 403, 404)})
     def get(self, request, session_id: str):
@@ -57,3 +62,21 @@ class SessionDetailApi(APIView):
     @extend_schema(operation_id="sessions_logout", responses={200: SessionSerializer, **error_responses(400, 401, 403, 404)})
     def delete(self, request, session_id: str):
         return Response(SessionSerializer(services.session_logout(session=self._get(session_id))).data)
+
+
+class SessionPairingCodeApi(APIView):
+    """"Link with phone number instead": a code to type on the phone, while the QR code is shown."""
+
+    class InputSerializer(serializers.Serializer):
+        phone = serializers.CharField(max_length=40)
+
+    def get_permissions(self):
+        return [IsWorkspaceAdmin()]
+
+    @extend_schema(operation_id="sessions_pairing_code", request=InputSerializer,
+                   responses={200: SessionSerializer, **error_responses(400, 401, 403, 404, 409, 502, 503)})
+    def post(self, request, session_id: str):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.session_request_pairing_code(session=session_or_404(session_id), phone=data.validated_data["phone"])
+        return Response(SessionSerializer(session).data)

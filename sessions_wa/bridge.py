@@ -149,6 +149,11 @@ def session_start(session_id: str) -> dict:
     return _request("POST", f"/sessions/{_sid(session_id)}/start", session_id=session_id).json()
 
 
+def session_pairing_code(session_id: str, phone_digits: str) -> dict:
+    """{code}: a code to type on the phone instead of scanning (the session must be waiting for a scan)."""
+    return _request("POST", f"/sessions/{_sid(session_id)}/pairing-code", json={"phone": phone_digits}).json()
+
+
 def message_send(session_id: str, payload: dict) -> dict:
     """At most once per payload["client_id"] on the bridge side: a repeat returns the first answer."""
     return _request("POST", f"/sessions/{_sid(session_id)}/messages", session_id=session_id, json=payload).json()

@@ -46,6 +46,8 @@ RELEASED_REASON_CODE = "released"
 
 SESSION_STATUSES: tuple[str, ...] = tuple(CONTRACT["session_statuses"])
 SessionStatus = _choices("SessionStatus", SESSION_STATUSES)
+# Why a session is failed/disconnected, for a sentence in the UI (the raw reason is the details).
+STATUS_REASON_CODES: tuple[str, ...] = tuple(CONTRACT["status_reason_codes"])
 
 # --- messages ---------------------------------------------------------------------------------------
 

@@ -9,3 +9,5 @@ class SessionErrorCode(str, enum.Enum):
     SESSION_LIMIT_REACHED = "session_limit_reached"
     BRIDGE_UNAVAILABLE = "bridge_unavailable"
     BRIDGE_ERROR = "bridge_error"
+    NOT_WAITING_FOR_SCAN = "not_waiting_for_scan"
+    PHONE_INVALID = "phone_invalid"

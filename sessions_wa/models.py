@@ -20,6 +20,11 @@ class WhatsAppSession(models.Model):
     options = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=SessionStatus.choices, default=SessionStatus.STARTING)
     reason = models.CharField(max_length=500, blank=True)
+    # The bridge's machine-readable cause of `reason` (contract: status_reason_codes), which the
+    # UI turns into a sentence; blank without a reason.
+    reason_code = models.CharField(max_length=32, blank=True)
+    # "Link with phone number instead": the code to type on the phone, while waiting for a scan.
+    pairing_code = models.CharField(max_length=16, blank=True)
     phone = models.CharField(max_length=32, blank=True)
     qr_raw = models.TextField(blank=True)
     qr_data_url = models.TextField(blank=True)

@@ -7,15 +7,18 @@ schema, or `schema_context`). Emits: session.status.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blazz.core import events
 from blazz.core.errors import Conflict, DomainError, NotFound
 from blazz.core.publisher import publish_on_commit
 from sessions_wa import bridge, placement
+from sessions_wa.contract import STATUS_REASON_CODES
 from sessions_wa.errors import SessionErrorCode as Code
 from sessions_wa.models import Engine, SessionStatus, WhatsAppSession
 from sessions_wa.serializers import session_data
@@ -102,13 +105,14 @@ def session_start_on_bridge(*, session: WhatsAppSession) -> WhatsAppSession:
 def session_apply_bridge_info(*, session_id: str, info: dict, only_if_status=None, older_than=None):
     return session_apply_state(
         session_id=session_id, status=info.get("status"), phone=info.get("phone"), reason=info.get("reason") or "",
+        reason_code=info.get("reason_code") or "",
         qr_raw=info.get("qr_raw"), qr_data_url=info.get("qr"), node=info.get("node"),
         only_if_status=only_if_status, older_than=older_than,
     )
 
 
 def session_apply_state(
-    *, session_id: str, status: str | None, phone: str | None = None, reason: str = "",
+    *, session_id: str, status: str | None, phone: str | None = None, reason: str = "", reason_code: str = "",
     qr_raw: str | None = None, qr_data_url: str | None = None, node: str | None = None,
     only_if_status: str | None = None, older_than=None,
 ) -> WhatsAppSession | None:
@@ -127,9 +131,11 @@ def session_apply_state(
             return None
         if session.deleted_at is not None and status != SessionStatus.LOGGED_OUT:
             return session  # removed by a user: late news of it changes nothing
-        before = (session.status, session.phone, session.reason, session.qr_raw, session.node)
+        before = (session.status, session.phone, session.reason, session.reason_code, session.qr_raw, session.node,
+                  session.pairing_code)
         session.status = status
         session.reason = (reason or "")[:500]
+        session.reason_code = (reason_code if reason_code in STATUS_REASON_CODES else "unknown") if reason else ""
         if phone:
             session.phone = _phone(phone)
         if node:
@@ -140,13 +146,52 @@ def session_apply_state(
             if qr_data_url:
                 session.qr_data_url = qr_data_url
         else:
-            session.qr_raw = session.qr_data_url = ""
+            session.qr_raw = session.qr_data_url = session.pairing_code = ""
         if status == SessionStatus.CONNECTED and before[0] != SessionStatus.CONNECTED:
             session.connected_at = timezone.now()
         session.save()
-        if before != (session.status, session.phone, session.reason, session.qr_raw, session.node):
+        if before != (session.status, session.phone, session.reason, session.reason_code, session.qr_raw,
+                      session.node, session.pairing_code):
             _publish(session)
     return session
+
+
+def session_apply_pairing_code(*, session_id: str, code: str) -> WhatsAppSession | None:
+    """The bridge's `session.pairing_code` (each renewal is a new code). Kept only while the session
+    waits for a scan. Emits: session.status when the code changed."""
+    with transaction.atomic():
+        session = WhatsAppSession.objects.select_for_update().filter(pk=session_id).first()
+        if session is None:
+            raise NotFound(Code.SESSION_NOT_FOUND, f"no session {session_id}")
+        if session.status != SessionStatus.QR or session.deleted_at is not None or session.pairing_code == code:
+            return session
+        session.pairing_code = (code or "")[:16]
+        session.save(update_fields=["pairing_code", "updated_at"])
+        _publish(session)
+    return session
+
+
+def session_request_pairing_code(*, session: WhatsAppSession, phone: str) -> WhatsAppSession:
+    """"Link with phone number instead": ask the bridge for a code to type on `phone` (WhatsApp >
+    Linked devices > Link with phone number). 409 unless the session waits for a scan. Asking again
+    is harmless (the bridge renews or repeats the code). Emits: session.status."""
+    if session.status != SessionStatus.QR:
+        raise Conflict(Code.NOT_WAITING_FOR_SCAN, _("A code can be asked for only while the QR code is shown."))
+    digits = re.sub(r"\D+", "", phone or "")
+    digits = digits[2:] if (phone or "").strip().startswith("00") else digits
+    if not 7 <= len(digits) <= 15 or digits.startswith("0"):
+        raise DomainError(Code.PHONE_INVALID, _("A phone number in international form, e.g. +6281234567890."),
+                          fields={"phone": ["invalid"]})
+    try:
+        answer = bridge.session_pairing_code(session.id, digits)
+    except bridge.BridgeError as exc:
+        if exc.code == "invalid_session_state":
+            raise Conflict(Code.NOT_WAITING_FOR_SCAN, _("A code can be asked for only while the QR code is shown.")) from exc
+        raise DomainError(Code.BRIDGE_ERROR, exc.message, status=502) from exc
+    except bridge.BridgeUnavailable as exc:
+        raise DomainError(Code.BRIDGE_UNAVAILABLE, _("The bridge is unavailable: %(error)s") % {"error": exc},
+                          status=503) from exc
+    return session_apply_pairing_code(session_id=session.id, code=answer.get("code") or "") or session
 
 
 def session_apply_qr(*, session_id: str, qr: str, qr_data_url: str | None) -> WhatsAppSession | None:

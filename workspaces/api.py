@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
@@ -10,10 +11,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from blazz.core.errors import Forbidden
 from blazz.core.openapi import error_responses
-from workspaces import invitations, selectors, services, throttle
+from workspaces import invitations, preferences, selectors, services, throttle
 from workspaces.authentication import ApiKeyPrincipal
-from workspaces.models import Role
+from workspaces.errors import WorkspaceErrorCode as Code
+from workspaces.locale import member_timezone
+from workspaces.models import Language, Role
 from workspaces.permissions import IsWorkspaceAdminWithSession, IsWorkspaceMember, request_membership
 
 
@@ -23,6 +27,8 @@ class WorkspaceOutput(serializers.Serializer):
     name = serializers.CharField()
     host = serializers.CharField()
     url = serializers.CharField()
+    language = serializers.CharField()
+    timezone = serializers.CharField()
     country = serializers.CharField(help_text="Default country of phone numbers typed without their country code.")
 
 
@@ -55,22 +61,80 @@ class MeApi(APIView):
         user = inline_serializer("MeUser", {"id": serializers.IntegerField(allow_null=True),
                                             "email": serializers.CharField(), "name": serializers.CharField()})
         role = serializers.CharField()
+        preferences = inline_serializer("MePreferences", {
+            "language": serializers.CharField(help_text="The member's own choice; '' = the workspace's."),
+            "timezone": serializers.CharField(help_text="The member's own choice; '' = the workspace's."),
+            "effective_language": serializers.CharField(),
+            "effective_timezone": serializers.CharField(),
+        })
         limits = inline_serializer("MeLimits", {
             "media_max_upload_bytes": serializers.IntegerField(help_text="Larger uploads are refused (413)."),
         })
 
     @extend_schema(operation_id="me", responses={200: OutputSerializer, **error_responses(401, 403)})
     def get(self, request):
+        membership = None
         if isinstance(request.user, ApiKeyPrincipal):
             user = {"id": None, "email": "", "name": request.user.username}
             role = "api_key"
         else:
             user = {"id": request.user.pk, "email": request.user.email,
                     "name": request.user.get_full_name() or request.user.email}
-            role = request_membership(request).role
+            membership = request_membership(request)
+            role = membership.role
         limits = {"media_max_upload_bytes": settings.MEDIA_MAX_UPLOAD_BYTES}
         return Response(self.OutputSerializer({"workspace": request.tenant, "user": user, "role": role,
+                                               "preferences": preferences_of(membership, request.tenant),
                                                "limits": limits}).data)
+
+
+def preferences_of(membership, workspace) -> dict:
+    return {
+        "language": getattr(membership, "language", "") or "",
+        "timezone": getattr(membership, "timezone", "") or "",
+        "effective_language": getattr(membership, "language", "") or workspace.language,
+        "effective_timezone": member_timezone(membership=membership, workspace=workspace),
+    }
+
+
+class MePreferencesApi(APIView):
+    """The signed-in member's language and time zone ('' = the workspace's)."""
+
+    permission_classes = [IsWorkspaceMember]
+
+    class InputSerializer(serializers.Serializer):
+        language = serializers.CharField(required=False, allow_blank=True, max_length=8)
+        timezone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+    @extend_schema(operation_id="me_preferences_update", request=InputSerializer,
+                   responses={200: MeApi.OutputSerializer().fields["preferences"], **error_responses(400, 401, 403)})
+    def patch(self, request):
+        membership = request_membership(request)
+        if membership is None:  # an API key has no preferences of its own
+            raise Forbidden(Code.SESSION_REQUIRED, _("Preferences belong to a member who is logged in."))
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        preferences.membership_set_preferences(membership=membership, **data.validated_data)
+        return Response(preferences_of(membership, request.tenant))
+
+
+class WorkspacePreferencesApi(APIView):
+    """The workspace's default language and time zone (owners and admins, logged in)."""
+
+    permission_classes = [IsWorkspaceAdminWithSession]
+
+    class InputSerializer(serializers.Serializer):
+        language = serializers.ChoiceField(choices=Language.choices, required=False)
+        timezone = serializers.CharField(required=False, max_length=64)
+
+    @extend_schema(operation_id="workspace_preferences_update", request=InputSerializer,
+                   responses={200: WorkspaceOutput, **error_responses(400, 401, 403)})
+    def patch(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        workspace = preferences.workspace_set_preferences(
+            workspace=request.tenant, actor_membership=request_membership(request), **data.validated_data)
+        return Response(WorkspaceOutput(workspace).data)
 
 
 class InvitationOutput(serializers.Serializer):
@@ -91,7 +155,7 @@ class MemberListApi(APIView):
         def validate(self, attrs):
             if "password" in self.initial_data:
                 raise serializers.ValidationError({"password": [
-                    "Not accepted: the person chooses their own password when they accept the invitation."]})
+                    _("Not accepted: the person chooses their own password when they accept the invitation.")]})
             return attrs
 
     class CreatedSerializer(InvitationOutput):

@@ -21,6 +21,8 @@ class WorkspaceErrorCode(str, enum.Enum):
     WORKSPACE_NOT_FOUND = "workspace_not_found"
     WORKSPACE_SUSPENDED = "workspace_suspended"
     INVALID_TOKEN = "invalid_token"
+    LANGUAGE_INVALID = "language_invalid"
+    TIMEZONE_INVALID = "timezone_invalid"
     INVITATION_NOT_FOUND = "invitation_not_found"
     ACCOUNT_EXISTS = "account_exists"
     WRONG_ACCOUNT = "wrong_account"

@@ -20,6 +20,7 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blazz.core.errors import Conflict, DomainError, NotFound
 from workspaces.errors import WorkspaceErrorCode as Code
@@ -50,7 +51,7 @@ def member_invite(*, workspace: Workspace, actor, email: str, role: str = Role.A
     email = normalise_email(email)
     _collect(_email_errors(email, must_be_new=False))
     if Membership.objects.filter(workspace=workspace, user__username=email).exists():
-        raise Conflict(Code.MEMBER_EXISTS, f"{email} is already a member.")
+        raise Conflict(Code.MEMBER_EXISTS, _("%(email)s is already a member.") % {"email": email})
     invitation = invitation_create(workspace=workspace, email=email, role=role, invited_by=actor)
     url = invitation_url(invitation)
     transaction.on_commit(lambda: invitation_send_email(invitation=invitation, url=url, inviter=actor))
@@ -70,7 +71,7 @@ def invitation_create(*, workspace: Workspace, email: str, role: str, invited_by
             return invitation
         except IntegrityError:
             continue  # a concurrent invite of the same email created it first: renew that one
-    raise Conflict(Code.MEMBER_EXISTS, f"{email} is being invited concurrently; try again.")
+    raise Conflict(Code.MEMBER_EXISTS, _("%(email)s is being invited concurrently; try again.") % {"email": email})
 
 
 def invitation_send_email(*, invitation: Invitation, url: str, inviter=None) -> None:
@@ -91,15 +92,15 @@ def invitation_list(*, workspace: Workspace):
 
 def invitation_revoke(*, workspace: Workspace, actor, invitation_id: int) -> None:
     _require_owner(workspace=workspace, actor=actor)
-    deleted, _ = Invitation.objects.filter(workspace=workspace, pk=invitation_id, accepted_at=None).delete()
+    deleted, _kinds = Invitation.objects.filter(workspace=workspace, pk=invitation_id, accepted_at=None).delete()
     if not deleted:
-        raise NotFound(Code.INVITATION_NOT_FOUND, "No such invitation.")
+        raise NotFound(Code.INVITATION_NOT_FOUND, _("No such invitation."))
 
 
 def invitation_for_token(*, token: str, workspace: Workspace, lock: bool = False) -> Invitation:
     """The pending invitation the link names, on the host it was opened on; DomainError
     `invalid_token` when forged, expired, used, renewed since, revoked or for another workspace."""
-    invalid = DomainError(Code.INVALID_TOKEN, "This invitation link is invalid, used or expired.")
+    invalid = DomainError(Code.INVALID_TOKEN, _("This invitation link is invalid, used or expired."))
     try:
         data = signing.loads(token, salt=_SALT, max_age=INVITATION_MAX_AGE)
     except signing.BadSignature:
@@ -109,7 +110,7 @@ def invitation_for_token(*, token: str, workspace: Workspace, lock: bool = False
     if invitation is None or invitation.expires_at <= timezone.now():
         raise invalid
     if invitation.workspace_id != workspace.pk:
-        raise DomainError(Code.INVALID_TOKEN, "This invitation is for another workspace.")
+        raise DomainError(Code.INVALID_TOKEN, _("This invitation is for another workspace."))
     return invitation
 
 
@@ -134,7 +135,7 @@ def invitation_accept_as(*, token: str, workspace: Workspace, user) -> Membershi
     with transaction.atomic():
         invitation = invitation_for_token(token=token, workspace=workspace, lock=True)
         if normalise_email(user.username) != invitation.email:
-            raise DomainError(Code.WRONG_ACCOUNT, f"This invitation is for {invitation.email}.", status=403)
+            raise DomainError(Code.WRONG_ACCOUNT, _("This invitation is for %(email)s.") % {"email": invitation.email}, status=403)
         return _accept(invitation, user)
 
 
@@ -149,13 +150,13 @@ def invitation_accept_new_account(*, token: str, workspace: Workspace, name: str
         _collect(errors + _password_errors(password, invitation.email))
         user = User.objects.select_for_update().filter(username=invitation.email).first()
         if user is not None and user.has_usable_password():
-            raise Conflict(Code.ACCOUNT_EXISTS, "This email has an account: log in with its password to accept.")
+            raise Conflict(Code.ACCOUNT_EXISTS, _("This email has an account: log in with its password to accept."))
         if user is None:
             try:
                 with transaction.atomic():
                     user = User.objects.create_user(username=invitation.email, email=invitation.email)
             except IntegrityError:
-                raise Conflict(Code.ACCOUNT_EXISTS, "This email has an account: log in with its password to accept.")
+                raise Conflict(Code.ACCOUNT_EXISTS, _("This email has an account: log in with its password to accept."))
         user.set_password(password)
         user.first_name = name[:150]
         user.save(update_fields=["password", "first_name"])

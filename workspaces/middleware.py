@@ -6,10 +6,15 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from blazz.core.errors import ErrorCode, error_response
 from blazz.core.rows import fetch_row
+from workspaces import selectors
+from workspaces.locale import request_language
 from workspaces.models import PUBLIC_SCHEMA, Workspace
 
 SESSION_WORKSPACE_KEY = "blazz_workspace"
@@ -51,7 +56,7 @@ class WorkspaceMiddleware(TenantMainMiddleware):
         return tenant
 
     def no_tenant_found(self, request, hostname):
-        return refuse(request, 404, ErrorCode.NOT_FOUND, f"There is no workspace at {hostname}.")
+        return refuse(request, 404, ErrorCode.NOT_FOUND, _("There is no workspace at %(host)s.") % {"host": hostname})
 
 
 class WorkspaceAccessMiddleware:
@@ -65,9 +70,37 @@ class WorkspaceAccessMiddleware:
         tenant = getattr(request, "tenant", None)
         if tenant is not None and not tenant.is_public:
             if tenant.is_suspended and not request.path.startswith("/api/health/"):
-                return refuse(request, 403, ErrorCode.WORKSPACE_SUSPENDED, "This workspace is suspended.")
+                return refuse(request, 403, ErrorCode.WORKSPACE_SUSPENDED, _("This workspace is suspended."))
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:
                 if request.session.get(SESSION_WORKSPACE_KEY) != tenant.schema_name:
                     request.user = AnonymousUser()
         return self.get_response(request)
+
+
+class WorkspaceLocaleMiddleware:
+    """The request's language (workspaces/locale.py): the member's choice, else Accept-Language,
+    else the workspace's. Active for the view; named in Content-Language, Vary: Accept-Language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tenant = getattr(request, "tenant", None)
+        user = getattr(request, "user", None)
+        membership = None
+        if tenant is not None and not tenant.is_public and user is not None and user.is_authenticated:
+            # Kept on the request: the API's permission checks read the same row (request_membership).
+            membership = selectors.membership_for(user=user, workspace=tenant)
+            request._blazz_membership = membership
+        language = request_language(membership=membership, workspace=tenant,
+                                    accept_language=request.headers.get("Accept-Language", ""))
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Accept-Language",))
+        return response

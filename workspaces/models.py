@@ -9,6 +9,16 @@ from django_tenants.models import DomainMixin, TenantMixin
 PUBLIC_SCHEMA = "public"
 
 
+class Language(models.TextChoices):
+    """The languages Blazz speaks (settings.LANGUAGES, frontend/src/i18n/)."""
+
+    ENGLISH = "en", "English"
+    INDONESIAN = "id", "Bahasa Indonesia"
+
+
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+
+
 def validate_country(value: str) -> None:
     if value not in phonenumbers.SUPPORTED_REGIONS:
         raise ValidationError(f"{value!r} is not a country code phone numbers know (ISO 3166 alpha-2, e.g. ID).")
@@ -19,6 +29,9 @@ class Workspace(TenantMixin):
 
     slug = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=100)
+    # What a member who chose nothing, and an API client that asks for nothing, gets.
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    timezone = models.CharField(max_length=64, default=DEFAULT_TIMEZONE, help_text="IANA time zone name.")
     created_at = models.DateTimeField(auto_now_add=True)
     is_suspended = models.BooleanField(default=False)
     suspended_at = models.DateTimeField(null=True, blank=True)
@@ -74,6 +87,9 @@ class Membership(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The member's own choice; blank: the workspace's.
+    language = models.CharField(max_length=8, choices=Language.choices, blank=True)
+    timezone = models.CharField(max_length=64, blank=True, help_text="IANA time zone name; blank: the workspace's.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "workspace"], name="membership_unique_user_workspace")]

@@ -5,6 +5,7 @@ from workspaces import selectors
 from workspaces.authentication import ApiKeyPrincipal
 from workspaces.errors import WorkspaceErrorCode as Code
 from workspaces.models import Role
+from django.utils.translation import gettext_lazy as _
 
 
 def request_membership(request):
@@ -19,7 +20,7 @@ def request_membership(request):
 class IsWorkspaceMember(permissions.BasePermission):
     """A member of this host's workspace (session), or this workspace's API key."""
 
-    message = "You are not a member of this workspace."
+    message = _("You are not a member of this workspace.")
 
     def has_permission(self, request, view):
         tenant = getattr(request, "tenant", None)
@@ -33,7 +34,7 @@ class IsWorkspaceMember(permissions.BasePermission):
 class IsWorkspaceAdmin(IsWorkspaceMember):
     """Owners and admins (and API keys, which act for the workspace)."""
 
-    message = "Only an owner or an admin can do this."
+    message = _("Only an owner or an admin can do this.")
 
     def has_permission(self, request, view):
         if not super().has_permission(request, view):

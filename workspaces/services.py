@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blazz.core import events
 from blazz.core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -72,7 +73,7 @@ def _slug_errors(slug: str) -> list[tuple[str, Code, str]]:
 
 def _name_errors(name: str) -> list[tuple[str, Code, str]]:
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > NAME_MAX:
-        return [("name", Code.NAME_INVALID, f"A name of 1 to {NAME_MAX} characters.")]
+        return [("name", Code.NAME_INVALID, _("A name of 1 to %(max)s characters.") % {"max": NAME_MAX})]
     return []
 
 
@@ -86,9 +87,9 @@ def _email_errors(email: str, *, must_be_new: bool) -> list[tuple[str, Code, str
             raise ValidationError("too long")
         validate_email(email)
     except (ValidationError, TypeError):
-        return [("email", Code.EMAIL_INVALID, "Enter a valid email address.")]
+        return [("email", Code.EMAIL_INVALID, _("Enter a valid email address."))]
     if must_be_new and User.objects.filter(username=email).exists():
-        return [("email", Code.EMAIL_TAKEN, "An account with this email exists: log in to add a workspace.")]
+        return [("email", Code.EMAIL_TAKEN, _("An account with this email exists: log in to add a workspace."))]
     return []
 
 
@@ -159,7 +160,7 @@ def workspace_create_with_owner(*, email: str, password: str | None, slug: str, 
                 with transaction.atomic():
                     user = User.objects.create_user(username=email, email=email, password=password or None)
             except IntegrityError:
-                raise Conflict(Code.EMAIL_TAKEN, "An account with this email exists.", fields={"email": ["taken"]})
+                raise Conflict(Code.EMAIL_TAKEN, _("An account with this email exists."), fields={"email": ["taken"]})
         elif password:
             user.set_password(password)
             user.save(update_fields=["password"])
@@ -204,12 +205,12 @@ def _require_owner(*, workspace: Workspace, actor) -> None:
     """An API key acts for the workspace but is nobody's account: it is never an owner."""
     if not isinstance(actor, User) or not Membership.objects.filter(
             workspace=workspace, user=actor, role=Role.OWNER).exists():
-        raise Forbidden(Code.OWNER_REQUIRED, "Only an owner can manage members.")
+        raise Forbidden(Code.OWNER_REQUIRED, _("Only an owner can manage members."))
 
 
 def _validate_role(role: str) -> str:
     if role not in Role.values:
-        raise DomainError(Code.ROLE_INVALID, f"Role must be one of {', '.join(Role.values)}.",
+        raise DomainError(Code.ROLE_INVALID, _("Role must be one of %(roles)s.") % {"roles": ", ".join(Role.values)},
                           fields={"role": ["invalid"]})
     return role
 
@@ -244,7 +245,7 @@ def membership_set_role(*, workspace: Workspace, membership_id: int, role: str) 
         list(Membership.objects.select_for_update().filter(workspace=workspace, role=Role.OWNER))
         membership = Membership.objects.filter(workspace=workspace, pk=membership_id).first()
         if membership is None:
-            raise NotFound(Code.MEMBER_NOT_FOUND, "No such member.")
+            raise NotFound(Code.MEMBER_NOT_FOUND, _("No such member."))
         if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(workspace) == 1:
             raise Conflict(Code.LAST_OWNER, "A workspace keeps at least one owner.")
         changed = membership.role != role
@@ -262,7 +263,7 @@ def membership_delete(*, workspace: Workspace, membership_id: int) -> None:
         list(Membership.objects.select_for_update().filter(workspace=workspace, role=Role.OWNER))
         membership = Membership.objects.filter(workspace=workspace, pk=membership_id).first()
         if membership is None:
-            raise NotFound(Code.MEMBER_NOT_FOUND, "No such member.")
+            raise NotFound(Code.MEMBER_NOT_FOUND, _("No such member."))
         if membership.role == Role.OWNER and _owner_count(workspace) == 1:
             raise Conflict(Code.LAST_OWNER, "A workspace keeps at least one owner.")
         membership.delete()
@@ -338,7 +339,7 @@ def api_key_create(*, workspace: Workspace, name: str, created_by=None) -> tuple
 def api_key_revoke(*, workspace: Workspace, key_id: int) -> ApiKey:
     key = ApiKey.objects.filter(workspace=workspace, pk=key_id).first()
     if key is None:
-        raise NotFound(Code.API_KEY_NOT_FOUND, "No such API key.")
+        raise NotFound(Code.API_KEY_NOT_FOUND, _("No such API key."))
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
@@ -355,7 +356,7 @@ def api_key_touch(*, key: ApiKey) -> None:
 
 
 def ensure_public_workspace() -> Workspace:
-    workspace, _ = Workspace.objects.get_or_create(
+    workspace, _created = Workspace.objects.get_or_create(
         schema_name=PUBLIC_SCHEMA, defaults={"slug": "public", "name": "Blazz"}
     )
     return workspace

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
 
@@ -71,5 +72,5 @@ def take(limit: Limit, key: str) -> int:
 
 def wait_message(seconds: int) -> str:
     if seconds < 120:
-        return f"Too many attempts: try again in {seconds} s."
-    return f"Too many attempts: try again in {(seconds + 59) // 60} minutes."
+        return _("Too many attempts: try again in %(seconds)s s.") % {"seconds": seconds}
+    return _("Too many attempts: try again in %(minutes)s minutes.") % {"minutes": (seconds + 59) // 60}

@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from blazz.core.errors import DomainError
@@ -61,7 +62,7 @@ def _throttled_authenticate(request, form):
     if user is None:
         throttle.record(throttle.LOGIN_FAILURES_PER_ACCOUNT, email)
         throttle.record(throttle.LOGIN_FAILURES_PER_IP, ip)
-        form.add_error(None, "Wrong email or password.")
+        form.add_error(None, _("Wrong email or password."))
         return None, 401
     return user, 200
 
@@ -149,7 +150,7 @@ def workspace_login(request):
             elif selectors.membership_for(user=user, workspace=workspace) is None:
                 return render(
                     request, "workspaces/refused.html",
-                    {"status": 403, "message": f"{user.email} is not a member of {workspace.name}."},
+                    {"status": 403, "message": _("%(email)s is not a member of %(workspace)s.") % {"email": user.email, "workspace": workspace.name}},
                     status=403,
                 )
             else:
@@ -225,7 +226,7 @@ def _invite_user(request, token, invitation, form, signed_in):
     if user is None:
         throttle.record(throttle.INVITE_FAILURES_PER_INVITATION, str(invitation.pk))
         throttle.record(throttle.LOGIN_FAILURES_PER_ACCOUNT, invitation.email)  # the same password guessed
-        form.add_error("password", "Wrong password.")
+        form.add_error("password", _("Wrong password."))
         return None, 401
     invitations.invitation_accept_as(token=token, workspace=request.tenant, user=user)
     return user, 302

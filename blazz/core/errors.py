@@ -12,6 +12,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions as drf_exceptions, status as http
 from rest_framework.response import Response
@@ -121,7 +122,7 @@ def exception_handler(exc, context):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return Response(error_body(ErrorCode.INVALID_REQUEST, "Invalid input.", fields), status=400)
+        return Response(error_body(ErrorCode.INVALID_REQUEST, _("Invalid input."), fields), status=400)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -131,7 +132,7 @@ def exception_handler(exc, context):
     if response is None:
         return None  # a real bug: let Django log it and answer 500
     if isinstance(exc, drf_exceptions.ValidationError):
-        body = error_body(ErrorCode.INVALID_REQUEST, "Invalid input.", flatten_errors(exc.detail))
+        body = error_body(ErrorCode.INVALID_REQUEST, _("Invalid input."), flatten_errors(exc.detail))
     else:
         code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
         if code is None:
@@ -210,17 +211,17 @@ def _body_limit(request) -> int:
 
 def bad_request_view(request, exception=None):
     if _is_api(request):
-        return error_response(ErrorCode.INVALID_REQUEST, "Bad request.", 400)
+        return error_response(ErrorCode.INVALID_REQUEST, _("Bad request."), 400)
     return defaults.bad_request(request, exception)
 
 
 def not_found_view(request, exception=None):
     if _is_api(request):
-        return error_response(ErrorCode.NOT_FOUND, "Not found.", 404)
+        return error_response(ErrorCode.NOT_FOUND, _("Not found."), 404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error_view(request):
     if _is_api(request):
-        return error_response(ErrorCode.SERVER_ERROR, "Server error.", 500)
+        return error_response(ErrorCode.SERVER_ERROR, _("Server error."), 500)
     return defaults.server_error(request)

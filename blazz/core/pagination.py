@@ -18,6 +18,7 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from rest_framework.pagination import CursorPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -75,7 +76,7 @@ class KeysetCursor(CursorPagination):
         except ValueError:
             size = 0
         if not 1 <= size <= self.max_page_size:
-            raise DomainError(ErrorCode.INVALID_REQUEST, f"page_size is an integer from 1 to {self.max_page_size}.",
+            raise DomainError(ErrorCode.INVALID_REQUEST, _("page_size is an integer from 1 to %(max)s.") % {"max": self.max_page_size},
                               fields={"page_size": [f"an integer from 1 to {self.max_page_size}"]})
         return size
 
@@ -91,7 +92,7 @@ class KeysetCursor(CursorPagination):
                 values = [model._meta.get_field(_field(item)[0]).to_python(value)
                           for item, value in zip(self.ordering, cursor["v"])]
             except ValidationError:
-                raise DomainError(ErrorCode.INVALID_REQUEST, "Invalid cursor.", fields={"cursor": ["invalid"]})
+                raise DomainError(ErrorCode.INVALID_REQUEST, _("Invalid cursor."), fields={"cursor": ["invalid"]})
             order = inverted(self.ordering) if reverse else self.ordering
             queryset = queryset.filter(after(order, values))
         rows = list(queryset.order_by(*(inverted(self.ordering) if reverse else self.ordering))[: self.page_size + 1])
@@ -137,5 +138,5 @@ class KeysetCursor(CursorPagination):
                 raise ValueError
             return cursor
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-            raise DomainError(ErrorCode.INVALID_REQUEST, "Invalid cursor.", fields={"cursor": ["invalid"]})
+            raise DomainError(ErrorCode.INVALID_REQUEST, _("Invalid cursor."), fields={"cursor": ["invalid"]})
 

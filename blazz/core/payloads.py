@@ -39,6 +39,7 @@ class MediaPayload(TypedDict):
     width: int | None
     height: int | None
     duration: float | None
+    waveform: list | None
 
 
 class ReplyPayload(TypedDict):
@@ -136,6 +137,8 @@ class SessionPayload(TypedDict):
     status: str
     phone: str
     reason: str
+    reason_code: str
+    pairing_code: str
     qr: str | None
     qr_svg: str | None
     node: str

@@ -202,9 +202,12 @@ test('the sandbox gives a deterministic pairing code while waiting for a scan', 
   assert.equal(a.status, 200);
   assert.match(a.body.code, /^[A-Z0-9]{8}$/);
   assert.equal(a.body.code, b.body.code);
-  // session.pairing_code is optional: this bridge (no BRIDGE_OPTIONAL_EVENTS) queued none.
-  const queued = [...bridge.store.outbox.getRange({})].map(({ value }) => value.type);
-  assert.ok(queued.includes('session.qr') && !queued.includes('session.pairing_code'));
+  // Django handles session.pairing_code: every code requested is queued for it.
+  const queued = [...bridge.store.outbox.getRange({})].map(({ value }) => ({ type: value.type, ...JSON.parse(value.body) }));
+  const codes = queued.filter((event) => event.type === 'session.pairing_code' && event.session_id === 'pair1');
+  assert.ok(queued.some((event) => event.type === 'session.qr'));
+  assert.equal(codes.length, 2);
+  assert.ok(codes.every((event) => event.data.code === a.body.code));
   await json(bridge.app, 'DELETE', '/sessions/pair1');
 });
 

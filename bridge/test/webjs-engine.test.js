@@ -27,7 +27,7 @@ let receiver;
 before(async () => {
   receiver = await startReceiver();
   bridge = await startBridge(
-    { DJANGO_WEBHOOK_URL: receiver.url, BRIDGE_WEBJS_RETRY_BASE_MS: '20', BRIDGE_WEBJS_RETRY_MAX_MS: '40', BRIDGE_OPTIONAL_EVENTS: 'session.pairing_code' },
+    { DJANGO_WEBHOOK_URL: receiver.url, BRIDGE_WEBJS_RETRY_BASE_MS: '20', BRIDGE_WEBJS_RETRY_MAX_MS: '40' },
     { engines: { sandbox: SandboxEngine, webjs: FakeWebjsEngine } },
   );
 });
@@ -55,7 +55,7 @@ test('qr -> session.qr and status qr with a data URL; pairing code; ready -> con
   assert.equal(s.qr_raw, '2@fake-qr,abc=,def=');
   assert.match(s.qr, /^data:image\/png;base64,/);
   assert.deepEqual((await json(bridge.app, 'POST', '/sessions/wq/pairing-code', { phone: '6281234567890' })).body, { code: 'CODE7890' });
-  assert.equal(bridge.config.optionalEvents.has('session.pairing_code'), true);
+  // session.pairing_code is not optional any more: emitted whatever BRIDGE_OPTIONAL_EVENTS says.
   await waitFor(() => of('wq').some((e) => e.type === 'session.pairing_code' && e.data.code === 'CODE7890'), { message: 'session.pairing_code' });
   clients.at(-1).ready();
   const c = await waitFor(async () => { const b = await status('wq'); return b.status === 'connected' && b; });

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -31,7 +32,7 @@ class CannedReplySerializer(serializers.ModelSerializer):
 def reply_or_404(reply_id: int) -> CannedReply:
     reply = CannedReply.objects.filter(pk=reply_id).first()
     if reply is None:
-        raise NotFound(Code.CANNED_REPLY_NOT_FOUND, "No such canned reply.")
+        raise NotFound(Code.CANNED_REPLY_NOT_FOUND, _("No such canned reply."))
     return reply
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -39,14 +40,14 @@ def contact_or_404(contact_id, request=None):
     """`request`: a chat its member may not see is a 404, as one of another workspace is."""
     contact = selectors.contact_get(contact_id)
     if contact is None or (request is not None and not selectors.chat_visible(contact, viewer(request))):
-        raise NotFound(Code.CONTACT_NOT_FOUND, "No such contact.")
+        raise NotFound(Code.CONTACT_NOT_FOUND, _("No such contact."))
     return contact
 
 
 def message_or_404(message_id, request=None):
     message = selectors.message_get(message_id)
     if message is None or (request is not None and not selectors.chat_visible(message.contact, viewer(request))):
-        raise NotFound(Code.MESSAGE_NOT_FOUND, "No such message.")
+        raise NotFound(Code.MESSAGE_NOT_FOUND, _("No such message."))
     return message
 
 

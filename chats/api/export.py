@@ -14,6 +14,8 @@ from chats.api.common import contact_or_404
 from chats.export import CONTENT_TYPES, EXPORT_FORMATS, export_chunks, export_filename
 from chats.models import INBOX_ONLY_TYPES
 from chats.serializers import ContactSerializer, MessageSerializer
+from workspaces.locale import member_timezone
+from workspaces.permissions import request_membership
 
 ExportSerializer = inline_serializer("ContactExport", {"contact": ContactSerializer(),
                                                        "messages": MessageSerializer(many=True)})
@@ -37,7 +39,8 @@ class ContactExportApi(APIView):
         messages = selectors.message_list_for_contact(contact=contact).order_by("timestamp", "id")
         if request.query_params.get("internal") not in ("1", "true"):
             messages = messages.exclude(type__in=INBOX_ONLY_TYPES)
-        response = StreamingHttpResponse(export_chunks(contact, messages, fmt),
+        zone = member_timezone(membership=request_membership(request), workspace=request.tenant)
+        response = StreamingHttpResponse(export_chunks(contact, messages, fmt, timezone=zone),
                                          content_type=f"{CONTENT_TYPES[fmt]}; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_filename(contact, fmt)}"'
         return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -30,7 +31,7 @@ class MediaUploadApi(APIView):
     def post(self, request):
         if _declared_length(request) > settings.MEDIA_MAX_UPLOAD_BYTES + 64 * 1024:  # refuse before reading the body
             raise DomainError(Code.PAYLOAD_TOO_LARGE,
-                              f"Files are limited to {settings.MEDIA_MAX_UPLOAD_BYTES // (1024 * 1024)} MB.", status=413)
+                              _("Files are limited to %(mb)s MB.") % {"mb": settings.MEDIA_MAX_UPLOAD_BYTES // (1024 * 1024)}, status=413)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         media = services.media_upload(uploaded_file=data.validated_data["file"], uploaded_by=actor(request))
@@ -41,7 +42,7 @@ def _declared_length(request) -> int:
     """The body's Content-Length (0 when absent); anything but a whole number is a 400."""
     raw = request.META.get("CONTENT_LENGTH") or "0"
     if not raw.isascii() or not raw.isdigit():
-        raise DomainError(ErrorCode.INVALID_REQUEST, "Content-Length must be a whole number of bytes.")
+        raise DomainError(ErrorCode.INVALID_REQUEST, _("Content-Length must be a whole number of bytes."))
     return int(raw)
 
 

@@ -3,6 +3,7 @@ the workspace's labels, and its inbox settings."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -46,7 +47,7 @@ def chat_filters(request) -> selectors.ChatFilters:
     if assignee == "me":
         user = actor(request)
         if user is None:
-            raise DomainError("invalid_request", "An API key has no chats of its own.",
+            raise DomainError("invalid_request", _("An API key has no chats of its own."),
                               fields={"assignee": ["me needs a member"]})
         assignee = user.pk
     elif assignee is not None and assignee != "none":
@@ -126,7 +127,7 @@ class LabelInput(serializers.Serializer):
 def label_or_404(label_id: int) -> Label:
     label = Label.objects.filter(pk=label_id).first()
     if label is None:
-        raise NotFound(Code.LABEL_NOT_FOUND, "No such label.")
+        raise NotFound(Code.LABEL_NOT_FOUND, _("No such label."))
     return label
 
 

@@ -30,7 +30,7 @@ from chats.services.inbound import (
     message_apply_ack, message_apply_created, message_apply_edited, message_apply_reaction, message_apply_received,
     message_apply_revoked,
 )
-from chats.services.media import media_fetch_from_bridge, media_mark_failed, media_upload
+from chats.services.media import media_fetch_from_bridge, media_mark_failed, media_prepare_voice, media_upload
 from chats.services.presence import agent_typing_relay, contact_apply_presence, contact_apply_typing, contact_mark_read
 from chats.services.retention import contact_erase, messages_prune_old
 from chats.services.send import SendRequest, message_send
@@ -43,7 +43,8 @@ from chats.services.team import (
 __all__ = [
     "DeliveryOutcome", "SendRequest", "agent_typing_relay", "contact_apply_presence", "contact_apply_typing",
     "contact_create", "contact_delete", "contact_erase", "contact_get_or_create", "contact_mark_read", "contact_update",
-    "media_fetch_from_bridge", "media_mark_failed", "media_upload", "message_apply_ack", "message_apply_created",
+    "media_fetch_from_bridge", "media_mark_failed", "media_prepare_voice", "media_upload", "message_apply_ack",
+    "message_apply_created",
     "message_apply_edited", "message_apply_reaction", "message_apply_received", "message_apply_revoked",
     "message_deliver", "message_link_wa_id", "message_mark_failed", "message_react", "message_retry",
     "message_send", "message_send_retry_due", "messages_prune_old", "messages_requeue_stuck", "chat_auto_assign",

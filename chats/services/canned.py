@@ -4,6 +4,7 @@ through the one renderer (chats/services/variables.py)."""
 from __future__ import annotations
 
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
 
 from blazz.core.errors import Conflict, DomainError
 from chats.errors import ChatErrorCode as Code
@@ -16,13 +17,13 @@ def canned_reply_save(reply: CannedReply) -> CannedReply:
     a taken shortcut is a 409."""
     unknown = variables.unknown_names(reply.body)
     if unknown:
-        raise DomainError(Code.VARIABLES_UNKNOWN, f"Unknown variables: {', '.join(unknown)}.",
+        raise DomainError(Code.VARIABLES_UNKNOWN, _("Unknown variables: %(names)s.") % {"names": ", ".join(unknown)},
                           fields={"body": [f"unknown variable: {name}" for name in unknown]})
     try:
         with transaction.atomic():
             reply.save()
     except IntegrityError:
-        raise Conflict(Code.SHORTCUT_TAKEN, "A canned reply with this shortcut exists.",
+        raise Conflict(Code.SHORTCUT_TAKEN, _("A canned reply with this shortcut exists."),
                        fields={"shortcut": ["taken"]})
     return reply
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blazz.core import events
 from blazz.core.errors import Conflict, DomainError, NotFound
@@ -25,14 +26,14 @@ def message_react(*, message: Message, emoji: str, user) -> Message:
     if not isinstance(emoji, str) or len(emoji) > 32:
         raise DomainError(Code.EMOJI_INVALID, "emoji: one emoji, or \"\" to remove.", fields={"emoji": ["invalid"]})
     if not message.wa_message_id:
-        raise Conflict(Code.NOT_SENT_YET, "The message has no WhatsApp id yet.")
+        raise Conflict(Code.NOT_SENT_YET, _("The message has no WhatsApp id yet."))
     session = message.session or message.contact.session
     if session is None or not session.is_connected:
-        raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, "Its WhatsApp number is not connected.")
+        raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, _("Its WhatsApp number is not connected."))
     try:
         bridge.reaction_send(session.id, message.wa_message_id, emoji)
     except bridge.BridgeUnavailable as exc:
-        raise DomainError(Code.BRIDGE_UNAVAILABLE, f"The bridge is unavailable: {exc}", status=503)
+        raise DomainError(Code.BRIDGE_UNAVAILABLE, _("The bridge is unavailable: %(error)s") % {"error": exc}, status=503)
     except bridge.BridgeError as exc:
         raise DomainError(exc.code, exc.message, status=502 if exc.status >= 500 else 409)
     with transaction.atomic():

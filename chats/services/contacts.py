@@ -4,6 +4,7 @@ on them."""
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from blazz.core.errors import DomainError, NotFound
 from chats import store
@@ -74,7 +75,7 @@ def locked_contact(contact_id: int) -> Contact:
     request that found it ran: the answer is the one a later request would get)."""
     contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound(ChatErrorCode.CONTACT_NOT_FOUND, "No such contact.")
+        raise NotFound(ChatErrorCode.CONTACT_NOT_FOUND, _("No such contact."))
     return contact
 
 

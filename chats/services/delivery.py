@@ -12,10 +12,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from chats import queue, store
-from chats.models import Direction, Message, MessageStatus
+from chats.audio import AudioError
+from chats.models import Direction, MediaFile, Message, MessageStatus, MessageType
 from chats.phones import normalise_phone
 from chats.selectors import contact_get
 from chats.services import pending
+from chats.services.media import media_prepare_voice
 from chats.services.publish import schema
 from chats.services.status import Move, message_mark_failed, move
 from sessions_wa import bridge
@@ -44,6 +46,13 @@ def message_deliver(*, message_id: int) -> tuple[str, str]:
         message_mark_failed(message_id=message.pk, reason="The number it was sent through was removed.")
         return DeliveryOutcome.FAILED, "no session"
     message.contact = contact_get(message.contact_id)  # lean: the payload needs its WhatsApp id
+    if message.type == MessageType.VOICE and message.media_id:
+        try:
+            media_prepare_voice(media_id=message.media_id)
+        except AudioError as exc:
+            message_mark_failed(message_id=message.pk, reason=f"The voice note could not be converted: {exc}")
+            return DeliveryOutcome.FAILED, "audio"
+        message.media = MediaFile.objects.get(pk=message.media_id)
     store.message_count_send_attempt(message.pk, at=timezone.now())
     try:
         answer = bridge.message_send(message.session_id, _bridge_payload(message))

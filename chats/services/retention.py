@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blazz.core import eventlog
 from blazz.core.errors import NotFound
@@ -65,11 +66,11 @@ def contact_erase(*, contact: Contact, user_id: int | None = None, api_key_id: i
     with transaction.atomic():
         contact = Contact.objects.select_for_update().filter(pk=contact.pk).first()
         if contact is None:  # erased or deleted by a concurrent call since the caller read it
-            raise NotFound(Code.CONTACT_NOT_FOUND, "No such contact.")
+            raise NotFound(Code.CONTACT_NOT_FOUND, _("No such contact."))
         messages = Message.objects.filter(contact=contact)
         media_ids = set(messages.exclude(media__isnull=True).values_list("media_id", flat=True))
         wa_ids = [wa_id for wa_id in messages.values_list("wa_message_id", flat=True) if wa_id]
-        reactions, _ = Reaction.objects.filter(message__contact=contact).delete()
+        reactions, _kinds = Reaction.objects.filter(message__contact=contact).delete()
         PendingMessageEvent.objects.filter(wa_message_id__in=wa_ids).delete()
         Contact.objects.filter(pk=contact.pk).update(last_message=None)
         message_count = messages.count()
@@ -146,5 +147,5 @@ def messages_prune_old(*, older_than_days: int, batch_size: int = RETENTION_BATC
             if time.monotonic() >= deadline:
                 result.done = False
                 return result
-    result.pending_events, _ = PendingMessageEvent.objects.filter(received_at__lt=cutoff).delete()
+    result.pending_events, _kinds = PendingMessageEvent.objects.filter(received_at__lt=cutoff).delete()
     return result

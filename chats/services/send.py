@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blazz.core import events
 from blazz.core.errors import Conflict, DomainError, NotFound
@@ -61,14 +62,14 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
     if request.media_id:
         media = MediaFile.objects.filter(pk=request.media_id).first()
         if media is None:
-            raise NotFound(Code.MEDIA_NOT_FOUND, "No such media.", fields={"media_id": ["not found"]})
+            raise NotFound(Code.MEDIA_NOT_FOUND, _("No such media."), fields={"media_id": ["not found"]})
         if media.status != MediaStatus.READY:
-            raise Conflict(Code.MEDIA_NOT_READY, "That media is not ready.", fields={"media_id": ["not ready"]})
+            raise Conflict(Code.MEDIA_NOT_READY, _("That media is not ready."), fields={"media_id": ["not ready"]})
     reply_to = None
     if request.reply_to_id is not None:
         reply_to = Message.objects.filter(pk=request.reply_to_id, contact=contact).first()
         if reply_to is None:
-            raise NotFound(Code.REPLY_TO_NOT_FOUND, "The quoted message is not in this chat.",
+            raise NotFound(Code.REPLY_TO_NOT_FOUND, _("The quoted message is not in this chat."),
                            fields={"reply_to": ["not found"]})
     # WhatsApp keeps whole seconds (the bridge's timestamps): so does ours, or a reply stamped in
     # the same second would sort before the message it answers. Ties go by id (arrival).
@@ -162,7 +163,7 @@ def _note(*, contact: Contact, client_id: str, request: SendRequest, sent_by) ->
 
 def _validate(request: SendRequest) -> None:
     if request.type not in MessageType.values or request.type in UNSENDABLE_MESSAGE_TYPES:
-        raise DomainError(Code.TYPE_INVALID, f"Cannot send a message of type {request.type!r}.",
+        raise DomainError(Code.TYPE_INVALID, _("Cannot send a message of type %(type)r.") % {"type": request.type},
                           fields={"type": ["invalid"]})
     allowed = fields_for_type(request.type)
     extra = [name for name in CONTENT_FIELDS if getattr(request, name) not in (None, "", {}) and name not in allowed]
@@ -173,7 +174,7 @@ def _validate(request: SendRequest) -> None:
     if request.type == MessageType.TEXT and not request.body.strip():
         raise DomainError(Code.BODY_REQUIRED, "A text message needs a body.", fields={"body": ["required"]})
     if request.type in MEDIA_MESSAGE_TYPES and not request.media_id:
-        raise DomainError(Code.MEDIA_REQUIRED, f"A {request.type} message needs media_id (upload it first).",
+        raise DomainError(Code.MEDIA_REQUIRED, _("A %(type)s message needs media_id (upload it first).") % {"type": request.type},
                           fields={"media_id": ["required"]})
     if request.type == MessageType.LOCATION:
         loc = request.location or {}
@@ -199,15 +200,15 @@ def _choose_session(*, contact: Contact, session_id: str | None) -> WhatsAppSess
     if session_id:
         session = sessions_store.session_by_id(session_id, live=True)
         if session is None:
-            raise NotFound(SessionErrorCode.SESSION_NOT_FOUND, "No such session.")
+            raise NotFound(SessionErrorCode.SESSION_NOT_FOUND, _("No such session."))
     else:
         session = sessions_store.session_by_id(contact.session_id, live=True) if contact.session_id else None
         session = session or session_default()
     if session is None:
-        raise Conflict(SessionErrorCode.NO_SESSION, "Connect a WhatsApp number first.")
+        raise Conflict(SessionErrorCode.NO_SESSION, _("Connect a WhatsApp number first."))
     if not session.is_connected:
         raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED,
-                       f"The number {session.name or session.phone or session.id} is {session.status}.")
+                       _("The number %(name)s is %(status)s.") % {"name": session.name or session.phone or session.id, "status": session.status})
     return session
 
 
@@ -227,6 +228,6 @@ def _existing_for_client_id(client_id: str, contact: Contact, request: SendReque
     if message is None:
         return None
     if not _same_request(message, contact, request):
-        raise Conflict(Code.CLIENT_ID_CONFLICT, "This client_id was used for a different message.",
+        raise Conflict(Code.CLIENT_ID_CONFLICT, _("This client_id was used for a different message."),
                        fields={"client_id": ["used for a different message"]})
     return message

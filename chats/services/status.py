@@ -19,6 +19,7 @@ import enum
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blazz.core import events
 from blazz.core.errors import Conflict, NotFound
@@ -131,11 +132,11 @@ def message_retry(*, message: Message) -> Message:
         if message is None:
             raise NotFound(Code.MESSAGE_NOT_FOUND, "No such message.")
         if message.direction != Direction.OUT:
-            raise Conflict(Code.NOT_OUTBOUND, "Only our own messages can be retried.")
+            raise Conflict(Code.NOT_OUTBOUND, _("Only our own messages can be retried."))
         if status_after(message.status, Move.RETRY) is None:
-            raise Conflict(Code.NOT_FAILED, f"The message is {message.status}, not failed.")
+            raise Conflict(Code.NOT_FAILED, _("The message is %(status)s, not failed.") % {"status": message.status})
         if message.session is None or not message.session.is_connected:
-            raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, "Its WhatsApp number is not connected.")
+            raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, _("Its WhatsApp number is not connected."))
         fields = move(message, Move.RETRY)
         message.send_queued_at = timezone.now()
         message.save(update_fields=[*fields, "send_queued_at"])

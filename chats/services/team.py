@@ -15,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blazz.core import events
 from blazz.core.errors import Conflict, DomainError
@@ -45,7 +46,7 @@ def _member(user_id: int):
     from django.contrib.auth import get_user_model
 
     if user_id not in member_ids():
-        raise DomainError(Code.ASSIGNEE_NOT_MEMBER, "The assignee must be a member of this workspace.",
+        raise DomainError(Code.ASSIGNEE_NOT_MEMBER, _("The assignee must be a member of this workspace."),
                           fields={"assignee_id": ["not a member"]})
     return get_user_model().objects.get(pk=user_id)
 
@@ -81,7 +82,7 @@ def _apply_status(contact: Contact, status: str, snoozed_until: dt.datetime | No
     previous = contact.status
     if status == ChatStatus.SNOOZED:
         if snoozed_until is None or snoozed_until <= timezone.now():
-            raise DomainError(Code.SNOOZE_TIME_INVALID, "A snooze needs a time in the future.",
+            raise DomainError(Code.SNOOZE_TIME_INVALID, _("A snooze needs a time in the future."),
                               fields={"snoozed_until": ["a future time is required"]})
     else:
         snoozed_until = None
@@ -129,7 +130,7 @@ def chat_update(*, contact: Contact, by=None, status: str | None = None, snoozed
     if label_ids is not None:
         labels = list(Label.objects.filter(pk__in=set(label_ids)))
         if len(labels) != len(set(label_ids)):
-            raise DomainError(Code.LABEL_NOT_FOUND, "No such label.", fields={"label_ids": ["unknown label"]})
+            raise DomainError(Code.LABEL_NOT_FOUND, _("No such label."), fields={"label_ids": ["unknown label"]})
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         before = (locked.status, locked.snoozed_until, locked.assignee_id)
@@ -216,7 +217,7 @@ def label_save(label: Label) -> Label:
         with transaction.atomic():
             label.save()
     except IntegrityError:
-        raise Conflict(Code.LABEL_NAME_TAKEN, "A label with this name exists.", fields={"name": ["taken"]})
+        raise Conflict(Code.LABEL_NAME_TAKEN, _("A label with this name exists."), fields={"name": ["taken"]})
     return label
 
 
@@ -233,7 +234,7 @@ def inbox_settings(*, for_update: bool = False) -> InboxSettings:
     rows = InboxSettings.objects.select_for_update() if for_update else InboxSettings.objects
     row = rows.filter(pk=1).first()
     if row is None:
-        row, _ = InboxSettings.objects.get_or_create(pk=1)
+        row, _created = InboxSettings.objects.get_or_create(pk=1)
     return row
 
 

@@ -223,7 +223,8 @@ def test_read_clears_unread(world, client_a, session_a):
     assert response.status_code == 200 and response.json()["unread_count"] == 0
 
 
-@pytest.mark.parametrize("fmt, needle", [("json", '"messages": ['), ("csv", "timestamp,direction"), ("txt", "Budi: hello")])
+@pytest.mark.parametrize("fmt, needle", [("json", '"messages": ['), ("csv", "timestamp (Asia/Jakarta),direction"),
+                                         ("txt", "Budi: hello")])
 def test_export_formats(world, client_a, session_a, fmt, needle):
     message = inbound(world, session_a, "hello")
 
@@ -232,6 +233,26 @@ def test_export_formats(world, client_a, session_a, fmt, needle):
     assert response.status_code == 200
     assert needle in b"".join(response.streaming_content).decode()
     assert "attachment" in response["Content-Disposition"]
+
+
+def test_exports_give_times_with_their_offset_in_the_readers_zone(world, client_a, session_a):
+    import datetime as dt
+
+    from workspaces.models import Membership
+
+    message = inbound(world, session_a, "jam berapa?")
+    with schema_context(world.ws_a.schema_name):
+        Message.objects.filter(pk=message.pk).update(timestamp=dt.datetime(2026, 12, 3, 7, 5, tzinfo=dt.timezone.utc))
+    url = f"/api/v1/contacts/{message.contact_id}/export/"
+
+    txt = b"".join(client_a.get(url, {"format": "txt"}).streaming_content).decode()
+    Membership.objects.filter(user=world.owner_a, workspace=world.ws_a).update(timezone="Asia/Jayapura")
+    csv_text = b"".join(client_a.get(url, {"format": "csv"}).streaming_content).decode()
+
+    assert "Times: Asia/Jakarta (UTC+07:00)." in txt.splitlines()[0]
+    assert "[2026-12-03T14:05:00+07:00] Budi: jam berapa?" in txt
+    assert csv_text.startswith("timestamp (Asia/Jayapura),direction")
+    assert "2026-12-03T16:05:00+09:00,in,Budi" in csv_text
 
 
 def test_export_bad_format_is_400(world, client_a, session_a):

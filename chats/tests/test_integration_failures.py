@@ -57,6 +57,7 @@ def test_every_webhook_type_replayed_three_times_concurrently_has_one_effect(sta
         ("chat.typing", {"chat_id": chat, "from": chat, "state": "typing"}),
         ("contact.presence", {"chat_id": chat, "online": True, "last_seen": None}),
         ("session.qr", {"qr": "2@replayed-qr", "qr_data_url": None}),
+        ("session.pairing_code", {"code": "REPLAY12"}),
         ("session.status", {"status": "connected", "phone": stack_a.session.phone.lstrip("+") or "6280", "reason": None}),
     ]
     from sessions_wa.contract import EVENT_TYPES
@@ -66,6 +67,10 @@ def test_every_webhook_type_replayed_three_times_concurrently_has_one_effect(sta
     def session_state():
         with schema_context(stack_a.schema):
             return WhatsAppSession.objects.values_list("status", "qr_raw").get(pk=stack_a.session.id)
+
+    def pairing_code():
+        with schema_context(stack_a.schema):
+            return WhatsAppSession.objects.values_list("pairing_code", flat=True).get(pk=stack_a.session.id)
 
     webhook_ids = []
     for type_, data in events:  # in order, as the bridge delivers per session; each 3 times at once
@@ -77,8 +82,10 @@ def test_every_webhook_type_replayed_three_times_concurrently_has_one_effect(sta
         assert sorted(r.json()["duplicate"] for r in responses) == [False, True, True], type_
         if type_ == "session.qr":  # waiting for a scan, with the QR, once; the next status event ends it
             assert session_state() == ("qr", "2@replayed-qr")
+        if type_ == "session.pairing_code":  # kept while the QR shows
+            assert pairing_code() == "REPLAY12"
 
-    assert session_state() == ("connected", "")
+    assert session_state() == ("connected", "") and pairing_code() == ""
 
     with schema_context(stack_a.schema):
         contact = Contact.objects.get(wa_id=chat)

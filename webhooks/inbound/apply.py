@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 def _session_status(session, data):
     sessions.session_apply_state(session_id=session.pk, status=data.get("status"), phone=data.get("phone"),
-                                 reason=data.get("reason") or "")
+                                 reason=data.get("reason") or "", reason_code=data.get("reason_code") or "")
 
 
 def _session_qr(session, data):
@@ -42,6 +42,7 @@ def _session_qr(session, data):
 HANDLERS: dict[str, Callable] = {
     EventType.SESSION_QR: _session_qr,
     EventType.SESSION_STATUS: _session_status,
+    EventType.SESSION_PAIRING_CODE: lambda s, d: sessions.session_apply_pairing_code(session_id=s.pk, code=d["code"]),
     EventType.MESSAGE_RECEIVED: lambda s, d: chats.message_apply_received(session=s, data=d),
     EventType.MESSAGE_CREATED: lambda s, d: chats.message_apply_created(session=s, data=d),
     EventType.MESSAGE_ACK: lambda s, d: chats.message_apply_ack(session=s, data=d),

@@ -205,3 +205,27 @@ def test_a_message_known_under_another_webhook_id_changes_nothing_and_leaves_no_
         message = Message.objects.get(wa_message_id=inbound["wa_message_id"])
         assert MediaFile.objects.count() == 1 and message.media_id is not None
         assert message.contact.unread_count == 1
+
+
+def test_a_status_reason_keeps_its_code_and_an_unknown_code_reads_unknown(world, bridge_a):
+    bridge_a.post("session.status", {"status": "failed", "phone": None, "reason": "net::ERR_NAME_NOT_RESOLVED",
+                                     "reason_code": "network_unreachable"})
+    with schema_context(world.ws_a.schema_name):
+        session = WhatsAppSession.objects.get(pk=bridge_a.session.pk)
+        assert (session.status, session.reason_code) == ("failed", "network_unreachable")
+
+    bridge_a.post("session.status", {"status": "connected", "phone": "628999", "reason": None})
+    with schema_context(world.ws_a.schema_name):
+        assert WhatsAppSession.objects.get(pk=bridge_a.session.pk).reason_code == ""
+
+
+def test_a_pairing_code_is_kept_while_waiting_for_a_scan_only(world, bridge_a):
+    bridge_a.post("session.qr", {"qr": "2@abc", "qr_data_url": None})
+    bridge_a.post("session.pairing_code", {"code": "ABCD1234"})
+    with schema_context(world.ws_a.schema_name):
+        assert WhatsAppSession.objects.get(pk=bridge_a.session.pk).pairing_code == "ABCD1234"
+
+    bridge_a.post("session.status", {"status": "connected", "phone": "628999", "reason": None})
+    bridge_a.post("session.pairing_code", {"code": "ZZZZ9999"})  # late: the number is linked already
+    with schema_context(world.ws_a.schema_name):
+        assert WhatsAppSession.objects.get(pk=bridge_a.session.pk).pairing_code == ""

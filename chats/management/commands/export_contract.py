@@ -62,6 +62,8 @@ def render() -> str:
         _ranks("The ticks' forward order; `failed` has none (lib/status.js).", "STATUS_RANK",
                {str(status): rank for status, rank in contract.STATUS_RANK.items()}),
         _constants("A WhatsApp number's (session's) statuses.", "SESSION_STATUSES", contract.SESSION_STATUSES),
+        _list("Why a number is failed or disconnected (each has a sentence in i18n/: sessions.reasons).",
+              "SESSION_REASON_CODES", contract.STATUS_REASON_CODES),
         f"/** The path of the inbox socket on the workspace host. */\n"
         f"export const INBOX_SOCKET_PATH = {_string('/' + str(websocket_urlpatterns[0].pattern))};\n",
     ]

@@ -3,6 +3,8 @@ import { get, post, patch, del, upload, request } from './http.js';
 
 export const api = {
   me: () => get('/me/'),
+  setMyPreferences: (changes) => patch('/me/preferences/', changes),
+  setWorkspacePreferences: (changes) => patch('/workspace/preferences/', changes),
 
   chats: ({ q, cursor, filters } = {}) => (cursor ? get(cursor) : get('/chats/', { query: { q, ...chatQuery(filters) } })),
   chatCounts: (filters) => get('/chats/counts/', { query: chatQuery(filters) }),
@@ -37,6 +39,7 @@ export const api = {
   session: (id) => get(`/sessions/${encodeURIComponent(id)}/`),
   createSession: ({ engine, name }) => post('/sessions/', name ? { engine, name } : { engine }),
   logoutSession: (id) => del(`/sessions/${encodeURIComponent(id)}/`),
+  requestPairingCode: (id, phone) => post(`/sessions/${encodeURIComponent(id)}/pairing-code/`, { phone }),
 
   members: () => get('/members/'),
   addMember: (body) => post('/members/', body),

@@ -32,8 +32,9 @@ export function playChime() {
  * @param {import('vue').Ref<object|null>} opts.lastInbound the messages store's lastInbound
  * @param {(contactId: number) => string} opts.titleFor display name of a contact
  * @param {(contactId: number) => void} [opts.onOpen] clicking the notification
+ * @param {(contactId: number) => boolean} [opts.muted] chats the agent muted
  */
-export function useNotifications({ lastInbound, titleFor, onOpen, preview = (m) => m.body || '' }) {
+export function useNotifications({ lastInbound, titleFor, onOpen, preview = (m) => m.body || '', muted = () => false }) {
   const supported = typeof globalThis.Notification !== 'undefined';
   const permission = ref(supported ? globalThis.Notification.permission : 'denied');
 
@@ -45,6 +46,7 @@ export function useNotifications({ lastInbound, titleFor, onOpen, preview = (m) 
 
   watch(lastInbound, (message) => {
     if (!message || typeof document === 'undefined' || document.visibilityState !== 'hidden') return;
+    if (muted(message.contact_id)) return; // a muted chat neither notifies nor chimes
     if (!supported || globalThis.Notification.permission !== 'granted') return;
     try {
       const notification = new globalThis.Notification(titleFor(message.contact_id), {

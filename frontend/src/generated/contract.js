@@ -83,5 +83,8 @@ export const SESSION_STATUSES = Object.freeze({
   LOGGED_OUT: 'logged_out',
 });
 
+/** Why a number is failed or disconnected (each has a sentence in i18n/: sessions.reasons). */
+export const SESSION_REASON_CODES = Object.freeze(['loading_chats', 'network_unreachable', 'page_load_timeout', 'browser_failed', 'auth_failure', 'banned', 'version_refused', 'proxy_blocked', 'logged_out_from_phone', 'logged_out', 'conflict', 'reconnecting', 'connection_lost', 'stopped', 'released', 'unknown']);
+
 /** The path of the inbox socket on the workspace host. */
 export const INBOX_SOCKET_PATH = '/ws/inbox/';

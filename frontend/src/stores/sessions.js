@@ -60,5 +60,12 @@ export const useSessionsStore = defineStore('sessions', () => {
     else if (byId[id]) byId[id] = { ...byId[id], status: 'logged_out', qr: null, qr_svg: null };
   }
 
-  return { byId, list, connected, loaded, loading, error, applySessionStatus, fetchSessions, create, logout };
+  /** "Link with phone number instead": the code arrives in the answer (and as `session.status`). */
+  async function requestPairingCode(id, phone) {
+    const answer = await api.requestPairingCode(id, phone);
+    upsert(answer);
+    return answer;
+  }
+
+  return { byId, list, connected, loaded, loading, error, applySessionStatus, fetchSessions, create, logout, requestPairingCode };
 });

@@ -1,6 +1,7 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { ref, nextTick, effectScope } from 'vue';
 import { useNotifications } from '../../../src/composables/useNotifications.js';
+import { isMuted, loadMuted, setMuted } from '../../../src/lib/mute.js';
 
 describe('useNotifications', () => {
   afterEach(() => {
@@ -8,7 +9,7 @@ describe('useNotifications', () => {
     Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
   });
 
-  function setup(permission, visibility) {
+  function setup(permission, visibility, muted = () => false) {
     const shown = [];
     class FakeNotification {
       static permission = permission;
@@ -19,7 +20,7 @@ describe('useNotifications', () => {
     vi.stubGlobal('Notification', FakeNotification);
     Object.defineProperty(document, 'visibilityState', { value: visibility, configurable: true });
     const lastInbound = ref(null);
-    effectScope().run(() => useNotifications({ lastInbound, titleFor: () => 'Budi' }));
+    effectScope().run(() => useNotifications({ lastInbound, titleFor: () => 'Budi', muted }));
     return { shown, lastInbound };
   }
 
@@ -39,5 +40,21 @@ describe('useNotifications', () => {
     b.lastInbound.value = { contact_id: 1, body: 'x' };
     await nextTick();
     expect(b.shown).toEqual([]);
+  });
+
+  it('test_a_muted_chat_stays_silent_and_others_still_notify', async () => {
+    loadMuted('acme');
+    setMuted(7, true);
+    const { shown, lastInbound } = setup('granted', 'hidden', isMuted);
+    lastInbound.value = { contact_id: 7, body: 'muted one' };
+    await nextTick();
+    lastInbound.value = { contact_id: 8, body: 'loud one' };
+    await nextTick();
+    expect(shown.map((n) => n.body)).toEqual(['loud one']);
+    expect(JSON.parse(localStorage.getItem('blazz.muted.acme'))).toEqual([7]);
+    loadMuted('acme');
+    expect(isMuted(7)).toBe(true);
+    setMuted(7, false);
+    expect(localStorage.getItem('blazz.muted.acme')).toBe(null);
   });
 });

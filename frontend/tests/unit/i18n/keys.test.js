@@ -99,3 +99,12 @@ describe('formatting per language and zone', () => {
     expect(document.documentElement.lang).toBe('id');
   });
 });
+
+describe('session reasons', () => {
+  it('test_every_reason_code_of_the_bridge_has_a_sentence_in_both_languages', async () => {
+    const { SESSION_REASON_CODES } = await import('../../../src/generated/contract.js');
+    expect(SESSION_REASON_CODES.length).toBe(16);
+    const missing = SESSION_REASON_CODES.filter((code) => !en.sessions.reasons[code] || !id.sessions.reasons[code]);
+    expect(missing).toEqual([]);
+  });
+});

@@ -4,37 +4,10 @@
 import { defineStore } from 'pinia';
 import { ref, computed, shallowReactive, toRaw } from 'vue';
 import { api, pageOf } from '../api/index.js';
-import { nextStatus } from '../lib/status.js';
 import { createFreshness } from '../lib/freshness.js';
+import { nextStatus } from '../lib/status.js';
 import { useMeStore } from './me.js';
-
-function activityOf(chat) {
-  const t = Date.parse(chat.last_message_at || chat.last_message?.timestamp || chat.created_at || '');
-  return Number.isNaN(t) ? 0 : t;
-}
-
-/**
- * Within one activity time (WhatsApp's are whole seconds) the later message wins: message ids
- * grow with arrival. The server orders the list the same way (last_message_at, last message id).
- */
-function lastIdOf(chat) {
-  return chat.last_message?.id ?? 0;
-}
-
-/** Is row `a`'s last activity after row `b`'s? */
-function newerThan(a, aT, b, bT) {
-  return aT > bT || (aT === bT && lastIdOf(a) > lastIdOf(b));
-}
-
-// A chat row's field groups, for freshness (see upsert).
-const ROW_GROUPS = Object.freeze(['preview', 'unread', 'row']);
-const PREVIEW_FIELDS = ['last_message', 'last_message_at'];
-
-function sameMessage(a, b) {
-  if (!a || !b) return false;
-  if (a.id != null && b.id != null) return a.id === b.id;
-  return Boolean(a.client_id && a.client_id === b.client_id);
-}
+import { PREVIEW_FIELDS, ROW_GROUPS, activityOf, inView, lastIdOf, mergeRow, newerThan, sameMessage } from './chatRows.js';
 
 export const useChatsStore = defineStore('chats', () => {
   const byId = shallowReactive({});
@@ -59,19 +32,9 @@ export const useChatsStore = defineStore('chats', () => {
   let searchSerial = 0;
   const typingTimers = new Map();
 
-  /** Contact ids, most recent activity first. */
-  function matches(row) {
-    if (filters.status && (row.status || 'open') !== filters.status) return false;
-    const assignee = row.assignee?.id ?? null;
-    if (filters.assignee === 'mine' && assignee !== useMeStore().user?.id) return false;
-    if (filters.assignee === 'none' && assignee !== null) return false;
-    if (filters.label && !(row.labels || []).some((l) => String(l.id) === String(filters.label))) return false;
-    if (filters.session_id && row.session_id !== filters.session_id) return false;
-    return true;
-  }
-
   const orderedIds = computed(() => {
-    const rows = Object.values(byId).filter(matches);
+    const myId = useMeStore().user?.id;
+    const rows = Object.values(byId).filter((row) => inView(row, filters, myId));
     rows.sort((a, b) => b._t - a._t || lastIdOf(b) - lastIdOf(a) || b.id - a.id);
     return rows.map((r) => r.id);
   });
@@ -85,25 +48,6 @@ export const useChatsStore = defineStore('chats', () => {
   // that group stays ours. Groups: `preview` (last message and its time: message frames),
   // `unread` (the badge), `row` (the rest: name, assignee...); chat.updated changes them all.
   const { touch, changedSince, now: currentStamp } = createFreshness(ROW_GROUPS);
-
-  function mergeRow(existing, incoming) {
-    const row = { ...existing, ...incoming };
-    const mine = existing.last_message;
-    const theirs = incoming.last_message;
-    const incomingT = activityOf(incoming);
-    if (sameMessage(mine, theirs)) {
-      row.last_message = { ...theirs, status: nextStatus(mine.status, theirs.status, { authoritative: true }) };
-      // Our optimistic copy carried this browser's clock; the server's time takes over.
-      row._t = mine.id == null && theirs.id != null ? incomingT || existing._t : Math.max(activityOf(row), existing._t || 0);
-      return row;
-    }
-    if (mine && newerThan(existing, existing._t, incoming, incomingT)) {
-      row.last_message = mine;
-      row.last_message_at = existing.last_message_at;
-    }
-    row._t = Math.max(activityOf(row), existing._t || 0);
-    return row;
-  }
 
   /**
    * Merge a chat row: a `chat.updated` frame (no askedAt), or a REST row asked for at `askedAt`.

@@ -65,12 +65,7 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
             raise NotFound(Code.MEDIA_NOT_FOUND, _("No such media."), fields={"media_id": ["not found"]})
         if media.status != MediaStatus.READY:
             raise Conflict(Code.MEDIA_NOT_READY, _("That media is not ready."), fields={"media_id": ["not ready"]})
-    reply_to = None
-    if request.reply_to_id is not None:
-        reply_to = Message.objects.filter(pk=request.reply_to_id, contact=contact).first()
-        if reply_to is None:
-            raise NotFound(Code.REPLY_TO_NOT_FOUND, _("The quoted message is not in this chat."),
-                           fields={"reply_to": ["not found"]})
+    reply_to = _quoted(contact, request.reply_to_id)
     # WhatsApp keeps whole seconds (the bridge's timestamps): so does ours, or a reply stamped in
     # the same second would sort before the message it answers. Ties go by id (arrival).
     now = timezone.now().replace(microsecond=0)
@@ -94,6 +89,17 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
             raise
         return existing, False
     return message, True
+
+
+def _quoted(contact: Contact, reply_to_id: int | None) -> Message | None:
+    """The message a send quotes: one of this chat's, or a 404."""
+    if reply_to_id is None:
+        return None
+    reply_to = Message.objects.filter(pk=reply_to_id, contact=contact).first()
+    if reply_to is None:
+        raise NotFound(Code.REPLY_TO_NOT_FOUND, _("The quoted message is not in this chat."),
+                       fields={"reply_to": ["not found"]})
+    return reply_to
 
 
 # The content fields each type carries (besides type, client_id, reply_to and session_id, which
@@ -135,12 +141,7 @@ def _note(*, contact: Contact, client_id: str, request: SendRequest, sent_by) ->
         raise DomainError(Code.BODY_REQUIRED, "A note needs a body.", fields={"body": ["required"]})
     if request.media_id or request.location or request.contact_card:
         raise DomainError(Code.TYPE_INVALID, "A note is text only.", fields={"type": ["a note is text only"]})
-    reply_to = None
-    if request.reply_to_id is not None:
-        reply_to = Message.objects.filter(pk=request.reply_to_id, contact=contact).first()
-        if reply_to is None:
-            raise NotFound(Code.REPLY_TO_NOT_FOUND, "The quoted message is not in this chat.",
-                           fields={"reply_to": ["not found"]})
+    reply_to = _quoted(contact, request.reply_to_id)
     author = sent_by if getattr(sent_by, "pk", None) else None
     try:
         with transaction.atomic():

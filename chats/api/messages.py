@@ -18,6 +18,8 @@ from chats.automation.services import schedules, templates
 from chats.models import NOTE, MessageOrigin, MessageType
 from chats.serializers import MessageSerializer, SearchResultSerializer, message_data, without_reactions
 from sessions_wa.contract import UNSENDABLE_MESSAGE_TYPES
+from workspaces import scopes
+from workspaces.scopes import Scope
 
 
 class LocationSerializer(serializers.Serializer):
@@ -33,6 +35,8 @@ class ContactCardSerializer(serializers.Serializer):
 
 
 class ContactMessagesApi(APIView):
+    api_key_scopes = {"GET": Scope.READ, "POST": Scope.SEND}
+
     pagination_class = MessageCursor
 
     class InputSerializer(serializers.Serializer):
@@ -99,6 +103,8 @@ class ContactMessagesApi(APIView):
 
 
 class MessageRetryApi(APIView):
+    api_key_scopes = {"POST": Scope.SEND}
+
     @extend_schema(operation_id="messages_retry", request=None,
                    responses={200: MessageSerializer, **error_responses(401, 403, 404, 409)})
     def post(self, request, message_id: int):
@@ -107,6 +113,8 @@ class MessageRetryApi(APIView):
 
 
 class MessageReactionApi(APIView):
+    api_key_scopes = {"POST": Scope.SEND}
+
     class InputSerializer(serializers.Serializer):
         emoji = StrictCharField(max_length=32, allow_blank=True, trim_whitespace=False)
 
@@ -121,6 +129,8 @@ class MessageReactionApi(APIView):
 
 
 class MessageSearchApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     pagination_class = MessageCursor
 
     @extend_schema(operation_id="messages_search", parameters=[Q_PARAM],
@@ -133,6 +143,8 @@ class MessageSearchApi(APIView):
 class MessageListApi(APIView):
     """Every chat's messages, for a CRM looking one up (by its `client_id` or WhatsApp's id) or
     catching up (`updated_since`)."""
+
+    api_key_scopes = scopes.READ_ONLY
 
     pagination_class = MessageCursor
 
@@ -150,6 +162,8 @@ class MessageListApi(APIView):
 
 
 class MessageDetailApi(APIView):
+    api_key_scopes = {"GET": Scope.READ, "PATCH": Scope.SEND, "DELETE": Scope.SEND}
+
     class EditSerializer(serializers.Serializer):
         body = serializers.CharField(max_length=65536, trim_whitespace=False)
 

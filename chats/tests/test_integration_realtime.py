@@ -680,7 +680,7 @@ def test_session_status_reaches_the_inbox_with_the_qr_while_scanning(stack, stac
         agent = await connect(stack, stack_a.host, name="agent", cookie=people.cookie1)
         b = await connect(stack, stack_b.host, name="b", api_key=stack_b.api_key)
 
-        with stack_a.api() as api:
+        with stack_a.admin() as api:
             # A QR that does not scan itself: the number waits for a scan, then is logged out.
             created = api.post("/api/v1/sessions/", json={
                 "engine": "sandbox", "name": "realtime qr", "options": {**SANDBOX_TEST_OPTIONS,

@@ -309,6 +309,15 @@ export default {
     keyName: 'Key name',
     keyNamePlaceholder: 'Key name (e.g. HubSpot)',
     createKey: 'Create key',
+    scopes: 'Scopes',
+    scopesHelp: 'What the key may do. Deleting contacts, numbers, webhooks and members stay with owners and admins who are logged in.',
+    scopeNames: { read: 'Read', send: 'Send', manage: 'Manage' },
+    scopeHelp: {
+      read: 'contacts, chats, messages, events, exports',
+      send: 'send, retry, react, mark read, upload media',
+      manage: 'contact fields, chat status, labels, templates, rules',
+    },
+    chooseScope: 'Choose at least one scope.',
   },
   prefs: {
     title: 'Language and time zone',

@@ -309,6 +309,15 @@ export default {
     keyName: 'Nama kunci',
     keyNamePlaceholder: 'Nama kunci (mis. HubSpot)',
     createKey: 'Buat kunci',
+    scopes: 'Cakupan',
+    scopesHelp: 'Apa yang boleh dilakukan kunci ini. Menghapus kontak, nomor, webhook, dan anggota tetap hanya untuk pemilik dan admin yang masuk.',
+    scopeNames: { read: 'Baca', send: 'Kirim', manage: 'Kelola' },
+    scopeHelp: {
+      read: 'kontak, obrolan, pesan, event, ekspor',
+      send: 'kirim, kirim ulang, reaksi, tandai dibaca, unggah media',
+      manage: 'data kontak, status obrolan, label, templat, aturan',
+    },
+    chooseScope: 'Pilih setidaknya satu cakupan.',
   },
   prefs: {
     title: 'Bahasa dan zona waktu',

@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 from blazz.core import payloads
 from blazz.core.payloads import (
-    ChatPayload, MessagePayload, ReactionPayload, SessionPayload, SocketUser, UserRef, check, shape_of,
+    ChatPayload, ContactPayload, MessagePayload, ReactionPayload, SessionPayload, SocketUser, UserRef, check, shape_of,
 )
 
 # Audiences: the whole inbox of the workspace, the sockets viewing one contact (and the firehose),
@@ -127,6 +127,22 @@ class MessageNew(Event):
     message: MessagePayload
 
 
+# The CRM's names for a new message (webhooks, GET /events/, the socket alike). The inbox applies
+# message.new, which every new message also gets (notes and system lines only that one); these two
+# say which way it went. `message.origin` tells who made an outbound one: agent, api, auto_reply,
+# broadcast, schedule, or the phone itself.
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MessageReceived(Event):
+    type: ClassVar[str] = "message.received"
+    message: MessagePayload
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MessageSent(Event):
+    type: ClassVar[str] = "message.sent"
+    message: MessagePayload
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class MessageStatusChanged(Event):
     type: ClassVar[str] = "message.status"
@@ -199,6 +215,28 @@ class Presence(Event):
 class ChatUpdated(Event):
     type: ClassVar[str] = "chat.updated"
     chat: ChatPayload
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactCreated(Event):
+    """A contact was made: by a CRM or an agent (POST /contacts/), or by a first message."""
+
+    type: ClassVar[str] = "contact.created"
+    contact: ContactPayload
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactUpdated(Event):
+    """A contact's name, custom fields, tags or assignee changed (PATCH /contacts/{id}/)."""
+
+    type: ClassVar[str] = "contact.updated"
+    contact: ContactPayload
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactDeleted(Event):
+    type: ClassVar[str] = "contact.deleted"
+    contact_id: int
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -293,7 +331,7 @@ class Error(Event):
 CATALOGUE: tuple[type[Event], ...] = (
     MessageNew, MessageStatusChanged, MessageUpdated, MessageReactionChanged, MessageRevoked, Typing,
     Presence, ChatUpdated, ChatStatusChanged, ChatAssigned, NoteMentioned, SessionStatusChanged, Hello, Ping,
-    ResyncRequired, Error, ChatHidden,
+    ResyncRequired, Error, ChatHidden, MessageReceived, MessageSent, ContactCreated, ContactUpdated, ContactDeleted,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE)
 BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in CATALOGUE}

@@ -282,6 +282,9 @@ class InboxConsumer(AsyncWebsocketConsumer):
             self.assignees[contact_id] = (frame["assignee"] or {}).get("id")
         elif isinstance(frame.get("message"), dict):
             contact_id = frame["message"]["contact_id"]
+        elif isinstance(frame.get("contact"), dict):  # contact.created, contact.updated
+            contact_id = frame["contact"]["id"]
+            self.assignees[contact_id] = (frame["contact"]["assignee"] or {}).get("id")
         if not isinstance(contact_id, int):
             return text
         if contact_id not in self.assignees:

@@ -375,4 +375,5 @@ WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
 # The Celery queue deliveries go through, consumed by its own worker (Procfile: webhooks), so a
 # slow CRM never holds up a send.
 WEBHOOK_QUEUE = "webhooks"
-CELERY_TASK_ROUTES = {"webhooks.tasks.webhook_endpoint_pump_task": {"queue": WEBHOOK_QUEUE}}
+CELERY_TASK_ROUTES = {"webhooks.tasks.webhook_endpoint_pump_task": {"queue": WEBHOOK_QUEUE},
+                      "webhooks.tasks.webhook_delivery_attempt_task": {"queue": WEBHOOK_QUEUE}}

@@ -14,7 +14,6 @@ import json
 import random
 import time
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
@@ -23,10 +22,10 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from blazz.core import eventlog
+from blazz.core.urls_guard import UrlNotAllowed, pinned, resolve_allowed
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.outbound import unordered
 from webhooks.outbound.endpoints import ALL_EVENTS, TEST_EVENT, endpoint_disable
-from webhooks.outbound.urls_guard import UrlNotAllowed, resolve_allowed
 
 RESPONSE_EXCERPT_BYTES = 1024
 # Attempts kept per delivery (the first ones and the last ones matter; a 3-day retry has 8).
@@ -66,18 +65,14 @@ def send(endpoint: WebhookEndpoint, envelope: dict) -> dict:
     except UrlNotAllowed as error:
         attempt["error"] = f"url_not_allowed: {error}"
         return attempt
-    parts = urlsplit(endpoint.url)
-    host = f"[{address}]" if ":" in address else address
-    pinned = urlunsplit((parts.scheme, f"{host}:{parts.port}" if parts.port else host, parts.path or "/",
-                         parts.query, ""))
+    target, host_header, extensions = pinned(endpoint.url, address)
     headers = {**endpoint.headers, "content-type": "application/json", "user-agent": USER_AGENT,
-               "host": parts.netloc.rsplit("@", 1)[-1], "webhook-id": envelope["id"],
+               **host_header, "webhook-id": envelope["id"],
                "webhook-timestamp": str(int(at.timestamp())),
                "webhook-signature": signature(endpoint, envelope["id"], at, body)}
     started = time.monotonic()
     try:
-        response = _http().post(pinned, content=body.encode(), headers=headers,
-                                extensions={"sni_hostname": parts.hostname} if parts.scheme == "https" else {})
+        response = _http().post(target, content=body.encode(), headers=headers, extensions=extensions)
         attempt["status_code"] = response.status_code
         attempt["response"] = response.content[:RESPONSE_EXCERPT_BYTES].decode("utf-8", "replace")
     except httpx.HTTPError as error:

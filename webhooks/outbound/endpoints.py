@@ -13,9 +13,9 @@ from django.utils import timezone
 from blazz.core import eventlog
 from blazz.core.errors import DomainError, NotFound
 from blazz.core.events import ADVANCING
+from blazz.core.urls_guard import UrlNotAllowed, resolve_allowed
 from webhooks.errors import WebhookErrorCode as Code
 from webhooks.models import WebhookDelivery, WebhookEndpoint
-from webhooks.outbound.urls_guard import UrlNotAllowed, resolve_allowed
 
 ALL_EVENTS = "*"
 # The test event: sent by POST /webhooks/{id}/test/, never logged.

@@ -26,7 +26,8 @@ class AutoSchema(SpectacularAutoSchema):
     schema would describe one body for every operation.
 
     An operation that takes a body can also answer 400 (a body that does not parse) and 415 (a
-    body of a type it does not take): those two are added here, once for all."""
+    body of a type it does not take): those two are added here, once for all; and every operation
+    of a rate-limited view (DRF's throttle classes) 429 `rate_limited`."""
 
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
@@ -35,6 +36,9 @@ class AutoSchema(SpectacularAutoSchema):
                 if str(code) not in operation["responses"]:
                     operation["responses"][str(code)] = self._get_response_for_code(
                         error_responses(code)[code], str(code))
+        if operation and getattr(self.view, "throttle_classes", None) and "429" not in operation["responses"]:
+            operation["responses"]["429"] = self._get_response_for_code(error_responses(429)[429], "429")
+        if operation:
             operation["responses"] = dict(sorted(operation["responses"].items()))
         return operation
 
@@ -55,7 +59,7 @@ _DESCRIPTIONS = {
     413: "Too large",
     415: "Unsupported media type",
     422: "Not supported",
-    429: "Too many attempts (Retry-After says when to try again)",
+    429: "Too many requests (`rate_limited`; Retry-After says when to try again)",
     502: "The bridge failed",
     503: "Unavailable",
 }

@@ -259,6 +259,8 @@ export default {
     description: 'Description',
     events: 'Events',
     eventsHelp: 'Events (none: all of them)',
+    ordered: 'In order',
+    orderedHelp: 'Deliver events one at a time in order (a failing one holds back the next); unticked: all at once, each with its own retries.',
     add: 'Add endpoint',
     enabled: 'enabled',
     disabled: 'disabled',

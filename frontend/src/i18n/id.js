@@ -259,6 +259,8 @@ export default {
     description: 'Deskripsi',
     events: 'Peristiwa',
     eventsHelp: 'Peristiwa (kosong: semuanya)',
+    ordered: 'Berurutan',
+    orderedHelp: 'Kirim peristiwa satu per satu sesuai urutan (yang gagal menahan berikutnya); tanpa centang: semuanya sekaligus, masing-masing dengan percobaan ulangnya sendiri.',
     add: 'Tambah endpoint',
     enabled: 'aktif',
     disabled: 'nonaktif',

@@ -4,6 +4,7 @@
 // himself in his profile, Ana's note that mentions him pops a toast in his inbox, and in
 // Indonesian the thread's system lines read in Indonesian. On a phone the panel is a drawer.
 import { test, expect, newCustomer, chatItem, customerWritesFirst, openChat, apiInPage, screenshot } from './fixtures.js';
+import AxeBuilder from '@axe-core/playwright';
 import { STACK } from './stack.js';
 
 async function inviteAgent(ana, browser, stamp) {
@@ -105,7 +106,7 @@ test('the contact panel: edits by one agent show in the other\'s open panel and 
   await context.close();
 });
 
-test('on a phone the contact panel is a drawer over the thread; Escape closes it', async ({ inbox: page, sandbox }) => {
+test('on a phone the contact panel is a drawer over the thread, with no serious axe violation; Escape closes it', async ({ inbox: page, sandbox }) => {
   await page.setViewportSize({ width: 390, height: 800 });
   const customer = await customerWritesFirst(page, sandbox, newCustomer('Drawer'));
   await openChat(page, customer.name);
@@ -116,6 +117,8 @@ test('on a phone the contact panel is a drawer over the thread; Escape closes it
   expect(Math.round(box.width)).toBe(390);
   expect(await panel.evaluate((el) => getComputedStyle(el).position)).toBe('fixed');
   await screenshot(page, 'team-panel-phone');
+  const axe = await new AxeBuilder({ page }).include('[data-testid=contact-panel]').analyze();
+  expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
   await page.keyboard.press('Escape');
   await expect(panel).toHaveCount(0);
   await expect(page.getByTestId('thread-name')).toHaveText(customer.name);

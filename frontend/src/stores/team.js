@@ -1,5 +1,5 @@
-// The workspace's team vocabulary the inbox shares: members, labels, custom field definitions
-// (each fetched once, refetched after a settings change), the contact panel's open state, and the
+// The workspace's team vocabulary the inbox shares: labels and custom field definitions (each
+// fetched once, refetched after a settings change), the contact panel's open state, and the
 // toasts of notes that mention this agent (`note.mention`).
 import { defineStore } from 'pinia';
 import { ref, shallowReactive } from 'vue';
@@ -9,21 +9,13 @@ import { useMeStore } from './me.js';
 const TOAST_MS = 8000;
 
 export const useTeamStore = defineStore('team', () => {
-  const members = ref([]);
   const labels = ref([]);
   const fields = ref([]);
   const panelOpen = ref(false);
   /** [{id, contact_id, message_id, by}] newest last */
   const toasts = ref([]);
-  const loaded = shallowReactive({ members: false, labels: false, fields: false });
+  const loaded = shallowReactive({ labels: false, fields: false });
   let toastSerial = 0;
-
-  async function loadMembers(force = false) {
-    if (loaded.members && !force) return members.value;
-    members.value = pageOf(await api.members()).results;
-    loaded.members = true;
-    return members.value;
-  }
 
   async function loadLabels(force = false) {
     if (loaded.labels && !force) return labels.value;
@@ -56,5 +48,5 @@ export const useTeamStore = defineStore('team', () => {
     toasts.value = toasts.value.filter((toast) => toast.id !== id);
   }
 
-  return { members, labels, fields, panelOpen, toasts, loadMembers, loadLabels, loadFields, togglePanel, applyMention, dismiss };
+  return { labels, fields, panelOpen, toasts, loadLabels, loadFields, togglePanel, applyMention, dismiss };
 });

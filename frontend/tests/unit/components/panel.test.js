@@ -96,3 +96,18 @@ it('test_labels_are_added_and_removed_as_the_whole_list', async () => {
   await flushPromises();
   expect(calls[1]).toEqual(['chat', 6, { label_ids: [] }]);
 });
+
+it('test_the_router_hands_a_note_mention_to_the_team_store', async () => {
+  const { createRouter } = await import('../../../src/realtime/router.js');
+  const { useMessagesStore } = await import('../../../src/stores/messages/index.js');
+  const { useSessionsStore } = await import('../../../src/stores/sessions.js');
+  const { useRealtimeStore } = await import('../../../src/stores/connection.js');
+  useMeStore().user = { id: 7, name: 'Budi' };
+  const team = useTeamStore();
+  const stores = { chats: useChatsStore(), messages: useMessagesStore(), sessions: useSessionsStore(), connection: useRealtimeStore(), team };
+  const router = createRouter({ stores });
+  stores.connection.lastSeq = 10;
+  router.handleFrame({ type: 'note.mention', seq: 11, contact_id: 3, message_id: 9, user_id: 7, by: { id: 1, name: 'Ana' } });
+  expect(team.toasts.map((t) => t.message_id)).toEqual([9]);
+  expect(stores.connection.lastSeq).toBe(11);
+});

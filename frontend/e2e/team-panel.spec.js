@@ -42,6 +42,15 @@ test('the contact panel: edits by one agent show in the other\'s open panel and 
   await ana.getByTestId('field-choices').fill('free, pro');
   await ana.getByTestId('field-create').click();
   await expect(ana.getByTestId('field-row').filter({ hasText: fieldKey })).toBeVisible();
+  const shortcut = `hello${stamp}`;
+  await ana.getByTestId('canned-shortcut').fill(`/${shortcut}`);
+  await ana.getByTestId('canned-body').fill('Hello {{contact.first_name}}!');
+  await ana.getByTestId('canned-save').click();
+  const cannedRow = ana.getByTestId('canned-row').filter({ hasText: `/${shortcut}` });
+  await expect(cannedRow).toContainText('Hello {{contact.first_name}}!');
+  ana.once('dialog', (dialog) => dialog.accept());
+  await cannedRow.getByTestId('canned-delete').click();
+  await expect(cannedRow).toHaveCount(0);
   await ana.getByTestId('own-only').check();
   await expect.poll(async () => (await apiInPage(ana, 'GET', '/inbox-settings/')).body.agents_see_own_only).toBe(true);
   await ana.getByTestId('own-only').uncheck();

@@ -16,7 +16,7 @@ from workspaces.models import ApiKey
 
 # What each route's method needs from an API key: the policy, in one table that a change must touch.
 POLICY = {
-    "me/": "GET: any_key",
+    "me/": "GET: any_key, PATCH: session_only",
     "me/preferences/": "PATCH: session_only",
     "workspace/preferences/": "PATCH: session_only",
     "members/": "GET: session_only, POST: session_only",

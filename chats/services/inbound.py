@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from blazz.core import events
+from blazz.core import events, metrics
 from chats import queue, store
 from chats.models import ChatStatus, Contact, Direction, Message, MessageOrigin, MessageStatus, MessageType
 from chats.services import pending
@@ -105,6 +105,7 @@ def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, 
         if media is not None:
             media.delete()  # made for this copy of the message only
         return store.message_by_wa_id(wa_message_id)
+    metrics.messages.labels(direction, message.type).inc()
     new_chat = contact.last_message_at is None
     _contact_after_new_message(contact, message, unread=direction == Direction.IN, push_name=push_name)
     _announce(message)

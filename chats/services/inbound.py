@@ -92,15 +92,8 @@ def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, 
     wa_message_id = data["wa_message_id"]
     contact = contact_get_or_create(wa_id=data["chat_id"], push_name=push_name, session=session)
     media = media_from_event(session, data.get("media"))
-    message = Message(
-        contact=contact, session=session, direction=direction, type=_known_type(data.get("type")),
-        body=data.get("body") or "", caption=data.get("caption") or "", media=media,
-        location=data.get("location"), contact_card=_card(data.get("contact")), wa_message_id=wa_message_id,
-        origin=MessageOrigin.CUSTOMER if direction == Direction.IN else MessageOrigin.PHONE,
-        status=status, delivered_at=timezone.now() if status == MessageStatus.DELIVERED else None,
-        reply_to=_reply_to(data.get("reply_to")), reply_to_wa_id=data.get("reply_to") or "",
-        timestamp=from_epoch(data.get("timestamp")),
-    )
+    message = new_message(session, data, contact=contact, direction=direction, status=status, media=media,
+                          reply_to=_reply_to(data.get("reply_to")))
     if not store.message_insert_unless_known(message):
         if media is not None:
             media.delete()  # made for this copy of the message only
@@ -108,14 +101,27 @@ def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, 
     metrics.messages.labels(direction, message.type).inc()
     new_chat = contact.last_message_at is None
     _contact_after_new_message(contact, message, unread=direction == Direction.IN, push_name=push_name)
-    _announce(message)
+    announce(message)
     if direction == Direction.IN and not data.get("history"):  # an imported old message is never answered
-        _team_after_customer_message(contact, new_chat=new_chat)
+        team_after_customer_message(contact, new_chat=new_chat)
         queue.autoreply_after_commit(message.pk)
     return message
 
 
-def _team_after_customer_message(contact: Contact, *, new_chat: bool) -> None:
+def new_message(session: WhatsAppSession, data: dict, *, contact: Contact, direction: str, status: str,
+                media=None, reply_to: Message | None = None) -> Message:
+    """The Message a bridge event describes, not stored yet."""
+    return Message(
+        contact=contact, session=session, direction=direction, type=_known_type(data.get("type")),
+        body=data.get("body") or "", caption=data.get("caption") or "", media=media,
+        location=data.get("location"), contact_card=_card(data.get("contact")), wa_message_id=data["wa_message_id"],
+        origin=MessageOrigin.CUSTOMER if direction == Direction.IN else MessageOrigin.PHONE,
+        status=status, delivered_at=timezone.now() if status == MessageStatus.DELIVERED else None,
+        reply_to=reply_to, reply_to_wa_id=data.get("reply_to") or "", timestamp=from_epoch(data.get("timestamp")),
+    )
+
+
+def team_after_customer_message(contact: Contact, *, new_chat: bool) -> None:
     """A customer's message reopens a resolved or snoozed chat; a new chat without an assignee is
     auto-assigned when the workspace wants it (chats/services/team.py)."""
     if contact.status in (ChatStatus.RESOLVED, ChatStatus.SNOOZED):
@@ -132,7 +138,7 @@ def _contact_after_new_message(contact: Contact, message: Message, *, unread: bo
                                     last_message=(message.pk, message.timestamp) if latest else None)
 
 
-def _announce(message: Message) -> None:
+def announce(message: Message) -> None:
     """A message just stored from the bridge: its message.new and chat.updated (built from it
     unless events that waited for it change it in this transaction), its media fetch, then those
     waiting events."""

@@ -98,7 +98,13 @@ def contact_by_id(contact_id: int) -> Contact | None:
 
 
 def contacts_by_wa_ids(wa_ids: list[str]) -> dict[str, Contact]:
-    return {contact.wa_id: contact for contact in fetch_rows(Contact, "wa_id = ANY(%s)", [list(wa_ids)])}
+    """contact_by_wa_id for many ids: each id found (a phone id or a LID) -> its contact."""
+    found = {}
+    for contact in fetch_rows(Contact, "wa_id = ANY(%s) OR lid = ANY(%s)", [list(wa_ids), list(wa_ids)]):
+        found[contact.wa_id] = contact
+        if contact.lid:
+            found[contact.lid] = contact
+    return found
 
 
 def contacts_by_ids(contact_ids: list[int]) -> list[Contact]:
@@ -106,7 +112,9 @@ def contacts_by_ids(contact_ids: list[int]) -> list[Contact]:
 
 
 def contact_by_wa_id(wa_id: str) -> Contact | None:
-    return fetch_row(Contact, "wa_id = %s", [wa_id])
+    """The contact WhatsApp means by `wa_id`: their phone id, or their LID once known (either one
+    addresses the same person: chats/services/identity.py)."""
+    return fetch_row(Contact, "wa_id = %s OR lid = %s", [wa_id, wa_id])
 
 
 def user_by_id(user_id: int):

@@ -17,6 +17,7 @@ from chats import queue, store
 from chats.models import Contact, Direction, Message, MessageStatus
 from chats.serializers import chat_data, message_data, without_reactions
 from chats.services.contacts import contact_get_or_create
+from chats.services.identity import chat_ids, contact_for_chat
 from chats.services.inbound import announce, new_message, team_after_customer_message
 from chats.services.publish import contact_for_event, schema
 from sessions_wa.models import WhatsAppSession
@@ -55,12 +56,17 @@ def messages_apply_received(*, session: WhatsAppSession, items: list[dict]) -> N
 
 def _contacts(session: WhatsAppSession, items: list[dict]) -> dict[str, Contact]:
     """Each chat id's contact, created when new (one query for those known)."""
-    chat_ids = list(dict.fromkeys(data["chat_id"] for data in items))
-    contacts = store.contacts_by_wa_ids(chat_ids)
+    contacts = store.contacts_by_wa_ids(list(dict.fromkeys(data["chat_id"] for data in items)))
+    mapped = set()
     for data in items:
-        if data["chat_id"] not in contacts:
-            contacts[data["chat_id"]] = contact_get_or_create(wa_id=data["chat_id"], push_name=data.get("from_name") or "",
-                                                              session=session)
+        chat_id = data["chat_id"]
+        phone_id, lid = chat_ids(data)
+        if phone_id and lid and chat_id not in mapped:  # WhatsApp names both ids: one contact (once per chat)
+            mapped.add(chat_id)
+            contacts[chat_id] = contact_for_chat(data=data, push_name=data.get("from_name") or "", session=session)
+        elif chat_id not in contacts:
+            contacts[chat_id] = contact_get_or_create(wa_id=chat_id, push_name=data.get("from_name") or "",
+                                                      session=session)
     return contacts
 
 
@@ -71,7 +77,7 @@ def _contacts_after(contacts: dict[str, Contact], stored: list[tuple[Message, di
     for message, data in stored:
         state = touched.setdefault(message.contact_id, {"contact": message.contact, "unread": 0, "latest": None,
                                                         "push_name": "", "session_id": message.session_id})
-        state["unread"] += 1
+        state["unread"] += 0 if message.history else 1  # chat.unread brings history's count
         state["push_name"] = data.get("from_name") or state["push_name"]
         if state["latest"] is None or message.timestamp >= state["latest"].timestamp:
             state["latest"] = message

@@ -1,5 +1,5 @@
-"""Many customers' messages at once: a run of `message.received` events of one session from a
-batch (webhooks/inbound/batch.py), applied with a handful of statements instead of several per
+"""Many messages at once: a run of `message.received` (and phone-typed `message.created`) events
+of one session from a batch (webhooks/inbound/batch.py), applied with a handful of statements instead of several per
 event. The outcome is what message_apply_received one by one would leave: each message stored
 once (by wa_message_id), unread counts and last messages right, each customer's WhatsApp name,
 reopen or auto-assignment and auto-replies for live messages (none for history), and events that
@@ -20,19 +20,28 @@ from chats.services.contacts import contact_get_or_create
 from chats.services.identity import chat_ids, contact_for_chat
 from chats.services.inbound import announce, new_message, team_after_customer_message
 from chats.services.publish import contact_for_event, schema
+from sessions_wa.contract import EventType
 from sessions_wa.models import WhatsAppSession
 
 
-def fits(data: dict) -> bool:
-    """Whether a message.received event can take the bulk path."""
-    return not data.get("media") and not data.get("reply_to")
+def fits(event_type: str, data: dict) -> bool:
+    """Whether an event can take the bulk path: a customer's message, or one typed on the phone
+    (message.created without our client_id), with no media and no quote."""
+    if event_type == EventType.MESSAGE_CREATED and data.get("client_id"):
+        return False
+    return (event_type in (EventType.MESSAGE_RECEIVED, EventType.MESSAGE_CREATED)
+            and not data.get("media") and not data.get("reply_to"))
 
 
-def messages_apply_received(*, session: WhatsAppSession, items: list[dict]) -> None:
-    """`items`: message.received `data`, in order, each `fits`. Emits: message.new, chat.updated."""
+def messages_apply_received(*, session: WhatsAppSession, items: list[dict], created: list[bool] | None = None) -> None:
+    """`items`: message.received (or, where `created` says so, message.created) `data`, in order,
+    each `fits`. Emits: message.new, chat.updated."""
+    created = created or [False] * len(items)
     contacts = _contacts(session, items)
-    messages = [new_message(session, data, contact=contacts[data["chat_id"]], direction=Direction.IN,
-                            status=MessageStatus.DELIVERED) for data in items]
+    messages = [new_message(session, data, contact=contacts[data["chat_id"]],
+                            direction=Direction.OUT if mine else Direction.IN,
+                            status=MessageStatus.PENDING if mine else MessageStatus.DELIVERED)
+                for data, mine in zip(items, created)]
     stored = [(message, data) for message, data, fresh in
               zip(messages, items, store.messages_insert_unless_known(messages)) if fresh]
     if not stored:
@@ -47,7 +56,8 @@ def messages_apply_received(*, session: WhatsAppSession, items: list[dict]) -> N
         if message.wa_message_id in waiting:
             announce(message)  # its own frames, after the events that waited for it
     for contact_id, (contact, new_chat) in by_contact.items():
-        live = [message for message, data in stored if message.contact_id == contact_id and not data.get("history")]
+        live = [message for message, data in stored if message.contact_id == contact_id and not data.get("history")
+                and message.direction == Direction.IN]
         if live:
             team_after_customer_message(contact, new_chat=new_chat)
             for message in live:
@@ -60,13 +70,13 @@ def _contacts(session: WhatsAppSession, items: list[dict]) -> dict[str, Contact]
     mapped = set()
     for data in items:
         chat_id = data["chat_id"]
+        name = (data.get("from_name") or "") if data.get("from") == chat_id else ""  # the customer's own name
         phone_id, lid = chat_ids(data)
         if phone_id and lid and chat_id not in mapped:  # WhatsApp names both ids: one contact (once per chat)
             mapped.add(chat_id)
-            contacts[chat_id] = contact_for_chat(data=data, push_name=data.get("from_name") or "", session=session)
+            contacts[chat_id] = contact_for_chat(data=data, push_name=name, session=session)
         elif chat_id not in contacts:
-            contacts[chat_id] = contact_get_or_create(wa_id=chat_id, push_name=data.get("from_name") or "",
-                                                      session=session)
+            contacts[chat_id] = contact_get_or_create(wa_id=chat_id, push_name=name, session=session)
     return contacts
 
 
@@ -77,8 +87,10 @@ def _contacts_after(contacts: dict[str, Contact], stored: list[tuple[Message, di
     for message, data in stored:
         state = touched.setdefault(message.contact_id, {"contact": message.contact, "unread": 0, "latest": None,
                                                         "push_name": "", "session_id": message.session_id})
-        state["unread"] += 0 if message.history else 1  # chat.unread brings history's count
-        state["push_name"] = data.get("from_name") or state["push_name"]
+        # chat.unread brings history's count; our own messages count none
+        state["unread"] += 0 if message.history or message.direction == Direction.OUT else 1
+        if message.direction == Direction.IN:
+            state["push_name"] = data.get("from_name") or state["push_name"]
         if state["latest"] is None or message.timestamp >= state["latest"].timestamp:
             state["latest"] = message
     store.contacts_after_new_messages([

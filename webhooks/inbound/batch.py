@@ -81,7 +81,7 @@ def _rejected(event_id: str, exc: DomainError) -> dict:
 def _apply_all(session, epoch, checked: list[dict]) -> list[dict]:
     ready = [item for item in checked if "status" not in item]
     new = store.applied_webhooks_record_many([(item["id"], item["type"], session.pk) for item in ready])
-    results, run = [], []  # run: consecutive plain customers' messages, applied together
+    results, run = [], []  # run: consecutive plain messages (the customers' and the phone's), applied together
     try:
         for item in checked:
             if "status" in item:
@@ -92,8 +92,8 @@ def _apply_all(session, epoch, checked: list[dict]) -> list[dict]:
                 continue
             new.discard(item["id"])  # the same id twice in one batch: the second is a duplicate
             results.append({"id": item["id"], "status": APPLIED})
-            if item["type"] == EventType.MESSAGE_RECEIVED and chats.message_received_fits_bulk(item["data"]):
-                run.append(item["data"])
+            if chats.message_received_fits_bulk(item["type"], item["data"]):
+                run.append(item)
                 continue
             _flush(session, run)
             if not single.from_an_old_owner(item["type"], session.pk, epoch, item["data"]):
@@ -106,7 +106,8 @@ def _apply_all(session, epoch, checked: list[dict]) -> list[dict]:
 
 def _flush(session, run: list[dict]) -> None:
     if run:
-        chats.messages_apply_received(session=session, items=list(run))
+        chats.messages_apply_received(session=session, items=[item["data"] for item in run],
+                                      created=[item["type"] == EventType.MESSAGE_CREATED for item in run])
         run.clear()
 
 

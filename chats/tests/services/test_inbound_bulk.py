@@ -77,3 +77,18 @@ def test_a_run_takes_a_statement_per_fifty_messages_not_several_per_message(acme
         services.messages_apply_received(session=acme.session, items=items)
 
     assert Message.objects.filter(wa_message_id__startswith="false_6281100").count() == 105
+
+
+def test_messages_typed_on_the_phone_go_in_the_same_run_as_outbound_without_unread(acme, published):
+    chat = CHATS[2]
+    items = [received(chat, 1, history=True), {**received(chat, 2, history=True), "from": "628000000001@c.us",
+                                               "to": chat, "from_name": None}]
+    assert services.message_received_fits_bulk("message.created", items[1])
+    assert not services.message_received_fits_bulk("message.created", {**items[1], "client_id": "ours"})
+
+    published(services.messages_apply_received, session=acme.session, items=items, created=[False, True])
+
+    contact = Contact.objects.get(wa_id=chat)
+    assert list(contact.messages.order_by("id").values_list("direction", "status", "history")) == [
+        ("in", "delivered", True), ("out", "pending", True)]
+    assert contact.unread_count == 0 and contact.last_message.body == "m2" and contact.push_name == f"Name {chat[:12]}"

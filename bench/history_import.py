@@ -58,9 +58,16 @@ def main() -> None:
         with httpx.Client(base_url=stack.web_url, headers={"Host": workspace.host, "Authorization": f"Bearer {key}"},
                           timeout=15) as api:
             listed = len(api.get("/api/v1/chats/", params={"page_size": 100}).json()["results"])
+        samples = stack.metrics()
+        # Django's share of the time: the batches' apply (blazz_bridge_webhook_apply_seconds), summed.
+        applying = sum(value for (name, *labels), value in samples.items()
+                       if name == "blazz_bridge_webhook_apply_seconds_sum" and ("kind", "batch") in labels)
+        batches = sum(value for (name, *labels), value in samples.items()
+                      if name == "blazz_bridge_webhook_apply_seconds_count" and ("kind", "batch") in labels)
     emit({"bench": "history_import", "messages": messages, "expected": total, "chats": chats,
           "seconds_to_visible": rounded(seconds, 2), "messages_per_s": rounded(messages / seconds),
           "duplicated": twice, "unread_total": unread, "chat_list_rows": listed, "batch": BATCH,
+          "django_apply_s": rounded(applying, 2), "batch_posts": int(batches),
           "aim_s": 15, "samples": 1})
 
 

@@ -80,6 +80,7 @@ export function createRouter({ stores, send = () => false }) {
     [E.CONTACT_ERASED]: (frame) => chats.applyHidden(frame),
     // Merged into another contact (a LID learnt its phone): that one's chat.updated follows.
     [E.CONTACT_MERGED]: (frame) => chats.applyHidden(frame),
+    [E.NOTE_MENTION]: (frame) => stores.team?.applyMention(frame),
     [E.SESSION_STATUS]: ({ session }) => sessions.applySessionStatus(session),
     [E.PING]: () => {},
     [E.RESYNC_REQUIRED]: () => refetch('resync_required'),

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blazz.core import events
+from blazz.core import events, metrics
 from blazz.core.errors import Conflict, DomainError, NotFound
 from chats import queue, store
 from chats.errors import ChatErrorCode as Code
@@ -82,6 +82,7 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
             store.contact_after_send(contact.pk, message_id=message.pk, at=now, session_id=session.pk)
             publish_message_and_chat(message.pk, contact.pk, events.MessageNew, written=message)
             queue.message_send_after_commit(message.pk)
+            metrics.messages.labels("out", message.type).inc()
     except IntegrityError:
         # A concurrent request with the same client_id won the insert.
         existing = _existing_for_client_id(client_id, contact, request)

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from blazz.core import eventlog
+from blazz.core import eventlog, metrics
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.outbound.endpoints import ALL_EVENTS, TEST_EVENT, endpoint_disable
 from webhooks.outbound.urls_guard import UrlNotAllowed, resolve_allowed
@@ -64,6 +64,7 @@ def send(endpoint: WebhookEndpoint, envelope: dict) -> dict:
         address = resolve_allowed(endpoint.url)
     except UrlNotAllowed as error:
         attempt["error"] = f"url_not_allowed: {error}"
+        metrics.crm_webhook_deliveries.labels("refused").inc()
         return attempt
     parts = urlsplit(endpoint.url)
     host = f"[{address}]" if ":" in address else address
@@ -82,6 +83,8 @@ def send(endpoint: WebhookEndpoint, envelope: dict) -> dict:
     except httpx.HTTPError as error:
         attempt["error"] = f"{type(error).__name__}: {error}"[:300] or type(error).__name__
     attempt["latency_ms"] = round((time.monotonic() - started) * 1000, 1)
+    metrics.crm_webhook_deliveries.labels("succeeded" if succeeded(attempt) else
+                                          "gone" if attempt["status_code"] == 410 else "failed").inc()
     return attempt
 
 

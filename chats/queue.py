@@ -14,6 +14,7 @@ every few seconds, queues it once the broker is back (chats.services.delivery).
 from __future__ import annotations
 
 import logging
+import threading
 
 from django.db import transaction
 
@@ -28,9 +29,17 @@ MEDIA_FETCH_FOR_SEND_TASK = "chats.tasks.media_fetch_for_send_task"
 AUTOREPLY_TASK = "chats.automation.tasks.autoreply_evaluate_task"
 
 
+_autodiscovery = threading.Lock()
+
+
 def task(name: str):
     if name not in app.tasks:
-        app.loader.import_default_modules()  # autodiscovery: every app's tasks module
+        # One thread at a time: a second webhook thread asking while the first was still importing
+        # found the registry half filled (NotRegistered, raised in an after-commit hook: a 500 for a
+        # batch that had committed).
+        with _autodiscovery:
+            if name not in app.tasks:
+                app.loader.import_default_modules()  # autodiscovery: every app's tasks module
     return app.tasks[name]
 
 

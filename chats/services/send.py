@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blazz.core import events
+from blazz.core import events, metrics
 from blazz.core.errors import Conflict, DomainError, NotFound
 from chats import queue, store
 from chats.errors import ChatErrorCode as Code
@@ -98,6 +98,7 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
                 queue.media_fetch_for_send_after_commit(str(media.pk), message.pk, request.media_url)
             else:
                 queue.message_send_after_commit(message.pk)
+            metrics.messages.labels("out", message.type).inc()
     except IntegrityError:
         # A concurrent request with the same client_id won the insert.
         existing = _existing_for_client_id(client_id, contact, request)

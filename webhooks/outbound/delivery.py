@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from blazz.core import eventlog
+from blazz.core import eventlog, metrics
 from blazz.core.urls_guard import UrlNotAllowed, pinned, resolve_allowed
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.outbound import unordered
@@ -64,6 +64,7 @@ def send(endpoint: WebhookEndpoint, envelope: dict) -> dict:
         address = resolve_allowed(endpoint.url)
     except UrlNotAllowed as error:
         attempt["error"] = f"url_not_allowed: {error}"
+        metrics.crm_webhook_deliveries.labels("refused").inc()
         return attempt
     target, host_header, extensions = pinned(endpoint.url, address)
     headers = {**endpoint.headers, "content-type": "application/json", "user-agent": USER_AGENT,
@@ -78,6 +79,8 @@ def send(endpoint: WebhookEndpoint, envelope: dict) -> dict:
     except httpx.HTTPError as error:
         attempt["error"] = f"{type(error).__name__}: {error}"[:300] or type(error).__name__
     attempt["latency_ms"] = round((time.monotonic() - started) * 1000, 1)
+    metrics.crm_webhook_deliveries.labels("succeeded" if succeeded(attempt) else
+                                          "gone" if attempt["status_code"] == 410 else "failed").inc()
     return attempt
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from blazz.core import events
+
 
 class Scope(models.TextChoices):
     READ = "read", _("Read")
@@ -37,6 +39,10 @@ ANY_KEY = "any_key"  # any key of the workspace, whatever its scopes (GET /me/)
 READ_ONLY = {"GET": Scope.READ}
 READ_AND_MANAGE = {"GET": Scope.READ, "POST": Scope.MANAGE, "PUT": Scope.MANAGE, "PATCH": Scope.MANAGE,
                    "DELETE": Scope.MANAGE}
+
+
+# Socket frames that reach a customer (a read receipt, "typing..."): an API key needs `send`.
+SOCKET_SEND_FRAMES = (events.READ, events.TYPING)
 
 
 def required(view, method: str) -> str:

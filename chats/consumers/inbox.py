@@ -34,7 +34,7 @@ from workspaces import selectors as workspace_selectors
 from workspaces.asgi import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, origin_allowed
 from workspaces.authentication import authenticate_api_key
 from workspaces.middleware import SESSION_WORKSPACE_KEY
-from workspaces.scopes import Scope
+from workspaces.scopes import SOCKET_SEND_FRAMES, Scope
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +43,6 @@ logger = logging.getLogger(__name__)
 PING_SECONDS = float(getattr(settings, "REALTIME_PING_SECONDS", 20))
 # A tab views one contact at a time; the cap bounds what one socket can make the server hold.
 MAX_SUBSCRIPTIONS = 100
-# Frames that reach a customer (a read receipt, "typing..."): an API key needs `send` for them.
-SEND_FRAMES = (events.READ, events.TYPING)
 # Events read from the log per query while replaying a resume or filling a gap.
 REPLAY_PAGE = 500
 
@@ -66,10 +64,8 @@ def _authenticate(scope):
     raw_key = _api_key_from_scope(scope)
     if raw_key:
         key = authenticate_api_key(raw_key, tenant)
-        if key is None:
-            return None, CLOSE_UNAUTHENTICATED
-        if not key.has_scope(Scope.READ):  # the socket is a stream of the workspace's events
-            return None, CLOSE_FORBIDDEN
+        if key is None or not key.has_scope(Scope.READ):  # the socket streams the workspace's events: `read`
+            return None, CLOSE_UNAUTHENTICATED if key is None else CLOSE_FORBIDDEN
         return {"kind": "api_key", "key_id": key.pk, "scopes": key.scopes,
                 "user": {"id": None, "name": f"api-key:{key.prefix}"}}, None
     if not origin_allowed(scope):
@@ -330,7 +326,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
         contact_id = content.get("contact_id")
         if isinstance(contact_id, bool) or not isinstance(contact_id, int) or not 0 < contact_id < 2**63:
             return await self._error("invalid_frame", "contact_id must be a positive integer.")
-        if kind in SEND_FRAMES and Scope.SEND not in self.principal.get("scopes", (Scope.SEND,)):
+        if kind in SOCKET_SEND_FRAMES and Scope.SEND not in self.principal.get("scopes", (Scope.SEND,)):
             return await self._error("insufficient_scope", "This API key lacks the “send” scope.")
         try:
             await handler(contact_id, content)

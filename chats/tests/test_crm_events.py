@@ -98,7 +98,7 @@ def test_webhook_endpoints_take_the_crm_names_as_filters(world, client_a, settin
         "message.received", "message.sent", "contact.created", "contact.updated", "contact.deleted"]},
         content_type="application/json")
     assert made.status_code == 201, made.content
-    assert client_a.post("/api/v1/webhooks/", {"url": "http://127.0.0.1:9/hook", "events": ["contact.merged"]},
+    assert client_a.post("/api/v1/webhooks/", {"url": "http://127.0.0.1:9/hook", "events": ["contact.exploded"]},
                          content_type="application/json").status_code == 400
 
 

@@ -32,7 +32,7 @@ def main() -> None:
             SendLimits.objects.create(session=session, per_minute=CAP, per_hour=100_000, per_day=1_000_000,
                                       min_delay_ms=0, max_delay_ms=0, warmup_days=0)
             for n in range(count):
-                contact_create(phone=f"+62815{n:08d}", name=f"C{n}", tags=["pace"])
+                contact_create(phone=f"+62815{n:08d}", name=f"C{n}")[0].labels.add(label)
             template = template_save(name="Pace", body="Halo {{contact.name}}")
             broadcast, _ = broadcasts.broadcast_create(name="pace", template_id=template.pk, session_id=session.pk,
                                                        audience={"labels": ["pace"]})

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from blazz.admin_sites import tenant_admin
-from chats.automation.models import AutoReplyRule, BusinessHours, RuleFiring, ScheduledMessage, Template
+from chats.automation.models import AutomationSettings, AutoReplyRule, BusinessHours, RuleFiring, ScheduledMessage, Template
 
 
 @admin.register(Template, site=tenant_admin)
@@ -37,3 +37,8 @@ class ScheduledMessageAdmin(admin.ModelAdmin):
     list_display = ["id", "contact", "send_at", "status", "type", "sent_at"]
     list_filter = ["status"]
     raw_id_fields = ["contact", "media", "message"]
+
+
+@admin.register(AutomationSettings, site=tenant_admin)
+class AutomationSettingsAdmin(admin.ModelAdmin):
+    list_display = ["optout_keywords", "updated_at"]

@@ -109,8 +109,9 @@ def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, 
     _contact_after_new_message(contact, message, unread=direction == Direction.IN, push_name=push_name)
     _announce(message)
     if direction == Direction.IN and not data.get("history"):  # an imported old message is never answered
+        status_before = contact.status
         _team_after_customer_message(contact, new_chat=new_chat)
-        queue.autoreply_after_commit(message.pk)
+        queue.autoreply_after_commit(message.pk, text=message.body or message.caption or "", status=status_before)
     return message
 
 

@@ -60,7 +60,7 @@ def broadcast_create(*, name: str, template_id: int, session_id: str | None = No
         opted_out = set(OptOut.objects.values_list("contact_id", flat=True))
         recipients = {}
         if not csv_text:
-            for contact in _audience(audience):
+            for contact in _audience(audience).order_by("pk"):
                 recipients[contact.pk] = (contact, {})
         for line, contact, variables in rows:
             recipients.setdefault(contact.pk, (contact, variables))
@@ -84,10 +84,12 @@ def _audience(audience: dict):
     contacts = Contact.objects.exclude(wa_id__endswith="@g.us")
     if audience.get("all"):
         return contacts
-    labels = [str(label) for label in audience.get("labels") or []]
-    if labels:
-        contacts = contacts.filter(tags__contains=[labels[0]]) if len(labels) == 1 else contacts.filter(
-            Q(*[Q(tags__contains=[label]) for label in labels], _connector=Q.OR))
+    labels = audience.get("labels") or []
+    if labels:  # the team inbox's labels, by id or by name: a contact with any of them
+        ids = [label for label in labels if isinstance(label, int)]
+        names = [str(label) for label in labels if not isinstance(label, int)]
+        contacts = contacts.filter(pk__in=Contact.labels.through.objects.filter(
+            Q(label_id__in=ids) | Q(label__name__in=names)).values("contact_id"))
     for field, value in (audience.get("custom_fields") or {}).items():
         contacts = contacts.filter(**{f"custom_fields__{field}": value})
     return contacts

@@ -13,6 +13,7 @@ from django.utils import timezone
 from blazz.core.errors import Conflict, DomainError, NotFound
 from chats.automation.errors import AutomationErrorCode as Code
 from chats.automation.models import ScheduledMessage, ScheduledStatus
+from chats.automation.services import governor
 from chats.automation.services.templates import template_get, template_send_request
 from chats.models import Contact, MessageOrigin
 from chats.services import SendRequest, message_send
@@ -21,6 +22,9 @@ logger = logging.getLogger(__name__)
 
 EDITABLE = ("send_at", "type", "body", "caption", "media_id", "template_id", "variables", "session_id")
 MAX_AHEAD = dt.timedelta(days=366)
+# A due message waits for its number's send slot (the governor) as long as the caps say: a day's
+# cap reached puts it into the next day.
+GOVERNED_HORIZON_SECONDS = 2 * 86400.0
 
 
 def scheduled_create(*, contact: Contact, client_id: str, send_at: dt.datetime, request: SendRequest,
@@ -104,7 +108,8 @@ def _send_one(scheduled: ScheduledMessage) -> None:
         with transaction.atomic():
             message, _created = message_send(contact=scheduled.contact, client_id=scheduled.client_id,
                                              request=_request_for(scheduled), sent_by=scheduled.created_by,
-                                             origin=MessageOrigin.SCHEDULE)
+                                             origin=MessageOrigin.SCHEDULE,
+                                             pace=governor.pacer(horizon_seconds=GOVERNED_HORIZON_SECONDS))
     except DomainError as exc:  # the number is gone, the template lost a variable: the agent sees why
         scheduled.status, scheduled.error = ScheduledStatus.FAILED, exc.message[:500]
         scheduled.save(update_fields=["status", "error"])

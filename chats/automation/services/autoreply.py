@@ -143,7 +143,7 @@ def _fire(rule: AutoReplyRule, message: Message, contact: Contact, period: str) 
         if rule.reply_template_id or rule.reply_text:
             message_send(contact=contact, client_id=f"auto-{rule.pk}-{message.pk}",
                          request=_reply(rule, contact, message), origin=MessageOrigin.AUTO_REPLY,
-                         pace=governor.pacer(horizon_seconds=settings.AUTOMATION_REPLY_MAX_WAIT_SECONDS))
+                         pace=governor.pacer(horizon_seconds=settings.AUTOMATION_MAX_SLOT_WAIT_SECONDS))
         _team_actions(rule, contact)
         AutoReplyRule.objects.filter(pk=rule.pk).update(fired_count=F("fired_count") + 1,
                                                        last_fired_at=timezone.now())

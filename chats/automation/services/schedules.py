@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -22,9 +23,6 @@ logger = logging.getLogger(__name__)
 
 EDITABLE = ("send_at", "type", "body", "caption", "media_id", "template_id", "variables", "session_id")
 MAX_AHEAD = dt.timedelta(days=366)
-# A due message waits for its number's send slot (the governor) as long as the caps say: a day's
-# cap reached puts it into the next day.
-GOVERNED_HORIZON_SECONDS = 2 * 86400.0
 
 
 def scheduled_create(*, contact: Contact, client_id: str, send_at: dt.datetime, request: SendRequest,
@@ -98,25 +96,29 @@ def scheduled_send_due(*, now: dt.datetime | None = None, limit: int = 200) -> i
                          .filter(status=ScheduledStatus.SCHEDULED, send_at__lte=now).order_by("send_at", "id").first())
             if scheduled is None:
                 break
-            _send_one(scheduled)
+            if not _send_one(scheduled):
+                break  # the send limits are reached: it stays scheduled, the next sweep asks again
             sent += 1
     return sent
 
 
-def _send_one(scheduled: ScheduledMessage) -> None:
+def _send_one(scheduled: ScheduledMessage) -> bool:
     try:
         with transaction.atomic():
+            pace = governor.pacer(horizon_seconds=settings.AUTOMATION_MAX_SLOT_WAIT_SECONDS)
             message, _created = message_send(contact=scheduled.contact, client_id=scheduled.client_id,
                                              request=_request_for(scheduled), sent_by=scheduled.created_by,
-                                             origin=MessageOrigin.SCHEDULE,
-                                             pace=governor.pacer(horizon_seconds=GOVERNED_HORIZON_SECONDS))
-    except DomainError as exc:  # the number is gone, the template lost a variable: the agent sees why
+                                             origin=MessageOrigin.SCHEDULE, pace=pace)
+    except DomainError as exc:
+        if exc.code == Code.SEND_LIMIT_REACHED:
+            return False  # the number is gone, the template lost a variable: the agent sees why
         scheduled.status, scheduled.error = ScheduledStatus.FAILED, exc.message[:500]
         scheduled.save(update_fields=["status", "error"])
         logger.warning("scheduled message %s failed: %s", scheduled.pk, exc.message)
-        return
+        return True
     scheduled.status, scheduled.message, scheduled.sent_at = ScheduledStatus.SENT, message, timezone.now()
     scheduled.save(update_fields=["status", "message", "sent_at"])
+    return True
 
 
 def _request_for(scheduled: ScheduledMessage) -> SendRequest:

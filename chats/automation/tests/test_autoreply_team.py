@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from chats import queue
-from chats.automation.models import AutoReplyRule, MatchType, ScheduledMessage, SendLimits, Trigger
+from chats.automation.models import MatchType, ScheduledMessage, SendLimits, Trigger
 from chats.automation.services import config, governor, rules
 from chats.automation.services.autoreply import autoreply_evaluate
 from chats.automation.services.schedules import scheduled_send_due
@@ -137,7 +137,7 @@ def test_a_burst_of_auto_replies_goes_at_the_governed_pace(paced):
 
 
 def test_an_auto_reply_beyond_the_governors_horizon_is_not_sent_and_logged(paced, settings):
-    settings.AUTOMATION_REPLY_MAX_WAIT_SECONDS = 2
+    settings.AUTOMATION_MAX_SLOT_WAIT_SECONDS = 2
     r = rule(reply_text="Terima kasih")
     for n in range(4):
         autoreply_evaluate(message_id=customer_writes(paced, "halo", phone=f"62812345009{n:02d}").pk)
@@ -146,12 +146,13 @@ def test_an_auto_reply_beyond_the_governors_horizon_is_not_sent_and_logged(paced
     assert r.error_count == 1 and "send limits" in r.last_error
 
 
-def test_scheduled_sends_take_governed_slots(paced):
+def test_scheduled_sends_take_governed_slots_and_wait_for_one_in_reach(paced, settings):
+    settings.AUTOMATION_MAX_SLOT_WAIT_SECONDS = 2.5
     contact = customer_writes(paced, "halo", phone="6281234500990").contact
-    for n in range(3):
+    for n in range(4):
         ScheduledMessage.objects.create(contact=contact, client_id=f"sch-gov-{n}", body=f"m{n}",
                                         send_at=timezone.now() - dt.timedelta(seconds=1))
-    assert scheduled_send_due() == 3
+    assert scheduled_send_due() == 3  # slots at 0, 1 and 2 s; the fourth's (3 s) is out of reach
     due = sorted(Message.objects.filter(origin=MessageOrigin.SCHEDULE).values_list("send_queued_at", flat=True))
     assert [round((b - a).total_seconds()) for a, b in zip(due, due[1:])] == [1, 1]
-    assert not AutoReplyRule.objects.exists()
+    assert ScheduledMessage.objects.get(client_id="sch-gov-3").status == "scheduled"  # the next sweep's

@@ -39,8 +39,10 @@ def test_a_broadcast_to_300_customers_is_paced_and_survives_a_worker_sigkill(sta
     from chats.models import Message
     phones = PHONES
     with bc_ws.api() as api:
+        # Every cap set: the hour's and the day's defaults (400, 1500) must not be what the test meets.
         limits = api.put(f"/api/v1/sessions/{bc_ws.session.id}/send-limits/",
-                         json={"per_minute": PER_MINUTE, "min_delay_ms": 0, "max_delay_ms": 0, "warmup_days": 0})
+                         json={"per_minute": PER_MINUTE, "per_hour": 100_000, "per_day": 1_000_000,
+                               "min_delay_ms": 0, "max_delay_ms": 0, "warmup_days": 0})
         assert limits.status_code == 200 and limits.json()["effective"]["per_minute"] == PER_MINUTE
         template = api.post("/api/v1/templates/", json={"name": "Launch", "body": "Halo {{contact.name}}, toko baru buka!"}).json()
         made = api.post("/api/v1/broadcasts/", json={"name": "Launch", "template_id": template["id"],
@@ -57,7 +59,16 @@ def test_a_broadcast_to_300_customers_is_paced_and_survives_a_worker_sigkill(sta
     stack.worker.kill()  # SIGKILL to the worker and its pool, mid-broadcast
     stack.worker.start()
     stack.wait_worker()
-    done = wait_until(lambda: (p := progress())["status"] == "completed" and p, 120, 0.5, "the broadcast to complete")
+    seen = []
+
+    def completed():
+        seen[:] = [progress()]  # what it was when the wait gave up: status, pause reason, counts
+        return seen[0]["status"] == "completed" and seen[0]
+
+    try:
+        done = wait_until(completed, 120, 0.5, "the broadcast to complete")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; last seen: {seen and {k: seen[0][k] for k in ('status', 'pause_reason', 'progress')}}")
     assert done["progress"]["queued"] == 0 and done["progress"]["failed"] == 0
 
     with schema_context(bc_ws.schema):

@@ -4,9 +4,8 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
-from chats.automation.models import AutoReplyRule, MatchType, RuleFiring, Trigger
+from chats.automation.models import MatchType, RuleFiring, Trigger
 from chats.automation.services import hours, rules
 from chats.automation.services.autoreply import autoreply_evaluate
 from chats.automation.services.matching import normalise, text_matches

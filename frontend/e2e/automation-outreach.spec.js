@@ -10,6 +10,7 @@ function shift(value, minutes) {
 }
 
 test('send later: a scheduled bubble, edited and cancelled, and one that goes out once', async ({ inbox: page, sandbox }) => {
+  test.setTimeout(240_000); // the last one goes a minute or two after it is scheduled
   const customer = await customerWritesFirst(page, sandbox, newCustomer('Later'), 'Kabari saya besok ya');
   await openChat(page, customer.name);
 
@@ -29,13 +30,14 @@ test('send later: a scheduled bubble, edited and cancelled, and one that goes ou
   await edited.getByTestId('scheduled-cancel').click();
   await expect(page.getByTestId('scheduled-bubble')).toHaveCount(0);
 
-  // One for the next minute: it leaves the foot of the thread and arrives in it, once.
+  // One for a minute or two from now: it leaves the foot of the thread and arrives in it, once.
   await page.getByTestId('composer').fill('Terkirim sesuai jadwal');
   await page.getByTestId('schedule-toggle').click();
-  await page.getByTestId('schedule-at').fill(shift(inAnHour, -59));
+  const prefilled = await page.getByTestId('schedule-at').inputValue(); // an hour ahead, to the minute
+  await page.getByTestId('schedule-at').fill(shift(prefilled, -58)); // one to two minutes ahead
   await page.getByTestId('schedule-confirm').click();
   await expect(page.getByTestId('scheduled-bubble')).toHaveCount(1);
-  await expect(bubbleWithText(page, 'Terkirim sesuai jadwal')).toHaveCount(1, { timeout: 90_000 });
+  await expect(bubbleWithText(page, 'Terkirim sesuai jadwal')).toHaveCount(1, { timeout: 150_000 });
   await expect(page.getByTestId('scheduled-bubble')).toHaveCount(0, { timeout: 20_000 });
   await expect.poll(async () => (await sandbox.customer(customer.phone)).received
     .filter((m) => m.body === 'Terkirim sesuai jadwal').length, { timeout: 30_000 }).toBe(1);
@@ -45,6 +47,8 @@ test('an auto-reply labels the chat and sets it pending; safe sending settings; 
   const tag = `${Date.now() % 1e6}`;
   const label = await apiInPage(page, 'POST', '/labels/', { name: `lead-${tag}`, color: '#0a7cff' });
   expect(label.status).toBe(201);
+  const template = await apiInPage(page, 'POST', '/templates/', { name: `E2E CSV ${tag}`, body: 'Halo {{contact.name}}' });
+  expect(template.status).toBe(201);
 
   await page.goto('/automation');
   await page.getByTestId('tab-rules').click();
@@ -72,7 +76,7 @@ test('an auto-reply labels the chat and sets it pending; safe sending settings; 
   await page.getByTestId('tab-broadcasts').click();
   const wizard = page.getByTestId('broadcast-wizard');
   await wizard.getByLabel('Name').fill(`E2E CSV ${tag}`);
-  await wizard.getByLabel('Template').selectOption({ index: 0 });
+  await wizard.getByLabel('Template').selectOption(String(template.body.id));
   const csv = `phone;name\n0812-7${tag.padStart(6, '0')}1;Ani\n12;Bad\n+62 812 7${tag.padStart(6, '0')}2;Budi\n`;
   await page.getByTestId('broadcast-csv').setInputFiles({ name: 'penerima.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await wizard.getByRole('button', { name: 'Next' }).click();

@@ -56,7 +56,9 @@ def _key() -> str:
 
 
 def changed() -> None:
-    """A rule or the settings changed: every process reloads what the gate keeps (after the commit)."""
+    """A rule or the settings changed: every process reloads what the gate keeps (this one at once,
+    the others after the commit, when the token changes)."""
+    _gate_cache.pop(connection.schema_name, None)
     token = uuid.uuid4().hex
     transaction.on_commit(lambda: redis_client().set(_key(), token))
 

@@ -103,13 +103,18 @@ def test_a_workspace_without_rules_queues_nothing_but_its_stop_keywords(acme, qu
     customer_writes(acme, "halo", phone="6281234500703")
     stop = customer_writes(acme, "Berhenti", phone="6281234500703")
     assert [message_id for message_id, _ in queued] == [stop.pk]
-    made = rule()
-    config.redis_client().delete(config._key())  # what the commit of the save would change
-    config._gate_cache.clear()
+    # Another process's change: a new token in Redis makes this process reload.
+    from chats.automation.models import AutoReplyRule
+    AutoReplyRule.objects.create(name="from elsewhere", pattern="x", reply_text="y")
+    config.redis_client().set(config._key(), "another-token")
+    elsewhere = customer_writes(acme, "apa saja", phone="6281234500703")
+    assert queued[-1][0] == elsewhere.pk
+    AutoReplyRule.objects.all().delete()
+    config.changed()
+    made = rule()  # this process sees it at once; the others when the commit sets a new token
     with_rules = customer_writes(acme, "apa saja", phone="6281234500703")
     assert queued[-1][0] == with_rules.pk
     rules.rule_save(rule=made, enabled=False)
-    config._gate_cache.clear()
     customer_writes(acme, "apa saja", phone="6281234500703")
     assert queued[-1][0] == with_rules.pk
 

@@ -1,0 +1,58 @@
+"""The send governor on auto-replies, with the real worker, Redis and the bridge's sandbox: a burst
+of customers writing a keyword at once is answered at the number's pace, each once."""
+
+import uuid
+
+import pytest
+from django_tenants.utils import schema_context
+
+from blazz.dev.realstack import wait_until
+from chats.automation.tests.test_integration_automation import customer_writes, received
+from conftest import StackWorkspace
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+PER_MINUTE = 20  # a slot every 3 s
+PHONES = [f"62813600000{n:02d}" for n in range(5)]
+
+
+@pytest.fixture(scope="module")
+def gov_ws(stack, live):
+    from sessions_wa.models import WhatsAppSession
+
+    ws = StackWorkspace(stack, "stackgov")
+    with schema_context(ws.schema):
+        wait_until(lambda: WhatsAppSession.objects.get(pk=ws.session.pk).status == "connected", 20,
+                   message="the sandbox number to connect")
+    return ws
+
+
+def test_a_burst_of_auto_replies_goes_out_at_the_numbers_pace_each_once(stack, gov_ws):
+    from chats.models import Message
+
+    keyword = f"promo{uuid.uuid4().hex[:6]}"
+    with gov_ws.api() as api:
+        limits = api.put(f"/api/v1/sessions/{gov_ws.session.id}/send-limits/",
+                         json={"per_minute": PER_MINUTE, "per_hour": 1000, "per_day": 10000, "min_delay_ms": 0,
+                               "max_delay_ms": 0, "warmup_days": 0})
+        assert limits.status_code == 200, limits.text
+        rule = api.post("/api/v1/auto-replies/", json={"name": "burst", "pattern": keyword,
+                                                      "reply_text": "Info promo: {{contact.first_name}}"})
+        assert rule.status_code == 201, rule.text
+    for phone in PHONES:
+        customer_writes(stack, gov_ws, phone, f"mau {keyword} dong")
+
+    def everyone_answered_once():
+        counts = {p: sum(1 for body in received(stack, gov_ws, p) if body.startswith("Info promo")) for p in PHONES}
+        assert all(n <= 1 for n in counts.values()), counts  # never twice
+        return all(n == 1 for n in counts.values())
+
+    wait_until(everyone_answered_once, 90, 0.5, "every customer of the burst to get the auto-reply")
+    with schema_context(gov_ws.schema):
+        attempts = sorted(Message.objects.filter(origin="auto_reply", body__startswith="Info promo")
+                          .values_list("send_attempted_at", flat=True))
+    gaps = [(b - a).total_seconds() for a, b in zip(attempts, attempts[1:])]
+    # Slots 3 s apart: the bridge met them spread over 12 s, never two together (a redelivered task
+    # may note a later attempt on a message, so a gap can shrink a little, never to a burst).
+    assert len(attempts) == len(PHONES) and min(gaps) >= 2.0, gaps
+    assert (attempts[-1] - attempts[0]).total_seconds() >= 11, gaps

@@ -14,6 +14,7 @@ every few seconds, queues it once the broker is back (chats.services.delivery).
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Callable
 
 from django.db import transaction
@@ -28,9 +29,17 @@ MEDIA_FETCH_TASK = "chats.tasks.media_fetch_task"
 AUTOREPLY_TASK = "chats.automation.tasks.autoreply_evaluate_task"
 
 
+_import_lock = threading.Lock()
+
+
 def task(name: str):
     if name not in app.tasks:
-        app.loader.import_default_modules()  # autodiscovery: every app's tasks module
+        # Autodiscovery (every app's tasks module), once: a fresh daphne process takes many
+        # requests at once on its threads, and without the lock the others looked the name up
+        # while the first was still importing (NotRegistered: a 500 to the bridge).
+        with _import_lock:
+            if name not in app.tasks:
+                app.loader.import_default_modules()
     return app.tasks[name]
 
 

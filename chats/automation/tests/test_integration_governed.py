@@ -28,8 +28,6 @@ def gov_ws(stack, live):
 
 
 def test_a_burst_of_auto_replies_goes_out_at_the_numbers_pace_each_once(stack, gov_ws):
-    from chats.models import Message
-
     keyword = f"promo{uuid.uuid4().hex[:6]}"
     with gov_ws.api() as api:
         limits = api.put(f"/api/v1/sessions/{gov_ws.session.id}/send-limits/",
@@ -47,12 +45,12 @@ def test_a_burst_of_auto_replies_goes_out_at_the_numbers_pace_each_once(stack, g
         assert all(n <= 1 for n in counts.values()), counts  # never twice
         return all(n == 1 for n in counts.values())
 
-    wait_until(everyone_answered_once, 90, 0.5, "every customer of the burst to get the auto-reply")
-    with schema_context(gov_ws.schema):
-        attempts = sorted(Message.objects.filter(origin="auto_reply", body__startswith="Info promo")
-                          .values_list("send_attempted_at", flat=True))
-    gaps = [(b - a).total_seconds() for a, b in zip(attempts, attempts[1:])]
-    # Slots 3 s apart: the bridge met them spread over 12 s, never two together (a redelivered task
-    # may note a later attempt on a message, so a gap can shrink a little, never to a burst).
-    assert len(attempts) == len(PHONES) and min(gaps) >= 2.0, gaps
-    assert (attempts[-1] - attempts[0]).total_seconds() >= 11, gaps
+    wait_until(everyone_answered_once, 120, 0.5, "every customer of the burst to get the auto-reply")
+    # When the bridge took each one (its first and only send: the bridge sends a client_id once,
+    # however often a redelivered task asks): slots 3 s apart, so never two in the same moment and
+    # the five spread over about 12 s.
+    arrived = sorted(m["timestamp"] for p in PHONES for m in stack.customer(gov_ws.session.id, p)["received"]
+                     if m["body"].startswith("Info promo"))
+    gaps = [b - a for a, b in zip(arrived, arrived[1:])]
+    assert len(arrived) == len(PHONES) and min(gaps) >= 2, (arrived, gaps)  # whole seconds
+    assert arrived[-1] - arrived[0] >= 11, (arrived, gaps)

@@ -48,9 +48,10 @@ def test_a_burst_of_auto_replies_goes_out_at_the_numbers_pace_each_once(stack, g
     wait_until(everyone_answered_once, 120, 0.5, "every customer of the burst to get the auto-reply")
     # When the bridge took each one (its first and only send: the bridge sends a client_id once,
     # however often a redelivered task asks): slots 3 s apart, so never two in the same moment and
-    # the five spread over about 12 s.
+    # the five spread over about 12 s (a task runs up to a second or so after its slot; unpaced,
+    # the five would go within a second or two).
     arrived = sorted(m["timestamp"] for p in PHONES for m in stack.customer(gov_ws.session.id, p)["received"]
                      if m["body"].startswith("Info promo"))
     gaps = [b - a for a, b in zip(arrived, arrived[1:])]
     assert len(arrived) == len(PHONES) and min(gaps) >= 2, (arrived, gaps)  # whole seconds
-    assert arrived[-1] - arrived[0] >= 11, (arrived, gaps)
+    assert arrived[-1] - arrived[0] >= 9, (arrived, gaps)

@@ -254,8 +254,12 @@ MESSAGE_SEND_MAX_RETRIES = env.int("MESSAGE_SEND_MAX_RETRIES", default=8)  # ~4 
 MESSAGE_SEND_BACKOFF_CAP_SECONDS = env.float("MESSAGE_SEND_BACKOFF_CAP_SECONDS", default=60.0)
 # Automation (chats/automation/): at most this many automated messages to one contact per hour.
 AUTOMATION_MAX_PER_CONTACT_PER_HOUR = env.int("AUTOMATION_MAX_PER_CONTACT_PER_HOUR", default=3)
-# A customer who writes one of these (alone) is opted out of broadcasts.
-AUTOMATION_OPT_OUT_KEYWORDS = env.list("AUTOMATION_OPT_OUT_KEYWORDS", default=["STOP", "BERHENTI", "UNSUBSCRIBE"])
+# An automated send waits at most this long for its number's slot (the governor; its send task's
+# countdown, kept under the broker's visibility timeout): an auto-reply past it is not sent, a due
+# scheduled message stays scheduled until a sweep finds a slot in reach.
+AUTOMATION_MAX_SLOT_WAIT_SECONDS = env.float("AUTOMATION_MAX_SLOT_WAIT_SECONDS", default=240.0)
+# The opt-out keywords a workspace starts with (English and Indonesian; changed on its automation page).
+AUTOMATION_OPT_OUT_KEYWORDS = env.list("AUTOMATION_OPT_OUT_KEYWORDS", default=["STOP", "UNSUBSCRIBE", "BERHENTI", "BERHENTI LANGGANAN"])
 # The send governor's defaults per number (docs/automation.md has the reasoning); SendLimits overrides them.
 GOVERNOR_PER_MINUTE = env.int("GOVERNOR_PER_MINUTE", default=20)
 GOVERNOR_PER_HOUR = env.int("GOVERNOR_PER_HOUR", default=400)

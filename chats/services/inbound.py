@@ -121,8 +121,9 @@ def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, 
                                push_name=push_name)
     announce(message)
     if direction == Direction.IN and not data.get("history"):  # an imported old message is never answered
+        status_before = contact.status  # the status the message met (the rules' condition)
         team_after_customer_message(contact, new_chat=new_chat)
-        queue.autoreply_after_commit(message.pk)
+        queue.autoreply_after_commit(message.pk, text=message.body or message.caption or "", status=status_before)
     return message
 
 

@@ -59,9 +59,11 @@ def messages_apply_received(*, session: WhatsAppSession, items: list[dict], crea
         live = [message for message, data in stored if message.contact_id == contact_id and not data.get("history")
                 and message.direction == Direction.IN]
         if live:
+            status_before = contact.status  # the status the messages met (the rules' condition)
             team_after_customer_message(contact, new_chat=new_chat)
             for message in live:
-                queue.autoreply_after_commit(message.pk)
+                queue.autoreply_after_commit(message.pk, text=message.body or message.caption or "",
+                                             status=status_before)
 
 
 def _contacts(session: WhatsAppSession, items: list[dict]) -> dict[str, Contact]:

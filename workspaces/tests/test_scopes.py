@@ -56,6 +56,7 @@ POLICY = {
     "templates/<int:template_id>/": "GET: read, PATCH: manage, DELETE: manage",
     "templates/<int:template_id>/preview/": "POST: read",
     "business-hours/": "GET: read, PUT: manage",
+    "automation-settings/": "GET: read, PUT: manage",
     "auto-replies/": "GET: read, POST: manage",
     "auto-replies/test/": "POST: read",
     "auto-replies/order/": "POST: manage",

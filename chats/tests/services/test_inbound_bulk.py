@@ -19,7 +19,7 @@ def test_a_run_stores_each_message_once_with_unread_counts_and_last_messages_rig
     from chats import queue
 
     autoreplies = []
-    monkeypatch.setattr(queue, "autoreply_after_commit", autoreplies.append)
+    monkeypatch.setattr(queue, "autoreply_after_commit", lambda pk, **_facts: autoreplies.append(pk))
     items = [received(CHATS[n % 5], n) for n in range(20)]
     items.append(dict(items[3]))  # the same message again in the run
 
@@ -45,7 +45,7 @@ def test_history_is_stored_without_auto_replies(acme, published, monkeypatch):
     from chats import queue
 
     autoreplies = []
-    monkeypatch.setattr(queue, "autoreply_after_commit", autoreplies.append)
+    monkeypatch.setattr(queue, "autoreply_after_commit", lambda pk, **_facts: autoreplies.append(pk))
 
     published(services.messages_apply_received, session=acme.session,
               items=[received(CHATS[0], n, history=True) for n in range(3)])

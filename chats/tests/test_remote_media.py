@@ -133,7 +133,7 @@ def test_inline_base64_is_stored_at_once_and_sent_as_an_upload(world, client_a, 
     from chats import queue
 
     sends = []
-    monkeypatch.setattr(queue, "message_send_after_commit", lambda message_id: sends.append(message_id))
+    monkeypatch.setattr(queue, "message_send_after_commit", lambda message_id, **_: sends.append(message_id))
     answer = send(client_a, contact_a, media_base64=base64.b64encode(PNG).decode(), filename="dot.png",
                   mimetype="image/png")
     assert answer.status_code == 201, answer.content

@@ -7,6 +7,7 @@ import { useChatsStore } from './stores/chats.js';
 import { useMessagesStore } from './stores/messages/index.js';
 import { useSessionsStore } from './stores/sessions.js';
 import { useRealtimeStore } from './stores/connection.js';
+import { useMutesStore } from './stores/mutes.js';
 import { exposeTestHooks } from './lib/testHooks.js';
 import { i18n, currentLocale } from './i18n/index.js';
 import './styles/main.css';
@@ -24,6 +25,7 @@ const realtime = createRealtime({
     messages: useMessagesStore(pinia),
     sessions: useSessionsStore(pinia),
     connection: useRealtimeStore(pinia),
+    mutes: useMutesStore(pinia),
   },
 });
 app.provide(REALTIME_KEY, realtime);

@@ -27,6 +27,11 @@ for (const name of fs.readdirSync(assets)) {
   files.push({ name, gzip_bytes: gz, eager });
 }
 const total = js + css;
+// The shipped emoji font (vite/emojiFont.js): woff2 subsets fetched only when an emoji of their
+// unicode-range is on screen, never preloaded; their @font-face rules are in the CSS counted above.
+const fonts = fs.readdirSync(assets).filter((name) => name.endsWith('.woff2'))
+  .map((name) => ({ name, bytes: fs.statSync(path.join(assets, name)).size }));
+const fontKb = (bytes) => Math.round((bytes / 1024) * 10) / 10;
 console.log(JSON.stringify({
   bench: 'frontend_bundle_size',
   setup: 'vite build of frontend/ (base /static/), gzip -9 of every .js and .css in dist/assets',
@@ -38,4 +43,10 @@ console.log(JSON.stringify({
   files: files.length,
   budget_kb: 150,
   within_budget: total <= 150 * 1024,
+  emoji_font: {
+    subsets: fonts.length,
+    total_kb: fontKb(fonts.reduce((sum, f) => sum + f.bytes, 0)),
+    largest_subset_kb: fontKb(Math.max(0, ...fonts.map((f) => f.bytes))),
+    preloaded: fonts.some((f) => index.includes(f.name)),
+  },
 }));

@@ -11,6 +11,9 @@ import { useMutesStore } from './stores/mutes.js';
 import { exposeTestHooks } from './lib/testHooks.js';
 import { i18n, currentLocale } from './i18n/index.js';
 import './styles/main.css';
+// The shipped emoji font (rewritten by vite/emojiFont.js) and where it is used.
+import '@fontsource/noto-color-emoji/400.css';
+import './styles/emoji.css';
 
 const app = createApp(App);
 const pinia = createPinia();

@@ -15,20 +15,27 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_noop
 
 from blazz.core import events
 from blazz.core.errors import Conflict, DomainError
 from blazz.core.publisher import publish_on_commit
 from chats import online
 from chats.errors import ChatErrorCode as Code
+from chats.language import said, workspace_zone_name
 from chats.models import ChatStatus, Contact, Direction, InboxSettings, Label, Message, MessageOrigin, SYSTEM
 from chats.serializers import message_data, user_ref, without_reactions
 from chats.services.publish import publish_chat, schema
 from sessions_wa.contract import MessageStatus
 
 UNSET: Any = object()
-REOPENED_BY = {"customer": "Reopened: the customer wrote", "snooze": "Reopened: the snooze ended"}
+# The thread's system lines, written in the workspace's language (chats/language.py).
+REOPENED_BY = {"customer": gettext_noop("Reopened: the customer wrote"),
+               "snooze": gettext_noop("Reopened: the snooze ended")}
+STATUS_LINES = {ChatStatus.OPEN: gettext_noop("%(who)s reopened this"),
+                ChatStatus.PENDING: gettext_noop("%(who)s marked this pending"),
+                ChatStatus.RESOLVED: gettext_noop("%(who)s resolved this"),
+                ChatStatus.SNOOZED: gettext_noop("%(who)s snoozed this until %(until)s")}
 
 
 def _name(user) -> str:
@@ -90,10 +97,13 @@ def _apply_status(contact: Contact, status: str, snoozed_until: dt.datetime | No
         return
     contact.status, contact.snoozed_until = status, snoozed_until
     if not line:
-        verb = {ChatStatus.OPEN: "reopened this", ChatStatus.PENDING: "marked this pending",
-                ChatStatus.RESOLVED: "resolved this",
-                ChatStatus.SNOOZED: f"snoozed this until {snoozed_until:%Y-%m-%d %H:%M} UTC" if snoozed_until else ""}
-        line = f"{_name(by)} {verb[status]}"
+        until = ""
+        if snoozed_until is not None:
+            from zoneinfo import ZoneInfo
+
+            local = snoozed_until.astimezone(ZoneInfo(workspace_zone_name()))
+            until = f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+        line = said(STATUS_LINES[status], who=_name(by), until=until)
     _system_line(contact.pk, line, by)
     publish_on_commit(schema(), events.ChatStatusChanged(
         contact_id=contact.pk, status=status, previous=previous, snoozed_until=_iso(snoozed_until), by=user_ref(by)))
@@ -106,13 +116,13 @@ def _apply_assignee(contact: Contact, assignee, by, *, auto: bool = False) -> No
         return
     contact.assignee_id = new_id
     if auto:
-        line = f"Auto-assigned to {_name(assignee)}"
+        line = said(gettext_noop("Auto-assigned to %(assignee)s"), assignee=_name(assignee))
     elif assignee is None:
-        line = f"{_name(by)} unassigned this"
+        line = said(gettext_noop("%(who)s unassigned this"), who=_name(by))
     elif by is not None and by.pk == new_id:
-        line = f"{_name(by)} took this"
+        line = said(gettext_noop("%(who)s took this"), who=_name(by))
     else:
-        line = f"{_name(by)} assigned this to {_name(assignee)}"
+        line = said(gettext_noop("%(who)s assigned this to %(assignee)s"), who=_name(by), assignee=_name(assignee))
     _system_line(contact.pk, line, by)
     publish_on_commit(schema(), events.ChatAssigned(contact_id=contact.pk, assignee=user_ref(assignee),
                                                     previous_assignee_id=previous, by=user_ref(by)))
@@ -157,7 +167,7 @@ def chat_reopen(*, contact_id: int, reason: str, now: dt.datetime | None = None)
     allowed = (ChatStatus.RESOLVED, ChatStatus.SNOOZED) if reason == "customer" else (ChatStatus.SNOOZED,)
     if contact.status not in allowed or (reason == "snooze" and contact.snoozed_until > (now or timezone.now())):
         return False
-    _apply_status(contact, ChatStatus.OPEN, None, None, line=REOPENED_BY[reason])
+    _apply_status(contact, ChatStatus.OPEN, None, None, line=said(REOPENED_BY[reason]))
     if contact.assignee_id is None:
         _auto_assign(contact)
     contact.save(update_fields=["status", "snoozed_until", "assignee", "updated_at"])

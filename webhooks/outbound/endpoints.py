@@ -7,6 +7,7 @@ import base64
 import secrets
 from datetime import timedelta
 
+from django.utils.translation import gettext as _
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -109,7 +110,7 @@ def endpoint_list():
 def endpoint_get(endpoint_id: int) -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
     if endpoint is None:
-        raise NotFound(Code.WEBHOOK_NOT_FOUND, "No such webhook endpoint.")
+        raise NotFound(Code.WEBHOOK_NOT_FOUND, _("No such webhook endpoint."))
     return endpoint
 
 
@@ -121,5 +122,5 @@ def delivery_list(*, endpoint: WebhookEndpoint, status: str | None = None):
 def delivery_get(delivery_id: int) -> WebhookDelivery:
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None:
-        raise NotFound(Code.DELIVERY_NOT_FOUND, "No such delivery.")
+        raise NotFound(Code.DELIVERY_NOT_FOUND, _("No such delivery."))
     return delivery

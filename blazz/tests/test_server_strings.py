@@ -71,3 +71,15 @@ def test_the_invitation_email_is_in_the_workspaces_language(world, client_a, set
 
     assert mail.outbox and mail.outbox[-1].subject == "Bergabung dengan Acme di Blazz"
     assert "mengundang Anda ke Acme di Blazz" in mail.outbox[-1].body
+
+
+def test_the_admin_labels_of_the_public_models_are_translated():
+    from django.utils import translation
+
+    from workspaces.models import ApiKey, Membership, Role
+
+    with translation.override("id"):
+        assert str(Membership._meta.verbose_name_plural) == "keanggotaan"
+        assert str(Membership._meta.get_field("role").verbose_name) == "peran"
+        assert str(ApiKey._meta.get_field("revoked_at").verbose_name) == "dicabut pada"
+        assert str(Role.OWNER.label) == "Pemilik"

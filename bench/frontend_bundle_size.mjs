@@ -27,8 +27,8 @@ for (const name of fs.readdirSync(assets)) {
   files.push({ name, gzip_bytes: gz, eager });
 }
 const total = js + css;
-// The shipped emoji font (vite/emojiFont.js): woff2 subsets fetched only when an emoji of their
-// unicode-range is on screen, never preloaded; their @font-face rules are in the CSS counted above.
+// The shipped emoji font (src/lib/emojiFont.js, Twemoji COLR): fetched only when an emoji is on
+// screen (its unicode-range), never preloaded.
 const fonts = fs.readdirSync(assets).filter((name) => name.endsWith('.woff2'))
   .map((name) => ({ name, bytes: fs.statSync(path.join(assets, name)).size }));
 const fontKb = (bytes) => Math.round((bytes / 1024) * 10) / 10;
@@ -44,9 +44,8 @@ console.log(JSON.stringify({
   budget_kb: 150,
   within_budget: total <= 150 * 1024,
   emoji_font: {
-    subsets: fonts.length,
+    files: fonts.length,
     total_kb: fontKb(fonts.reduce((sum, f) => sum + f.bytes, 0)),
-    largest_subset_kb: fontKb(Math.max(0, ...fonts.map((f) => f.bytes))),
     preloaded: fonts.some((f) => index.includes(f.name)),
   },
 }));

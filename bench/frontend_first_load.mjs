@@ -2,8 +2,8 @@
 // opens /, the SPA fetches /me/ and the chat list (all 1,000 rows in one page: the client's worst
 // case; the real API pages them), renders the windowed list; "interactive" = the rows are in the
 // DOM and a click on the first chat has opened its thread. Stub API, no backend. Median of RUNS.
-// Also the bytes of emoji font (woff2) the page fetched: the font is split by unicode-range, so a
-// first load whose chats show no emoji should fetch none.
+// Also the bytes of emoji font (woff2) the page fetched: the font has an emoji-only unicode-range,
+// so a first load whose chats show no emoji fetches none.
 import { startStubServer } from './frontend_stub_api.mjs';
 import { ensureBuilt, launch, median, round } from './frontend_bench_lib.mjs';
 

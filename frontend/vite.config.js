@@ -1,12 +1,11 @@
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
-import { emojiFont } from './vite/emojiFont.js';
 
 // Django serves the built assets under /static/ (STATICFILES_DIRS = frontend/dist) and renders
 // dist/index.html itself at / and at every SPA route of a workspace host.
 export default defineConfig({
   base: '/static/',
-  plugins: [emojiFont(), vue()],
+  plugins: [vue()],
   // vue-i18n's bundler flags: Composition API only (the legacy API is tree-shaken away).
   define: {
     __VUE_I18N_FULL_INSTALL__: true,

@@ -1,8 +1,9 @@
 // Issue 17, desktop and phone: a picture pasted into the composer (a real Ctrl+V of the clipboard)
 // and files dropped on the chat open the same preview and are sent; a mute made on one device of
 // an agent is on their other device at once (server-side, chat.muted) and survives a reload; the
-// shipped emoji font draws the emoji of messages and the reaction picker.
-import { test, expect, newCustomer, customerWritesFirst, openChat, bubbles, chatItem, apiInPage } from './fixtures.js';
+// shipped emoji font (Twemoji, COLR) draws the emoji of messages and the reaction picker, fetched
+// from /static/ only once an emoji shows.
+import { test, expect, newCustomer, customerWritesFirst, openChat, bubbles, chatItem, apiInPage, screenshot } from './fixtures.js';
 
 // A small real PNG, drawn in the page (the clipboard decodes what it is given).
 const DRAW_PNG = `new Promise((resolve) => {
@@ -51,7 +52,7 @@ test('files dropped on the open chat open the same preview', async ({ inbox: pag
   await thread.dispatchEvent('drop', { dataTransfer: dropped });
   await expect(page.getByTestId('attachment-preview')).toHaveAttribute('aria-label', 'dropped.png');
   await expect(thread).not.toHaveClass(/thread--dropping/);
-  await page.keyboard.press('Escape');
+  await page.getByTestId('attachment-caption').press('Escape');
   await expect(page.getByTestId('attachment-preview')).toHaveCount(0);
 });
 
@@ -96,11 +97,13 @@ test('emoji are drawn with the shipped font, fetched only once an emoji shows', 
   await expect(bubble).toBeVisible();
   const text = bubble.locator('.bubble__text');
   expect(await text.evaluate((el) => getComputedStyle(el).fontFamily)).toMatch(/^"Blazz Emoji"/);
-  await expect.poll(() => page.evaluate(() => document.fonts.check('20px "Blazz Emoji"', '😂'))).toBe(true);
+  await expect.poll(() => page.evaluate(() => [...document.fonts].find((f) => f.family === 'Blazz Emoji')?.status)).toBe('loaded');
   await expect.poll(() => fonts.length).toBeGreaterThan(0);
-  expect(fonts.every((p) => p.startsWith('/static/assets/noto-color-emoji-'))).toBe(true); // ours, no CDN
+  expect(fonts.every((p) => /^\/static\/assets\/twemoji-.*\.woff2$/.test(p))).toBe(true); // ours, no CDN
   await bubble.hover();
   await bubble.getByTestId('react').click();
   const picker = bubble.locator('.reaction-picker');
+  await expect(picker).toBeVisible();
+  await screenshot(page, 'thread-emoji');
   expect(await picker.evaluate((el) => getComputedStyle(el).fontFamily)).toMatch(/^"Blazz Emoji"/);
 });

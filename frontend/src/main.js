@@ -11,9 +11,8 @@ import { useMutesStore } from './stores/mutes.js';
 import { exposeTestHooks } from './lib/testHooks.js';
 import { i18n, currentLocale } from './i18n/index.js';
 import './styles/main.css';
-// The shipped emoji font (rewritten by vite/emojiFont.js) and where it is used.
-import '@fontsource/noto-color-emoji/400.css';
 import './styles/emoji.css';
+import { addEmojiFont } from './lib/emojiFont.js';
 
 const app = createApp(App);
 const pinia = createPinia();
@@ -37,4 +36,5 @@ realtime.start();
 // unless asked for (lib/testHooks.js).
 exposeTestHooks(window, { realtime, pinia });
 
+addEmojiFont(document);
 app.mount('#app');

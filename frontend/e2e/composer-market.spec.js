@@ -97,7 +97,7 @@ test('emoji are drawn with the shipped font, fetched only once an emoji shows', 
   await expect(bubble).toBeVisible();
   const text = bubble.locator('.bubble__text');
   expect(await text.evaluate((el) => getComputedStyle(el).fontFamily)).toMatch(/^"Blazz Emoji"/);
-  await expect.poll(() => page.evaluate(() => [...document.fonts].find((f) => f.family === 'Blazz Emoji')?.status)).toBe('loaded');
+  await expect.poll(() => page.evaluate(() => [...document.fonts].find((f) => f.family.replace(/"/g, '') === 'Blazz Emoji')?.status)).toBe('loaded');
   await expect.poll(() => fonts.length).toBeGreaterThan(0);
   expect(fonts.every((p) => /^\/static\/assets\/twemoji-.*\.woff2$/.test(p))).toBe(true); // ours, no CDN
   await bubble.hover();

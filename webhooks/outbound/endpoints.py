@@ -43,15 +43,16 @@ def check_url(url: str) -> None:
 def check_events(events: list[str]) -> None:
     unknown = sorted(set(events) - set(ADVANCING) - {ALL_EVENTS})
     if unknown or not events:
-        raise DomainError(message="Unknown event types.", fields={"events": [f"Unknown: {', '.join(unknown)}" if unknown
-                                                                            else "Name at least one event, or *."]})
+        detail = (_("Unknown: %(names)s") % {"names": ", ".join(unknown)}) if unknown \
+            else _("Name at least one event, or *.")
+        raise DomainError(message=_("Unknown event types."), fields={"events": [detail]})
 
 
 def check_headers(headers: dict) -> None:
     bad = sorted(name for name, value in headers.items()
                  if name.lower() in RESERVED_HEADERS or not isinstance(value, str) or "\n" in value or "\r" in value)
     if bad:
-        raise DomainError(message="These headers cannot be set.", fields={"headers": bad})
+        raise DomainError(message=_("These headers cannot be set."), fields={"headers": bad})
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 // Plurals: "one | other" (vue-i18n's pipe syntax); {n} is the count.
 export default {
   app: {
+    actions: 'Actions',
     title: '{workspace} · Blazz inbox',
     unreachable: 'Could not reach the server ({message}).',
     somethingWrong: 'Something went wrong.',

@@ -2,6 +2,7 @@
 // Bahasa Indonesia tidak membedakan bentuk jamak: satu bentuk untuk semua jumlah.
 export default {
   app: {
+    actions: 'Tindakan',
     title: '{workspace} · Kotak masuk Blazz',
     unreachable: 'Tidak dapat menghubungi server ({message}).',
     somethingWrong: 'Terjadi kesalahan.',

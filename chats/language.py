@@ -33,9 +33,3 @@ def said(message: str, **params) -> str:
         text = translation.gettext(message)
     return text % params if params else text
 
-
-def workspace_zone_name() -> str:
-    from workspaces.models import Workspace
-
-    return Workspace.objects.filter(schema_name=connection.schema_name).values_list("timezone", flat=True).first() \
-        or "UTC"

@@ -39,26 +39,26 @@ def test_no_error_message_is_a_bare_string():
     assert bare == [], "wrap these messages in gettext: " + ", ".join(bare)
 
 
-def test_system_lines_speak_the_workspaces_language(world, client_a):
+def test_failure_reasons_and_the_txt_export_speak_their_readers_language(world, client_a):
+    from chats.language import said
+    from chats.services.status import ACK_ERROR_REASON
     from chats.tests.test_api import inbound
     from sessions_wa.models import SessionStatus, WhatsAppSession
 
     Workspace.objects.filter(pk=world.ws_a.pk).update(language="id")
     with schema_context(world.ws_a.schema_name):
+        # What Blazz writes for everyone (a failure reason) is in the workspace's language.
+        assert said(ACK_ERROR_REASON) == "WhatsApp melaporkan galat saat mengirim pesan ini."
         session = WhatsAppSession.objects.create(id="ws_acme.i18n", engine="sandbox", status=SessionStatus.CONNECTED,
                                                  phone="+628000000001")
     contact_id = inbound(world, session, "halo").contact_id
 
-    # The line everyone reads is in the workspace's language, whoever wrote it.
-    client_a.patch(f"/api/v1/chats/{contact_id}/", {"assignee_id": world.agent_a.pk, "status": "resolved"},
-                   content_type="application/json")
-
-    thread = client_a.get(f"/api/v1/contacts/{contact_id}/messages/").json()["results"]
-    assert [m["body"] for m in thread if m["type"] == "system"] == [
-        "owner@acme.test menugaskan chat ini ke agent@acme.test", "owner@acme.test menyelesaikan chat ini"]
     export = host_client(world.ws_a, world.owner_a, HTTP_ACCEPT_LANGUAGE="id").get(
         f"/api/v1/contacts/{contact_id}/export/?format=txt")
     assert b"".join(export.streaming_content).decode().startswith("Chat dengan Budi (+6281234567890). Waktu: ")
+    english = host_client(world.ws_a, world.owner_a, HTTP_ACCEPT_LANGUAGE="en").get(
+        f"/api/v1/contacts/{contact_id}/export/?format=txt")
+    assert b"".join(english.streaming_content).decode().startswith("Chat with Budi")
 
 
 def test_the_invitation_email_is_in_the_workspaces_language(world, client_a, settings,

@@ -15,27 +15,20 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext as _, gettext_noop
+from django.utils.translation import gettext as _
 
 from blazz.core import events
 from blazz.core.errors import Conflict, DomainError
 from blazz.core.publisher import publish_on_commit
 from chats import online
 from chats.errors import ChatErrorCode as Code
-from chats.language import said, workspace_zone_name
 from chats.models import ChatStatus, Contact, Direction, InboxSettings, Label, Message, MessageOrigin, SYSTEM
 from chats.serializers import message_data, user_ref, without_reactions
 from chats.services.publish import publish_chat, schema
 from sessions_wa.contract import MessageStatus
 
 UNSET: Any = object()
-# The thread's system lines, written in the workspace's language (chats/language.py).
-REOPENED_BY = {"customer": gettext_noop("Reopened: the customer wrote"),
-               "snooze": gettext_noop("Reopened: the snooze ended")}
-STATUS_LINES = {ChatStatus.OPEN: gettext_noop("%(who)s reopened this"),
-                ChatStatus.PENDING: gettext_noop("%(who)s marked this pending"),
-                ChatStatus.RESOLVED: gettext_noop("%(who)s resolved this"),
-                ChatStatus.SNOOZED: gettext_noop("%(who)s snoozed this until %(until)s")}
+REOPENED_BY = {"customer": "Reopened: the customer wrote", "snooze": "Reopened: the snooze ended"}
 
 
 def _name(user) -> str:
@@ -71,12 +64,14 @@ def mentioned_members(body: str) -> list:
     return [u for u in users if u.email.lower() in words or u.email.lower().split("@")[0] in words]
 
 
-def _system_line(contact_id: int, body: str, by) -> None:
+def _system_line(contact_id: int, body: str, by, data: dict) -> None:
     """A line in the thread ("Ana assigned this to Budi"): a message of type `system` that never
-    leaves Blazz, nor moves the chat in the list. Emits: message.new."""
+    leaves Blazz, nor moves the chat in the list. `body` is the English (exports, CRMs); `data`
+    the facts each viewer's language renders ({kind, by, to, status, until, reason}). Emits:
+    message.new."""
     message = Message.objects.create(
         contact_id=contact_id, direction=Direction.OUT, type=SYSTEM, origin=MessageOrigin.SYSTEM, body=body,
-        status=MessageStatus.SENT, sent_by=by, timestamp=timezone.now())
+        system_data=data, status=MessageStatus.SENT, sent_by=by, timestamp=timezone.now())
     data = message_data(without_reactions(message))
     publish_on_commit(schema(), events.MessageNew(message=data))
 
@@ -85,7 +80,7 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
-def _apply_status(contact: Contact, status: str, snoozed_until: dt.datetime | None, by, *, line: str = "") -> None:
+def _apply_status(contact: Contact, status: str, snoozed_until: dt.datetime | None, by, *, reason: str = "") -> None:
     previous = contact.status
     if status == ChatStatus.SNOOZED:
         if snoozed_until is None or snoozed_until <= timezone.now():
@@ -96,15 +91,15 @@ def _apply_status(contact: Contact, status: str, snoozed_until: dt.datetime | No
     if previous == status and contact.snoozed_until == snoozed_until:
         return
     contact.status, contact.snoozed_until = status, snoozed_until
-    if not line:
-        until = ""
-        if snoozed_until is not None:
-            from zoneinfo import ZoneInfo
-
-            local = snoozed_until.astimezone(ZoneInfo(workspace_zone_name()))
-            until = f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
-        line = said(STATUS_LINES[status], who=_name(by), until=until)
-    _system_line(contact.pk, line, by)
+    if reason:
+        line, data = REOPENED_BY[reason], {"kind": "reopened", "reason": reason}
+    else:
+        verb = {ChatStatus.OPEN: "reopened this", ChatStatus.PENDING: "marked this pending",
+                ChatStatus.RESOLVED: "resolved this",
+                ChatStatus.SNOOZED: f"snoozed this until {snoozed_until:%Y-%m-%d %H:%M} UTC" if snoozed_until else ""}
+        line = f"{_name(by)} {verb[status]}"
+        data = {"kind": "status", "status": status, "by": _name(by), "until": _iso(snoozed_until)}
+    _system_line(contact.pk, line, by, data)
     publish_on_commit(schema(), events.ChatStatusChanged(
         contact_id=contact.pk, status=status, previous=previous, snoozed_until=_iso(snoozed_until), by=user_ref(by)))
 
@@ -116,14 +111,15 @@ def _apply_assignee(contact: Contact, assignee, by, *, auto: bool = False) -> No
         return
     contact.assignee_id = new_id
     if auto:
-        line = said(gettext_noop("Auto-assigned to %(assignee)s"), assignee=_name(assignee))
+        kind, line = "auto_assigned", f"Auto-assigned to {_name(assignee)}"
     elif assignee is None:
-        line = said(gettext_noop("%(who)s unassigned this"), who=_name(by))
+        kind, line = "unassigned", f"{_name(by)} unassigned this"
     elif by is not None and by.pk == new_id:
-        line = said(gettext_noop("%(who)s took this"), who=_name(by))
+        kind, line = "took", f"{_name(by)} took this"
     else:
-        line = said(gettext_noop("%(who)s assigned this to %(assignee)s"), who=_name(by), assignee=_name(assignee))
-    _system_line(contact.pk, line, by)
+        kind, line = "assigned", f"{_name(by)} assigned this to {_name(assignee)}"
+    data = {"kind": kind, "by": _name(by), "to": _name(assignee) if assignee is not None else None}
+    _system_line(contact.pk, line, by, data)
     publish_on_commit(schema(), events.ChatAssigned(contact_id=contact.pk, assignee=user_ref(assignee),
                                                     previous_assignee_id=previous, by=user_ref(by)))
 
@@ -167,7 +163,7 @@ def chat_reopen(*, contact_id: int, reason: str, now: dt.datetime | None = None)
     allowed = (ChatStatus.RESOLVED, ChatStatus.SNOOZED) if reason == "customer" else (ChatStatus.SNOOZED,)
     if contact.status not in allowed or (reason == "snooze" and contact.snoozed_until > (now or timezone.now())):
         return False
-    _apply_status(contact, ChatStatus.OPEN, None, None, line=said(REOPENED_BY[reason]))
+    _apply_status(contact, ChatStatus.OPEN, None, None, reason=reason)
     if contact.assignee_id is None:
         _auto_assign(contact)
     contact.save(update_fields=["status", "snoozed_until", "assignee", "updated_at"])

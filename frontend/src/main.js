@@ -8,9 +8,11 @@ import { useMessagesStore } from './stores/messages/index.js';
 import { useSessionsStore } from './stores/sessions.js';
 import { useRealtimeStore } from './stores/connection.js';
 import { useMutesStore } from './stores/mutes.js';
+import { useTeamStore } from './stores/team.js';
 import { exposeTestHooks } from './lib/testHooks.js';
 import { i18n, currentLocale } from './i18n/index.js';
 import './styles/main.css';
+import './styles/team.css';
 import './styles/emoji.css';
 import { addEmojiFont } from './lib/emojiFont.js';
 
@@ -28,6 +30,7 @@ const realtime = createRealtime({
     sessions: useSessionsStore(pinia),
     connection: useRealtimeStore(pinia),
     mutes: useMutesStore(pinia),
+    team: useTeamStore(pinia),
   },
 });
 app.provide(REALTIME_KEY, realtime);

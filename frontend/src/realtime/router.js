@@ -78,6 +78,7 @@ export function createRouter({ stores, send = () => false }) {
     [E.CHAT_HIDDEN]: (frame) => chats.applyHidden(frame),
     // This agent muted or unmuted a chat in another tab or on another device.
     [E.CHAT_MUTED]: (frame) => mutes?.applyFrame(frame),
+    [E.NOTE_MENTION]: (frame) => stores.team?.applyMention(frame),
     [E.SESSION_STATUS]: ({ session }) => sessions.applySessionStatus(session),
     [E.PING]: () => {},
     [E.RESYNC_REQUIRED]: () => refetch('resync_required'),

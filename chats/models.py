@@ -325,3 +325,22 @@ class ErasureRecord(models.Model):
 
     def __str__(self):
         return f"contact {self.contact_id} erased {self.erased_at:%Y-%m-%d}"
+
+
+class ChatMute(models.Model):
+    """One agent's mute of one chat (no desktop notification, no chime on any of their devices):
+    until `muted_until`, or for good when it is empty. chats/services/mutes.py writes it."""
+
+    # The user row lives in the public schema: no cascade from there (a removed member's mutes
+    # are inert, and go with the chat).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+",
+                             db_constraint=False)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="mutes")
+    muted_until = models.DateTimeField(null=True, blank=True, help_text="Empty: muted until unmuted.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "contact"], name="chat_mute_one_per_agent")]
+
+    def __str__(self):
+        return f"contact {self.contact_id} muted by user {self.user_id}"

@@ -233,8 +233,8 @@ def test_only_events_for_the_whole_inbox_advance_seq(event):
 
 
 def test_the_frames_that_carry_the_current_seq():
-    assert {cls.type for cls in events.CATALOGUE if not cls.advances_seq} == {"typing", "presence", "hello", "ping",
-                                                                              "resync_required", "error"}
+    assert {cls.type for cls in events.CATALOGUE if not cls.advances_seq} == {
+        "typing", "presence", "chat.muted", "hello", "ping", "resync_required", "error"}
 
 
 # --- the docs say the same ---------------------------------------------------------------------------
@@ -360,7 +360,8 @@ def test_seq_advances_only_for_events_that_change_state(log_schema):
 
     async def scenario():
         channel_layer = layer()
-        groups = [events.inbox_group(schema), events.contact_group(schema, 7), events.firehose_group(schema)]
+        groups = [events.inbox_group(schema), events.contact_group(schema, 7), events.firehose_group(schema),
+                  events.user_group(schema, sample(events.ChatMuted).user_id)]
         channel = await joined(channel_layer, *groups)
         seq = publisher.current_seq(schema)
         assert seq == 0

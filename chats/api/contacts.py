@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -89,7 +90,7 @@ class ContactDetailApi(APIView):
             services.contact_delete(contact=contact)
             return Response(status=status.HTTP_204_NO_CONTENT)
         if not IsWorkspaceAdmin().has_permission(request, self):
-            raise Forbidden(Code.ERASE_NOT_ALLOWED, "Only an owner or an admin can erase a contact.")
+            raise Forbidden(Code.ERASE_NOT_ALLOWED, _("Only an owner or an admin can erase a contact."))
         # No API key gets here (DELETE is session only: workspaces/scopes.py).
         services.contact_erase(contact=contact, user_id=request.user.pk, api_key_id=None)
         return Response(status=status.HTTP_204_NO_CONTENT)

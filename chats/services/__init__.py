@@ -14,6 +14,7 @@ other modules call (`from chats import services`).
     presence.py   typing, presence and reading a chat: direct calls, nothing queued
     retention.py  a contact's erasure, and the retention prune of old messages and media
     team.py       a conversation's status, assignee and labels; system lines; snoozes; auto-assignment
+    mutes.py      an agent's own mute of a chat (per member, until a time or for good)
     fields.py     the custom contact fields: definitions, and values checked against their type
     publish.py    the events built from committed rows, handed to blazz.core.publisher
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.utils.translation import gettext_noop
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from blazz.core import metrics
 from chats import queue, store
+from chats.language import said
 from chats.audio import AudioError
 from chats.models import Direction, MediaFile, Message, MessageStatus, MessageType
 from chats.phones import normalise_phone
@@ -51,7 +53,7 @@ def _deliver(message_id: int) -> tuple[str, str]:
     if message.status != MessageStatus.PENDING or message.wa_message_id:
         return DeliveryOutcome.DONE, "moved on"
     if message.session_id is None:
-        message_mark_failed(message_id=message.pk, reason="The number it was sent through was removed.")
+        message_mark_failed(message_id=message.pk, reason=said(gettext_noop("The number it was sent through was removed.")))
         return DeliveryOutcome.FAILED, "no session"
     message.contact = contact_get(message.contact_id)  # lean: the payload needs its WhatsApp id
     waiting = waiting_for_file(message)
@@ -64,7 +66,8 @@ def _deliver(message_id: int) -> tuple[str, str]:
         try:
             media_prepare_voice(media_id=message.media_id)
         except AudioError as exc:
-            message_mark_failed(message_id=message.pk, reason=f"The voice note could not be converted: {exc}")
+            message_mark_failed(message_id=message.pk, reason=said(gettext_noop("The voice note could not be converted: %(error)s"),
+                                                                            error=exc))
             return DeliveryOutcome.FAILED, "audio"
         message.media = MediaFile.objects.get(pk=message.media_id)
     store.message_count_send_attempt(message.pk, at=timezone.now())
@@ -77,7 +80,8 @@ def _deliver(message_id: int) -> tuple[str, str]:
             return DeliveryOutcome.RETRY, exc.message
         if exc.code == "send_outcome_unknown":
             # The bridge may have sent it; its message.created event will link it if so.
-            message_mark_failed(message_id=message.pk, reason="Interrupted mid-send; it may have been delivered.")
+            message_mark_failed(message_id=message.pk, reason=said(gettext_noop(
+                "Interrupted mid-send; it may have been delivered.")))
             return DeliveryOutcome.FAILED, exc.code
         message_mark_failed(message_id=message.pk, reason=f"{exc.code}: {exc.message}")
         return DeliveryOutcome.FAILED, exc.code

@@ -56,7 +56,7 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
     """
     client_id = (client_id or "").strip()
     if not client_id or len(client_id) > 100:
-        raise DomainError(Code.CLIENT_ID_REQUIRED, "client_id (1 to 100 characters) is required.",
+        raise DomainError(Code.CLIENT_ID_REQUIRED, _("client_id (1 to 100 characters) is required."),
                           fields={"client_id": ["required"]})
     request = SendRequest(**{**request.__dict__, "body": request.body or "", "caption": request.caption or ""})
     existing = _existing_for_client_id(client_id, contact, request)
@@ -162,9 +162,9 @@ def _note(*, contact: Contact, client_id: str, request: SendRequest, sent_by) ->
     from chats.services.team import mentioned_members
 
     if not request.body.strip():
-        raise DomainError(Code.BODY_REQUIRED, "A note needs a body.", fields={"body": ["required"]})
+        raise DomainError(Code.BODY_REQUIRED, _("A note needs a body."), fields={"body": ["required"]})
     if request.media_id or request.location or request.contact_card:
-        raise DomainError(Code.TYPE_INVALID, "A note is text only.", fields={"type": ["a note is text only"]})
+        raise DomainError(Code.TYPE_INVALID, _("A note is text only."), fields={"type": ["a note is text only"]})
     reply_to = _quoted(contact, request.reply_to_id)
     author = sent_by if getattr(sent_by, "pk", None) else None
     try:
@@ -194,10 +194,10 @@ def _validate(request: SendRequest) -> None:
     extra = [name for name in CONTENT_FIELDS if getattr(request, name) not in (None, "", {}) and name not in allowed]
     if extra:
         raise DomainError(Code.FIELD_NOT_ALLOWED,
-                          f"A {request.type} message does not take {', '.join(extra)}.",
+                          _("A %(type)s message does not take %(fields)s.") % {"type": request.type, "fields": ", ".join(extra)},
                           fields={name: [f"not allowed for type {request.type}"] for name in extra})
     if request.type == MessageType.TEXT and not request.body.strip():
-        raise DomainError(Code.BODY_REQUIRED, "A text message needs a body.", fields={"body": ["required"]})
+        raise DomainError(Code.BODY_REQUIRED, _("A text message needs a body."), fields={"body": ["required"]})
     if request.type in MEDIA_MESSAGE_TYPES and not (request.media_id or request.media_url or request.media_base64):
         raise DomainError(Code.MEDIA_REQUIRED, _("A %(type)s message needs media_id (upload it first), media_url or "
                                                  "media_base64.") % {"type": request.type},
@@ -212,12 +212,12 @@ def _validate(request: SendRequest) -> None:
             if not (-90 <= lat <= 90 and -180 <= lng <= 180):
                 raise ValueError
         except (KeyError, TypeError, ValueError):
-            raise DomainError("invalid_request", "location needs latitude and longitude.",
+            raise DomainError("invalid_request", _("location needs latitude and longitude."),
                               fields={"location": ["invalid"]})
     if request.type == MessageType.CONTACT:
         card = request.contact_card or {}
         if not card.get("name") or not card.get("phone"):
-            raise DomainError("invalid_request", "contact_card needs name and phone.",
+            raise DomainError("invalid_request", _("contact_card needs name and phone."),
                               fields={"contact_card": ["invalid"]})
         try:
             normalise_phone(card["phone"])

@@ -10,6 +10,7 @@ back, and the event goes again (receivers dedupe by `webhook-id`, the event's id
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 import json
 import random
 import time
@@ -90,7 +91,7 @@ def succeeded(attempt: dict) -> bool:
 
 def _record(endpoint: WebhookEndpoint, logged: eventlog.LoggedEvent | None, envelope: dict, attempt: dict,
             *, final_failure: bool = False) -> WebhookDelivery:
-    delivery, _ = WebhookDelivery.objects.get_or_create(
+    delivery, _created = WebhookDelivery.objects.get_or_create(
         endpoint=endpoint, event_id=envelope["id"],
         defaults={"seq": envelope["seq"], "type": envelope["type"]})
     delivery.attempts = (delivery.attempts + [attempt])[-MAX_ATTEMPTS_KEPT:]
@@ -234,7 +235,7 @@ def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
     if not found or found[0].event_id != delivery.event_id:
         from blazz.core.errors import DomainError
 
-        raise DomainError("event_gone", "The event is older than the event log keeps.", status=410)
+        raise DomainError("event_gone", _("The event is older than the event log keeps."), status=410)
     envelope = found[0].envelope(connection.schema_name)
     attempt = send(endpoint, envelope)
     return _record(endpoint, found[0], envelope, attempt, final_failure=not succeeded(attempt))

@@ -196,7 +196,7 @@ def test_the_command_takes_scopes_and_defaults_to_all(world, capsys):
 def test_keys_made_before_scopes_keep_every_scope(world):
     services.api_key_create(workspace=world.ws_a, name="old", scopes=["read"])
     ApiKey.objects.filter(name="old").update(scopes=[])  # as the column's default left it
-    migration = importlib.import_module("workspaces.migrations.0008_api_key_scopes")
+    migration = importlib.import_module("workspaces.migrations.0011_api_key_scopes")
 
     migration.existing_keys_keep_everything(django_apps, None)
 

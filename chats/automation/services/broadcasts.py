@@ -5,6 +5,7 @@ is unique. A tick killed with its worker loses nothing: beat starts another (bro
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _, gettext_noop
 import csv
 import io
 import logging
@@ -16,6 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from blazz.core.errors import Conflict, DomainError, NotFound
+from chats.language import said
 from chats.automation.errors import AutomationErrorCode as Code
 from chats.automation.models import (Broadcast, BroadcastRecipient, BroadcastStatus, OptOut, RecipientStatus)
 from chats.automation.services import governor
@@ -38,7 +40,7 @@ CSV_MAX_ROWS = 50_000
 def broadcast_get(broadcast_id) -> Broadcast:
     broadcast = Broadcast.objects.select_related("template", "session").filter(pk=broadcast_id).first()
     if broadcast is None:
-        raise NotFound(Code.BROADCAST_NOT_FOUND, "No such broadcast.")
+        raise NotFound(Code.BROADCAST_NOT_FOUND, _("No such broadcast."))
     return broadcast
 
 
@@ -48,11 +50,11 @@ def broadcast_create(*, name: str, template_id: int, session_id: str | None = No
     template = template_get(template_id)
     session = sessions_store.session_by_id(session_id, live=True) if session_id else session_default()
     if session is None:
-        raise DomainError(Code.BROADCAST_INVALID, "Connect a WhatsApp number first.", fields={"session_id": ["none"]})
+        raise DomainError(Code.BROADCAST_INVALID, _("Connect a WhatsApp number first."), fields={"session_id": ["none"]})
     audience = audience or {}
     rows, bad = _csv_rows(csv_text) if csv_text else ([], [])
     if not csv_text and not (audience.get("labels") or audience.get("custom_fields") or audience.get("all")):
-        raise DomainError(Code.BROADCAST_INVALID, "Choose an audience: labels, custom fields or a CSV.",
+        raise DomainError(Code.BROADCAST_INVALID, _("Choose an audience: labels, custom fields or a CSV."),
                           fields={"audience": ["required"]})
     with transaction.atomic():
         broadcast = Broadcast.objects.create(name=name, template=template, session=session, audience=audience,
@@ -112,7 +114,7 @@ def _csv_rows(text: str) -> tuple[list, list[dict]]:
     lowered = [c.lower() for c in header]
     phone_at = next((i for i, c in enumerate(lowered) if c in PHONE_COLUMNS), None)
     if phone_at is None:
-        raise DomainError(Code.BROADCAST_INVALID, "The CSV needs a phone column.", fields={"csv": ["no phone column"]})
+        raise DomainError(Code.BROADCAST_INVALID, _("The CSV needs a phone column."), fields={"csv": ["no phone column"]})
     name_at = next((i for i, c in enumerate(lowered) if c in NAME_COLUMNS), None)
     good, bad, seen = [], [], set()
     for number, cells in enumerate(reader, start=2):
@@ -128,7 +130,7 @@ def _csv_rows(text: str) -> tuple[list, list[dict]]:
             bad.append({"line": number, "reason": "no phone number"})
             continue
         try:
-            contact, _ = contact_create(phone=phone, name=name)
+            contact, _created = contact_create(phone=phone, name=name)
         except DomainError as exc:
             bad.append({"line": number, "reason": exc.message})
             continue
@@ -148,7 +150,7 @@ def broadcast_start(*, broadcast: Broadcast, start_at=None) -> Broadcast:
     with transaction.atomic():
         broadcast = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
         if broadcast.status in (BroadcastStatus.COMPLETED, BroadcastStatus.CANCELLED):
-            raise Conflict(Code.BROADCAST_FINISHED, f"This broadcast is {broadcast.status}.")
+            raise Conflict(Code.BROADCAST_FINISHED, _("This broadcast is %(status)s.") % {"status": broadcast.status})
         if broadcast.status == BroadcastStatus.RUNNING:
             return broadcast
         if start_at is not None and start_at > timezone.now():
@@ -177,7 +179,7 @@ def _set_status(broadcast: Broadcast, status: str, reason: str, *, allowed) -> B
     with transaction.atomic():
         broadcast = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
         if broadcast.status not in allowed:
-            raise Conflict(Code.BROADCAST_FINISHED, f"This broadcast is {broadcast.status}.")
+            raise Conflict(Code.BROADCAST_FINISHED, _("This broadcast is %(status)s.") % {"status": broadcast.status})
         broadcast.status, broadcast.pause_reason = status, reason[:300]
         if status == BroadcastStatus.CANCELLED:
             broadcast.finished_at = broadcast.finished_at or timezone.now()
@@ -195,10 +197,11 @@ def broadcast_tick(*, broadcast_id: int, budget_seconds: float = TICK_SECONDS) -
             return None
         Broadcast.objects.filter(pk=broadcast_id).update(ticked_at=timezone.now())
         if not broadcast.session.is_connected:
-            broadcast_pause(broadcast=broadcast, reason=f"The number is {broadcast.session.status}.")
+            broadcast_pause(broadcast=broadcast, reason=said(gettext_noop("The number is %(status)s."),
+                                                                       status=broadcast.session.status))
             return None
         if _failure_spike(broadcast):
-            broadcast_pause(broadcast=broadcast, reason="Paused: many recent messages failed.")
+            broadcast_pause(broadcast=broadcast, reason=said(gettext_noop("Paused: many recent messages failed.")))
             return None
         if not broadcast.recipients.filter(status=RecipientStatus.QUEUED).exists():
             Broadcast.objects.filter(pk=broadcast_id, status=BroadcastStatus.RUNNING).update(
@@ -224,7 +227,7 @@ def _send_next(broadcast: Broadcast) -> None:
                 request = template_send_request(broadcast.template, contact=recipient.contact,
                                                 workspace=getattr(connection, "tenant", None),
                                                 values=recipient.variables, session_id=broadcast.session_id)
-                message, _ = message_send(contact=recipient.contact, client_id=f"bc-{broadcast.pk}-{recipient.pk}",
+                message, _created = message_send(contact=recipient.contact, client_id=f"bc-{broadcast.pk}-{recipient.pk}",
                                           request=request, origin=MessageOrigin.BROADCAST)
         except DomainError as exc:
             recipient.status, recipient.error = RecipientStatus.FAILED, exc.message[:300]

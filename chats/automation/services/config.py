@@ -12,6 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from blazz.core.errors import DomainError
 from chats.automation.errors import AutomationErrorCode as Code
@@ -34,7 +35,7 @@ def settings_save(*, optout_keywords: list[str] | None = None) -> AutomationSett
     if optout_keywords is not None:
         keywords = list(dict.fromkeys(k.strip() for k in optout_keywords if k and k.strip()))
         if len(keywords) > MAX_KEYWORDS or any(len(k) > MAX_KEYWORD_LENGTH for k in keywords):
-            raise DomainError(Code.SETTINGS_INVALID, "At most 50 keywords of at most 50 characters.",
+            raise DomainError(Code.SETTINGS_INVALID, _("At most 50 keywords of at most 50 characters."),
                               fields={"optout_keywords": ["too many or too long"]})
         row.optout_keywords = keywords
     row.save()

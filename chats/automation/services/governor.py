@@ -16,6 +16,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from blazz.core.errors import DomainError
 from chats.automation.errors import AutomationErrorCode as Code
@@ -112,8 +113,8 @@ def pacer(*, horizon_seconds: float):
     def pace(session) -> float:
         delay = reserve(session, horizon_seconds=horizon_seconds)
         if delay < 0:
-            raise DomainError(Code.SEND_LIMIT_REACHED,
-                              f"The number's send limits are reached: the next slot is in {int(-delay)} s.")
+            raise DomainError(Code.SEND_LIMIT_REACHED, _("The number's send limits are reached: the next slot "
+                                                         "is in %(seconds)d s.") % {"seconds": int(-delay)})
         return delay
     return pace
 

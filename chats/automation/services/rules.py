@@ -3,6 +3,7 @@ and asked which one a text would fire now (the tester)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -25,7 +26,7 @@ SETTABLE_STATUSES = (ChatStatus.OPEN, ChatStatus.PENDING, ChatStatus.RESOLVED)
 def rule_get(rule_id) -> AutoReplyRule:
     rule = AutoReplyRule.objects.filter(pk=rule_id).first()
     if rule is None:
-        raise NotFound(Code.RULE_NOT_FOUND, "No such auto-reply rule.")
+        raise NotFound(Code.RULE_NOT_FOUND, _("No such auto-reply rule."))
     return rule
 
 
@@ -57,7 +58,7 @@ def rules_reorder(*, rule_ids: list[int]) -> list[AutoReplyRule]:
         rules = {r.pk: r for r in AutoReplyRule.objects.select_for_update()}
         unknown = [i for i in rule_ids if i not in rules]
         if unknown:
-            raise NotFound(Code.RULE_NOT_FOUND, "No such auto-reply rule.", fields={"rule_ids": [str(unknown)]})
+            raise NotFound(Code.RULE_NOT_FOUND, _("No such auto-reply rule."), fields={"rule_ids": [str(unknown)]})
         order = list(dict.fromkeys(rule_ids)) + [pk for pk, r in sorted(rules.items(), key=lambda kv: (kv[1].position, kv[0]))
                                                   if pk not in rule_ids]
         for index, pk in enumerate(order):
@@ -103,7 +104,7 @@ def _check(rule: AutoReplyRule) -> None:
     if not isinstance(rule.session_ids, list) or not all(isinstance(s, str) for s in rule.session_ids):
         errors["session_ids"] = ["a list of session ids"]
     if errors:
-        raise DomainError(Code.RULE_INVALID, "The rule is not valid.", fields=errors)
+        raise DomainError(Code.RULE_INVALID, _("The rule is not valid."), fields=errors)
 
 
 def _is_list_of(value, kind) -> bool:

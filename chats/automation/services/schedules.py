@@ -4,6 +4,7 @@ go; sent once when due. The sent message carries the schedule's client_id, so a 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 import datetime as dt
 import logging
 
@@ -34,7 +35,7 @@ def scheduled_create(*, contact: Contact, client_id: str, send_at: dt.datetime, 
     existing = ScheduledMessage.objects.filter(client_id=client_id).first()
     if existing is not None:
         if existing.contact_id != contact.pk:
-            raise Conflict("client_id_conflict", "This client_id was used for a different message.",
+            raise Conflict("client_id_conflict", _("This client_id was used for a different message."),
                            fields={"client_id": ["used for a different message"]})
         return existing, False
     scheduled = ScheduledMessage(contact=contact, client_id=client_id, send_at=send_at, type=request.type,
@@ -51,7 +52,7 @@ def scheduled_update(*, scheduled: ScheduledMessage, **values) -> ScheduledMessa
     with transaction.atomic():
         scheduled = ScheduledMessage.objects.select_for_update().get(pk=scheduled.pk)
         if scheduled.status != ScheduledStatus.SCHEDULED:
-            raise Conflict(Code.SCHEDULED_NOT_EDITABLE, f"This message is {scheduled.status}: it cannot change.")
+            raise Conflict(Code.SCHEDULED_NOT_EDITABLE, _("This message is %(status)s: it cannot change.") % {"status": scheduled.status})
         for name, value in values.items():
             if name in EDITABLE and value is not None:
                 setattr(scheduled, name, value)
@@ -69,7 +70,7 @@ def scheduled_cancel(*, scheduled: ScheduledMessage) -> ScheduledMessage:
         if scheduled.status == ScheduledStatus.CANCELLED:
             return scheduled
         if scheduled.status != ScheduledStatus.SCHEDULED:
-            raise Conflict(Code.SCHEDULED_NOT_EDITABLE, f"This message is {scheduled.status}: it cannot be cancelled.")
+            raise Conflict(Code.SCHEDULED_NOT_EDITABLE, _("This message is %(status)s: it cannot be cancelled.") % {"status": scheduled.status})
         scheduled.status = ScheduledStatus.CANCELLED
         scheduled.save(update_fields=["status"])
     return scheduled
@@ -81,7 +82,7 @@ def scheduled_get(scheduled_id, *, contact: Contact | None = None) -> ScheduledM
         rows = rows.filter(contact=contact)
     scheduled = rows.first()
     if scheduled is None:
-        raise NotFound(Code.SCHEDULED_NOT_FOUND, "No such scheduled message.")
+        raise NotFound(Code.SCHEDULED_NOT_FOUND, _("No such scheduled message."))
     return scheduled
 
 
@@ -134,6 +135,6 @@ def _request_for(scheduled: ScheduledMessage) -> SendRequest:
 def _check_send_at(send_at: dt.datetime) -> None:
     now = timezone.now()
     if send_at > now + MAX_AHEAD:
-        raise DomainError(Code.SEND_AT_INVALID, "send_at is more than a year ahead.", fields={"send_at": ["too far"]})
+        raise DomainError(Code.SEND_AT_INVALID, _("send_at is more than a year ahead."), fields={"send_at": ["too far"]})
     if send_at < now - dt.timedelta(minutes=1):
-        raise DomainError(Code.SEND_AT_INVALID, "send_at is in the past.", fields={"send_at": ["in the past"]})
+        raise DomainError(Code.SEND_AT_INVALID, _("send_at is in the past."), fields={"send_at": ["in the past"]})

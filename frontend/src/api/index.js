@@ -30,6 +30,9 @@ export const api = {
   createContact: ({ phone, name }) => post('/contacts/', name ? { phone, name } : { phone }),
   updateContact: (id, changes) => patch(`/contacts/${id}/`, changes),
   markRead: (contactId) => post(`/contacts/${contactId}/read/`),
+  mutes: () => get('/mutes/'),
+  mute: (contactId, until = null) => request('PUT', `/contacts/${contactId}/mute/`, { body: { until } }),
+  unmute: (contactId) => del(`/contacts/${contactId}/mute/`),
   exportUrl: (contactId, format) => `/api/v1/contacts/${contactId}/export/?format=${encodeURIComponent(format)}`,
 
   messages: (contactId, { cursor, pageSize } = {}) =>

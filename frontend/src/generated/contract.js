@@ -15,6 +15,7 @@ export const SERVER_EVENTS = Object.freeze({
   CHAT_STATUS: 'chat.status',
   CHAT_ASSIGNED: 'chat.assigned',
   NOTE_MENTION: 'note.mention',
+  CHAT_MUTED: 'chat.muted',
   SESSION_STATUS: 'session.status',
   HELLO: 'hello',
   PING: 'ping',

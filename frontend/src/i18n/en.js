@@ -5,6 +5,7 @@ import team from './en.team.js';
 export default {
   ...team,
   app: {
+    actions: 'Actions',
     title: '{workspace} · Blazz inbox',
     unreachable: 'Could not reach the server ({message}).',
     somethingWrong: 'Something went wrong.',
@@ -72,6 +73,10 @@ export default {
     mute: 'Mute notifications',
     unmute: 'Unmute notifications',
     muted: 'Notifications muted',
+    mutedUntil: 'Muted until {time}',
+    mutedAlways: 'Muted always',
+    muteFailed: 'The mute could not be saved.',
+    muteFor: { hours8: 'Mute for 8 hours', week: 'Mute for 1 week', always: 'Mute always' },
     announce: 'New message from {name}: {text}',
     backToChats: 'Back to chats',
     anotherAgent: 'Another agent',

@@ -5,6 +5,7 @@ import team from './id.team.js';
 export default {
   ...team,
   app: {
+    actions: 'Tindakan',
     title: '{workspace} · Kotak masuk Blazz',
     unreachable: 'Tidak dapat menghubungi server ({message}).',
     somethingWrong: 'Terjadi kesalahan.',
@@ -72,6 +73,10 @@ export default {
     mute: 'Bisukan notifikasi',
     unmute: 'Bunyikan notifikasi',
     muted: 'Notifikasi dibisukan',
+    mutedUntil: 'Dibisukan sampai {time}',
+    mutedAlways: 'Dibisukan selalu',
+    muteFailed: 'Pengaturan bisu tidak dapat disimpan.',
+    muteFor: { hours8: 'Bisukan 8 jam', week: 'Bisukan 1 minggu', always: 'Bisukan selalu' },
     announce: 'Pesan baru dari {name}: {text}',
     backToChats: 'Kembali ke daftar chat',
     anotherAgent: 'Agen lain',

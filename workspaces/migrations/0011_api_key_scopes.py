@@ -13,7 +13,7 @@ def existing_keys_keep_everything(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("workspaces", "0007_language_timezone")]
+    dependencies = [("workspaces", "0010_admin_labels")]
 
     operations = [
         migrations.AddField(

@@ -24,13 +24,15 @@ which receive the per-contact events of every contact).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import typing
 from functools import cache
 from typing import Any, ClassVar
 
 from blazz.core import payloads
+from blazz.core.groups import (  # noqa: F401  their home; re-exported: events.inbox_group(...)
+    api_key_group, contact_group, firehose_group, inbox_group, session_group, user_group,
+)
 from blazz.core.payloads import (
     ChatPayload, ContactPayload, MessagePayload, ReactionPayload, SessionPayload, SocketUser, UserRef, check, shape_of,
 )
@@ -57,34 +59,6 @@ TYPING = "typing"
 READ = "read"
 RESUME = "resume"  # {"type": "resume", "after_seq": N}: no contact_id
 CLIENT_FRAMES: tuple[str, ...] = (SUBSCRIBE, UNSUBSCRIBE, TYPING, READ, RESUME)
-
-
-def inbox_group(schema: str) -> str:
-    return f"t.{schema}.inbox"
-
-
-def contact_group(schema: str, contact_id: int) -> str:
-    return f"t.{schema}.contact.{int(contact_id)}"
-
-
-def firehose_group(schema: str) -> str:
-    return f"t.{schema}.firehose"
-
-
-# Principal groups: every socket also joins the groups of who opened it, so that revoking that
-# principal (a key revoked, a member removed or re-roled, a logout, a password change) closes its
-# sockets at once (blazz.core.publisher.close_sockets_on_commit). They carry no event.
-def user_group(schema: str, user_id: int) -> str:
-    return f"t.{schema}.user.{int(user_id)}"
-
-
-def api_key_group(schema: str, key_id: int) -> str:
-    return f"t.{schema}.key.{int(key_id)}"
-
-
-def session_group(schema: str, session_key: str) -> str:
-    """A login session's sockets; the key is hashed (group names are logged, session keys are secrets)."""
-    return f"t.{schema}.session.{hashlib.sha256(session_key.encode()).hexdigest()[:32]}"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

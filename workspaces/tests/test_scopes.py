@@ -42,6 +42,8 @@ POLICY = {
     "contacts/<int:contact_id>/read/": "POST: send",
     "contacts/<int:contact_id>/export/": "GET: read",
     "contacts/<int:contact_id>/activity/": "GET: read",
+    "contacts/<int:contact_id>/mute/": "PUT: session_only, DELETE: session_only",
+    "mutes/": "GET: session_only",
     "messages/": "GET: read",
     "messages/search/": "GET: read",
     "messages/<int:message_id>/": "GET: read, PATCH: send, DELETE: send",

@@ -275,8 +275,9 @@ def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
     found = eventlog.after(connection.schema_name, delivery.seq - 1, limit=1)
     if not found or found[0].event_id != delivery.event_id:
         from blazz.core.errors import DomainError
+        from webhooks.errors import WebhookErrorCode
 
-        raise DomainError("event_gone", "The event is older than the event log keeps.", status=410)
+        raise DomainError(WebhookErrorCode.EVENT_GONE, "The event is older than the event log keeps.", status=410)
     envelope = found[0].envelope(connection.schema_name)
     attempt = send(endpoint, envelope)
     return _record(endpoint, found[0], envelope, attempt, final_failure=not succeeded(attempt))

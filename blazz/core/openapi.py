@@ -124,29 +124,26 @@ def error_responses(*statuses: int, codes: dict[int, list] | None = None) -> dic
     return out
 
 
-def lint_clean(result, generator, request, public):
-    """Two generator habits redocly's recommended rules flag, mended after generation:
-    drf-spectacular describes a nullable nested object as `{allOf: [$ref], nullable: true}`, where
-    OpenAPI 3.0 wants a `type` beside `nullable` (`nullable-type-sibling`): taken from the
-    referenced component; and DRF's cursor pages give their links an example URL ending in a
-    stray quote (`no-invalid-schema-examples`): dropped."""
-    components = result.get("components", {}).get("schemas", {})
+# The null branch of a nullable object: OpenAPI 3.0 wants a `type` beside `nullable`.
+NULL_OBJECT = {"type": "object", "nullable": True, "enum": [None]}
 
-    def ref_type(node):
-        for part in node.get("allOf", []) + node.get("oneOf", []):
-            ref = part.get("$ref", "")
-            if ref.startswith("#/components/schemas/"):
-                return components.get(ref.rsplit("/", 1)[1], {}).get("type", "object")
-        return None
+
+def lint_clean(result, generator, request, public):
+    """Two generator habits that redocly's recommended rules flag, mended after generation.
+
+    drf-spectacular describes a nullable nested object as `{allOf: [$ref], nullable: true}`, with
+    no `type` beside `nullable` (`nullable-type-sibling`); adding `type: object` there makes
+    generated clients (openapi-python-client) read it as never null, and crash on a null. So it
+    becomes `oneOf: [$ref, NULL_OBJECT]`, which both read right. And DRF's cursor pages give
+    their links an example URL ending in a stray quote (`no-invalid-schema-examples`): dropped."""
 
     def walk(node):
         if isinstance(node, dict):
             if node.get("format") == "uri" and str(node.get("example", "")).endswith('"'):
                 node["example"] = node["example"].rstrip('"')
-            if node.get("nullable") and "type" not in node:
-                found = ref_type(node)
-                if found:
-                    node["type"] = found
+            if node.get("nullable") and "type" not in node and len(node.get("allOf", [])) == 1:
+                node["oneOf"] = [node.pop("allOf")[0], dict(NULL_OBJECT)]
+                del node["nullable"]
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):

@@ -7,9 +7,11 @@ import { useChatsStore } from './stores/chats.js';
 import { useMessagesStore } from './stores/messages/index.js';
 import { useSessionsStore } from './stores/sessions.js';
 import { useRealtimeStore } from './stores/connection.js';
+import { useTeamStore } from './stores/team.js';
 import { exposeTestHooks } from './lib/testHooks.js';
 import { i18n, currentLocale } from './i18n/index.js';
 import './styles/main.css';
+import './styles/team.css';
 
 const app = createApp(App);
 const pinia = createPinia();
@@ -24,6 +26,7 @@ const realtime = createRealtime({
     messages: useMessagesStore(pinia),
     sessions: useSessionsStore(pinia),
     connection: useRealtimeStore(pinia),
+    team: useTeamStore(pinia),
   },
 });
 app.provide(REALTIME_KEY, realtime);

@@ -63,6 +63,11 @@ class WaveformField(serializers.JSONField):
     pass
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {}})
+class SystemDataField(serializers.JSONField):
+    pass
+
+
 @extend_schema_field({"type": "object", "additionalProperties": {},
                       "description": "The CRM's own fields: string keys, any JSON values."})
 class CustomFieldsField(serializers.JSONField):
@@ -160,6 +165,7 @@ class MessageSerializer(serializers.ModelSerializer):
     location = LocationField(read_only=True, allow_null=True)
     contact_card = ContactCardField(read_only=True, allow_null=True)
     edits = EditsField(read_only=True, help_text="Earlier texts, oldest first.")
+    system_data = SystemDataField(read_only=True, allow_null=True, help_text=Message._meta.get_field("system_data").help_text)
 
     class Meta:
         model = Message

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from chats.api import canned, contacts, export, fields, media, messages, team
-from chats.automation.api import broadcasts, rules, schedules, templates
+from chats.automation.api import broadcasts, config as automation_config, rules, schedules, templates
 from sessions_wa import api as sessions_api
 from webhooks.outbound import api as events_api, api_webhooks as webhooks_api
 from workspaces import api as workspaces_api
@@ -49,6 +49,7 @@ urlpatterns = [
     path("templates/", templates.TemplateListApi.as_view(), name="templates"),
     path("templates/<int:template_id>/", templates.TemplateDetailApi.as_view(), name="template-detail"),
     path("templates/<int:template_id>/preview/", templates.TemplatePreviewApi.as_view(), name="template-preview"),
+    path("automation-settings/", automation_config.AutomationSettingsApi.as_view(), name="automation-settings"),
     path("business-hours/", rules.BusinessHoursApi.as_view(), name="business-hours"),
     path("auto-replies/", rules.RuleListApi.as_view(), name="auto-replies"),
     path("auto-replies/test/", rules.RuleTestApi.as_view(), name="auto-replies-test"),

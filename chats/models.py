@@ -89,7 +89,11 @@ class InboxSettings(models.Model):
 class Contact(models.Model):
     """A customer: one WhatsApp id per workspace. Chats are contacts with messages."""
 
-    wa_id = models.CharField(max_length=100, unique=True, help_text="e.g. 6281234567890@c.us")
+    wa_id = models.CharField(max_length=100, unique=True,
+                             help_text="The id we address them by: 6281234567890@c.us, or <digits>@lid while "
+                                       "WhatsApp has not told us their phone (docs/bridge.md \"LID identities\").")
+    lid = models.CharField(max_length=100, unique=True, null=True, blank=True,
+                           help_text="Their LID (<digits>@lid) when known: the same person as wa_id.")
     phone = models.CharField(max_length=32, db_index=True, help_text="E.164, e.g. +6281234567890")
     name = models.CharField(max_length=200, blank=True, help_text="Set by agents or the CRM.")
     push_name = models.CharField(max_length=200, blank=True, help_text="What the customer calls themselves.")
@@ -216,6 +220,8 @@ class Message(models.Model):
     client_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reply_to_wa_id = models.CharField(max_length=200, blank=True, help_text="Quoted id, kept when unknown here.")
+    history = models.BooleanField(default=False, help_text="Fetched after the fact (a catch-up after downtime, a "
+                                                           "history import): stored, not notified, not answered.")
 
     edits = models.JSONField(default=list, blank=True, help_text="Earlier texts: [{body, edited_at}].")
     system_data = models.JSONField(null=True, blank=True,

@@ -226,6 +226,25 @@ class ChatAssigned(Event):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactErased(Event):
+    """A contact was erased with its messages (chats/services/retention.py): open inboxes drop its
+    chat and thread. Only the id: nothing about the person is kept."""
+
+    type: ClassVar[str] = "contact.erased"
+    contact_id: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactMerged(Event):
+    """Two contacts were one person (a LID and a phone id: chats/services/identity.py): `contact_id`
+    is gone, its messages are `into_contact_id`'s now (whose chat.updated follows)."""
+
+    type: ClassVar[str] = "contact.merged"
+    contact_id: int
+    into_contact_id: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class NoteMentioned(Event):
     """A private note names a member with @: their inbox notifies them (`user_id`: whom)."""
 
@@ -293,7 +312,7 @@ class Error(Event):
 CATALOGUE: tuple[type[Event], ...] = (
     MessageNew, MessageStatusChanged, MessageUpdated, MessageReactionChanged, MessageRevoked, Typing,
     Presence, ChatUpdated, ChatStatusChanged, ChatAssigned, NoteMentioned, SessionStatusChanged, Hello, Ping,
-    ResyncRequired, Error, ChatHidden,
+    ResyncRequired, Error, ChatHidden, ContactErased, ContactMerged,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE)
 BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in CATALOGUE}

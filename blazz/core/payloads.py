@@ -85,6 +85,7 @@ class MessagePayload(TypedDict):
     revoked: bool
     revoked_at: str | None
     origin: str
+    history: bool
     sent_by: UserRef | None
     session_id: str | None
     timestamp: str

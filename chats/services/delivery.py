@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from blazz.core import metrics
 from chats import queue, store
 from chats.audio import AudioError
 from chats.models import Direction, MediaFile, Message, MessageStatus, MessageType
@@ -37,6 +38,12 @@ def message_deliver(*, message_id: int) -> tuple[str, str]:
     Safe to run twice, concurrently or after a crash: it returns early once the message has moved
     on, and the bridge sends at most once per client_id, answering a repeat with the first answer.
     """
+    outcome, reason = _deliver(message_id)
+    metrics.sends.labels(outcome).inc()
+    return outcome, reason
+
+
+def _deliver(message_id: int) -> tuple[str, str]:
     message = store.message_by_id(message_id)  # its contact, media and session load when used
     if message is None or message.direction != Direction.OUT:
         return DeliveryOutcome.DONE, "gone"

@@ -3,13 +3,15 @@ delivery after the commit (chats/services/delivery.py hands it to the bridge).""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Callable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blazz.core import events
+from blazz.core import events, metrics
 from blazz.core.errors import Conflict, DomainError, NotFound
 from chats import queue, store
 from chats.errors import ChatErrorCode as Code
@@ -39,8 +41,11 @@ class SendRequest:
 
 
 def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent_by=None,
-                 origin: str = MessageOrigin.AGENT) -> tuple[Message, bool]:
+                 origin: str = MessageOrigin.AGENT,
+                 pace: Callable[[WhatsAppSession], float] | None = None) -> tuple[Message, bool]:
     """Store a `pending` outbound message and, after commit, queue its delivery to the bridge.
+    `pace` (automated sends: the number's send governor) gives the seconds to wait before the
+    delivery, once the number is chosen; it may raise a DomainError (the limits are reached).
 
     Idempotent by `client_id`: the same request again returns (the same message, False); a
     different one under a used client_id is a 409. Emits: message.new, chat.updated.
@@ -69,6 +74,7 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
     # WhatsApp keeps whole seconds (the bridge's timestamps): so does ours, or a reply stamped in
     # the same second would sort before the message it answers. Ties go by id (arrival).
     now = timezone.now().replace(microsecond=0)
+    delay = max(0.0, pace(session)) if pace is not None else 0.0
     try:
         with transaction.atomic():
             message = Message(
@@ -76,12 +82,13 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
                 caption=request.caption, media=media, location=request.location, contact_card=request.contact_card,
                 reply_to=reply_to, reply_to_wa_id=(reply_to.wa_message_id or "") if reply_to else "",
                 status=MessageStatus.PENDING, client_id=client_id, origin=origin, sent_by=sent_by if getattr(sent_by, "pk", None) else None,
-                timestamp=now, send_queued_at=timezone.now(),
+                timestamp=now, send_queued_at=timezone.now() + dt.timedelta(seconds=delay),
             )
             store.message_insert(message)  # a client_id used meanwhile: IntegrityError, below
             store.contact_after_send(contact.pk, message_id=message.pk, at=now, session_id=session.pk)
             publish_message_and_chat(message.pk, contact.pk, events.MessageNew, written=message)
-            queue.message_send_after_commit(message.pk)
+            queue.message_send_after_commit(message.pk, countdown=delay)
+            metrics.messages.labels("out", message.type).inc()
     except IntegrityError:
         # A concurrent request with the same client_id won the insert.
         existing = _existing_for_client_id(client_id, contact, request)

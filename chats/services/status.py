@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blazz.core import events
+from blazz.core import events, metrics
 from blazz.core.errors import Conflict, NotFound
 from blazz.core.publisher import publish_on_commit
 from chats import queue
@@ -85,6 +85,9 @@ def move(message: Message, how: Move, *, ack: int | None = None, reason: str = "
             if STATUS_RANK[status] <= STATUS_RANK[new] and getattr(message, field) is None:
                 setattr(message, field, now)
                 fields.append(field)
+    if "sent_at" in fields and message.direction == Direction.OUT and message.send_queued_at is not None:
+        metrics.send_to_sent.observe((now - message.send_queued_at).total_seconds())
+    metrics.message_status.labels(new).inc()
     message.status = new
     publish_on_commit(schema(), status_event(message))
     publish_chat_if_last(message)

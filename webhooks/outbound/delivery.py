@@ -27,7 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from blazz.core import eventlog
+from blazz.core import eventlog, metrics
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.outbound.endpoints import ALL_EVENTS, TEST_EVENT, endpoint_disable
 from webhooks.outbound.urls_guard import UrlNotAllowed, resolve_allowed
@@ -107,6 +107,7 @@ def send(endpoint: WebhookEndpoint, envelope: dict, *, target: Target | None = N
     attempt = {"at": at.isoformat(), "status_code": None, "latency_ms": None, "error": "", "response": ""}
     if target.error:
         attempt["error"] = target.error
+        metrics.crm_webhook_deliveries.labels("refused").inc()
         return attempt
     headers = {**target.headers, "webhook-id": envelope["id"], "webhook-timestamp": str(int(at.timestamp())),
                "webhook-signature": target.signature(envelope["id"], at, body)}
@@ -118,6 +119,8 @@ def send(endpoint: WebhookEndpoint, envelope: dict, *, target: Target | None = N
     except httpx.HTTPError as error:
         attempt["error"] = f"{type(error).__name__}: {error}"[:300] or type(error).__name__
     attempt["latency_ms"] = round((time.monotonic() - started) * 1000, 1)
+    metrics.crm_webhook_deliveries.labels("succeeded" if succeeded(attempt) else
+                                          "gone" if attempt["status_code"] == 410 else "failed").inc()
     return attempt
 
 

@@ -60,7 +60,7 @@ def broadcast_create(*, name: str, template_id: int, session_id: str | None = No
         opted_out = set(OptOut.objects.values_list("contact_id", flat=True))
         recipients = {}
         if not csv_text:
-            for contact in _audience(audience):
+            for contact in _audience(audience).order_by("pk"):
                 recipients[contact.pk] = (contact, {})
         for line, contact, variables in rows:
             recipients.setdefault(contact.pk, (contact, variables))
@@ -84,29 +84,51 @@ def _audience(audience: dict):
     contacts = Contact.objects.exclude(wa_id__endswith="@g.us")
     if audience.get("all"):
         return contacts
-    labels = [str(label) for label in audience.get("labels") or []]
-    if labels:
-        contacts = contacts.filter(tags__contains=[labels[0]]) if len(labels) == 1 else contacts.filter(
-            Q(*[Q(tags__contains=[label]) for label in labels], _connector=Q.OR))
+    labels = audience.get("labels") or []
+    if labels:  # the team inbox's labels, by id or by name: a contact with any of them
+        ids = [label for label in labels if isinstance(label, int)]
+        names = [str(label) for label in labels if not isinstance(label, int)]
+        contacts = contacts.filter(pk__in=Contact.labels.through.objects.filter(
+            Q(label_id__in=ids) | Q(label__name__in=names)).values("contact_id"))
     for field, value in (audience.get("custom_fields") or {}).items():
         contacts = contacts.filter(**{f"custom_fields__{field}": value})
     return contacts
 
 
+PHONE_COLUMNS, NAME_COLUMNS = ("phone", "phone_number", "number", "nomor", "telepon", "hp"), ("name", "nama")
+
+
 def _csv_rows(text: str) -> tuple[list, list[dict]]:
-    """Rows of `phone,<variable>,...`: good ones as contacts (created when new), bad ones reported."""
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip() for c in reader.fieldnames or []]
-    if "phone" not in columns:
+    """Rows of `phone,<variable>,...` (comma, semicolon or tab; a phone in any form phonenumbers
+    reads with the workspace's country): good ones as contacts (created when new) with their
+    variables, bad ones reported with their line and reason."""
+    text = text.lstrip("\ufeff")
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = [c.strip() for c in next(reader, [])]
+    lowered = [c.lower() for c in header]
+    phone_at = next((i for i, c in enumerate(lowered) if c in PHONE_COLUMNS), None)
+    if phone_at is None:
         raise DomainError(Code.BROADCAST_INVALID, "The CSV needs a phone column.", fields={"csv": ["no phone column"]})
+    name_at = next((i for i, c in enumerate(lowered) if c in NAME_COLUMNS), None)
     good, bad, seen = [], [], set()
-    for number, row in enumerate(reader, start=2):
+    for number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line
         if number > CSV_MAX_ROWS + 1:
             bad.append({"line": number, "reason": f"past the {CSV_MAX_ROWS}-row limit"})
             break
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+        row = {header[i]: cell.strip() for i, cell in enumerate(cells) if i < len(header) and header[i]}
+        phone = cells[phone_at].strip() if phone_at < len(cells) else ""
+        name = cells[name_at].strip() if name_at is not None and name_at < len(cells) else ""
+        if not phone:
+            bad.append({"line": number, "reason": "no phone number"})
+            continue
         try:
-            contact, _ = contact_create(phone=row.get("phone", ""), name=row.get("name", ""))
+            contact, _ = contact_create(phone=phone, name=name)
         except DomainError as exc:
             bad.append({"line": number, "reason": exc.message})
             continue
@@ -114,7 +136,8 @@ def _csv_rows(text: str) -> tuple[list, list[dict]]:
             bad.append({"line": number, "reason": "the same phone again"})
             continue
         seen.add(contact.pk)
-        good.append((number, contact, {k: v for k, v in row.items() if k not in ("phone", "name") and v}))
+        skip = {header[phone_at], header[name_at] if name_at is not None else None}
+        good.append((number, contact, {k: v for k, v in row.items() if k not in skip and v}))
     return good, bad
 
 

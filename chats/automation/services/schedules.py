@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from blazz.core.errors import Conflict, DomainError, NotFound
 from chats.automation.errors import AutomationErrorCode as Code
 from chats.automation.models import ScheduledMessage, ScheduledStatus
+from chats.automation.services import governor
 from chats.automation.services.templates import template_get, template_send_request
 from chats.models import Contact, MessageOrigin
 from chats.services import SendRequest, message_send
@@ -94,24 +96,29 @@ def scheduled_send_due(*, now: dt.datetime | None = None, limit: int = 200) -> i
                          .filter(status=ScheduledStatus.SCHEDULED, send_at__lte=now).order_by("send_at", "id").first())
             if scheduled is None:
                 break
-            _send_one(scheduled)
+            if not _send_one(scheduled):
+                break  # the send limits are reached: it stays scheduled, the next sweep asks again
             sent += 1
     return sent
 
 
-def _send_one(scheduled: ScheduledMessage) -> None:
+def _send_one(scheduled: ScheduledMessage) -> bool:
     try:
         with transaction.atomic():
+            pace = governor.pacer(horizon_seconds=settings.AUTOMATION_MAX_SLOT_WAIT_SECONDS)
             message, _created = message_send(contact=scheduled.contact, client_id=scheduled.client_id,
                                              request=_request_for(scheduled), sent_by=scheduled.created_by,
-                                             origin=MessageOrigin.SCHEDULE)
-    except DomainError as exc:  # the number is gone, the template lost a variable: the agent sees why
+                                             origin=MessageOrigin.SCHEDULE, pace=pace)
+    except DomainError as exc:
+        if exc.code == Code.SEND_LIMIT_REACHED:
+            return False  # the number is gone, the template lost a variable: the agent sees why
         scheduled.status, scheduled.error = ScheduledStatus.FAILED, exc.message[:500]
         scheduled.save(update_fields=["status", "error"])
         logger.warning("scheduled message %s failed: %s", scheduled.pk, exc.message)
-        return
+        return True
     scheduled.status, scheduled.message, scheduled.sent_at = ScheduledStatus.SENT, message, timezone.now()
     scheduled.save(update_fields=["status", "message", "sent_at"])
+    return True
 
 
 def _request_for(scheduled: ScheduledMessage) -> SendRequest:

@@ -21,10 +21,12 @@ export const SERVER_EVENTS = Object.freeze({
   RESYNC_REQUIRED: 'resync_required',
   ERROR: 'error',
   CHAT_HIDDEN: 'chat.hidden',
+  CONTACT_ERASED: 'contact.erased',
+  CONTACT_MERGED: 'contact.merged',
 });
 
 /** The frame types that advance the workspace's seq; the others carry its current value. */
-export const SEQ_ADVANCING = Object.freeze(['message.new', 'message.status', 'message.updated', 'message.reaction', 'message.revoked', 'chat.updated', 'chat.status', 'chat.assigned', 'note.mention', 'session.status', 'chat.hidden']);
+export const SEQ_ADVANCING = Object.freeze(['message.new', 'message.status', 'message.updated', 'message.reaction', 'message.revoked', 'chat.updated', 'chat.status', 'chat.assigned', 'note.mention', 'session.status', 'chat.hidden', 'contact.erased', 'contact.merged']);
 
 /** Client -> server frame types of the inbox socket. */
 export const CLIENT_FRAMES = Object.freeze({

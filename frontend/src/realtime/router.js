@@ -76,6 +76,10 @@ export function createRouter({ stores, send = () => false }) {
     [E.CHAT_STATUS]: () => chats.scheduleCounts(),
     [E.CHAT_ASSIGNED]: () => chats.scheduleCounts(),
     [E.CHAT_HIDDEN]: (frame) => chats.applyHidden(frame),
+    // Erased with its messages: the row goes, and an open thread closes (stores/chats.js).
+    [E.CONTACT_ERASED]: (frame) => chats.applyHidden(frame),
+    // Merged into another contact (a LID learnt its phone): that one's chat.updated follows.
+    [E.CONTACT_MERGED]: (frame) => chats.applyHidden(frame),
     [E.NOTE_MENTION]: (frame) => stores.team?.applyMention(frame),
     [E.SESSION_STATUS]: ({ session }) => sessions.applySessionStatus(session),
     [E.PING]: () => {},

@@ -125,6 +125,16 @@ describe('realtime module', () => {
     expect(stores.connection.lastSeq).toBe(15);
   });
 
+  it('test_an_erased_or_merged_contact_leaves_the_chat_list', async () => {
+    connect();
+    stores.chats.applyChatUpdated(makeChat({ id: 21, last_message_at: '2026-01-01T00:00:00Z' }));
+    stores.chats.applyChatUpdated(makeChat({ id: 22, last_message_at: '2026-01-01T00:00:00Z' }));
+    last().receive({ type: E.CONTACT_ERASED, seq: 11, contact_id: 21 });
+    last().receive({ type: E.CONTACT_MERGED, seq: 12, contact_id: 22, into_contact_id: 12 });
+    expect(stores.chats.byId[21]).toBeUndefined();
+    expect(stores.chats.byId[22]).toBeUndefined();
+  });
+
   it('test_a_duplicate_frame_changes_nothing', async () => {
     connect(10);
     await flush();

@@ -8,6 +8,8 @@ rolled back, so whatever a test writes, schemas included, disappears after it.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -154,6 +156,18 @@ class StackWorkspace:
 
     def api(self):
         return self.stack.http(self.host, Authorization=f"Bearer {self.api_key}")
+
+    @contextlib.contextmanager
+    def admin(self):
+        """An HTTP client with the owner logged in on the workspace's host (session and CSRF token):
+        for what no API key may do (numbers, webhooks, members, keys: workspaces/scopes.py)."""
+        with self.stack.http(self.host) as client:
+            client.get("/login/")
+            response = client.post("/login/", data={"email": self.owner.email, "password": PASSWORD,
+                                                    "csrfmiddlewaretoken": client.cookies["blazz_csrftoken"]})
+            assert response.status_code == 302, response.text[:300]
+            client.headers["X-CSRFToken"] = client.cookies["blazz_csrftoken"]
+            yield client
 
 
 @pytest.fixture(scope="session")

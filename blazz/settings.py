@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "workspaces.middleware.WorkspaceAccessMiddleware",
     "workspaces.middleware.WorkspaceLocaleMiddleware",
+    "workspaces.ratelimit.RateLimitHeadersMiddleware",
 ]
 
 TEMPLATES = [
@@ -295,10 +296,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["blazz.core.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "blazz.core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "blazz.core.errors.exception_handler",
+    # Per API key and per signed-in member, in Redis (workspaces/ratelimit.py).
+    "DEFAULT_THROTTLE_CLASSES": ["workspaces.ratelimit.ApiRateThrottle"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # `?format=` belongs to the export endpoint (json|csv|txt), not to DRF's renderer choice.
     "URL_FORMAT_OVERRIDE": None,
 }
+# N/s, N/m, N/h or N/d; a 429 `rate_limited` past it (docs/api.md "Rate limits").
+API_RATE_LIMIT_PER_KEY = env.str("API_RATE_LIMIT_PER_KEY", default="600/m")
+API_RATE_LIMIT_PER_USER = env.str("API_RATE_LIMIT_PER_USER", default="1200/m")
+API_RATE_LIMIT_ENABLE = env.bool("API_RATE_LIMIT_ENABLE", default=True)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Blazz API",
     "DESCRIPTION": "The REST API of a Blazz workspace: contacts, chats, messages, sessions, media.",
@@ -388,4 +395,5 @@ WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
 # The Celery queue deliveries go through, consumed by its own worker (Procfile: webhooks), so a
 # slow CRM never holds up a send.
 WEBHOOK_QUEUE = "webhooks"
-CELERY_TASK_ROUTES = {"webhooks.tasks.webhook_endpoint_pump_task": {"queue": WEBHOOK_QUEUE}}
+CELERY_TASK_ROUTES = {"webhooks.tasks.webhook_endpoint_pump_task": {"queue": WEBHOOK_QUEUE},
+                      "webhooks.tasks.webhook_delivery_attempt_task": {"queue": WEBHOOK_QUEUE}}

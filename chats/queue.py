@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 MESSAGE_SEND_TASK = "chats.tasks.message_send_task"
 MEDIA_FETCH_TASK = "chats.tasks.media_fetch_task"
+MEDIA_FETCH_FOR_SEND_TASK = "chats.tasks.media_fetch_for_send_task"
 AUTOREPLY_TASK = "chats.automation.tasks.autoreply_evaluate_task"
 
 
@@ -64,6 +65,11 @@ def message_send_now(message_id: int, countdown: float = 0.0) -> bool:
     except Exception:  # the database too: the sweep still finds it (queued, never attempted)
         logger.exception("message %s: could not record that its send is not queued", message_id)
     return False
+
+
+def media_fetch_for_send_after_commit(media_id: str, message_id: int, url: str) -> None:
+    """A file given by URL, fetched by a worker after the commit (chats/services/remote_media.py)."""
+    transaction.on_commit(lambda: task(MEDIA_FETCH_FOR_SEND_TASK).delay(media_id, message_id, url))
 
 
 def media_fetch_after_commit(media_id: str) -> None:

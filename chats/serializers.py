@@ -221,6 +221,7 @@ class ChatSerializer(ContactSerializer):
 # than the query behind an event. to_representation() only reads them, so threads may share it.
 _message_serializer = MessageSerializer()
 _chat_serializer = ChatSerializer()
+_contact_serializer = ContactSerializer()
 
 
 def message_data(message: Message) -> MessagePayload:
@@ -229,3 +230,7 @@ def message_data(message: Message) -> MessagePayload:
 
 def chat_data(contact: Contact) -> ChatPayload:
     return dict(_chat_serializer.to_representation(contact))
+
+
+def contact_data(contact: Contact) -> ContactPayload:
+    return dict(_contact_serializer.to_representation(contact))

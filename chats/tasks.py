@@ -77,6 +77,15 @@ def media_fetch_task(self, media_id: str):
     return "done"
 
 
+@app.task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
+def media_fetch_for_send_task(media_id: str, message_id: int, url: str):
+    """Fetch a file given by URL (SSRF rules, size limit), then queue its message's send; or fail
+    the message with the reason (chats/services/remote_media.py)."""
+    from chats.services.remote_media import media_fetch_for_send
+
+    return media_fetch_for_send(media_id=media_id, message_id=message_id, url=url)
+
+
 @app.task(acks_late=True)
 def messages_requeue_stuck_task():
     """Beat's sweep (every few seconds) for pending messages whose send task was not queued or was

@@ -13,10 +13,13 @@ from sessions_wa import selectors, services
 from sessions_wa.errors import SessionErrorCode as Code
 from sessions_wa.models import Engine
 from sessions_wa.serializers import SessionSerializer
+from workspaces import scopes
 from workspaces.permissions import IsWorkspaceAdmin, IsWorkspaceMember
 
 
 class SessionListApi(APIView):
+    api_key_scopes = scopes.READ_ONLY  # POST: session only
+
     class InputSerializer(serializers.Serializer):
         engine = serializers.ChoiceField(choices=Engine.choices, default=Engine.SANDBOX)
         name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -49,6 +52,8 @@ def session_or_404(session_id: str):
 
 
 class SessionDetailApi(APIView):
+    api_key_scopes = scopes.READ_ONLY  # DELETE (log out): session only
+
     def get_permissions(self):
         return [IsWorkspaceAdmin()] if self.request.method == "DELETE" else [IsWorkspaceMember()]
 

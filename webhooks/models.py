@@ -51,6 +51,9 @@ class WebhookEndpoint(models.Model):
     description = models.CharField(max_length=200, blank=True, default="")
     events = models.JSONField(default=list)  # event types, or ["*"]
     enabled = models.BooleanField(default=True)
+    # False: events go out at once, each on its own with its own retries, so a failing one holds
+    # back nothing (webhooks/outbound/unordered.py); True: in seq order, one at a time.
+    ordered = models.BooleanField(default=True)
     headers = models.JSONField(default=dict)  # extra request headers
     secret = models.CharField(max_length=100)
     previous_secret = models.CharField(max_length=100, blank=True, default="")
@@ -85,6 +88,7 @@ class WebhookDelivery(models.Model):
     type = models.CharField(max_length=60)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.JSONField(default=list)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # an unordered endpoint's retry
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -6,7 +6,8 @@ from django.db import connection
 from blazz.celery import app
 from webhooks.models import WebhookEndpoint
 from webhooks.inbound.apply import applied_webhooks_prune
-from webhooks.outbound.delivery import BUSY, endpoint_pump
+from webhooks.outbound import unordered
+from webhooks.outbound.delivery import BUSY, delivery_attempt, endpoint_pump
 from webhooks.outbound.log import event_log_prune
 from webhooks.outbound.trigger import pump_once, pump_soon, pump_starting
 
@@ -42,3 +43,14 @@ def webhook_endpoints_sweep_task():
     trigger was lost (a new endpoint not yet in a process's cache, a worker or Redis restart)."""
     for endpoint_id in WebhookEndpoint.objects.filter(enabled=True).values_list("id", flat=True):
         pump_soon(endpoint_id)
+    for delivery_id in unordered.due_deliveries():  # unordered endpoints' retries that are due
+        unordered.queue_attempt(delivery_id)
+
+
+@app.task(acks_late=True, reject_on_worker_lost=True)
+def webhook_delivery_attempt_task(delivery_id: int):
+    """One attempt of one event for an endpoint that does not keep seq order; its retry queued
+    again when it is due within the sweep's period (later: the sweep finds it)."""
+    again = delivery_attempt(delivery_id=delivery_id)
+    if again is not None and again <= settings.WEBHOOK_SWEEP_SECONDS:
+        unordered.queue_attempt(delivery_id, countdown=again)

@@ -13,12 +13,13 @@ from rest_framework.views import APIView
 
 from blazz.core.errors import Forbidden
 from blazz.core.openapi import error_responses
-from workspaces import invitations, preferences, selectors, services, throttle
+from workspaces import invitations, preferences, scopes, selectors, services, throttle
 from workspaces.authentication import ApiKeyPrincipal
 from workspaces.errors import WorkspaceErrorCode as Code
 from workspaces.locale import member_timezone
 from workspaces.models import Language, Role
 from workspaces.permissions import IsWorkspaceAdminWithSession, IsWorkspaceMember, request_membership
+from workspaces.scopes import Scope
 
 
 class WorkspaceOutput(serializers.Serializer):
@@ -53,6 +54,8 @@ class ApiKeyOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     last_used_at = serializers.DateTimeField(allow_null=True)
     revoked_at = serializers.DateTimeField(allow_null=True)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=Scope.choices),
+                                   help_text="What the key may do: read, send, manage.")
 
 
 class MeProfileInput(serializers.Serializer):
@@ -60,6 +63,8 @@ class MeProfileInput(serializers.Serializer):
 
 
 class MeApi(APIView):
+    api_key_scopes = {"GET": scopes.ANY_KEY}
+
     permission_classes = [IsWorkspaceMember]
 
     class OutputSerializer(serializers.Serializer):
@@ -248,6 +253,11 @@ class ApiKeyListApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=100)
+        scopes = serializers.MultipleChoiceField(
+            choices=Scope.choices, allow_empty=False,
+            help_text="What the key may do (at least one): `read` every GET, `send` what reaches a customer, "
+                      "`manage` the workspace's records. Deleting contacts, numbers, webhooks, members and keys "
+                      "stay with owners and admins who are logged in.")
 
     class CreatedSerializer(ApiKeyOutput):
         key = serializers.CharField(help_text="The key in clear. Shown once: it is not stored.")
@@ -263,7 +273,8 @@ class ApiKeyListApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         key, raw_key = services.api_key_create(
-            workspace=request.tenant, name=data.validated_data["name"], created_by=request.user
+            workspace=request.tenant, name=data.validated_data["name"], created_by=request.user,
+            scopes=data.validated_data["scopes"],
         )
         body = ApiKeyOutput(key).data
         body["key"] = raw_key

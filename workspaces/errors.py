@@ -13,6 +13,7 @@ class WorkspaceErrorCode(str, enum.Enum):
     NOT_A_MEMBER = "not_a_member"
     OWNER_REQUIRED = "owner_required"
     SESSION_REQUIRED = "session_required"
+    INSUFFICIENT_SCOPE = "insufficient_scope"
     LAST_OWNER = "last_owner"
     MEMBER_EXISTS = "member_exists"
     MEMBER_NOT_FOUND = "member_not_found"

@@ -127,6 +127,8 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # What the key may do (workspaces/scopes.py): chosen at creation, never widened afterwards.
+    scopes = models.JSONField(default=list, help_text="Any of read, send, manage (workspaces/scopes.py).")
 
     class Meta:
         verbose_name = _("api key")
@@ -139,6 +141,9 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
 
 
 class Invitation(models.Model):

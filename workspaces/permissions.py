@@ -2,7 +2,7 @@ from django.utils.translation import gettext as _
 from rest_framework import permissions
 
 from blazz.core.errors import Forbidden
-from workspaces import selectors
+from workspaces import scopes, selectors
 from workspaces.authentication import ApiKeyPrincipal
 from workspaces.errors import WorkspaceErrorCode as Code
 from workspaces.models import Role
@@ -28,8 +28,22 @@ class IsWorkspaceMember(permissions.BasePermission):
         if tenant is None or tenant.is_public:
             return False
         if isinstance(request.user, ApiKeyPrincipal):
-            return request.user.workspace.pk == tenant.pk
+            if request.user.workspace.pk != tenant.pk:
+                return False
+            check_api_key_scope(request.user.key, view, request.method)
+            return True
         return request_membership(request) is not None
+
+
+def check_api_key_scope(key, view, method: str) -> None:
+    """Raises 403 `session_required` for what no key may do, `insufficient_scope` for what this
+    key was not given (workspaces/scopes.py)."""
+    need = scopes.required(view, method)
+    if need == scopes.SESSION_ONLY:
+        raise Forbidden(Code.SESSION_REQUIRED, _("Only an owner or an admin who is logged in can do this, "
+                                                 "not an API key."))
+    if need != scopes.ANY_KEY and not key.has_scope(need):
+        raise Forbidden(Code.INSUFFICIENT_SCOPE, _("This API key lacks the “%(scope)s” scope.") % {"scope": need})
 
 
 class IsWorkspaceAdmin(IsWorkspaceMember):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from blazz.core import events
 from blazz.core.errors import Conflict, DomainError, Forbidden, NotFound
 from blazz.core.publisher import close_sockets_on_commit
-from workspaces import signals
+from workspaces import scopes as scopes_module, signals
 from workspaces.asgi import CLOSE_FORBIDDEN, CLOSE_RECONNECT, CLOSE_UNAUTHENTICATED
 from workspaces.errors import WorkspaceErrorCode as Code
 from workspaces.models import PUBLIC_SCHEMA, ApiKey, Domain, Membership, Role, Workspace
@@ -314,11 +314,17 @@ def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-def api_key_create(*, workspace: Workspace, name: str, created_by=None) -> tuple[ApiKey, str]:
-    """Returns (key row, the key in clear). The clear key is never stored: show it once."""
+def api_key_create(*, workspace: Workspace, name: str, created_by=None,
+                   scopes=scopes_module.ALL_SCOPES) -> tuple[ApiKey, str]:
+    """Returns (key row, the key in clear). The clear key is never stored: show it once.
+    `scopes`: what it may do (workspaces/scopes.py); the API and the keys page make the owner choose."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise DomainError("invalid_request", _("A name of 1 to 100 characters."), fields={"name": ["invalid"]})
+    try:
+        scopes = scopes_module.normalise(scopes)
+    except ValueError as error:
+        raise DomainError("invalid_request", str(error), fields={"scopes": [str(error)]}) from None
     if workspace.is_public:
         raise DomainError(Code.WORKSPACE_NOT_FOUND, _("API keys belong to a workspace."))
     for _attempt in range(5):
@@ -328,7 +334,7 @@ def api_key_create(*, workspace: Workspace, name: str, created_by=None) -> tuple
             with transaction.atomic():
                 key = ApiKey.objects.create(
                     workspace=workspace, name=name, prefix=prefix, key_hash=hash_api_key(raw_key),
-                    created_by=created_by,
+                    created_by=created_by, scopes=scopes,
                 )
             return key, raw_key
         except IntegrityError:

@@ -24,15 +24,17 @@ which receive the per-contact events of every contact).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import typing
 from functools import cache
 from typing import Any, ClassVar
 
 from blazz.core import payloads
+from blazz.core.groups import (  # noqa: F401  their home; re-exported: events.inbox_group(...)
+    api_key_group, contact_group, firehose_group, inbox_group, session_group, user_group,
+)
 from blazz.core.payloads import (
-    ChatPayload, MessagePayload, ReactionPayload, SessionPayload, SocketUser, UserRef, check, shape_of,
+    ChatPayload, ContactPayload, MessagePayload, ReactionPayload, SessionPayload, SocketUser, UserRef, check, shape_of,
 )
 
 # Audiences: the whole inbox of the workspace, the sockets viewing one contact (and the firehose),
@@ -57,34 +59,6 @@ TYPING = "typing"
 READ = "read"
 RESUME = "resume"  # {"type": "resume", "after_seq": N}: no contact_id
 CLIENT_FRAMES: tuple[str, ...] = (SUBSCRIBE, UNSUBSCRIBE, TYPING, READ, RESUME)
-
-
-def inbox_group(schema: str) -> str:
-    return f"t.{schema}.inbox"
-
-
-def contact_group(schema: str, contact_id: int) -> str:
-    return f"t.{schema}.contact.{int(contact_id)}"
-
-
-def firehose_group(schema: str) -> str:
-    return f"t.{schema}.firehose"
-
-
-# Principal groups: every socket also joins the groups of who opened it, so that revoking that
-# principal (a key revoked, a member removed or re-roled, a logout, a password change) closes its
-# sockets at once (blazz.core.publisher.close_sockets_on_commit). They carry no event.
-def user_group(schema: str, user_id: int) -> str:
-    return f"t.{schema}.user.{int(user_id)}"
-
-
-def api_key_group(schema: str, key_id: int) -> str:
-    return f"t.{schema}.key.{int(key_id)}"
-
-
-def session_group(schema: str, session_key: str) -> str:
-    """A login session's sockets; the key is hashed (group names are logged, session keys are secrets)."""
-    return f"t.{schema}.session.{hashlib.sha256(session_key.encode()).hexdigest()[:32]}"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -127,6 +101,22 @@ class Event:
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class MessageNew(Event):
     type: ClassVar[str] = "message.new"
+    message: MessagePayload
+
+
+# The CRM's names for a new message (webhooks, GET /events/, the socket alike). The inbox applies
+# message.new, which every new message also gets (notes and system lines only that one); these two
+# say which way it went. `message.origin` tells who made an outbound one: agent, api, auto_reply,
+# broadcast, schedule, or the phone itself.
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MessageReceived(Event):
+    type: ClassVar[str] = "message.received"
+    message: MessagePayload
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MessageSent(Event):
+    type: ClassVar[str] = "message.sent"
     message: MessagePayload
 
 
@@ -202,6 +192,28 @@ class Presence(Event):
 class ChatUpdated(Event):
     type: ClassVar[str] = "chat.updated"
     chat: ChatPayload
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactCreated(Event):
+    """A contact was made: by a CRM or an agent (POST /contacts/), or by a first message."""
+
+    type: ClassVar[str] = "contact.created"
+    contact: ContactPayload
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactUpdated(Event):
+    """A contact's name, custom fields, tags or assignee changed (PATCH /contacts/{id}/)."""
+
+    type: ClassVar[str] = "contact.updated"
+    contact: ContactPayload
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactDeleted(Event):
+    type: ClassVar[str] = "contact.deleted"
+    contact_id: int
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -331,7 +343,8 @@ class Error(Event):
 CATALOGUE: tuple[type[Event], ...] = (
     MessageNew, MessageStatusChanged, MessageUpdated, MessageReactionChanged, MessageRevoked, Typing,
     Presence, ChatUpdated, ChatStatusChanged, ChatAssigned, NoteMentioned, ChatMuted, SessionStatusChanged,
-    Hello, Ping, ResyncRequired, Error, ChatHidden, ContactErased, ContactMerged,
+    Hello, Ping, ResyncRequired, Error, ChatHidden, ContactErased, ContactMerged, MessageReceived, MessageSent,
+    ContactCreated, ContactUpdated, ContactDeleted,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE)
 BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in CATALOGUE}

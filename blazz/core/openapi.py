@@ -33,7 +33,8 @@ class AutoSchema(SpectacularAutoSchema):
 
     Errors every operation of a kind can answer are added here, once for all: 400 (a body that
     does not parse) and 415 (a body of a type it does not take) where it takes a body; 401 and 403
-    where it needs a key or a session; 404 where its path names an object.
+    where it needs a key or a session; 404 where its path names an object; 429 `rate_limited` on
+    every operation of a rate-limited view (DRF's throttle classes).
 
     Each operation gets a summary (redocly's `operation-summary`): its `extend_schema(summary=...)`,
     else its resource and action read from the operation id ("Contacts: export")."""
@@ -49,6 +50,8 @@ class AutoSchema(SpectacularAutoSchema):
             implied += [401, 403]
         if any(p.get("in") == "path" for p in operation.get("parameters", [])):
             implied.append(404)
+        if getattr(self.view, "throttle_classes", None):
+            implied.append(429)
         for code in implied:
             if str(code) not in operation["responses"]:
                 operation["responses"][str(code)] = self._get_response_for_code(error_responses(code)[code], str(code))
@@ -84,7 +87,7 @@ _DESCRIPTIONS = {
     413: "Too large",
     415: "Unsupported media type",
     422: "Not supported",
-    429: "Too many attempts (Retry-After says when to try again)",
+    429: "Too many requests (`rate_limited`; Retry-After says when to try again)",
     502: "The bridge failed (the code is the bridge's own)",
     503: "Unavailable",
 }

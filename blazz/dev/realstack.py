@@ -134,6 +134,8 @@ class Stack:
             "LOG_LEVEL": "WARNING",
             "PUPPETEER_SKIP_DOWNLOAD": "1",
             "WEBHOOKS_ALLOW_PRIVATE": "true",  # the tests' CRM receivers listen on 127.0.0.1
+            # Tests and benches poll and send far faster than a CRM may; the limits have tests of their own.
+            "API_RATE_LIMIT_PER_KEY": "1000000/m", "API_RATE_LIMIT_PER_USER": "1000000/m",
             "WEBHOOK_RETRY_SCHEDULE": "0.5,1,1",
             "PROMETHEUS_MULTIPROC_DIR": str(self.dir / "prometheus"),
             "METRICS_TOKEN": self.metrics_token,

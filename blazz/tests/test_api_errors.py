@@ -38,7 +38,7 @@ def test_an_api_key_cannot_manage_members_it_is_nobodys_account(world, api_key_a
     crm = host_client(world.ws_a, HTTP_AUTHORIZATION=f"Bearer {api_key_a}")
     response = crm.post("/api/v1/members/", {"email": "new@acme.test"}, content_type="application/json")
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "owner_required"
+    assert response.json()["error"]["code"] == "session_required"
 
 
 # --- whatever DEBUG says (issues 11.5, 12.5) -------------------------------------------------------

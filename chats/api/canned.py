@@ -15,6 +15,7 @@ from chats.api.common import actor, contact_or_404, search_text
 from chats.errors import ChatErrorCode as Code
 from chats.models import CannedReply
 from chats.services import canned
+from workspaces import scopes
 
 
 class CannedReplySerializer(serializers.ModelSerializer):
@@ -37,6 +38,8 @@ def reply_or_404(reply_id: int) -> CannedReply:
 
 
 class CannedReplyListApi(APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     @extend_schema(operation_id="canned_replies_list",
                    parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Shortcut or text contains")],
                    responses={200: CannedReplySerializer(many=True), **error_responses(400, 401, 403)})
@@ -57,6 +60,8 @@ class CannedReplyListApi(APIView):
 
 
 class CannedReplyDetailApi(APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     @extend_schema(operation_id="canned_replies_update", request=CannedReplySerializer,
                    responses={200: CannedReplySerializer, **error_responses(400, 401, 403, 404, 409)})
     def patch(self, request, reply_id: int):
@@ -78,6 +83,8 @@ class RenderQuery(serializers.Serializer):
 
 
 class CannedReplyRenderApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(operation_id="canned_replies_render",
                    parameters=[OpenApiParameter("contact_id", OpenApiTypes.INT, required=True)],
                    responses={200: inline_serializer("CannedReplyRendered", {"text": serializers.CharField()}),

@@ -16,8 +16,8 @@ from chats.api.common import (ContactCursor, Q_PARAM, UPDATED_SINCE_PARAM, actor
                               paginate)
 from chats.errors import ChatErrorCode as Code
 from chats.serializers import ChatSerializer, ContactSerializer
-from workspaces.authentication import ApiKeyPrincipal
 from workspaces.permissions import IsWorkspaceAdmin
+from workspaces.scopes import Scope
 
 ERASE_PARAM = OpenApiParameter(
     "erase", bool, description="true: also erase the contact's messages, reactions and media files for good, "
@@ -25,6 +25,8 @@ ERASE_PARAM = OpenApiParameter(
 
 
 class ContactListApi(APIView):
+    api_key_scopes = {"GET": Scope.READ, "POST": Scope.SEND}
+
     pagination_class = ContactCursor
 
     class InputSerializer(serializers.Serializer):
@@ -51,6 +53,8 @@ class ContactListApi(APIView):
 
 
 class ContactDetailApi(APIView):
+    api_key_scopes = {"GET": Scope.READ, "PATCH": Scope.MANAGE}  # DELETE: session only
+
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=200, required=False, allow_blank=True)
         custom_fields = serializers.DictField(required=False, validators=[StorableJson()])
@@ -87,14 +91,15 @@ class ContactDetailApi(APIView):
             services.contact_delete(contact=contact)
             return Response(status=status.HTTP_204_NO_CONTENT)
         if not IsWorkspaceAdmin().has_permission(request, self):
-            raise Forbidden(Code.ERASE_NOT_ALLOWED, _("Only an owner, an admin or an API key can erase a contact."))
-        key = request.user.key if isinstance(request.user, ApiKeyPrincipal) else None
-        services.contact_erase(contact=contact, user_id=None if key else request.user.pk,
-                               api_key_id=key.pk if key else None)
+            raise Forbidden(Code.ERASE_NOT_ALLOWED, _("Only an owner or an admin can erase a contact."))
+        # No API key gets here (DELETE is session only: workspaces/scopes.py).
+        services.contact_erase(contact=contact, user_id=request.user.pk, api_key_id=None)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ContactReadApi(APIView):
+    api_key_scopes = {"POST": Scope.SEND}
+
     @extend_schema(operation_id="contacts_read", request=None,
                    responses={200: ChatSerializer, **error_responses(401, 403, 404)})
     def post(self, request, contact_id: int):

@@ -15,6 +15,7 @@ from chats.api.common import contact_or_404
 from chats.export import CONTENT_TYPES, EXPORT_FORMATS, export_chunks, export_filename
 from chats.models import INBOX_ONLY_TYPES
 from chats.serializers import ContactSerializer, MessageSerializer
+from workspaces import scopes
 from workspaces.locale import member_timezone
 from workspaces.permissions import request_membership
 
@@ -23,6 +24,8 @@ ExportSerializer = inline_serializer("ContactExport", {"contact": ContactSeriali
 
 
 class ContactExportApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(
         operation_id="contacts_export",
         parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=list(EXPORT_FORMATS), default="json"),

@@ -16,6 +16,7 @@ from chats.api.common import contact_or_404
 from chats.errors import ChatErrorCode as Code
 from chats.models import CustomField, CustomFieldType
 from chats.services import fields
+from workspaces import scopes
 from workspaces.permissions import IsWorkspaceAdmin
 
 
@@ -45,6 +46,8 @@ def field_or_404(field_id: int) -> CustomField:
 
 
 class _AdminWrites(APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     def get_permissions(self):
         return [IsWorkspaceAdmin()] if self.request.method != "GET" else super().get_permissions()
 
@@ -84,6 +87,8 @@ class CustomFieldDetailApi(_AdminWrites):
 
 
 class ContactActivityApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(operation_id="contacts_activity", responses={
         200: inline_serializer("ContactActivity", {
             "first_contact_at": serializers.DateTimeField(help_text="When Blazz first knew the contact."),

@@ -18,9 +18,13 @@ from chats.api.common import actor
 from chats.errors import ChatErrorCode as Code
 from chats.media_files import INLINE_PREFIXES, media_file_response, media_or_404
 from chats.serializers import MediaSerializer
+from workspaces import scopes
+from workspaces.scopes import Scope
 
 
 class MediaUploadApi(APIView):
+    api_key_scopes = {"POST": Scope.SEND}
+
     parser_classes = [MultiPartParser]
 
     class InputSerializer(serializers.Serializer):
@@ -47,6 +51,8 @@ def _declared_length(request) -> int:
 
 
 class MediaDetailApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(operation_id="media_download",
                    responses={**{(200, kind + "*"): OpenApiTypes.BINARY for kind in INLINE_PREFIXES},
                               (200, "application/octet-stream"): OpenApiTypes.BINARY, **error_responses(401, 403, 404)})

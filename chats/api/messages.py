@@ -8,6 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from blazz.core.errors import DomainError
 from blazz.core.openapi import error_responses
 from blazz.core.validation import StrictCharField
 from chats import selectors, services
@@ -16,11 +17,14 @@ from chats.api.common import (MessageCursor, Q_PARAM, actor, contact_or_404, mes
                               search_text, viewer)
 from chats.automation.api.common import ScheduledMessageSerializer
 from chats.automation.services import schedules, templates
+from chats.errors import ChatErrorCode
 from chats.models import NOTE, MessageOrigin, MessageType
 from chats.serializers import (ContactCardSerializer, LocationSerializer, MessageSerializer, SearchResultSerializer,
                                message_data, without_reactions)
 from sessions_wa.contract import UNSENDABLE_MESSAGE_TYPES
 from sessions_wa.errors import SessionErrorCode
+from workspaces import scopes
+from workspaces.scopes import Scope
 
 
 # The codes a send answers besides the generic ones (chats/services/send.py).
@@ -36,6 +40,8 @@ BRIDGE_CALL_CODES = {503: [Code.BRIDGE_UNAVAILABLE]}
 
 
 class ContactMessagesApi(APIView):
+    api_key_scopes = {"GET": Scope.READ, "POST": Scope.SEND}
+
     pagination_class = MessageCursor
 
     class InputSerializer(serializers.Serializer):
@@ -48,6 +54,16 @@ class ContactMessagesApi(APIView):
         caption = StrictCharField(max_length=4096, required=False, allow_blank=True, default="",
                                         trim_whitespace=False)
         media_id = serializers.UUIDField(required=False, allow_null=True, default=None)
+        media_url = serializers.URLField(
+            max_length=2000, required=False, allow_null=True, default=None,
+            help_text="Instead of media_id: a file a worker fetches (http(s), no private address, the upload's size "
+                      "and types); the message stays pending until it is in, and fails with the reason if not.")
+        media_base64 = serializers.CharField(
+            required=False, allow_null=True, default=None, trim_whitespace=False,
+            help_text="Instead of media_id: the file itself, base64, with filename and mimetype (within the body's "
+                      "size limit).")
+        filename = StrictCharField(max_length=255, required=False, allow_blank=True, default="")
+        mimetype = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
         reply_to = serializers.IntegerField(required=False, allow_null=True, default=None)
         location = LocationSerializer(required=False, allow_null=True, default=None)
         contact_card = ContactCardSerializer(required=False, allow_null=True, default=None)
@@ -89,6 +105,9 @@ class ContactMessagesApi(APIView):
                 templates.template_get(template_id), contact=contact, agent=actor(request),
                 workspace=getattr(connection, "tenant", None), values=variables,
                 reply_to_id=values["reply_to_id"], session_id=values["session_id"])
+        if send_at is not None and (values["media_url"] or values["media_base64"]):
+            raise DomainError(ChatErrorCode.FIELD_NOT_ALLOWED, "A scheduled message takes an uploaded file (media_id).",
+                              fields={"send_at": ["not with media_url or media_base64"]})
         if send_at is not None:
             scheduled, _ = schedules.scheduled_create(
                 contact=contact, client_id=client_id, send_at=send_at, request=send_request, template_id=template_id,
@@ -102,6 +121,8 @@ class ContactMessagesApi(APIView):
 
 
 class MessageRetryApi(APIView):
+    api_key_scopes = {"POST": Scope.SEND}
+
     @extend_schema(operation_id="messages_retry", request=None,
                    responses={200: MessageSerializer, **error_responses(401, 403, 404, 409)})
     def post(self, request, message_id: int):
@@ -110,6 +131,8 @@ class MessageRetryApi(APIView):
 
 
 class MessageReactionApi(APIView):
+    api_key_scopes = {"POST": Scope.SEND}
+
     class InputSerializer(serializers.Serializer):
         emoji = StrictCharField(max_length=32, allow_blank=True, trim_whitespace=False)
 
@@ -124,6 +147,8 @@ class MessageReactionApi(APIView):
 
 
 class MessageSearchApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     pagination_class = MessageCursor
 
     @extend_schema(operation_id="messages_search", parameters=[Q_PARAM],
@@ -136,6 +161,8 @@ class MessageSearchApi(APIView):
 class MessageListApi(APIView):
     """Every chat's messages, for a CRM looking one up (by its `client_id` or WhatsApp's id) or
     catching up (`updated_since`)."""
+
+    api_key_scopes = scopes.READ_ONLY
 
     pagination_class = MessageCursor
 
@@ -153,6 +180,8 @@ class MessageListApi(APIView):
 
 
 class MessageDetailApi(APIView):
+    api_key_scopes = {"GET": Scope.READ, "PATCH": Scope.SEND, "DELETE": Scope.SEND}
+
     class EditSerializer(serializers.Serializer):
         body = serializers.CharField(max_length=65536, trim_whitespace=False)
 

@@ -19,6 +19,7 @@ from chats.errors import ChatErrorCode as Code
 from chats.models import ChatStatus, InboxSettings, Label
 from chats.serializers import ChatSerializer, LabelSerializer
 from chats.services import team
+from workspaces import scopes
 from workspaces.permissions import IsWorkspaceAdmin
 
 FILTER_PARAMS = [
@@ -58,6 +59,8 @@ def chat_filters(request) -> selectors.ChatFilters:
 
 
 class ChatListApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     pagination_class = ChatCursor
 
     @extend_schema(operation_id="chats_list", parameters=FILTER_PARAMS,
@@ -68,6 +71,8 @@ class ChatListApi(APIView):
 
 
 class ChatCountsApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(operation_id="chats_counts", parameters=FILTER_PARAMS[1:-1], responses={
         200: inline_serializer("ChatCounts", {"assignee": serializers.DictField(child=serializers.IntegerField()),
                                               "status": serializers.DictField(child=serializers.IntegerField()),
@@ -83,6 +88,8 @@ class ChatCountsApi(APIView):
 
 
 class ChatDetailApi(APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     class InputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=ChatStatus.values, required=False)
         snoozed_until = serializers.DateTimeField(required=False, allow_null=True)
@@ -110,6 +117,8 @@ class ChatDetailApi(APIView):
 
 
 class LabelListApi(APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     @extend_schema(operation_id="labels_list", responses={200: LabelSerializer(many=True), **error_responses(401, 403)})
     def get(self, request):
         return Response(LabelSerializer(selectors.label_list(), many=True).data)
@@ -136,6 +145,8 @@ def label_or_404(label_id: int) -> Label:
 
 
 class LabelDetailApi(APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     @extend_schema(operation_id="labels_update", request=LabelSerializer,
                    responses={200: LabelSerializer, **error_responses(400, 401, 403, 404, 409)})
     def patch(self, request, label_id: int):
@@ -159,6 +170,8 @@ class InboxSettingsSerializer(serializers.ModelSerializer):
 
 
 class InboxSettingsApi(APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     def get_permissions(self):
         return [IsWorkspaceAdmin()] if self.request.method != "GET" else super().get_permissions()
 

@@ -34,6 +34,7 @@ from workspaces import selectors as workspace_selectors
 from workspaces.asgi import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, origin_allowed
 from workspaces.authentication import authenticate_api_key
 from workspaces.middleware import SESSION_WORKSPACE_KEY
+from workspaces.scopes import SOCKET_SEND_FRAMES, Scope
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +64,10 @@ def _authenticate(scope):
     raw_key = _api_key_from_scope(scope)
     if raw_key:
         key = authenticate_api_key(raw_key, tenant)
-        if key is None:
-            return None, CLOSE_UNAUTHENTICATED
-        return {"kind": "api_key", "key_id": key.pk, "user": {"id": None, "name": f"api-key:{key.prefix}"}}, None
+        if key is None or not key.has_scope(Scope.READ):  # the socket streams the workspace's events: `read`
+            return None, CLOSE_UNAUTHENTICATED if key is None else CLOSE_FORBIDDEN
+        return {"kind": "api_key", "key_id": key.pk, "scopes": key.scopes,
+                "user": {"id": None, "name": f"api-key:{key.prefix}"}}, None
     if not origin_allowed(scope):
         # A page of another host opening this socket with a member's cookie: refused whoever
         # the cookie names (an API key is a credential the page had to hold, so it may).
@@ -284,6 +286,9 @@ class InboxConsumer(AsyncWebsocketConsumer):
             self.assignees[contact_id] = (frame["assignee"] or {}).get("id")
         elif isinstance(frame.get("message"), dict):
             contact_id = frame["message"]["contact_id"]
+        elif isinstance(frame.get("contact"), dict):  # contact.created, contact.updated
+            contact_id = frame["contact"]["id"]
+            self.assignees[contact_id] = (frame["contact"]["assignee"] or {}).get("id")
         if not isinstance(contact_id, int):
             return text
         if contact_id not in self.assignees:
@@ -321,6 +326,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
         contact_id = content.get("contact_id")
         if isinstance(contact_id, bool) or not isinstance(contact_id, int) or not 0 < contact_id < 2**63:
             return await self._error("invalid_frame", "contact_id must be a positive integer.")
+        if kind in SOCKET_SEND_FRAMES and Scope.SEND not in self.principal.get("scopes", (Scope.SEND,)):
+            return await self._error("insufficient_scope", "This API key lacks the “send” scope.")
         try:
             await handler(contact_id, content)
         except Exception:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from blazz.core import events
 from blazz.core.errors import DomainError, NotFound
 from chats import store
 from chats.errors import ChatErrorCode
 from chats.models import Contact
 from chats.phones import normalise_phone, phone_from_chat_id
 from chats.services.fields import custom_values_clean
-from chats.services.publish import publish_chat
+from chats.services.publish import publish_chat, publish_contact, publish_contact_deleted
 from chats.services.team import chat_update
 from sessions_wa.models import WhatsAppSession
 from sessions_wa.selectors import session_default
@@ -28,7 +29,8 @@ def contact_get_or_create(*, wa_id: str, push_name: str = "", session: WhatsAppS
                     wa_id=wa_id, phone=phone_from_chat_id(wa_id), push_name=(push_name or "")[:200], session=session,
                 )
         except IntegrityError:
-            contact = Contact.objects.get(wa_id=wa_id)
+            return Contact.objects.get(wa_id=wa_id)
+        publish_contact(contact.pk, events.ContactCreated)
     return contact
 
 
@@ -47,6 +49,7 @@ def contact_create(*, phone: str, name: str = "", custom_fields: dict | None = N
                 custom_fields=custom_values_clean(custom_fields or {}),
                 tags=tags or [], session=session_default(),
             )
+            publish_contact(contact.pk, events.ContactCreated)
     except IntegrityError:
         return Contact.objects.get(wa_id=wa_id), False
     return contact, True
@@ -69,6 +72,7 @@ def contact_update(*, contact: Contact, name: str | None = None, custom_fields: 
             contact.tags = tags
         contact.save()
         publish_chat(contact.pk)
+        publish_contact(contact.pk, events.ContactUpdated)
     return contact
 
 
@@ -82,4 +86,8 @@ def locked_contact(contact_id: int) -> Contact:
 
 
 def contact_delete(*, contact: Contact) -> None:
-    contact.delete()
+    """Emits: contact.deleted."""
+    with transaction.atomic():
+        contact_id = contact.pk
+        contact.delete()
+        publish_contact_deleted(contact_id)

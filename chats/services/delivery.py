@@ -22,6 +22,7 @@ from chats.selectors import contact_get
 from chats.services import pending
 from chats.services.media import media_prepare_voice
 from chats.services.publish import schema
+from chats.services.remote_media import waiting_for_file
 from chats.services.status import Move, message_mark_failed, move
 from sessions_wa import bridge
 
@@ -55,6 +56,12 @@ def _deliver(message_id: int) -> tuple[str, str]:
         message_mark_failed(message_id=message.pk, reason=said(gettext_noop("The number it was sent through was removed.")))
         return DeliveryOutcome.FAILED, "no session"
     message.contact = contact_get(message.contact_id)  # lean: the payload needs its WhatsApp id
+    waiting = waiting_for_file(message)
+    if waiting == "wait":  # given by URL and not fetched yet: the fetch queues the send when it is in
+        return DeliveryOutcome.DONE, "waiting for its file"
+    if waiting is not None:
+        message_mark_failed(message_id=message.pk, reason=waiting)
+        return DeliveryOutcome.FAILED, "no file"
     if message.type == MessageType.VOICE and message.media_id:
         try:
             media_prepare_voice(media_id=message.media_id)

@@ -19,7 +19,7 @@ from chats.serializers import chat_data, message_data, without_reactions
 from chats.services.contacts import contact_get_or_create
 from chats.services.identity import chat_ids, contact_for_chat
 from chats.services.inbound import announce, new_message, team_after_customer_message
-from chats.services.publish import contact_for_event, schema
+from chats.services.publish import contact_for_event, crm_message_events, schema
 from sessions_wa.contract import EventType
 from sessions_wa.models import WhatsAppSession
 
@@ -108,7 +108,9 @@ def _publish(messages: list[Message], contact_ids: list[int]) -> None:
     written = {message.pk: message for message in messages}
 
     def build():
-        frames = [events.MessageNew(message=message_data(without_reactions(message))) for message in messages]
+        data = [message_data(without_reactions(message)) for message in messages]
+        frames = [events.MessageNew(message=item) for item in data]
+        frames += [crm for item in data for crm in crm_message_events(events.MessageNew, item)]
         for contact in store.contacts_by_ids(contact_ids):
             last = written.get(contact.last_message_id)
             if last is None or contact.assignee_id is not None:

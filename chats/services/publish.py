@@ -11,9 +11,9 @@ from django.db import connection
 from blazz.core import events
 from blazz.core.publisher import publish_on_commit
 from chats import store
-from chats.models import Contact, Message
+from chats.models import Contact, Direction, Message
 from chats.selectors import contact_get
-from chats.serializers import chat_data, message_data, reaction_list, without_reactions
+from chats.serializers import chat_data, contact_data, message_data, reaction_list, without_reactions
 
 
 def schema() -> str:
@@ -89,9 +89,27 @@ def publish_message_and_chat(message_id: int, contact_id: int, event_class: type
             message = message_data(without_reactions(written))
         else:
             message = message_data(message_for_event(message_id))
-        return [event_class(message=message), events.ChatUpdated(chat=chat)]
+        return [event_class(message=message), *crm_message_events(event_class, message), events.ChatUpdated(chat=chat)]
 
     publish_on_commit(schema(), build)
+
+
+def crm_message_events(event_class: type[events.Event], message: dict) -> list[events.Event]:
+    """Beside a new message's message.new: the CRM's message.received (a customer's) or
+    message.sent (ours: an agent's, a CRM's, an automation's, or one typed on the phone)."""
+    if event_class is not events.MessageNew:
+        return []
+    crm_class = events.MessageReceived if message["direction"] == Direction.IN else events.MessageSent
+    return [crm_class(message=message)]
+
+
+def publish_contact(contact_id: int, event_class: type[events.Event]) -> None:
+    """contact.created / contact.updated after commit, built from the row as committed."""
+    publish_on_commit(schema(), lambda: [event_class(contact=contact_data(contact_get(contact_id)))])
+
+
+def publish_contact_deleted(contact_id: int) -> None:
+    publish_on_commit(schema(), events.ContactDeleted(contact_id=contact_id))
 
 
 def publish_reactions(message_id: int, contact_id: int) -> None:

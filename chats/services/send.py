@@ -38,6 +38,10 @@ class SendRequest:
     location: dict | None = None
     contact_card: dict | None = None
     session_id: str | None = None
+    media_url: str | None = None  # fetched by a worker (chats/services/remote_media.py)
+    media_base64: str | None = None  # stored at once, with filename and mimetype
+    filename: str = ""
+    mimetype: str = ""
 
 
 def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent_by=None,
@@ -64,7 +68,16 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
     _validate(request)
     session = _choose_session(contact=contact, session_id=request.session_id)
     media = None
-    if request.media_id:
+    if request.media_url:
+        from chats.services.remote_media import media_pending_from_url
+
+        media = media_pending_from_url(url=request.media_url, filename=request.filename, mimetype=request.mimetype)
+    elif request.media_base64:
+        from chats.services.remote_media import media_from_base64
+
+        media = media_from_base64(data=request.media_base64, filename=request.filename, mimetype=request.mimetype,
+                                  uploaded_by=sent_by)
+    elif request.media_id:
         media = MediaFile.objects.filter(pk=request.media_id).first()
         if media is None:
             raise NotFound(Code.MEDIA_NOT_FOUND, _("No such media."), fields={"media_id": ["not found"]})
@@ -87,7 +100,10 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
             store.message_insert(message)  # a client_id used meanwhile: IntegrityError, below
             store.contact_after_send(contact.pk, message_id=message.pk, at=now, session_id=session.pk)
             publish_message_and_chat(message.pk, contact.pk, events.MessageNew, written=message)
-            queue.message_send_after_commit(message.pk, countdown=delay)
+            if request.media_url:  # the fetch queues the send once the file is in
+                queue.media_fetch_for_send_after_commit(str(media.pk), message.pk, request.media_url)
+            else:
+                queue.message_send_after_commit(message.pk, countdown=delay)
             metrics.messages.labels("out", message.type).inc()
     except IntegrityError:
         # A concurrent request with the same client_id won the insert.
@@ -113,14 +129,15 @@ def _quoted(contact: Contact, reply_to_id: int | None) -> Message | None:
 # every type may). A request that carries another field for its type is refused (400
 # field_not_allowed) rather than stored: the send task would otherwise meet it unchecked.
 CAPTIONED_MEDIA_TYPES = frozenset({MessageType.IMAGE, MessageType.VIDEO, MessageType.DOCUMENT})
-CONTENT_FIELDS = ("body", "caption", "media_id", "location", "contact_card")
+CONTENT_FIELDS = ("body", "caption", "media_id", "media_url", "media_base64", "location", "contact_card")
 
 
 def fields_for_type(message_type: str) -> frozenset[str]:
     if message_type == MessageType.TEXT:
         return frozenset({"body"})
     if message_type in MEDIA_MESSAGE_TYPES:
-        return frozenset({"media_id", "caption"} if message_type in CAPTIONED_MEDIA_TYPES else {"media_id"})
+        media = {"media_id", "media_url", "media_base64"}
+        return frozenset(media | {"caption"} if message_type in CAPTIONED_MEDIA_TYPES else media)
     if message_type == MessageType.LOCATION:
         return frozenset({"location"})
     if message_type == MessageType.CONTACT:
@@ -181,9 +198,13 @@ def _validate(request: SendRequest) -> None:
                           fields={name: [f"not allowed for type {request.type}"] for name in extra})
     if request.type == MessageType.TEXT and not request.body.strip():
         raise DomainError(Code.BODY_REQUIRED, _("A text message needs a body."), fields={"body": ["required"]})
-    if request.type in MEDIA_MESSAGE_TYPES and not request.media_id:
-        raise DomainError(Code.MEDIA_REQUIRED, _("A %(type)s message needs media_id (upload it first).") % {"type": request.type},
+    if request.type in MEDIA_MESSAGE_TYPES and not (request.media_id or request.media_url or request.media_base64):
+        raise DomainError(Code.MEDIA_REQUIRED, _("A %(type)s message needs media_id (upload it first), media_url or "
+                                                 "media_base64.") % {"type": request.type},
                           fields={"media_id": ["required"]})
+    if sum(1 for given in (request.media_id, request.media_url, request.media_base64) if given) > 1:
+        raise DomainError(Code.FIELD_NOT_ALLOWED, _("Give the file one way: media_id, media_url or media_base64."),
+                          fields={"media_url": ["with media_id"]})
     if request.type == MessageType.LOCATION:
         loc = request.location or {}
         try:
@@ -224,7 +245,9 @@ def _same_request(message: Message, contact: Contact, request: SendRequest) -> b
     return (
         message.contact_id == contact.pk and message.type == request.type and message.body == request.body
         and message.caption == request.caption
-        and (str(message.media_id) if message.media_id else None) == (str(request.media_id) if request.media_id else None)
+        # A file by URL or inline gets its id when stored: a repeat of that request cannot name it.
+        and (bool(request.media_url or request.media_base64)
+             or (str(message.media_id) if message.media_id else None) == (str(request.media_id) if request.media_id else None))
         and message.reply_to_id == request.reply_to_id
         and (message.location or None) == (request.location or None)
         and (message.contact_card or None) == (request.contact_card or None)

@@ -303,7 +303,8 @@ def test_workspace_b_gets_404_for_as_contact_message_session_and_media(world, cl
         assert b_client.post(f"/api/v1/messages/{message['id']}/reactions/", {"emoji": "x"},
                              content_type="application/json").status_code == 404
         assert b_client.get(f"/api/v1/sessions/{session_a.pk}/").status_code == 404
-        assert b_client.delete(f"/api/v1/sessions/{session_a.pk}/").status_code == 404
+        # a key may log no number out (403 session_required); B's owner finds none of A's
+        assert b_client.delete(f"/api/v1/sessions/{session_a.pk}/").status_code in (403, 404)
         assert b_client.get(f"/api/v1/media/{media['id']}/").status_code == 404
         assert b_client.get("/api/v1/chats/").json()["results"] == []
         assert b_client.get("/api/v1/messages/search/", {"q": "secret"}).json()["results"] == []

@@ -39,7 +39,7 @@ def test_a_browser_recording_reaches_the_customer_as_ogg_opus_with_its_waveform(
 
 
 def test_pairing_by_phone_number_links_the_number_typed(stack, stack_a):
-    with stack_a.api() as api:
+    with stack_a.admin() as api:
         created = api.post("/api/v1/sessions/", json={
             "engine": "sandbox", "name": "by code", "options": {"qr_scan_delay_ms": 600000, "pairing_delay_ms": 500}})
         assert created.status_code == 201, created.text

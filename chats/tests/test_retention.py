@@ -110,22 +110,21 @@ def test_erase_deletes_the_file_from_an_s3_bucket_too(world, s3, client_a, chat_
     assert keys(s3) == []
 
 
-def test_erase_with_an_api_key_is_recorded_as_the_key(world, chat_a, api_key_a, django_capture_on_commit_callbacks):
+def test_no_api_key_may_erase_a_contact_whatever_its_scopes(world, chat_a, api_key_a):
     contact_id, media = chat_a
     client = host_client(world.ws_a, HTTP_AUTHORIZATION=f"Bearer {api_key_a}")
-    with django_capture_on_commit_callbacks(execute=True):
-        assert client.delete(f"/api/v1/contacts/{contact_id}/?erase=true").status_code == 204
-    assert not file_exists(world.ws_a, media)
+    response = client.delete(f"/api/v1/contacts/{contact_id}/?erase=true")
+    assert response.status_code == 403 and response.json()["error"]["code"] == "session_required"
+    assert file_exists(world.ws_a, media)
     with schema_context(world.ws_a.schema_name):
-        record = ErasureRecord.objects.get(contact_id=contact_id)
-    assert record.erased_by_user_id is None and record.erased_by_api_key_id is not None
+        assert not ErasureRecord.objects.exists()
 
 
 def test_erase_from_the_other_workspace_is_404_and_touches_nothing(world, client_b, api_key_b, chat_a):
     contact_id, media = chat_a
     assert client_b.delete(f"/api/v1/contacts/{contact_id}/?erase=true").status_code == 404
     key_b = host_client(world.ws_b, HTTP_AUTHORIZATION=f"Bearer {api_key_b}")
-    assert key_b.delete(f"/api/v1/contacts/{contact_id}/?erase=true").status_code == 404
+    assert key_b.delete(f"/api/v1/contacts/{contact_id}/?erase=true").status_code == 403  # no key erases
     assert file_exists(world.ws_a, media)
     with schema_context(world.ws_a.schema_name):
         assert Message.objects.filter(contact_id=contact_id).count() == 2

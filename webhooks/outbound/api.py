@@ -13,6 +13,7 @@ from blazz.core.events import ADVANCING
 from blazz.core.openapi import error_responses
 from webhooks.errors import WebhookErrorCode as Code
 from webhooks.outbound.log import event_list, event_resume_problem
+from workspaces import scopes
 from workspaces.permissions import IsWorkspaceMember
 
 EVENTS_PAGE_MAX = 1000
@@ -28,6 +29,8 @@ class EnvelopeSerializer(serializers.Serializer):
 
 
 class EventListApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     permission_classes = [IsWorkspaceMember]
 
     class InputSerializer(serializers.Serializer):

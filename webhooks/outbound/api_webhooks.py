@@ -19,7 +19,7 @@ from workspaces.permissions import IsWorkspaceAdmin
 class EndpointSerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "url", "description", "events", "enabled", "headers", "disabled_reason", "failing_since",
+        fields = ["id", "url", "description", "events", "enabled", "ordered", "headers", "disabled_reason", "failing_since",
                   "delivered_seq", "created_at", "updated_at"]
         read_only_fields = fields
 
@@ -52,6 +52,9 @@ class EndpointInput(serializers.Serializer):
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     events = serializers.ListField(child=serializers.CharField(max_length=60), default=lambda: ["*"], max_length=50)
     enabled = serializers.BooleanField(default=True)
+    ordered = serializers.BooleanField(
+        default=True, help_text="true: events go in seq order, a failing one holding back the later ones; false: "
+                                "each goes at once with its own retries, in parallel (no order).")
     headers = serializers.DictField(child=serializers.CharField(max_length=1000), required=False, default=dict)
 
 

@@ -29,9 +29,10 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from blazz.core import eventlog, metrics
+from blazz.core.urls_guard import UrlNotAllowed, resolve_allowed
 from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.outbound import unordered
 from webhooks.outbound.endpoints import ALL_EVENTS, TEST_EVENT, endpoint_disable
-from webhooks.outbound.urls_guard import UrlNotAllowed, resolve_allowed
 
 RESPONSE_EXCERPT_BYTES = 1024
 # Attempts kept per delivery (the first ones and the last ones matter; a 3-day retry has 8).
@@ -222,6 +223,10 @@ def _pump(endpoint_id: int) -> float | None:
     if endpoint is None or (endpoint.next_attempt_at and endpoint.next_attempt_at > timezone.now()):
         return None  # gone, disabled, or a retry is due later: queued then, or found by the sweep
     page = eventlog.after(schema, endpoint.delivered_seq, limit=PAGE, types=_wants(endpoint))
+    if not endpoint.ordered:  # handed out, each event its own task (webhooks/outbound/unordered.py)
+        with transaction.atomic():
+            unordered.dispatch(endpoint, page)
+        return 0 if len(page) == PAGE else None
     target = Target(endpoint) if page else None
     sent: list[tuple[dict, dict]] = []
     for logged in page:
@@ -269,6 +274,58 @@ def _failed(endpoint, logged, envelope, attempt, now) -> float | None:
     endpoint.next_attempt_at = now + timedelta(seconds=delay)
     endpoint.save(update_fields=_PUMP_FIELDS)
     return delay
+
+
+# --- unordered endpoints (webhooks/outbound/unordered.py hands the events out) -------------------------
+
+
+def delivery_attempt(*, delivery_id: int) -> float | None:
+    """One attempt of one pending delivery when it is due. Returns the seconds until its retry,
+    or None when it is done (succeeded, failed for good, not due, or held by another attempt)."""
+    schema = connection.schema_name
+    with transaction.atomic():
+        delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("endpoint").filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING).first())
+        if delivery is None or not delivery.endpoint.enabled:
+            return None
+        endpoint, now = delivery.endpoint, timezone.now()
+        if delivery.next_attempt_at and delivery.next_attempt_at > now:
+            return None
+        found = eventlog.after(schema, delivery.seq - 1, limit=1)
+        if not found or found[0].event_id != delivery.event_id:
+            return _settle(delivery, {"at": now.isoformat(), "status_code": None, "latency_ms": None,
+                                      "error": "event_gone: older than the event log keeps", "response": ""}, False)
+        attempt = send(endpoint, found[0].envelope(schema))
+        if succeeded(attempt):
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).exclude(failing_since=None).update(failing_since=None)
+            return _settle(delivery, attempt, True)
+        WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since=None).update(failing_since=now)
+        failing_since = WebhookEndpoint.objects.values_list("failing_since", flat=True).get(pk=endpoint.pk)
+        if attempt["status_code"] == 410:
+            _settle(delivery, attempt, False)
+            endpoint_disable(endpoint=endpoint, reason="The endpoint answered 410 Gone.")
+            return None
+        if (now - failing_since).total_seconds() >= settings.WEBHOOK_DISABLE_AFTER_SECONDS:
+            _settle(delivery, attempt, False)
+            endpoint_disable(endpoint=endpoint, reason=f"Failing since {failing_since.isoformat()}: "
+                                                       f"{attempt['error'] or attempt['status_code']}")
+            return None
+        delay = retry_delay(len(delivery.attempts) + 1)
+        if delay is None:
+            return _settle(delivery, attempt, False)
+        delivery.attempts = delivery.attempts + [attempt]
+        delivery.next_attempt_at = now + timedelta(seconds=delay)
+        delivery.save(update_fields=["attempts", "next_attempt_at", "updated_at"])
+        return delay
+
+
+def _settle(delivery: WebhookDelivery, attempt: dict, ok: bool) -> None:
+    delivery.attempts = (delivery.attempts + [attempt])[-MAX_ATTEMPTS_KEPT:]
+    delivery.status = WebhookDelivery.Status.SUCCEEDED if ok else WebhookDelivery.Status.FAILED
+    delivery.next_attempt_at = None
+    delivery.save(update_fields=["attempts", "status", "next_attempt_at", "updated_at"])
+    return None
+
 
 
 def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:

@@ -14,9 +14,9 @@ from django.utils import timezone
 from blazz.core import eventlog
 from blazz.core.errors import DomainError, NotFound
 from blazz.core.events import ADVANCING
+from blazz.core.urls_guard import UrlNotAllowed, resolve_allowed
 from webhooks.errors import WebhookErrorCode as Code
 from webhooks.models import WebhookDelivery, WebhookEndpoint
-from webhooks.outbound.urls_guard import UrlNotAllowed, resolve_allowed
 
 ALL_EVENTS = "*"
 # The test event: sent by POST /webhooks/{id}/test/, never logged.
@@ -57,12 +57,13 @@ def check_headers(headers: dict) -> None:
 
 @transaction.atomic
 def endpoint_create(*, url: str, description: str = "", events: list[str], enabled: bool = True,
-                    headers: dict | None = None) -> WebhookEndpoint:
+                    ordered: bool = True, headers: dict | None = None) -> WebhookEndpoint:
     """A new endpoint starts at the log's end: it receives the events that happen from now on."""
     check_url(url)
     check_events(events)
     check_headers(headers or {})
     return WebhookEndpoint.objects.create(url=url, description=description, events=events, enabled=enabled,
+                                          ordered=ordered,
                                           headers=headers or {}, secret=new_secret(),
                                           delivered_seq=eventlog.bounds(connection.schema_name)[1])
 

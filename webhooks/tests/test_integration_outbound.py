@@ -27,11 +27,11 @@ def receiver():
 
 @pytest.fixture
 def endpoint(stack_a, receiver):
-    with stack_a.api() as api:
+    with stack_a.admin() as api:
         made = api.post("/api/v1/webhooks/", json={"url": receiver.url, "events": ["message.new"]})
     assert made.status_code == 201, made.text
     yield made.json()
-    with stack_a.api() as api:
+    with stack_a.admin() as api:
         api.delete(f"/api/v1/webhooks/{made.json()['id']}/")
 
 
@@ -80,7 +80,7 @@ def test_an_event_reaches_the_crm_signed_with_the_event_id_and_survives_a_receiv
     assert retried and set(retried) <= {e["id"] for e in delivered}  # the same webhook-id across retries
 
     def first_retried_settled():  # the receiver has its 200 a moment before the worker records it
-        with stack_a.api() as api:
+        with stack_a.admin() as api:
             log = api.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries/").json()["results"]
         found = next(d for d in log if d["event_id"] == retried[0])
         return found if found["status"] != "pending" else None
@@ -95,7 +95,7 @@ def test_an_event_reaches_the_crm_signed_with_the_event_id_and_survives_a_receiv
 def test_410_gone_disables_the_endpoint_with_the_reason_and_a_test_event_and_replay_work(
         stack, stack_a, receiver, endpoint):
     tag, phone = uuid.uuid4().hex[:8], f"62811078{next(_phones):05d}"
-    with stack_a.api() as api:
+    with stack_a.admin() as api:
         tested = api.post(f"/api/v1/webhooks/{endpoint['id']}/test/").json()
     assert tested["status"] == "succeeded" and tested["type"] == "webhook.test"
     assert [e["type"] for e in verified(receiver, endpoint["secret"])] == ["webhook.test"]
@@ -104,13 +104,13 @@ def test_410_gone_disables_the_endpoint_with_the_reason_and_a_test_event_and_rep
     inbound(stack, stack_a, f"{tag} gone", phone)
 
     def disabled():
-        with stack_a.api() as api:
+        with stack_a.admin() as api:
             found = api.get(f"/api/v1/webhooks/{endpoint['id']}/").json()
         return found if not found["enabled"] else None
 
     found = wait_until(disabled, TIMEOUT, 0.1, "the endpoint disabled")
     assert "410" in found["disabled_reason"]
-    with stack_a.api() as api:
+    with stack_a.admin() as api:
         failed = api.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries/", params={"status": "failed"}).json()["results"]
         assert [d["status"] for d in failed] == ["failed"]
         receiver.answer = 200

@@ -37,7 +37,8 @@ def test_revoked_key_is_refused(world, client_a, api_key_a):
 
 
 def test_api_key_api_shows_the_key_once(world, client_a):
-    created = client_a.post("/api/v1/api-keys/", {"name": "hubspot"}, content_type="application/json").json()
+    created = client_a.post("/api/v1/api-keys/", {"name": "hubspot", "scopes": ["read", "send"]},
+                            content_type="application/json").json()
     listed = client_a.get("/api/v1/api-keys/").json()
 
     assert created["key"].startswith(created["prefix"])
@@ -83,7 +84,7 @@ def test_an_admin_with_a_session_manages_api_keys(world):
     Membership.objects.filter(user=world.agent_a, workspace=world.ws_a).update(role="admin")
     admin = host_client(world.ws_a, world.agent_a)
 
-    created = admin.post("/api/v1/api-keys/", {"name": "zapier"}, content_type="application/json")
+    created = admin.post("/api/v1/api-keys/", {"name": "zapier", "scopes": ["manage"]}, content_type="application/json")
 
     assert created.status_code == 201
     assert ApiKey.objects.get(pk=created.json()["id"]).created_by == world.agent_a

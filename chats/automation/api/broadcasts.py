@@ -20,6 +20,8 @@ from chats.automation.api.common import AdminWrites
 from chats.automation.models import Broadcast, BroadcastRecipient, SendLimits
 from chats.automation.services import broadcasts as service, governor, optout
 from sessions_wa import store as sessions_store
+from workspaces import scopes
+from workspaces.scopes import Scope
 
 CSV_MAX_BYTES = 5 * 1024 * 1024
 
@@ -68,6 +70,8 @@ class BroadcastInput(serializers.Serializer):
 
 
 class BroadcastListApi(AdminWrites, APIView):
+    api_key_scopes = {"GET": Scope.READ, "POST": Scope.SEND}
+
     parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(operation_id="broadcasts_list", responses={200: BroadcastSerializer(many=True),
@@ -97,6 +101,8 @@ class BroadcastListApi(AdminWrites, APIView):
 
 
 class BroadcastDetailApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(operation_id="broadcasts_retrieve", responses={200: BroadcastSerializer,
                                                                   **error_responses(401, 403, 404)})
     def get(self, request, broadcast_id: int):
@@ -104,6 +110,8 @@ class BroadcastDetailApi(APIView):
 
 
 class BroadcastActionApi(AdminWrites, APIView):
+    api_key_scopes = {"POST": Scope.SEND}
+
     class InputSerializer(serializers.Serializer):
         start_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
@@ -133,6 +141,8 @@ class RecipientCursor(CursorPagination):
 
 
 class BroadcastRecipientsApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     pagination_class = RecipientCursor
 
     @extend_schema(operation_id="broadcasts_recipients", responses={200: RecipientSerializer(many=True),
@@ -153,6 +163,8 @@ class OptOutSerializer(serializers.Serializer):
 
 
 class ContactOptOutApi(APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     @extend_schema(operation_id="contacts_opt_out_retrieve", responses={200: OptOutSerializer,
                                                                         **error_responses(401, 403, 404)})
     def get(self, request, contact_id: int):
@@ -193,6 +205,8 @@ class SendLimitsOutput(serializers.Serializer):
 
 
 class SendLimitsApi(AdminWrites, APIView):
+    api_key_scopes = {"GET": Scope.READ}  # PUT: session only (a number's settings)
+
     @extend_schema(operation_id="send_limits_retrieve", responses={200: SendLimitsOutput, **error_responses(401, 403, 404)})
     def get(self, request, session_id: str):
         return Response(self._body(self._session(session_id)))

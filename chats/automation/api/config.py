@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from blazz.core.openapi import error_responses
 from chats.automation.api.common import AdminWrites
 from chats.automation.services import config
+from workspaces import scopes
 
 
 class AutomationSettingsSerializer(serializers.Serializer):
@@ -17,6 +18,8 @@ class AutomationSettingsSerializer(serializers.Serializer):
 
 
 class AutomationSettingsApi(AdminWrites, APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     @extend_schema(operation_id="automation_settings_retrieve",
                    responses={200: AutomationSettingsSerializer, **error_responses(401, 403)})
     def get(self, request):

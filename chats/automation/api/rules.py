@@ -14,9 +14,13 @@ from chats.automation.models import AutoReplyRule, MatchType, Trigger
 from chats.automation.services import hours as hours_service, rules as service
 from chats.automation.services.rules import SETTABLE_STATUSES
 from chats.models import ChatStatus
+from workspaces import scopes
+from workspaces.scopes import Scope
 
 
 class BusinessHoursApi(AdminWrites, APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     class InputSerializer(serializers.Serializer):
         timezone = serializers.CharField(max_length=64, required=False)
         weekly = serializers.JSONField(required=False, validators=[StorableJson()])
@@ -61,6 +65,8 @@ class RuleInput(serializers.Serializer):
 
 
 class RuleListApi(AdminWrites, APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     @extend_schema(operation_id="auto_replies_list", responses={200: RuleSerializer(many=True),
                                                                 **error_responses(401, 403)})
     def get(self, request):
@@ -76,6 +82,8 @@ class RuleListApi(AdminWrites, APIView):
 
 
 class RuleDetailApi(AdminWrites, APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     @extend_schema(operation_id="auto_replies_retrieve", responses={200: RuleSerializer,
                                                                     **error_responses(401, 403, 404)})
     def get(self, request, rule_id: int):
@@ -97,6 +105,8 @@ class RuleDetailApi(AdminWrites, APIView):
 
 
 class RuleOrderApi(APIView):
+    api_key_scopes = {"POST": Scope.MANAGE}
+
     class InputSerializer(serializers.Serializer):
         rule_ids = serializers.ListField(child=serializers.IntegerField(), max_length=1000)
 
@@ -112,6 +122,8 @@ class RuleOrderApi(APIView):
 
 
 class RuleTestApi(APIView):
+    api_key_scopes = {"POST": Scope.READ}
+
     class InputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=65536, allow_blank=True, trim_whitespace=False)
         contact_is_new = serializers.BooleanField(required=False, default=False)

@@ -13,9 +13,13 @@ from chats.api.common import contact_or_404
 from chats.automation.api.common import ScheduledMessageSerializer
 from chats.automation.models import ScheduledMessage, ScheduledStatus
 from chats.automation.services import schedules as service
+from workspaces import scopes
+from workspaces.scopes import Scope
 
 
 class ContactScheduledApi(APIView):
+    api_key_scopes = scopes.READ_ONLY
+
     @extend_schema(operation_id="scheduled_messages_list", responses={200: ScheduledMessageSerializer(many=True),
                                                                       **error_responses(401, 403, 404)},
                    description="The contact's messages still scheduled (`?all=1`: sent, cancelled and failed too).")
@@ -28,6 +32,8 @@ class ContactScheduledApi(APIView):
 
 
 class ScheduledDetailApi(APIView):
+    api_key_scopes = {"GET": Scope.READ, "PATCH": Scope.SEND, "DELETE": Scope.SEND}
+
     class InputSerializer(serializers.Serializer):
         send_at = serializers.DateTimeField(required=False)
         body = serializers.CharField(max_length=65536, required=False, allow_blank=True, trim_whitespace=False)

@@ -14,6 +14,8 @@ from chats.api.common import actor, contact_or_404
 from chats.automation.api.common import AdminWrites, TemplateSerializer
 from chats.automation.models import Template, TemplateCategory
 from chats.automation.services import templates as service
+from workspaces import scopes
+from workspaces.scopes import Scope
 
 
 class TemplateInput(serializers.Serializer):
@@ -36,6 +38,8 @@ def _values(validated: dict) -> dict:
 
 
 class TemplateListApi(AdminWrites, APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     @extend_schema(operation_id="templates_list", responses={200: TemplateSerializer(many=True),
                                                              **error_responses(401, 403)})
     def get(self, request):
@@ -54,6 +58,8 @@ class TemplateListApi(AdminWrites, APIView):
 
 
 class TemplateDetailApi(AdminWrites, APIView):
+    api_key_scopes = scopes.READ_AND_MANAGE
+
     @extend_schema(operation_id="templates_retrieve", responses={200: TemplateSerializer,
                                                                  **error_responses(401, 403, 404)})
     def get(self, request, template_id: int):
@@ -75,6 +81,8 @@ class TemplateDetailApi(AdminWrites, APIView):
 
 
 class TemplatePreviewApi(APIView):
+    api_key_scopes = {"POST": Scope.READ}
+
     class InputSerializer(serializers.Serializer):
         contact_id = serializers.IntegerField(required=False, allow_null=True, default=None)
         variables = serializers.DictField(child=serializers.CharField(max_length=1000, allow_blank=True),

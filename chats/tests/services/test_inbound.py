@@ -53,13 +53,14 @@ def test_a_new_messages_events_equal_a_fresh_read_of_what_was_committed(acme, pu
                        data=received(acme, "wa-in-2", reply_to="wa-in-1"))
 
     message = Message.objects.get(wa_message_id="wa-in-2")
-    assert [f.type for f in frames] == ["message.new", "chat.updated"]
-    assert (frames[0].message, frames[1].chat) == fresh(message.pk)
-    assert frames[1].chat["unread_count"] == 2 and frames[0].message["reply_to"]["id"] == first.pk
+    assert [f.type for f in frames] == ["message.new", "message.received", "chat.updated"]
+    assert (frames[0].message, frames[2].chat) == fresh(message.pk) and frames[1].message == frames[0].message
+    assert frames[2].chat["unread_count"] == 2 and frames[0].message["reply_to"]["id"] == first.pk
 
     sent_frames = published(send, acme=acme, client_id="c-ev", body="answer")
     sent = Message.objects.get(client_id="c-ev")
-    assert (sent_frames[0].message, sent_frames[1].chat) == fresh(sent.pk)
+    assert [f.type for f in sent_frames] == ["message.new", "message.sent", "chat.updated"]
+    assert (sent_frames[1].message, sent_frames[2].chat) == fresh(sent.pk)
 
 
 def test_a_new_message_with_events_waiting_for_it_is_read_back_before_publishing(acme, published):
@@ -70,8 +71,8 @@ def test_a_new_message_with_events_waiting_for_it_is_read_back_before_publishing
     frames = published(services.message_apply_received, session=acme.session, data=received(acme, "wa-early"))
 
     message = Message.objects.get(wa_message_id="wa-early")
-    assert [f.type for f in frames] == ["message.new", "chat.updated", "message.reaction"]
-    assert (frames[0].message, frames[1].chat) == fresh(message.pk)
+    assert [f.type for f in frames] == ["message.new", "message.received", "chat.updated", "message.reaction"]
+    assert (frames[0].message, frames[2].chat) == fresh(message.pk)
     assert [r["emoji"] for r in frames[0].message["reactions"]] == ["👍"]
 
 

@@ -31,9 +31,10 @@ def test_a_run_stores_each_message_once_with_unread_counts_and_last_messages_rig
         assert contact.unread_count == 4 and contact.push_name == f"Name {chat_id[:12]}"
         assert contact.last_message.wa_message_id == f"false_{chat_id}_{15 + index}"
     types = [event.type for event in sent]
-    assert types == ["message.new"] * 20 + ["chat.updated"] * 5
-    assert [event.message["body"] for event in sent[:20]] == [f"m{n}" for n in range(20)]
-    assert {event.chat["unread_count"] for event in sent[20:]} == {4}
+    assert types == ["contact.created"] * 5 + ["message.new"] * 20 + ["message.received"] * 20 + ["chat.updated"] * 5
+    assert [event.message["body"] for event in sent[5:25]] == [f"m{n}" for n in range(20)]
+    assert [event.message for event in sent[25:45]] == [event.message for event in sent[5:25]]
+    assert {event.chat["unread_count"] for event in sent[45:]} == {4}
     assert len(autoreplies) == 20
 
     # The same run again (the bridge resent what it never heard back about): nothing changes.

@@ -92,8 +92,9 @@ def test_a_customer_message_reopens_a_resolved_chat(world, acme, published):
     services.chat_update(contact=acme.contact, by=world.agent_a, status=ChatStatus.RESOLVED)
     sent = published(services.message_apply_received, session=acme.session, data=received(acme, "in-1"))
 
-    assert [e.type for e in sent] == ["message.new", "chat.updated", "message.new", "chat.status", "chat.updated"]
-    assert (sent[3].status, sent[3].previous, sent[3].by) == ("open", "resolved", None)
+    assert [e.type for e in sent] == ["message.new", "message.received", "chat.updated", "message.new", "chat.status",
+                                      "chat.updated"]
+    assert (sent[4].status, sent[4].previous, sent[4].by) == ("open", "resolved", None)
     assert Contact.objects.get(pk=acme.contact.pk).status == ChatStatus.OPEN
     assert system_lines(acme.contact)[-1] == "Reopened: the customer wrote"
 
@@ -102,7 +103,7 @@ def test_a_customer_message_on_an_open_chat_changes_no_status(world, acme, publi
     services.message_apply_received(session=acme.session, data=received(acme, "in-1"))
     sent = published(services.message_apply_received, session=acme.session, data=received(acme, "in-2"))
 
-    assert [e.type for e in sent] == ["message.new", "chat.updated"]
+    assert [e.type for e in sent] == ["message.new", "message.received", "chat.updated"]
 
 
 def test_beat_wakes_the_snoozes_whose_time_came_and_only_those(world, acme, published):

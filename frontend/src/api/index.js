@@ -58,7 +58,7 @@ export const api = {
   invitations: () => get('/invitations/'),
   revokeInvitation: (id) => del(`/invitations/${id}/`),
   apiKeys: () => get('/api-keys/'),
-  createApiKey: (name) => post('/api-keys/', { name }),
+  createApiKey: (name, scopes) => post('/api-keys/', { name, scopes }),
   revokeApiKey: (id) => del(`/api-keys/${id}/`),
 
   // Automation (docs/automation.md)

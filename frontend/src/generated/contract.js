@@ -24,10 +24,15 @@ export const SERVER_EVENTS = Object.freeze({
   CHAT_HIDDEN: 'chat.hidden',
   CONTACT_ERASED: 'contact.erased',
   CONTACT_MERGED: 'contact.merged',
+  MESSAGE_RECEIVED: 'message.received',
+  MESSAGE_SENT: 'message.sent',
+  CONTACT_CREATED: 'contact.created',
+  CONTACT_UPDATED: 'contact.updated',
+  CONTACT_DELETED: 'contact.deleted',
 });
 
 /** The frame types that advance the workspace's seq; the others carry its current value. */
-export const SEQ_ADVANCING = Object.freeze(['message.new', 'message.status', 'message.updated', 'message.reaction', 'message.revoked', 'chat.updated', 'chat.status', 'chat.assigned', 'note.mention', 'session.status', 'chat.hidden', 'contact.erased', 'contact.merged']);
+export const SEQ_ADVANCING = Object.freeze(['message.new', 'message.status', 'message.updated', 'message.reaction', 'message.revoked', 'chat.updated', 'chat.status', 'chat.assigned', 'note.mention', 'session.status', 'chat.hidden', 'contact.erased', 'contact.merged', 'message.received', 'message.sent', 'contact.created', 'contact.updated', 'contact.deleted']);
 
 /** Client -> server frame types of the inbox socket. */
 export const CLIENT_FRAMES = Object.freeze({

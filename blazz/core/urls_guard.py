@@ -1,8 +1,9 @@
-"""Which webhook URLs Blazz may call (SSRF): http(s) only, and no address that resolves to
-loopback, private, link-local (cloud metadata lives there), reserved or multicast ranges, unless
-WEBHOOKS_ALLOW_PRIVATE (dev and tests, whose receivers listen on 127.0.0.1). Checked at
-registration and again before every delivery (DNS may have changed); the delivery then connects to
-the address checked here (`resolve_allowed`), so a second lookup cannot swap it."""
+"""Which URLs Blazz may call on someone's say-so (SSRF): a CRM's webhook endpoint, a file to send
+by URL. http(s) only, and no address that resolves to loopback, private, link-local (cloud
+metadata lives there), reserved or multicast ranges, unless WEBHOOKS_ALLOW_PRIVATE (dev and tests,
+whose receivers and file servers listen on 127.0.0.1). Checked when the URL is given and again
+before each request (DNS may have changed); the request then connects to the address checked here
+(`resolve_allowed`, `pinned`), so a second lookup cannot swap it."""
 
 from __future__ import annotations
 
@@ -39,3 +40,16 @@ def resolve_allowed(url: str) -> str:
     if not settings.WEBHOOKS_ALLOW_PRIVATE and not all(_address_allowed(a) for a in addresses):
         raise UrlNotAllowed("The URL resolves to a private, loopback, link-local or reserved address.")
     return addresses[0]
+
+
+def pinned(url: str, address: str) -> tuple[str, dict, dict]:
+    """(the URL with its host replaced by the checked address, the headers that keep the real
+    host: Host, and httpx's request extensions: the TLS server name). Userinfo is dropped."""
+    from urllib.parse import urlunsplit
+
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    target = urlunsplit((parts.scheme, f"{host}:{parts.port}" if parts.port else host, parts.path or "/",
+                         parts.query, ""))
+    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    return target, {"host": parts.netloc.rsplit("@", 1)[-1]}, extensions

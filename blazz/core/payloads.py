@@ -83,6 +83,7 @@ class MessagePayload(TypedDict):
     edited_at: str | None
     revoked: bool
     revoked_at: str | None
+    forwarded: bool
     origin: str
     sent_by: UserRef | None
     session_id: str | None

@@ -99,7 +99,7 @@ def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, 
         origin=MessageOrigin.CUSTOMER if direction == Direction.IN else MessageOrigin.PHONE,
         status=status, delivered_at=timezone.now() if status == MessageStatus.DELIVERED else None,
         reply_to=_reply_to(data.get("reply_to")), reply_to_wa_id=data.get("reply_to") or "",
-        timestamp=from_epoch(data.get("timestamp")),
+        timestamp=from_epoch(data.get("timestamp")), forwarded=bool(data.get("forwarded")),
     )
     if not store.message_insert_unless_known(message):
         if media is not None:

@@ -184,15 +184,27 @@ class Typing(Event):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Presence(Event):
-    """Goes only to the sockets viewing the contact, so it carries the current seq: were it to
-    advance the workspace's counter, every other socket would see a gap and refetch."""
+    """A customer online or not: to the whole inbox (the chat list shows a dot) and the firehose.
+    Ephemeral, it carries the current seq: it changes no REST row's order, and the contact's
+    `online` in a fetched row is as fresh as the last frame."""
 
     type: ClassVar[str] = "presence"
-    audience: ClassVar[str] = CONTACT
     advances_seq: ClassVar[bool] = False
     contact_id: int
     online: bool
     last_seen: str | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChatViewers(Event):
+    """The agents who have a chat open now (chats/viewers.py), sent to the sockets viewing it
+    whenever one opens or leaves it. Ephemeral: nothing is stored but the Redis set."""
+
+    type: ClassVar[str] = "chat.viewers"
+    audience: ClassVar[str] = CONTACT
+    advances_seq: ClassVar[bool] = False
+    contact_id: int
+    viewers: list[SocketUser]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -292,7 +304,7 @@ class Error(Event):
 
 CATALOGUE: tuple[type[Event], ...] = (
     MessageNew, MessageStatusChanged, MessageUpdated, MessageReactionChanged, MessageRevoked, Typing,
-    Presence, ChatUpdated, ChatStatusChanged, ChatAssigned, NoteMentioned, SessionStatusChanged, Hello, Ping,
+    Presence, ChatViewers, ChatUpdated, ChatStatusChanged, ChatAssigned, NoteMentioned, SessionStatusChanged, Hello, Ping,
     ResyncRequired, Error, ChatHidden,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE)

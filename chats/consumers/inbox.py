@@ -27,6 +27,7 @@ from blazz.core.errors import NotFound
 from blazz.core.publisher import current_seq_async
 from chats import online, selectors, services
 from chats.consumers.typing_relay import TypingRelay
+from chats.consumers.viewing import Viewing
 from chats.models import Contact
 from sessions_wa.contract import TYPING_STATES
 from workspaces import selectors as workspace_selectors
@@ -112,6 +113,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
         self.contacts: dict[int, tuple[str, str | None]] = {}  # known: id -> (wa_id, session id)
         self.groups_joined: list[str] = []
         self.typing: TypingRelay | None = None
+        self.viewing: Viewing | None = None  # an agent's open chats ("Budi is viewing")
         # The highest logged seq this socket has been given: logged frames go out in seq order,
         # each once (a lower or equal one is dropped, a gap is filled from the log first).
         self.cursor = 0
@@ -130,6 +132,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
         self.viewer_id = principal.get("viewer_id")
         self.assignees: dict[int, int | None] = {}
         self.typing = TypingRelay(schema=self.schema, user=principal["user"], origin=self.channel_name)
+        if principal["kind"] == "user":
+            self.viewing = Viewing(schema=self.schema, user=principal["user"], socket=self.channel_name)
         # The principal's groups first: a revocation from now on closes this socket; one that came
         # before is caught by the check after joining.
         for group in _principal_groups(self.schema, principal):
@@ -167,6 +171,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
                 await online.gone(self.schema, self.principal["user"]["id"], self.channel_name)
             except Exception:
                 logger.warning("could not record %s as gone", self.channel_name, exc_info=True)
+        if getattr(self, "viewing", None) is not None:
+            await self.viewing.closed_all()
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -179,6 +185,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
             await asyncio.sleep(PING_SECONDS)
             await self._send_local(events.Ping())
             await self._online()
+            if self.viewing is not None:
+                await self.viewing.refresh()
 
     async def _send_local(self, event: events.Event):
         """A frame for this socket only (hello, ping): it carries the current seq."""
@@ -348,6 +356,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
         if self.principal["kind"] == "api_key":
             return  # the firehose brings every contact's events already
         await self._join(group)
+        await self.viewing.opened(contact_id)
 
     async def _unsubscribe(self, contact_id: int, content: dict):
         self.contacts.pop(contact_id, None)
@@ -356,6 +365,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
         if group in self.groups_joined:
             self.groups_joined.remove(group)
             await self.channel_layer.group_discard(group, self.channel_name)
+        if self.viewing is not None:
+            await self.viewing.closed(contact_id)
 
     async def _typing(self, contact_id: int, content: dict):
         state = content.get("state")

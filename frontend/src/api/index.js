@@ -26,6 +26,9 @@ export const api = {
 
   messages: (contactId, { cursor, pageSize } = {}) =>
     cursor ? get(cursor) : get(`/contacts/${contactId}/messages/`, { query: { page_size: pageSize } }),
+  messagesAround: (contactId, messageId, { pageSize } = {}) =>
+    get(`/contacts/${contactId}/messages/`, { query: { around: messageId, page_size: pageSize } }),
+  forwardMessage: (messageId, contactId, clientId) => post(`/messages/${messageId}/forward/`, { contact_id: contactId, client_id: clientId }),
   sendMessage: (contactId, body) => post(`/contacts/${contactId}/messages/`, body),
   retryMessage: (messageId) => post(`/messages/${messageId}/retry/`),
   editMessage: (messageId, body) => patch(`/messages/${messageId}/`, { body }),

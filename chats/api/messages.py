@@ -163,11 +163,20 @@ class MessageReactionApi(APIView):
 class MessageSearchApi(APIView):
     pagination_class = MessageCursor
 
-    @extend_schema(operation_id="messages_search", parameters=[Q_PARAM],
-                   responses={200: SearchResultSerializer(many=True), **error_responses(400, 401, 403)})
+    class InChatSerializer(serializers.Serializer):
+        contact_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
+                                              help_text="Search one chat only (the thread's search, next/prev).")
+
+    @extend_schema(operation_id="messages_search", parameters=[Q_PARAM, InChatSerializer],
+                   responses={200: SearchResultSerializer(many=True), **error_responses(400, 401, 403, 404)})
     def get(self, request):
-        return paginate(request, self, selectors.message_search(q=search_text(request), viewer_id=viewer(request)),
-                         SearchResultSerializer)
+        query = self.InChatSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        contact_id = query.validated_data.get("contact_id")
+        if contact_id is not None:
+            contact_or_404(contact_id, request)  # another workspace's, or a chat this agent may not see
+        return paginate(request, self, selectors.message_search(q=search_text(request), viewer_id=viewer(request),
+                                                                contact_id=contact_id), SearchResultSerializer)
 
 
 class MessageListApi(APIView):

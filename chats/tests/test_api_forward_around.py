@@ -77,3 +77,16 @@ def test_around_a_bad_or_foreign_id_is_a_clear_error(world, client_a, two_chats,
     assert response.status_code == status and "around" in response.json()["error"]["fields"]
     # a message of another chat is not this chat's
     assert client_a.get(f"/api/v1/contacts/{other_chat}/messages/?around={source.pk}").status_code == 404
+
+
+def test_search_within_one_chat_finds_only_its_messages(world, client_a, client_b, session_a, two_chats):  # noqa: F811
+    source, other_chat = two_chats
+    inbound(world, session_a, "price list please", chat_id="6281234567891@c.us", name="Citra")
+
+    one_chat = client_a.get(f"/api/v1/messages/search/?q=price&contact_id={source.contact_id}").json()["results"]
+    everywhere = client_a.get("/api/v1/messages/search/?q=price").json()["results"]
+    theirs = client_b.get(f"/api/v1/messages/search/?q=price&contact_id={source.contact_id}")
+
+    assert [m["contact_id"] for m in one_chat] == [source.contact_id]
+    assert {m["contact_id"] for m in everywhere} == {source.contact_id, other_chat}
+    assert theirs.status_code == 404  # globex has no such chat: its socket or key sees none of acme's

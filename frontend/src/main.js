@@ -9,7 +9,9 @@ import { useSessionsStore } from './stores/sessions.js';
 import { useRealtimeStore } from './stores/connection.js';
 import { exposeTestHooks } from './lib/testHooks.js';
 import { i18n, currentLocale } from './i18n/index.js';
+import { useViewersStore } from './stores/viewers.js';
 import './styles/main.css';
+import './styles/collab.css';
 
 const app = createApp(App);
 const pinia = createPinia();
@@ -24,6 +26,7 @@ const realtime = createRealtime({
     messages: useMessagesStore(pinia),
     sessions: useSessionsStore(pinia),
     connection: useRealtimeStore(pinia),
+    viewers: useViewersStore(pinia),
   },
 });
 app.provide(REALTIME_KEY, realtime);

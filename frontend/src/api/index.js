@@ -34,7 +34,7 @@ export const api = {
   editMessage: (messageId, body) => patch(`/messages/${messageId}/`, { body }),
   deleteMessage: (messageId) => del(`/messages/${messageId}/`),
   react: (messageId, emoji) => post(`/messages/${messageId}/reactions/`, { emoji }),
-  searchMessages: ({ q, cursor } = {}) => (cursor ? get(cursor) : get('/messages/search/', { query: { q } })),
+  searchMessages: ({ q, cursor, contactId } = {}) => (cursor ? get(cursor) : get('/messages/search/', { query: { q, contact_id: contactId } })),
 
   uploadMedia: (file, opts) => upload('/media/', file, opts),
 

@@ -4,6 +4,8 @@ import { createPinia, setActivePinia } from 'pinia';
 import { i18n } from '../../../src/i18n/index.js';
 vi.mock('../../../src/api/index.js', () => ({ api: { cannedReplies: vi.fn(async () => []) } }));
 const Composer = (await import('../../../src/components/Composer.vue')).default;
+// Imported once, up front: imported inside the test it counted against the test's 5 s on a busy machine.
+const MessageBubble = (await import('../../../src/components/MessageBubble.vue')).default;
 it('test_mounts', () => {
   setActivePinia(createPinia());
   const w = mount(Composer, { props: { modelValue: '', contactId: 1 }, global: { plugins: [i18n] } });
@@ -20,7 +22,6 @@ it('test_note_mode_says_so_and_sends_as_a_note', async () => {
 });
 
 it('test_our_text_within_15_minutes_can_be_edited_and_deleted_a_customers_cannot', async () => {
-  const MessageBubble = (await import('../../../src/components/MessageBubble.vue')).default;
   const now = new Date().toISOString();
   const ours = { id: 5, direction: 'out', type: 'text', body: 'the price is 100', status: 'sent', wa_message_id: 'w1', timestamp: now, sent_at: now, reactions: [] };
   const w = mount(MessageBubble, { props: { message: ours }, global: { plugins: [i18n] } });

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chats.api import canned, contacts, export, media, messages, team
+from chats.api import canned, contacts, export, fields, media, messages, team
 from chats.automation.api import broadcasts, rules, schedules, templates
 from sessions_wa import api as sessions_api
 from webhooks.outbound import api as events_api, api_webhooks as webhooks_api
@@ -27,6 +27,9 @@ urlpatterns = [
     path("canned-replies/<int:reply_id>/", canned.CannedReplyDetailApi.as_view(), name="canned-reply-detail"),
     path("canned-replies/<int:reply_id>/render/", canned.CannedReplyRenderApi.as_view(), name="canned-reply-render"),
     path("inbox-settings/", team.InboxSettingsApi.as_view(), name="inbox-settings"),
+    path("custom-fields/", fields.CustomFieldListApi.as_view(), name="custom-fields"),
+    path("custom-fields/<int:field_id>/", fields.CustomFieldDetailApi.as_view(), name="custom-field-detail"),
+    path("contacts/<int:contact_id>/activity/", fields.ContactActivityApi.as_view(), name="contact-activity"),
     path("contacts/", contacts.ContactListApi.as_view(), name="contacts"),
     path("contacts/<int:contact_id>/", contacts.ContactDetailApi.as_view(), name="contact-detail"),
     path("contacts/<int:contact_id>/messages/", messages.ContactMessagesApi.as_view(), name="contact-messages"),

@@ -33,3 +33,6 @@ class ChatErrorCode(str, enum.Enum):
     CANNED_REPLY_NOT_FOUND = "canned_reply_not_found"
     BRIDGE_UNAVAILABLE = "bridge_unavailable"
     VARIABLES_MISSING = "variables_missing"
+    CUSTOM_FIELD_INVALID = "custom_field_invalid"
+    CUSTOM_FIELD_KEY_TAKEN = "custom_field_key_taken"
+    CUSTOM_FIELD_NOT_FOUND = "custom_field_not_found"

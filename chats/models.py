@@ -51,6 +51,31 @@ class CannedReply(models.Model):
         return f"/{self.shortcut}"
 
 
+class CustomFieldType(models.TextChoices):
+    TEXT = "text", "Text"
+    NUMBER = "number", "Number"
+    DATE = "date", "Date"
+    CHOICE = "choice", "Choice"
+
+
+class CustomField(models.Model):
+    """A contact field the workspace defines (the contact panel shows and edits it); a contact's
+    value lives in `Contact.custom_fields[key]`, checked against `type` when written."""
+
+    key = models.SlugField(max_length=40, unique=True, help_text="The key in a contact's custom_fields.")
+    name = models.CharField(max_length=100)
+    type = models.CharField(max_length=10, choices=CustomFieldType.choices, default=CustomFieldType.TEXT)
+    choices = models.JSONField(default=list, blank=True, help_text="The allowed values of a choice field.")
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
 class InboxSettings(models.Model):
     """The workspace's team-inbox options: one row (pk 1) per tenant schema."""
 
@@ -193,6 +218,9 @@ class Message(models.Model):
     reply_to_wa_id = models.CharField(max_length=200, blank=True, help_text="Quoted id, kept when unknown here.")
 
     edits = models.JSONField(default=list, blank=True, help_text="Earlier texts: [{body, edited_at}].")
+    system_data = models.JSONField(null=True, blank=True,
+                                   help_text="A system line's facts ({kind, by, to, status...}): each viewer's "
+                                             "language renders them; `body` keeps the English.")
     edited_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False, help_text="Deleted by the sender; the content is kept for agents.")
     revoked_at = models.DateTimeField(null=True, blank=True)

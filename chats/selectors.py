@@ -96,10 +96,10 @@ def _filtered(contacts: QuerySet, filters: ChatFilters, *, skip: str = "") -> Qu
                     else contacts.filter(assignee_id=filters.assignee))
     if filters.status and skip != "status":
         contacts = contacts.filter(status=filters.status)
-    if filters.label is not None:
+    if filters.label is not None and skip != "label":
         contacts = contacts.filter(Exists(Contact.labels.through.objects.filter(contact_id=OuterRef("pk"),
                                                                                  label_id=filters.label)))
-    if filters.session_id:
+    if filters.session_id and skip != "session":
         contacts = contacts.filter(session_id=filters.session_id)
     return contacts
 
@@ -130,14 +130,20 @@ def chat_list(*, q: str = "", filters: ChatFilters = ChatFilters(), viewer_id: i
 
 def chat_counts(*, user_id: int | None, filters: ChatFilters = ChatFilters(), viewer_id: int | None = None) -> dict:
     """The views' counts: by assignee (mine, unassigned, all) under the status, label and session
-    filters, and by status under the assignee, label and session filters."""
+    filters; by status under the others; by label id and by session id likewise."""
     chats = visible(Contact.objects.filter(last_message_at__isnull=False), viewer_id)
     by_assignee = _filtered(chats, filters, skip="assignee").aggregate(
         all=Count("id"), unassigned=Count("id", filter=Q(assignee_id__isnull=True)),
         mine=Count("id", filter=Q(assignee_id=user_id)) if user_id else Count("id", filter=Q(pk__in=[])))
     by_status = dict(_filtered(chats, filters, skip="status").values_list("status").annotate(n=Count("id"))
                      .order_by())
-    return {"assignee": by_assignee, "status": {value: by_status.get(value, 0) for value in ChatStatus.values}}
+    by_label = (_filtered(chats, filters, skip="label").filter(labels__isnull=False).values_list("labels")
+                .annotate(n=Count("id")).order_by())
+    by_session = (_filtered(chats, filters, skip="session").filter(session_id__isnull=False)
+                  .values_list("session_id").annotate(n=Count("id")).order_by())
+    return {"assignee": by_assignee, "status": {value: by_status.get(value, 0) for value in ChatStatus.values},
+            "label": {str(label_id): n for label_id, n in by_label},
+            "session": {str(session_id): n for session_id, n in by_session}}
 
 
 def label_list() -> QuerySet[Label]:
@@ -204,3 +210,18 @@ def chat_visible(contact: Contact, viewer_id: int | None) -> bool:
 def media_get(media_id) -> MediaFile | None:
     """`media_id` must be a UUID (the API validates it)."""
     return MediaFile.objects.filter(pk=media_id).first()
+
+
+def contact_activity(contact: Contact) -> dict:
+    """The contact panel's past activity: first contact, first and last message, the customer's
+    last message, and how many messages and private notes the thread holds (one aggregate)."""
+    from django.db.models import Max, Min
+
+    from chats.models import Direction, INBOX_ONLY_TYPES, NOTE
+
+    conversation = ~Q(type__in=INBOX_ONLY_TYPES)
+    facts = Message.objects.filter(contact_id=contact.pk).aggregate(
+        first_message_at=Min("timestamp", filter=conversation), last_message_at=Max("timestamp", filter=conversation),
+        last_inbound_at=Max("timestamp", filter=Q(direction=Direction.IN)),
+        messages_count=Count("id", filter=conversation), notes_count=Count("id", filter=Q(type=NOTE)))
+    return {"first_contact_at": contact.created_at, **facts}

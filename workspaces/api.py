@@ -53,6 +53,10 @@ class ApiKeyOutput(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 
+class MeProfileInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, help_text="The member's display name (1 to 100 characters).")
+
+
 class MeApi(APIView):
     permission_classes = [IsWorkspaceMember]
 
@@ -86,6 +90,17 @@ class MeApi(APIView):
         return Response(self.OutputSerializer({"workspace": request.tenant, "user": user, "role": role,
                                                "preferences": preferences_of(membership, request.tenant),
                                                "limits": limits}).data)
+
+    @extend_schema(operation_id="me_update", request=MeProfileInput,
+                   responses={200: OutputSerializer, **error_responses(400, 401, 403)})
+    def patch(self, request):
+        """The signed-in member's own profile: their display name."""
+        if request_membership(request) is None:  # an API key has no profile
+            raise Forbidden(Code.SESSION_REQUIRED, _("A profile belongs to a member who is logged in."))
+        data = MeProfileInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        preferences.member_set_name(user=request.user, name=data.validated_data["name"])
+        return self.get(request)
 
 
 def preferences_of(membership, workspace) -> dict:

@@ -62,3 +62,16 @@ def workspace_set_preferences(*, workspace: Workspace, actor_membership: Members
         for field, value in changed.items():
             setattr(workspace, field, value)
     return workspace
+
+
+def member_set_name(*, user, name: str) -> None:
+    """The member's own display name (what colleagues, system lines and {{agent.name}} show). The
+    account is global: the name is the same in every workspace the person belongs to."""
+    from workspaces.services import NAME_MAX
+
+    name = (name or "").strip() if isinstance(name, str) else ""
+    if not name or len(name) > NAME_MAX:
+        raise DomainError(Code.NAME_INVALID, _("A name of 1 to %(max)s characters.") % {"max": NAME_MAX},
+                          fields={"name": [_("A name of 1 to %(max)s characters.") % {"max": NAME_MAX}]})
+    user.first_name, user.last_name = name, ""
+    user.save(update_fields=["first_name", "last_name"])

@@ -80,6 +80,7 @@ class MessagePayload(TypedDict):
     reactions: list[ReactionPayload]
     edited: bool
     edits: list[EditPayload]
+    system_data: dict | None
     edited_at: str | None
     revoked: bool
     revoked_at: str | None

@@ -70,7 +70,11 @@ class ChatListApi(APIView):
 class ChatCountsApi(APIView):
     @extend_schema(operation_id="chats_counts", parameters=FILTER_PARAMS[1:-1], responses={
         200: inline_serializer("ChatCounts", {"assignee": serializers.DictField(child=serializers.IntegerField()),
-                                              "status": serializers.DictField(child=serializers.IntegerField())}),
+                                              "status": serializers.DictField(child=serializers.IntegerField()),
+                                              "label": serializers.DictField(child=serializers.IntegerField(),
+                                                                             help_text="By label id"),
+                                              "session": serializers.DictField(child=serializers.IntegerField(),
+                                                                               help_text="By session id")}),
         **error_responses(400, 401, 403)})
     def get(self, request):
         user = actor(request)

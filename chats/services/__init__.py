@@ -12,6 +12,7 @@ other modules call (`from chats import services`).
     presence.py   typing, presence and reading a chat: direct calls, nothing queued
     retention.py  a contact's erasure, and the retention prune of old messages and media
     team.py       a conversation's status, assignee and labels; system lines; snoozes; auto-assignment
+    fields.py     the custom contact fields: definitions, and values checked against their type
     publish.py    the events built from committed rows, handed to blazz.core.publisher
 
 Everything runs inside the workspace's schema (a request on its host, a task carrying its schema,

@@ -11,6 +11,7 @@ from chats import store
 from chats.errors import ChatErrorCode
 from chats.models import Contact
 from chats.phones import normalise_phone, phone_from_chat_id
+from chats.services.fields import custom_values_clean
 from chats.services.publish import publish_chat
 from chats.services.team import chat_update
 from sessions_wa.models import WhatsAppSession
@@ -42,7 +43,8 @@ def contact_create(*, phone: str, name: str = "", custom_fields: dict | None = N
     try:
         with transaction.atomic():
             contact = Contact.objects.create(
-                wa_id=wa_id, phone=e164, name=(name or "").strip()[:200], custom_fields=custom_fields or {},
+                wa_id=wa_id, phone=e164, name=(name or "").strip()[:200],
+                custom_fields=custom_values_clean(custom_fields or {}),
                 tags=tags or [], session=session_default(),
             )
     except IntegrityError:
@@ -62,7 +64,7 @@ def contact_update(*, contact: Contact, name: str | None = None, custom_fields: 
         if name is not None:
             contact.name = name.strip()[:200]
         if custom_fields is not None:
-            contact.custom_fields = custom_fields
+            contact.custom_fields = custom_values_clean(custom_fields)
         if tags is not None:
             contact.tags = tags
         contact.save()

@@ -64,12 +64,14 @@ def mentioned_members(body: str) -> list:
     return [u for u in users if u.email.lower() in words or u.email.lower().split("@")[0] in words]
 
 
-def _system_line(contact_id: int, body: str, by) -> None:
+def _system_line(contact_id: int, body: str, by, data: dict) -> None:
     """A line in the thread ("Ana assigned this to Budi"): a message of type `system` that never
-    leaves Blazz, nor moves the chat in the list. Emits: message.new."""
+    leaves Blazz, nor moves the chat in the list. `body` is the English (exports, CRMs); `data`
+    the facts each viewer's language renders ({kind, by, to, status, until, reason}). Emits:
+    message.new."""
     message = Message.objects.create(
         contact_id=contact_id, direction=Direction.OUT, type=SYSTEM, origin=MessageOrigin.SYSTEM, body=body,
-        status=MessageStatus.SENT, sent_by=by, timestamp=timezone.now())
+        system_data=data, status=MessageStatus.SENT, sent_by=by, timestamp=timezone.now())
     data = message_data(without_reactions(message))
     publish_on_commit(schema(), events.MessageNew(message=data))
 
@@ -78,7 +80,7 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
-def _apply_status(contact: Contact, status: str, snoozed_until: dt.datetime | None, by, *, line: str = "") -> None:
+def _apply_status(contact: Contact, status: str, snoozed_until: dt.datetime | None, by, *, reason: str = "") -> None:
     previous = contact.status
     if status == ChatStatus.SNOOZED:
         if snoozed_until is None or snoozed_until <= timezone.now():
@@ -89,12 +91,15 @@ def _apply_status(contact: Contact, status: str, snoozed_until: dt.datetime | No
     if previous == status and contact.snoozed_until == snoozed_until:
         return
     contact.status, contact.snoozed_until = status, snoozed_until
-    if not line:
+    if reason:
+        line, data = REOPENED_BY[reason], {"kind": "reopened", "reason": reason}
+    else:
         verb = {ChatStatus.OPEN: "reopened this", ChatStatus.PENDING: "marked this pending",
                 ChatStatus.RESOLVED: "resolved this",
                 ChatStatus.SNOOZED: f"snoozed this until {snoozed_until:%Y-%m-%d %H:%M} UTC" if snoozed_until else ""}
         line = f"{_name(by)} {verb[status]}"
-    _system_line(contact.pk, line, by)
+        data = {"kind": "status", "status": status, "by": _name(by), "until": _iso(snoozed_until)}
+    _system_line(contact.pk, line, by, data)
     publish_on_commit(schema(), events.ChatStatusChanged(
         contact_id=contact.pk, status=status, previous=previous, snoozed_until=_iso(snoozed_until), by=user_ref(by)))
 
@@ -106,14 +111,15 @@ def _apply_assignee(contact: Contact, assignee, by, *, auto: bool = False) -> No
         return
     contact.assignee_id = new_id
     if auto:
-        line = f"Auto-assigned to {_name(assignee)}"
+        kind, line = "auto_assigned", f"Auto-assigned to {_name(assignee)}"
     elif assignee is None:
-        line = f"{_name(by)} unassigned this"
+        kind, line = "unassigned", f"{_name(by)} unassigned this"
     elif by is not None and by.pk == new_id:
-        line = f"{_name(by)} took this"
+        kind, line = "took", f"{_name(by)} took this"
     else:
-        line = f"{_name(by)} assigned this to {_name(assignee)}"
-    _system_line(contact.pk, line, by)
+        kind, line = "assigned", f"{_name(by)} assigned this to {_name(assignee)}"
+    data = {"kind": kind, "by": _name(by), "to": _name(assignee) if assignee is not None else None}
+    _system_line(contact.pk, line, by, data)
     publish_on_commit(schema(), events.ChatAssigned(contact_id=contact.pk, assignee=user_ref(assignee),
                                                     previous_assignee_id=previous, by=user_ref(by)))
 
@@ -157,7 +163,7 @@ def chat_reopen(*, contact_id: int, reason: str, now: dt.datetime | None = None)
     allowed = (ChatStatus.RESOLVED, ChatStatus.SNOOZED) if reason == "customer" else (ChatStatus.SNOOZED,)
     if contact.status not in allowed or (reason == "snooze" and contact.snoozed_until > (now or timezone.now())):
         return False
-    _apply_status(contact, ChatStatus.OPEN, None, None, line=REOPENED_BY[reason])
+    _apply_status(contact, ChatStatus.OPEN, None, None, reason=reason)
     if contact.assignee_id is None:
         _auto_assign(contact)
     contact.save(update_fields=["status", "snoozed_until", "assignee", "updated_at"])

@@ -20,9 +20,9 @@ def in_view(row: dict) -> bool:
     return row["assignee"] is None and row["status"] == "open"
 
 
-def listed(ws, phones: set[str]) -> dict[int, dict]:
+def listed(ws, phones: set[str], view: dict = VIEW) -> dict[int, dict]:
     """The view's rows of these customers (other tests share the workspace)."""
-    rows, params = {}, {**VIEW, "page_size": 100}
+    rows, params = {}, {**view, "page_size": 100}
     with ws.api() as api:
         url = "/api/v1/chats/"
         while url:
@@ -74,6 +74,54 @@ def test_a_filtered_chat_list_plus_its_events_equals_a_fresh_fetch(stack, stack_
                 rows.pop(frame["chat"]["id"], None)
         fresh = await asyncio.to_thread(listed, stack_a, set(phones))
         assert set(fresh) == {ids[2], ids[3]}
+        assert rows == fresh
+        await agent.close()
+
+    run(scenario)
+
+
+def test_a_label_view_plus_contact_panel_edits_equals_a_fresh_fetch(stack, stack_a, people):
+    """The contact panel's writes (name, custom fields, labels) through the same services: the
+    label view rebuilt from chat.updated frames equals a fresh fetch of it."""
+    phones = [new_phone() for _ in range(3)]
+    with stack_a.api() as api:
+        label = api.post("/api/v1/labels/", json={"name": f"panel-{phones[0]}", "color": "#123456"}).json()
+    view = {"label": label["id"], "status": "all"}
+
+    def edit_contact(contact_id: int, body: dict):
+        with stack_a.api() as api:
+            assert api.patch(f"/api/v1/contacts/{contact_id}/", json=body).status_code == 200
+
+    async def scenario():
+        agent = await connect(stack, stack_a.host, name="agent", cookie=people.cookie1)
+        ids = []
+        for phone in phones:
+            sandbox(stack, stack_a, "inbound", **{"from": phone, "body": f"hello from {phone}"})
+            row = await agent.wait("chat.updated", lambda f, p=phone: f["chat"]["phone"].lstrip("+") == p)
+            ids.append(row["chat"]["id"])
+        for contact_id in ids[:2]:
+            await asyncio.to_thread(patch_chat, stack_a, contact_id, {"label_ids": [label["id"]]})
+        await barrier([agent], stack_a)
+        rows = await asyncio.to_thread(listed, stack_a, set(phones), view)
+        assert set(rows) == set(ids[:2])
+        since = len(agent.frames)
+
+        # Renamed with a field (stays), unlabelled (leaves), labelled (joins).
+        await asyncio.to_thread(edit_contact, ids[0], {"name": "Renamed in the panel", "custom_fields": {"tier": "gold"}})
+        await asyncio.to_thread(patch_chat, stack_a, ids[1], {"label_ids": []})
+        await asyncio.to_thread(patch_chat, stack_a, ids[2], {"label_ids": [label["id"]]})
+        await barrier([agent], stack_a)
+
+        for frame in agent.frames[since:]:
+            if is_barrier(frame) or frame["type"] != "chat.updated" or frame["chat"]["id"] not in ids:
+                continue
+            if any(item["id"] == label["id"] for item in frame["chat"]["labels"]):
+                rows[frame["chat"]["id"]] = frame["chat"]
+            else:
+                rows.pop(frame["chat"]["id"], None)
+        fresh = await asyncio.to_thread(listed, stack_a, set(phones), view)
+        assert set(fresh) == {ids[0], ids[2]}
+        assert fresh[ids[0]]["display_name"] == "Renamed in the panel"
         assert rows == fresh
         await agent.close()
 

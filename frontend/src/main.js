@@ -7,10 +7,12 @@ import { useChatsStore } from './stores/chats.js';
 import { useMessagesStore } from './stores/messages/index.js';
 import { useSessionsStore } from './stores/sessions.js';
 import { useRealtimeStore } from './stores/connection.js';
+import { useTeamStore } from './stores/team.js';
 import { exposeTestHooks } from './lib/testHooks.js';
 import { i18n, currentLocale } from './i18n/index.js';
 import { useViewersStore } from './stores/viewers.js';
 import './styles/main.css';
+import './styles/team.css';
 import './styles/collab.css';
 
 const app = createApp(App);
@@ -26,6 +28,7 @@ const realtime = createRealtime({
     messages: useMessagesStore(pinia),
     sessions: useSessionsStore(pinia),
     connection: useRealtimeStore(pinia),
+    team: useTeamStore(pinia),
     viewers: useViewersStore(pinia),
   },
 });

@@ -1,6 +1,9 @@
 // English copy of the SPA. Every key here exists in id.js too (tests/unit/i18n/keys.test.js).
 // Plurals: "one | other" (vue-i18n's pipe syntax); {n} is the count.
+import team from './en.team.js';
+
 export default {
+  ...team,
   app: {
     title: '{workspace} · Blazz inbox',
     unreachable: 'Could not reach the server ({message}).',

@@ -1,6 +1,9 @@
 // Salinan bahasa Indonesia. Setiap kunci di sini juga ada di en.js (tests/unit/i18n/keys.test.js).
 // Bahasa Indonesia tidak membedakan bentuk jamak: satu bentuk untuk semua jumlah.
+import team from './id.team.js';
+
 export default {
+  ...team,
   app: {
     title: '{workspace} · Kotak masuk Blazz',
     unreachable: 'Tidak dapat menghubungi server ({message}).',

@@ -77,6 +77,7 @@ export function createRouter({ stores, send = () => false }) {
     [E.CHAT_STATUS]: () => chats.scheduleCounts(),
     [E.CHAT_ASSIGNED]: () => chats.scheduleCounts(),
     [E.CHAT_HIDDEN]: (frame) => chats.applyHidden(frame),
+    [E.NOTE_MENTION]: (frame) => stores.team?.applyMention(frame),
     [E.SESSION_STATUS]: ({ session }) => sessions.applySessionStatus(session),
     [E.PING]: () => {},
     [E.RESYNC_REQUIRED]: () => refetch('resync_required'),

@@ -120,8 +120,7 @@ export const useChatsStore = defineStore('chats', () => {
 
   async function fetchCounts() {
     const answer = await api.chatCounts(apiFilters());
-    counts.assignee = answer.assignee;
-    counts.status = answer.status;
+    Object.assign(counts, { label: {}, session: {} }, answer);
   }
 
   /** Another view: the rows of the old one stay cached; the new one's first page is fetched. */

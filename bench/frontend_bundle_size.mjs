@@ -27,6 +27,11 @@ for (const name of fs.readdirSync(assets)) {
   files.push({ name, gzip_bytes: gz, eager });
 }
 const total = js + css;
+// The shipped emoji font (src/lib/emojiFont.js, Twemoji COLR): fetched only when an emoji is on
+// screen (its unicode-range), never preloaded.
+const fonts = fs.readdirSync(assets).filter((name) => name.endsWith('.woff2'))
+  .map((name) => ({ name, bytes: fs.statSync(path.join(assets, name)).size }));
+const fontKb = (bytes) => Math.round((bytes / 1024) * 10) / 10;
 console.log(JSON.stringify({
   bench: 'frontend_bundle_size',
   setup: 'vite build of frontend/ (base /static/), gzip -9 of every .js and .css in dist/assets',
@@ -38,4 +43,9 @@ console.log(JSON.stringify({
   files: files.length,
   budget_kb: 150,
   within_budget: total <= 150 * 1024,
+  emoji_font: {
+    files: fonts.length,
+    total_kb: fontKb(fonts.reduce((sum, f) => sum + f.bytes, 0)),
+    preloaded: fonts.some((f) => index.includes(f.name)),
+  },
 }));

@@ -2,6 +2,8 @@
 // opens /, the SPA fetches /me/ and the chat list (all 1,000 rows in one page: the client's worst
 // case; the real API pages them), renders the windowed list; "interactive" = the rows are in the
 // DOM and a click on the first chat has opened its thread. Stub API, no backend. Median of RUNS.
+// Also the bytes of emoji font (woff2) the page fetched: the font has an emoji-only unicode-range,
+// so a first load whose chats show no emoji fetches none.
 import { startStubServer } from './frontend_stub_api.mjs';
 import { ensureBuilt, launch, median, round } from './frontend_bench_lib.mjs';
 
@@ -16,6 +18,11 @@ try {
   for (let i = 0; i < RUNS + 1; i += 1) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
+    let fontBytes = 0;
+    page.on('response', async (response) => {
+      if (!response.url().endsWith('.woff2')) return;
+      fontBytes += (await response.body().catch(() => Buffer.alloc(0))).length;
+    });
     await page.addInitScript(() => {
       window.__tbt = 0;
       try {
@@ -48,6 +55,7 @@ try {
         heap_mb: performance.memory ? performance.memory.usedJSHeapSize / 1048576 : null,
       };
     });
+    result.font_kb = fontBytes / 1024;
     if (i > 0) runs.push(result); // the first run warms the stub and the disk cache of the binary
     await context.close();
   }
@@ -63,6 +71,7 @@ try {
     chats_in_store: runs[0].chats_in_store,
     chat_rows_in_dom: runs[0].chat_rows_in_dom,
     js_heap_mb: pick('heap_mb'),
+    emoji_font_kb_fetched: pick('font_kb'),
   }));
 } finally {
   await browser.close();

@@ -9,6 +9,10 @@ are delivered again, as the bridge does, before counting.
 
 The load generator shares the machine's cores with daphne; its own CPU time is reported.
 Prints one JSON line. Aim (issue 4): >= 300 applied/s on the 2-core machine.
+
+RULES=100 runs it with that many enabled auto-reply rules in the workspace (none matching the
+bench's text): the receive path then also queues each message's auto-reply task (the rules run in
+the worker). RULES=0 (the default): no rules, so the path queues nothing for automation.
 """
 
 from __future__ import annotations
@@ -32,6 +36,18 @@ REPLAY_MAX = int(os.environ.get("REPLAY_MAX", "200"))
 CONCURRENCY = int(os.environ.get("CONCURRENCY", "16"))
 CONTACTS = int(os.environ.get("CONTACTS", "50"))
 REPLAY_FRACTION = float(os.environ.get("REPLAY_FRACTION", "0.1"))
+RULES = int(os.environ.get("RULES", "0"))
+
+
+def add_rules(workspace) -> None:
+    from django_tenants.utils import schema_context
+
+    from chats.automation.services.rules import rule_save
+
+    with schema_context(workspace.schema_name):
+        for n in range(RULES):
+            rule_save(name=f"rule {n}", match_type=("contains", "starts_with", "exact", "regex")[n % 4],
+                      pattern=f"kata{n}" if n % 4 != 3 else rf"^pesanan\s*#?{n}\d+$", reply_text=f"Balasan {n}")
 
 
 class Sender:
@@ -137,6 +153,7 @@ def main() -> None:
     with bench_database("inbound") as url, running_stack(url, redis_url) as stack:
         workspace, _key, session = workspace_with_session("inbound")
         wait_session_connected(workspace, session)
+        add_rules(workspace)
         sender = Sender(stack, workspace, session)
 
         warm = asyncio.run(sender.blast([sender.event(i) for i in range(WARMUP)]))
@@ -188,6 +205,7 @@ def main() -> None:
     duplicated = after["wa_ids_stored_twice"] + max(0, after["unread_total"] - total) + replayed["applied"]
     emit({
         "bench": "inbound_apply",
+        "rules": RULES,
         "applied_per_s": rounded(median(rounds)),
         "rounds_applied_per_s": [rounded(r) for r in rounds],
         "post_p50_ms": rounded(percentile(latencies, 50)),

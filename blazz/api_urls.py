@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from chats.api import canned, contacts, export, fields, media, messages, team
-from chats.automation.api import broadcasts, rules, schedules, templates
+from chats.api import canned, contacts, export, fields, media, messages, mutes, team
+from chats.automation.api import broadcasts, config as automation_config, rules, schedules, templates
 from sessions_wa import api as sessions_api
 from webhooks.outbound import api as events_api, api_webhooks as webhooks_api
 from workspaces import api as workspaces_api
@@ -33,6 +33,8 @@ urlpatterns = [
     path("contacts/", contacts.ContactListApi.as_view(), name="contacts"),
     path("contacts/<int:contact_id>/", contacts.ContactDetailApi.as_view(), name="contact-detail"),
     path("contacts/<int:contact_id>/messages/", messages.ContactMessagesApi.as_view(), name="contact-messages"),
+    path("contacts/<int:contact_id>/mute/", mutes.ContactMuteApi.as_view(), name="contact-mute"),
+    path("mutes/", mutes.MuteListApi.as_view(), name="mutes"),
     path("contacts/<int:contact_id>/read/", contacts.ContactReadApi.as_view(), name="contact-read"),
     path("contacts/<int:contact_id>/export/", export.ContactExportApi.as_view(), name="contact-export"),
     path("messages/", messages.MessageListApi.as_view(), name="messages"),
@@ -50,6 +52,7 @@ urlpatterns = [
     path("templates/", templates.TemplateListApi.as_view(), name="templates"),
     path("templates/<int:template_id>/", templates.TemplateDetailApi.as_view(), name="template-detail"),
     path("templates/<int:template_id>/preview/", templates.TemplatePreviewApi.as_view(), name="template-preview"),
+    path("automation-settings/", automation_config.AutomationSettingsApi.as_view(), name="automation-settings"),
     path("business-hours/", rules.BusinessHoursApi.as_view(), name="business-hours"),
     path("auto-replies/", rules.RuleListApi.as_view(), name="auto-replies"),
     path("auto-replies/test/", rules.RuleTestApi.as_view(), name="auto-replies-test"),

@@ -235,6 +235,11 @@ BRIDGE_URL = env.str("BRIDGE_URL", default="http://127.0.0.1:3001").rstrip("/")
 BRIDGE_TOKEN = env.str("BRIDGE_TOKEN", default="")
 # Shows /api/health/'s detail (`Authorization: Bearer <token>`), as the bridge's METRICS_TOKEN does its own.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Where web and worker processes keep their Prometheus samples (blazz/core/metrics.py); wiped at start
+# by the dev runner and the test stack. Empty: each process counts alone (a shell, the test process).
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# The Celery queues /metrics reports the depth of.
+METRICS_CELERY_QUEUES = ["celery", "webhooks"]
 BRIDGE_WEBHOOK_SECRET = env.str("BRIDGE_WEBHOOK_SECRET", default="")
 BRIDGE_TIMEOUT_SECONDS = env.float("BRIDGE_TIMEOUT_SECONDS", default=10.0)
 # A bridge node silent this long is dead: beat moves its sessions to other nodes (docs/scale-out.md).
@@ -248,8 +253,12 @@ MESSAGE_SEND_MAX_RETRIES = env.int("MESSAGE_SEND_MAX_RETRIES", default=8)  # ~4 
 MESSAGE_SEND_BACKOFF_CAP_SECONDS = env.float("MESSAGE_SEND_BACKOFF_CAP_SECONDS", default=60.0)
 # Automation (chats/automation/): at most this many automated messages to one contact per hour.
 AUTOMATION_MAX_PER_CONTACT_PER_HOUR = env.int("AUTOMATION_MAX_PER_CONTACT_PER_HOUR", default=3)
-# A customer who writes one of these (alone) is opted out of broadcasts.
-AUTOMATION_OPT_OUT_KEYWORDS = env.list("AUTOMATION_OPT_OUT_KEYWORDS", default=["STOP", "BERHENTI", "UNSUBSCRIBE"])
+# An automated send waits at most this long for its number's slot (the governor; its send task's
+# countdown, kept under the broker's visibility timeout): an auto-reply past it is not sent, a due
+# scheduled message stays scheduled until a sweep finds a slot in reach.
+AUTOMATION_MAX_SLOT_WAIT_SECONDS = env.float("AUTOMATION_MAX_SLOT_WAIT_SECONDS", default=240.0)
+# The opt-out keywords a workspace starts with (English and Indonesian; changed on its automation page).
+AUTOMATION_OPT_OUT_KEYWORDS = env.list("AUTOMATION_OPT_OUT_KEYWORDS", default=["STOP", "UNSUBSCRIBE", "BERHENTI", "BERHENTI LANGGANAN"])
 # The send governor's defaults per number (docs/automation.md has the reasoning); SendLimits overrides them.
 GOVERNOR_PER_MINUTE = env.int("GOVERNOR_PER_MINUTE", default=20)
 GOVERNOR_PER_HOUR = env.int("GOVERNOR_PER_HOUR", default=400)
@@ -345,9 +354,16 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        # LOG_FORMAT=json: one JSON object a line, for a log shipper (docs/operations.md "Logs").
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(process)d %(message)s",
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
+    },
     "filters": {"request_id": {"()": "blazz.core.requestid.RequestIdFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": env.str("LOG_FORMAT", default="plain")}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from blazz.admin_sites import public_admin
 from blazz.health import health_view
+from blazz.metrics_view import metrics_view
 from blazz.spa import favicon_view
 from chats.internal import internal_media
 from nodes.views import bridge_auth
@@ -18,6 +19,7 @@ urlpatterns = [
     path("workspaces/", workspaces_views.workspace_picker, name="workspace-picker"),
     path("admin/", public_admin.urls),
     path("api/health/", health_view, name="health"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/signup/", workspaces_api.SignupApi.as_view(), name="api-signup"),
     path("hooks/", include("webhooks.urls")),
     path("internal/media/<str:schema>/<str:media_id>/", internal_media, name="internal-media"),

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from blazz.admin_sites import tenant_admin
 from blazz.health import health_view
+from blazz.metrics_view import metrics_view
 from blazz.spa import favicon_view, spa_view
 from workspaces import views as workspaces_views
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("invite/<str:token>/", workspaces_views.invite_accept, name="invite-accept"),
     path("admin/", tenant_admin.urls),
     path("api/health/", health_view, name="health"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("blazz.api_urls")),

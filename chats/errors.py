@@ -23,6 +23,8 @@ class ChatErrorCode(str, enum.Enum):
     ASSIGNEE_NOT_MEMBER = "assignee_not_member"
     ERASE_NOT_ALLOWED = "erase_not_allowed"
     SNOOZE_TIME_INVALID = "snooze_time_invalid"
+    MUTE_TIME_INVALID = "mute_time_invalid"
+    MEMBER_ONLY = "member_only"
     LABEL_NOT_FOUND = "label_not_found"
     LABEL_NAME_TAKEN = "label_name_taken"
     SHORTCUT_TAKEN = "shortcut_taken"

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from chats.models import Contact, Direction, Message
 from chats.serializers import ContactSerializer, MessageSerializer
 
@@ -31,7 +33,15 @@ def export_chunks(contact: Contact, messages, fmt: str, *, timezone: str = "UTC"
     """The file in pieces. `messages`: the thread's queryset, oldest first; `fmt`: one of
     EXPORT_FORMATS; `timezone`: an IANA name, the reader's."""
     rows = messages.iterator(chunk_size=500)
-    return {"json": _json, "csv": _csv, "txt": _txt}[fmt](contact, rows, ZoneInfo(timezone))
+    if fmt == "txt":
+        # Read now, in the request's language: the file is streamed after the view has returned.
+        return _txt(contact, rows, ZoneInfo(timezone), _txt_words())
+    return {"json": _json, "csv": _csv}[fmt](contact, rows, ZoneInfo(timezone))
+
+
+def _txt_words() -> dict[str, str]:
+    return {"header": _("Chat with %(name)s (%(phone)s). Times: %(zone)s (UTC%(offset)s)."),
+            "edited": _("(edited)"), "deleted": _("(deleted)"), "you": _("You"), "file": _("file")}
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> str:
@@ -66,17 +76,18 @@ def _csv(contact: Contact, rows, zone: ZoneInfo) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def _txt(contact: Contact, rows, zone: ZoneInfo) -> Iterator[str]:
-    yield f"Chat with {contact.display_name} ({contact.phone}). Times: {zone.key} (UTC{_offset(zone)}).\n\n"
+def _txt(contact: Contact, rows, zone: ZoneInfo, words: dict[str, str]) -> Iterator[str]:
+    yield words["header"] % {"name": contact.display_name, "phone": contact.phone, "zone": zone.key,
+                             "offset": _offset(zone)} + "\n\n"
     for message in rows:
         text = message.body or message.caption or f"<{message.type}>"
         if message.media_id and message.type != "text":
-            text = f"<{message.type}: {message.media.filename or 'file'}> {message.caption or ''}".strip()
-        marks = (" (edited)" if message.edits else "") + (" (deleted)" if message.revoked else "")
-        yield f"[{_local(message.timestamp, zone)}] {_sender(contact, message)}: {text}{marks}\n"
+            text = f"<{message.type}: {message.media.filename or words['file']}> {message.caption or ''}".strip()
+        marks = (f" {words['edited']}" if message.edits else "") + (f" {words['deleted']}" if message.revoked else "")
+        yield f"[{_local(message.timestamp, zone)}] {_sender(contact, message, words['you'])}: {text}{marks}\n"
 
 
-def _sender(contact: Contact, message: Message) -> str:
+def _sender(contact: Contact, message: Message, you: str = "You") -> str:
     if message.direction == Direction.IN:
         return contact.display_name
-    return message.sent_by.get_full_name() or message.sent_by.email if message.sent_by else "You"
+    return message.sent_by.get_full_name() or message.sent_by.email if message.sent_by else you

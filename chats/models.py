@@ -89,7 +89,11 @@ class InboxSettings(models.Model):
 class Contact(models.Model):
     """A customer: one WhatsApp id per workspace. Chats are contacts with messages."""
 
-    wa_id = models.CharField(max_length=100, unique=True, help_text="e.g. 6281234567890@c.us")
+    wa_id = models.CharField(max_length=100, unique=True,
+                             help_text="The id we address them by: 6281234567890@c.us, or <digits>@lid while "
+                                       "WhatsApp has not told us their phone (docs/bridge.md \"LID identities\").")
+    lid = models.CharField(max_length=100, unique=True, null=True, blank=True,
+                           help_text="Their LID (<digits>@lid) when known: the same person as wa_id.")
     phone = models.CharField(max_length=32, db_index=True, help_text="E.164, e.g. +6281234567890")
     name = models.CharField(max_length=200, blank=True, help_text="Set by agents or the CRM.")
     push_name = models.CharField(max_length=200, blank=True, help_text="What the customer calls themselves.")
@@ -216,6 +220,8 @@ class Message(models.Model):
     client_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reply_to_wa_id = models.CharField(max_length=200, blank=True, help_text="Quoted id, kept when unknown here.")
+    history = models.BooleanField(default=False, help_text="Fetched after the fact (a catch-up after downtime, a "
+                                                           "history import): stored, not notified, not answered.")
 
     edits = models.JSONField(default=list, blank=True, help_text="Earlier texts: [{body, edited_at}].")
     system_data = models.JSONField(null=True, blank=True,
@@ -322,3 +328,22 @@ class ErasureRecord(models.Model):
 
     def __str__(self):
         return f"contact {self.contact_id} erased {self.erased_at:%Y-%m-%d}"
+
+
+class ChatMute(models.Model):
+    """One agent's mute of one chat (no desktop notification, no chime on any of their devices):
+    until `muted_until`, or for good when it is empty. chats/services/mutes.py writes it."""
+
+    # The user row lives in the public schema: no cascade from there (a removed member's mutes
+    # are inert, and go with the chat).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+",
+                             db_constraint=False)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="mutes")
+    muted_until = models.DateTimeField(null=True, blank=True, help_text="Empty: muted until unmuted.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "contact"], name="chat_mute_one_per_agent")]
+
+    def __str__(self):
+        return f"contact {self.contact_id} muted by user {self.user_id}"

@@ -114,6 +114,8 @@ def phone_search_digits(q: str, *, country: str | None = None) -> str | None:
 def phone_from_chat_id(chat_id: str) -> str:
     """`6281234567890@c.us` -> `+6281234567890` (groups and odd ids keep their user part). A
     WhatsApp id names a number WhatsApp knows: kept as it is, E.164-formatted when it parses."""
+    if (chat_id or "").endswith("@lid"):
+        return ""  # a LID is not a phone number: unknown until WhatsApp maps it
     user = (chat_id or "").split("@", 1)[0]
     digits = _DIGITS.sub("", user)
     if not digits or not user.isascii():

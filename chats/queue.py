@@ -14,6 +14,8 @@ every few seconds, queues it once the broker is back (chats.services.delivery).
 from __future__ import annotations
 
 import logging
+import threading
+from typing import Callable
 
 from django.db import transaction
 
@@ -27,21 +29,33 @@ MEDIA_FETCH_TASK = "chats.tasks.media_fetch_task"
 AUTOREPLY_TASK = "chats.automation.tasks.autoreply_evaluate_task"
 
 
+_autodiscovery = threading.Lock()
+
+
 def task(name: str):
     if name not in app.tasks:
-        app.loader.import_default_modules()  # autodiscovery: every app's tasks module
+        # One thread at a time: a second webhook thread asking while the first was still importing
+        # found the registry half filled (NotRegistered, raised in an after-commit hook: a 500 for a
+        # batch that had committed).
+        with _autodiscovery:
+            if name not in app.tasks:
+                app.loader.import_default_modules()  # autodiscovery: every app's tasks module
     return app.tasks[name]
 
 
-def message_send_after_commit(message_id: int) -> None:
-    """Queue the send task after the commit; the caller has set the message's `send_queued_at`."""
-    transaction.on_commit(lambda: message_send_now(message_id))
+def message_send_after_commit(message_id: int, countdown: float = 0.0) -> None:
+    """Queue the send task after the commit (to run `countdown` seconds from now: a governed
+    automated send's slot); the caller has set the message's `send_queued_at` to when it is due."""
+    transaction.on_commit(lambda: message_send_now(message_id, countdown))
 
 
-def message_send_now(message_id: int) -> bool:
+def message_send_now(message_id: int, countdown: float = 0.0) -> bool:
     """Queue the send task, or record that it is not queued. Never raises: it runs after a commit."""
     try:
-        task(MESSAGE_SEND_TASK).delay(message_id)
+        if countdown > 0:
+            task(MESSAGE_SEND_TASK).apply_async((message_id,), countdown=countdown)
+        else:
+            task(MESSAGE_SEND_TASK).delay(message_id)
         return True
     except Exception:  # kombu's OperationalError, redis' ConnectionError, a timeout: the broker is away
         logger.warning("message %s: its send task could not be queued; the sweep will", message_id, exc_info=True)
@@ -56,6 +70,21 @@ def media_fetch_after_commit(media_id: str) -> None:
     transaction.on_commit(lambda: task(MEDIA_FETCH_TASK).delay(media_id))
 
 
-def autoreply_after_commit(message_id: int) -> None:
-    """The auto-reply rules run in a worker, after the message is stored and published."""
-    transaction.on_commit(lambda: task(AUTOREPLY_TASK).delay(message_id))
+# Set by the automation app when it loads (chats does not import it): whether an inbound message
+# with this text can concern automation at all (the workspace has enabled rules, or the text is one
+# of its opt-out keywords). None: always queue.
+autoreply_gate: Callable[[str], bool] | None = None
+
+
+def autoreply_after_commit(message_id: int, *, text: str = "", status: str = "") -> None:
+    """The auto-reply rules run in a worker, after the message is stored and published; a
+    workspace without rules queues nothing (unless the text is an opt-out keyword). `status`: the
+    chat's status when the message came (before the message reopened it)."""
+    gate = autoreply_gate
+    if gate is not None:
+        try:
+            if not gate(text):
+                return
+        except Exception:  # the gate's Redis or database away: queue, as without it
+            logger.warning("the auto-reply gate failed; queueing", exc_info=True)
+    transaction.on_commit(lambda: task(AUTOREPLY_TASK).delay(message_id, status))

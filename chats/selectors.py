@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from chats import store
-from chats.models import ChatStatus, Contact, InboxSettings, Label, MediaFile, Message, Reaction
+from chats.models import ChatMute, ChatStatus, Contact, InboxSettings, Label, MediaFile, Message, Reaction
 from chats.phones import phone_search_digits
 
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -210,6 +210,17 @@ def chat_visible(contact: Contact, viewer_id: int | None) -> bool:
 def media_get(media_id) -> MediaFile | None:
     """`media_id` must be a UUID (the API validates it)."""
     return MediaFile.objects.filter(pk=media_id).first()
+
+
+def mute_list(*, user_id: int, viewer_id: int | None = None) -> QuerySet[ChatMute]:
+    """The chats `user_id` has muted now (ended mutes are left out), among those they may see."""
+    from django.utils import timezone
+
+    mutes = ChatMute.objects.filter(user_id=user_id).filter(
+        Q(muted_until__isnull=True) | Q(muted_until__gt=timezone.now()))
+    if viewer_id is not None:
+        mutes = mutes.filter(Q(contact__assignee_id__isnull=True) | Q(contact__assignee_id=viewer_id))
+    return mutes.order_by("contact_id")
 
 
 def contact_activity(contact: Contact) -> dict:

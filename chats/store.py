@@ -15,7 +15,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from blazz.core.rows import fetch_row, fetch_value, insert_row
+from blazz.core.rows import fetch_row, fetch_rows, fetch_value, insert_row, insert_rows
 from chats.models import Contact, Message
 
 # --- messages -------------------------------------------------------------------------------------
@@ -56,6 +56,19 @@ def message_insert_unless_known(message: Message) -> bool:
     return insert_row(message, unless_exists="wa_message_id")
 
 
+# Rows per INSERT of messages_insert_unless_known: a fixed size keeps the statement's text the same,
+# so psycopg parses it once (splitting a new text of thousands of placeholders cost more than the INSERT).
+INSERT_CHUNK = 50
+
+
+def messages_insert_unless_known(messages: list[Message]) -> list[bool]:
+    """message_insert_unless_known for many messages, in a statement per INSERT_CHUNK: a flag each."""
+    flags = []
+    for start in range(0, len(messages), INSERT_CHUNK):
+        flags += insert_rows(messages[start:start + INSERT_CHUNK], unless_exists="wa_message_id")
+    return flags
+
+
 def message_count_send_attempt(message_id: int, *, at: dt.datetime) -> None:
     """The delivery chain's heartbeat: one more call to the bridge, now."""
     with connection.cursor() as cursor:
@@ -69,6 +82,14 @@ def pending_events_exist(wa_message_id: str) -> bool:
                             [wa_message_id]))
 
 
+def pending_events_among(wa_message_ids: list[str]) -> set[str]:
+    """Those of these WhatsApp ids that have events waiting for their message."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT wa_message_id FROM chats_pendingmessageevent WHERE wa_message_id = ANY(%s)",
+                       [list(wa_message_ids)])
+        return {row[0] for row in cursor.fetchall()}
+
+
 # --- contacts -------------------------------------------------------------------------------------
 
 
@@ -76,8 +97,24 @@ def contact_by_id(contact_id: int) -> Contact | None:
     return fetch_row(Contact, "id = %s", [contact_id])
 
 
+def contacts_by_wa_ids(wa_ids: list[str]) -> dict[str, Contact]:
+    """contact_by_wa_id for many ids: each id found (a phone id or a LID) -> its contact."""
+    found = {}
+    for contact in fetch_rows(Contact, "wa_id = ANY(%s) OR lid = ANY(%s)", [list(wa_ids), list(wa_ids)]):
+        found[contact.wa_id] = contact
+        if contact.lid:
+            found[contact.lid] = contact
+    return found
+
+
+def contacts_by_ids(contact_ids: list[int]) -> list[Contact]:
+    return fetch_rows(Contact, "id = ANY(%s)", [list(contact_ids)])
+
+
 def contact_by_wa_id(wa_id: str) -> Contact | None:
-    return fetch_row(Contact, "wa_id = %s", [wa_id])
+    """The contact WhatsApp means by `wa_id`: their phone id, or their LID once known (either one
+    addresses the same person: chats/services/identity.py)."""
+    return fetch_row(Contact, "wa_id = %s OR lid = %s", [wa_id, wa_id])
 
 
 def user_by_id(user_id: int):
@@ -93,14 +130,36 @@ def contact_after_send(contact_id: int, *, message_id: int, at: dt.datetime, ses
                        "WHERE id = %s", [message_id, at, session_id, contact_id])
 
 
-def contact_after_new_message(contact_id: int, *, session_id: str | None, unread: bool, push_name: str = "",
+def contacts_after_new_messages(rows: list[tuple[int, str | None, int, str, int, dt.datetime]]) -> None:
+    """contact_after_new_message for many chats in one statement. rows: (contact id, session id,
+    unread to add, WhatsApp name or "", the newest message's id and time: it becomes the last
+    message unless a later one is there already)."""
+    if not rows:
+        return
+    columns = list(zip(*rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE chats_contact AS c SET session_id = v.session_id, unread_count = c.unread_count + v.unread, "
+            "push_name = CASE WHEN v.push_name <> '' THEN v.push_name ELSE c.push_name END, "
+            "last_message_id = CASE WHEN c.last_message_at IS NULL OR v.last_at >= c.last_message_at "
+            "  THEN v.last_id ELSE c.last_message_id END, "
+            "last_message_at = CASE WHEN c.last_message_at IS NULL OR v.last_at >= c.last_message_at "
+            "  THEN v.last_at ELSE c.last_message_at END "
+            "FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::text[], %s::bigint[], %s::timestamptz[]) "
+            "  AS v(id, session_id, unread, push_name, last_id, last_at) WHERE c.id = v.id",
+            [list(columns[0]), list(columns[1]), list(columns[2]), [name[:200] for name in columns[3]],
+             list(columns[4]), list(columns[5])])
+
+
+def contact_after_new_message(contact_id: int, *, session_id: str | None, unread: int, push_name: str = "",
                               last_message: tuple[int, dt.datetime] | None = None) -> None:
-    """The chat row after a message from the bridge, in one statement: the session it came
-    through, one more unread (`unread`), the customer's WhatsApp name (when given), and the last
-    message (id, time) when it is the latest."""
+    """The chat row after messages from the bridge, in one statement: the session they came
+    through, `unread` more unread (True: one), the customer's WhatsApp name (when given), and the
+    last message (id, time) when it is the latest."""
     sets, params = ["session_id = %s"], [session_id]
     if unread:
-        sets.append("unread_count = unread_count + 1")
+        sets.append("unread_count = unread_count + %s")
+        params.append(int(unread))
     if push_name:
         sets.append("push_name = %s")
         params.append(push_name[:200])

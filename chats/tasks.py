@@ -7,10 +7,12 @@ import random
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.utils.translation import gettext_noop
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from blazz.celery import app
+from chats.language import said
 from chats import services
 from sessions_wa import bridge
 
@@ -39,13 +41,15 @@ def message_send_task(self, message_id: int):
         outcome, reason = services.DeliveryOutcome.RETRY, f"{type(exc).__name__}: {exc}"
     except Exception as exc:
         logger.exception("message %s cannot be sent", message_id)
-        services.message_mark_failed(message_id=message_id, reason=f"Cannot be sent: {unrecoverable_reason(exc)}")
+        services.message_mark_failed(message_id=message_id, reason=said(gettext_noop("Cannot be sent: %(reason)s"),
+                                                                                   reason=unrecoverable_reason(exc)))
         return services.DeliveryOutcome.FAILED
     if outcome == services.DeliveryOutcome.RETRY:
         if self.request.retries >= settings.MESSAGE_SEND_MAX_RETRIES:
             services.message_mark_failed(
                 message_id=message_id,
-                reason=f"Gave up after {self.request.retries + 1} attempts: {reason}")
+                reason=said(gettext_noop("Gave up after %(attempts)d attempts: %(reason)s"),
+                            attempts=self.request.retries + 1, reason=reason))
             return "failed"
         countdown = backoff_seconds(self.request.retries, settings.MESSAGE_SEND_BACKOFF_CAP_SECONDS)
         services.message_send_retry_due(message_id=message_id, countdown=countdown)

@@ -46,10 +46,10 @@ def session_create(*, engine: str, name: str = "", options: dict | None = None) 
     session stays `starting` and the reconcile task starts it once the bridge is back.
     Emits: session.status."""
     if engine not in Engine.values:
-        raise DomainError(Code.ENGINE_INVALID, f"engine must be one of {', '.join(Engine.values)}",
+        raise DomainError(Code.ENGINE_INVALID, _("engine must be one of %(engines)s") % {"engines": ", ".join(Engine.values)},
                           fields={"engine": ["invalid"]})
     if options is not None and not isinstance(options, dict):
-        raise DomainError("invalid_request", "options must be an object", fields={"options": ["not an object"]})
+        raise DomainError("invalid_request", _("options must be an object"), fields={"options": ["not an object"]})
     with transaction.atomic():
         _check_session_limit()
         session = WhatsAppSession.objects.create(
@@ -74,8 +74,8 @@ def _check_session_limit() -> None:
         "max_sessions", flat=True).first()
     if limit is not None and WhatsAppSession.objects.filter(deleted_at__isnull=True).count() >= limit:
         raise Conflict(Code.SESSION_LIMIT_REACHED,
-                       f"This workspace may have {limit} WhatsApp numbers at once: remove one first, "
-                       "or ask the operator for more.")
+                       _("This workspace may have %(limit)d WhatsApp numbers at once: remove one first, "
+                         "or ask the operator for more.") % {"limit": limit})
 
 
 def _workspace_suspended() -> bool:
@@ -120,11 +120,11 @@ def session_apply_state(
     (`only_if_status`, or the row not updated since `older_than`) kept it unchanged.
     Emits: session.status when something visible changed."""
     if status not in SessionStatus.values:
-        raise DomainError("invalid_request", f"unknown session status {status!r}", fields={"status": ["unknown"]})
+        raise DomainError("invalid_request", _("Unknown session status %(status)r.") % {"status": status}, fields={"status": ["unknown"]})
     with transaction.atomic():
         session = WhatsAppSession.objects.select_for_update().filter(pk=session_id).first()
         if session is None:
-            raise NotFound(Code.SESSION_NOT_FOUND, f"no session {session_id}")
+            raise NotFound(Code.SESSION_NOT_FOUND, _("No session %(id)s.") % {"id": session_id})
         if only_if_status is not None and session.status != only_if_status:
             return None
         if older_than is not None and session.updated_at > older_than:
@@ -162,7 +162,7 @@ def session_apply_pairing_code(*, session_id: str, code: str) -> WhatsAppSession
     with transaction.atomic():
         session = WhatsAppSession.objects.select_for_update().filter(pk=session_id).first()
         if session is None:
-            raise NotFound(Code.SESSION_NOT_FOUND, f"no session {session_id}")
+            raise NotFound(Code.SESSION_NOT_FOUND, _("No session %(id)s.") % {"id": session_id})
         if session.status != SessionStatus.QR or session.deleted_at is not None or session.pairing_code == code:
             return session
         session.pairing_code = (code or "")[:16]

@@ -30,6 +30,8 @@ class WorkspaceOutput(serializers.Serializer):
     language = serializers.CharField()
     timezone = serializers.CharField()
     country = serializers.CharField(help_text="Default country of phone numbers typed without their country code.")
+    retention_days = serializers.IntegerField(
+        allow_null=True, help_text="Messages and media older than this many days are deleted; null: kept.")
 
 
 class MemberOutput(serializers.Serializer):
@@ -134,13 +136,14 @@ class MePreferencesApi(APIView):
 
 
 class WorkspacePreferencesApi(APIView):
-    """The workspace's default language and time zone (owners and admins, logged in)."""
+    """The workspace's default language, time zone and retention (owners and admins, logged in)."""
 
     permission_classes = [IsWorkspaceAdminWithSession]
 
     class InputSerializer(serializers.Serializer):
         language = serializers.ChoiceField(choices=Language.choices, required=False)
         timezone = serializers.CharField(required=False, max_length=64)
+        retention_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=36500)
 
     @extend_schema(operation_id="workspace_preferences_update", request=InputSerializer,
                    responses={200: WorkspaceOutput, **error_responses(400, 401, 403)})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +21,7 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from blazz.core.errors import Conflict, DomainError, NotFound
@@ -78,10 +80,17 @@ def invitation_send_email(*, invitation: Invitation, url: str, inviter=None) -> 
     """Mail the link. Runs after commit: a mail server that fails is logged, never a 500 (the owner
     has the link on screen)."""
     who = (inviter.get_full_name() or inviter.email) if isinstance(inviter, User) else "Blazz"
-    body = (f"{who} invites you to {invitation.workspace.name} on Blazz.\n\n"
-            f"Open this link to join (it works once, until {invitation.expires_at:%Y-%m-%d %H:%M} UTC):\n{url}\n")
+    workspace = invitation.workspace
+    # In the workspace's language and time zone: the invitee has no preference of their own yet.
+    expires = invitation.expires_at.astimezone(ZoneInfo(workspace.timezone or "UTC"))
+    with translation.override(workspace.language or settings.LANGUAGE_CODE):
+        subject = _("Join %(workspace)s on Blazz") % {"workspace": workspace.name}
+        body = _("%(who)s invites you to %(workspace)s on Blazz.\n\n"
+                 "Open this link to join (it works once, until %(expires)s):\n%(url)s\n") % {
+            "who": who, "workspace": workspace.name, "url": url,
+            "expires": f"{expires:%Y-%m-%d %H:%M} {expires.tzname()}"}
     try:
-        send_mail(f"Join {invitation.workspace.name} on Blazz", body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
     except Exception:
         logger.exception("invitation email to %s could not be sent", invitation.email)
 

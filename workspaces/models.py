@@ -4,6 +4,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
 PUBLIC_SCHEMA = "public"
@@ -12,7 +13,7 @@ PUBLIC_SCHEMA = "public"
 class Language(models.TextChoices):
     """The languages Blazz speaks (settings.LANGUAGES, frontend/src/i18n/)."""
 
-    ENGLISH = "en", "English"
+    ENGLISH = "en", "English"  # each in its own language, as language pickers show them
     INDONESIAN = "id", "Bahasa Indonesia"
 
 
@@ -27,29 +28,33 @@ def validate_country(value: str) -> None:
 class Workspace(TenantMixin):
     """A company using Blazz: one PostgreSQL schema, one host `{slug}.{BASE_DOMAIN}`."""
 
-    slug = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=100)
+    slug = models.SlugField(_("slug"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
     # What a member who chose nothing, and an API client that asks for nothing, gets.
-    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
-    timezone = models.CharField(max_length=64, default=DEFAULT_TIMEZONE, help_text="IANA time zone name.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    is_suspended = models.BooleanField(default=False)
-    suspended_at = models.DateTimeField(null=True, blank=True)
-    suspended_reason = models.CharField(max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    timezone = models.CharField(_("timezone"), max_length=64, default=DEFAULT_TIMEZONE,
+                                help_text=_("IANA time zone name."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    is_suspended = models.BooleanField(_("is suspended"), default=False)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    suspended_reason = models.CharField(_("suspended reason"), max_length=200, blank=True)
     max_sessions = models.PositiveSmallIntegerField(
-        default=5, help_text="Plan limit: WhatsApp numbers the workspace may have at once (each webjs number "
-                             "runs a Chromium on a shared bridge). Logged-out numbers do not count.")
+        _("max sessions"), default=5,
+        help_text=_("Plan limit: WhatsApp numbers the workspace may have at once (each webjs number "
+                    "runs a Chromium on a shared bridge). Logged-out numbers do not count."))
     country = models.CharField(
-        max_length=2, default="ID", validators=[validate_country],
-        help_text="Default country (ISO 3166 alpha-2) of phone numbers typed without their country code.")
+        _("country"), max_length=2, default="ID", validators=[validate_country],
+        help_text=_("Default country (ISO 3166 alpha-2) of phone numbers typed without their country code."))
     retention_days = models.PositiveIntegerField(
-        null=True, blank=True,
-        help_text="Delete messages and media older than this many days (beat, in small batches). Empty: keep all.")
+        _("retention days"), null=True, blank=True,
+        help_text=_("Delete messages and media older than this many days (beat, in small batches). Empty: keep all."))
 
     auto_create_schema = True
     auto_drop_schema = True
 
     class Meta:
+        verbose_name = _("workspace")
+        verbose_name_plural = _("workspaces")
         ordering = ["slug"]
 
     def __str__(self):
@@ -73,25 +78,32 @@ class Workspace(TenantMixin):
 
 class Domain(DomainMixin):
     class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
         ordering = ["domain"]
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    AGENT = "agent", "Agent"
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    AGENT = "agent", _("Agent")
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="memberships")
+    workspace = models.ForeignKey(Workspace, verbose_name=_("workspace"), on_delete=models.CASCADE,
+                                  related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # The member's own choice; blank: the workspace's.
-    language = models.CharField(max_length=8, choices=Language.choices, blank=True)
-    timezone = models.CharField(max_length=64, blank=True, help_text="IANA time zone name; blank: the workspace's.")
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True)
+    timezone = models.CharField(_("timezone"), max_length=64, blank=True,
+                                help_text=_("IANA time zone name; blank: the workspace's."))
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [models.UniqueConstraint(fields=["user", "workspace"], name="membership_unique_user_workspace")]
         ordering = ["workspace_id", "created_at"]
 
@@ -105,16 +117,20 @@ class ApiKey(models.Model):
     Keys carry 192 random bits, so a fast hash is enough: there is nothing to brute-force.
     """
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=16, unique=True, help_text="Shown to recognise the key.")
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    workspace = models.ForeignKey(Workspace, verbose_name=_("workspace"), on_delete=models.CASCADE,
+                                  related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, help_text=_("Shown to recognise the key."))
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("api key")
+        verbose_name_plural = _("api keys")
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -131,19 +147,25 @@ class Invitation(models.Model):
     password and name: nobody but the person chooses an account's password or joins it to a
     workspace (workspaces/invitations.py)."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
-    email = models.CharField(max_length=254)
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
-    nonce = models.CharField(max_length=32, help_text="The secret the link signs; a new one voids older links.")
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    workspace = models.ForeignKey(Workspace, verbose_name=_("workspace"), on_delete=models.CASCADE,
+                                  related_name="invitations")
+    email = models.CharField(_("email"), max_length=254)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
+    nonce = models.CharField(_("nonce"), max_length=32,
+                             help_text=_("The secret the link signs; a new one voids older links."))
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("invited by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL,
                                    related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL,
                                     related_name="+")
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         constraints = [models.UniqueConstraint(fields=["workspace", "email"], condition=models.Q(accepted_at=None),
                                                name="invitation_one_pending_per_email")]
         ordering = ["-created_at"]

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import permissions
 
 from blazz.core.errors import Forbidden
@@ -53,5 +54,5 @@ class IsWorkspaceAdminWithSession(IsWorkspaceAdmin):
         allowed = super().has_permission(request, view)
         if allowed and isinstance(request.user, ApiKeyPrincipal):
             raise Forbidden(Code.SESSION_REQUIRED,
-                            "API keys are managed by an owner or an admin who is logged in, not with an API key.")
+                            _("API keys are managed by an owner or an admin who is logged in, not with an API key."))
         return allowed

@@ -47,8 +47,9 @@ def membership_set_preferences(*, membership: Membership, language=_UNSET, timez
 
 
 def workspace_set_preferences(*, workspace: Workspace, actor_membership: Membership | None,
-                              language=_UNSET, timezone=_UNSET) -> Workspace:
-    """An owner or admin sets the workspace's default language and/or time zone."""
+                              language=_UNSET, timezone=_UNSET, retention_days=_UNSET) -> Workspace:
+    """An owner or admin sets the workspace's default language, time zone and/or retention (days
+    after which messages and media are deleted; None: keep all)."""
     if actor_membership is None or actor_membership.role not in (Role.OWNER, Role.ADMIN):
         raise Forbidden(Code.OWNER_REQUIRED, _("Only an owner or an admin can do this."))
     changed = {}
@@ -56,6 +57,8 @@ def workspace_set_preferences(*, workspace: Workspace, actor_membership: Members
         changed["language"] = _clean_language(language, blank_ok=False)
     if timezone is not _UNSET:
         changed["timezone"] = _clean_timezone(timezone, blank_ok=False)
+    if retention_days is not _UNSET:
+        changed["retention_days"] = retention_days  # the API checked its range
     if changed:
         with transaction.atomic():
             Workspace.objects.filter(pk=workspace.pk).update(**changed)

@@ -121,7 +121,7 @@ def workspace_create(*, slug: str, name: str, owner) -> Workspace:
             Membership.objects.create(user=owner, workspace=workspace, role=Role.OWNER)
     except IntegrityError:
         connection.set_schema_to_public()
-        raise Conflict(Code.SLUG_TAKEN, f"'{slug}' is taken.", fields={"slug": [f"'{slug}' is taken."]})
+        raise Conflict(Code.SLUG_TAKEN, _("“%(slug)s” is taken.") % {"slug": slug}, fields={"slug": [f"'{slug}' is taken."]})
     finally:
         connection.set_schema_to_public()
     logger.info("workspace created: %s", workspace.schema_name)
@@ -187,7 +187,7 @@ def user_get_or_create(*, email: str, password: str | None):
 def workspace_set_suspended(*, workspace: Workspace, suspended: bool, reason: str = "") -> Workspace:
     """Suspend or resume a workspace. Suspended: its hosts answer 403 and its sessions stay stopped."""
     if workspace.is_public:
-        raise DomainError(Code.WORKSPACE_NOT_FOUND, "The public schema is not a workspace.")
+        raise DomainError(Code.WORKSPACE_NOT_FOUND, _("The public schema is not a workspace."))
     workspace.is_suspended = suspended
     workspace.suspended_at = timezone.now() if suspended else None
     workspace.suspended_reason = reason[:200] if suspended else ""
@@ -225,7 +225,7 @@ def member_change_role(*, workspace: Workspace, actor, membership_id: int, role:
     if role is None:
         membership = Membership.objects.filter(workspace=workspace, pk=membership_id).select_related("user").first()
         if membership is None:
-            raise NotFound(Code.MEMBER_NOT_FOUND, "No such member.")
+            raise NotFound(Code.MEMBER_NOT_FOUND, _("No such member."))
         return membership
     return membership_set_role(workspace=workspace, membership_id=membership_id, role=role)
 
@@ -247,7 +247,7 @@ def membership_set_role(*, workspace: Workspace, membership_id: int, role: str) 
         if membership is None:
             raise NotFound(Code.MEMBER_NOT_FOUND, _("No such member."))
         if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(workspace) == 1:
-            raise Conflict(Code.LAST_OWNER, "A workspace keeps at least one owner.")
+            raise Conflict(Code.LAST_OWNER, _("A workspace keeps at least one owner."))
         changed = membership.role != role
         membership.role = role
         membership.save(update_fields=["role"])
@@ -265,7 +265,7 @@ def membership_delete(*, workspace: Workspace, membership_id: int) -> None:
         if membership is None:
             raise NotFound(Code.MEMBER_NOT_FOUND, _("No such member."))
         if membership.role == Role.OWNER and _owner_count(workspace) == 1:
-            raise Conflict(Code.LAST_OWNER, "A workspace keeps at least one owner.")
+            raise Conflict(Code.LAST_OWNER, _("A workspace keeps at least one owner."))
         membership.delete()
         close_sockets_on_commit([events.user_group(workspace.schema_name, membership.user_id)], CLOSE_FORBIDDEN)
 
@@ -318,9 +318,9 @@ def api_key_create(*, workspace: Workspace, name: str, created_by=None) -> tuple
     """Returns (key row, the key in clear). The clear key is never stored: show it once."""
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise DomainError("invalid_request", "A name of 1 to 100 characters.", fields={"name": ["invalid"]})
+        raise DomainError("invalid_request", _("A name of 1 to 100 characters."), fields={"name": ["invalid"]})
     if workspace.is_public:
-        raise DomainError(Code.WORKSPACE_NOT_FOUND, "API keys belong to a workspace.")
+        raise DomainError(Code.WORKSPACE_NOT_FOUND, _("API keys belong to a workspace."))
     for _attempt in range(5):
         prefix = API_KEY_PREFIX + secrets.token_hex(4)
         raw_key = f"{prefix}_{secrets.token_urlsafe(24)}"

@@ -178,7 +178,7 @@ class MachineErrorShapeMiddleware:
         if not _is_api(request):
             return self.get_response(request)
         if _declared_length(request) > _body_limit(request):  # (uploads: the upload view decides, with its message)
-            return error_response(ErrorCode.PAYLOAD_TOO_LARGE, "The request body is too large.", 413)
+            return error_response(ErrorCode.PAYLOAD_TOO_LARGE, _("The request body is too large."), 413)
         response = self.get_response(request)
         if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
             code, message = _CODE_FOR_STATUS.get(

@@ -40,6 +40,7 @@ from blazz.core.payloads import (
 INBOX = "inbox"
 CONTACT = "contact"
 SOCKET = "socket"
+USER = "user"  # every socket of one member (`user_id`): their own settings, on all their devices
 
 # What a consumer's channel-layer handler is called for every catalogue event ("blazz.event").
 LAYER_MESSAGE_TYPE = "blazz.event"
@@ -118,6 +119,8 @@ class Event:
             return [inbox_group(schema)]
         if self.audience == CONTACT:
             return [contact_group(schema, self.contact_id), firehose_group(schema)]
+        if self.audience == USER:
+            return [user_group(schema, self.user_id)]
         raise TypeError(f"{self.type} frames go to one socket; they are not published")
 
 
@@ -238,6 +241,25 @@ class ChatAssigned(Event):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactErased(Event):
+    """A contact was erased with its messages (chats/services/retention.py): open inboxes drop its
+    chat and thread. Only the id: nothing about the person is kept."""
+
+    type: ClassVar[str] = "contact.erased"
+    contact_id: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactMerged(Event):
+    """Two contacts were one person (a LID and a phone id: chats/services/identity.py): `contact_id`
+    is gone, its messages are `into_contact_id`'s now (whose chat.updated follows)."""
+
+    type: ClassVar[str] = "contact.merged"
+    contact_id: int
+    into_contact_id: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class NoteMentioned(Event):
     """A private note names a member with @: their inbox notifies them (`user_id`: whom)."""
 
@@ -257,6 +279,22 @@ class ChatHidden(Event):
     type: ClassVar[str] = "chat.hidden"
     audience: ClassVar[str] = SOCKET
     contact_id: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChatMuted(Event):
+    """A member muted or unmuted a chat (chats/services/mutes.py): only their own sockets hear it,
+    so every device of theirs stops (or starts) notifying at once. `muted_until` None with `muted`:
+    for good. It carries the current seq (the other sockets never see it: advancing would be a gap
+    for them); a tab that was away reads `GET /api/v1/mutes/` again when it reconnects."""
+
+    type: ClassVar[str] = "chat.muted"
+    audience: ClassVar[str] = USER
+    advances_seq: ClassVar[bool] = False
+    contact_id: int
+    user_id: int
+    muted: bool
+    muted_until: str | None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -304,8 +342,8 @@ class Error(Event):
 
 CATALOGUE: tuple[type[Event], ...] = (
     MessageNew, MessageStatusChanged, MessageUpdated, MessageReactionChanged, MessageRevoked, Typing,
-    Presence, ChatViewers, ChatUpdated, ChatStatusChanged, ChatAssigned, NoteMentioned, SessionStatusChanged, Hello, Ping,
-    ResyncRequired, Error, ChatHidden,
+    Presence, ChatViewers, ChatUpdated, ChatStatusChanged, ChatAssigned, NoteMentioned, ChatMuted,
+    SessionStatusChanged, Hello, Ping, ResyncRequired, Error, ChatHidden, ContactErased, ContactMerged,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE)
 BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in CATALOGUE}

@@ -86,6 +86,7 @@ class MessagePayload(TypedDict):
     revoked_at: str | None
     forwarded: bool
     origin: str
+    history: bool
     sent_by: UserRef | None
     session_id: str | None
     timestamp: str

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import weakref
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
@@ -177,8 +178,9 @@ end
 local message = {type = ARGV[2], text = ARGV[3] .. string.format('%d', seq) .. ARGV[4]}
 if ARGV[1] ~= '' then message['seq'] = seq end
 if ARGV[5] ~= '' then message['origin'] = ARGV[5] end
+message['at'] = ARGV[6]
 local body = cmsgpack.pack(message)
-for i = 6, #ARGV do redis.call('PUBLISH', ARGV[i], body) end
+for i = 7, #ARGV do redis.call('PUBLISH', ARGV[i], body) end
 return seq
 """
 
@@ -216,7 +218,9 @@ def _script_call(schema: str, event: Event, origin: str | None, seq: int | None)
     head = '{"type":' + json.dumps(event.type) + ',"seq":'
     tail = ("," + encode(payload)[1:]) if payload else "}"
     channels = [group_channel(group) for group in event.groups(schema)]
-    args = ["" if seq is None else str(seq), LAYER_MESSAGE_TYPE, head, tail, origin or "", *channels]
+    # ARGV[6]: when it was published (epoch seconds as text), for blazz_event_to_frame_seconds.
+    args = ["" if seq is None else str(seq), LAYER_MESSAGE_TYPE, head, tail, origin or "", repr(time.time()),
+            *channels]
     return [seq_key(schema)], args, payload
 
 

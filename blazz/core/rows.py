@@ -55,6 +55,23 @@ def fetch_row(model: type[Model], where: str, params: list, *, for_update: bool 
     return model.from_db(connection.alias, attnames, row)
 
 
+def fetch_rows(model: type[Model], where: str, params: list) -> list[Model]:
+    """Every row of `model` matching `where`, as fetch_row reads one."""
+    select, attnames, converters = _select(model)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{select} WHERE {where}", params)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        if converters:
+            row = list(row)
+            for index, functions, column in converters:
+                for function in functions:
+                    row[index] = function(row[index], column, connection)
+        found.append(model.from_db(connection.alias, attnames, row))
+    return found
+
+
 def fetch_value(sql: str, params: list):
     """The first column of the first row of `sql`, or None."""
     with connection.cursor() as cursor:
@@ -96,3 +113,32 @@ def insert_row(instance: Model, *, unless_exists: str | None = None) -> bool:
     instance._state.adding = False
     instance._state.db = connection.alias
     return True
+
+
+def insert_rows(instances: list[Model], *, unless_exists: str) -> list[bool]:
+    """insert_row for many instances of one model in one statement; each one's flag says whether it
+    was stored (False: a row with its `unless_exists` value was there, or came earlier in the list)."""
+    if not instances:
+        return []
+    model = type(instances[0])
+    sql, fields = _insert(model, unless_exists)
+    head, _values, tail = sql.partition(" VALUES (")
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    conflict_field = model._meta.get_field(unless_exists)
+    returning = f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}, {connection.ops.quote_name(conflict_field.column)}"
+    conflict = tail[tail.index(" ON CONFLICT"):tail.index(" RETURNING")]
+    params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
+              for instance in instances for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head} VALUES {', '.join([one] * len(instances))}{conflict}{returning}", params)
+        stored = {key: pk for pk, key in cursor.fetchall()}
+    flags = []
+    for instance in instances:
+        key = getattr(instance, conflict_field.attname)
+        pk = stored.pop(key, None)
+        flags.append(pk is not None)
+        if pk is not None:
+            setattr(instance, model._meta.pk.attname, pk)
+            instance._state.adding = False
+            instance._state.db = connection.alias
+    return flags

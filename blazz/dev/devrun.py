@@ -53,9 +53,19 @@ def child_environment(base: dict, data_dir: Path, web_port: int, bridge_port: in
     env.setdefault("DJANGO_WEBHOOK_URL", f"http://127.0.0.1:{web_port}/hooks/bridge/")
     env.setdefault("PUPPETEER_SKIP_DOWNLOAD", "1")
     env.setdefault("WEBHOOKS_ALLOW_PRIVATE", "true")  # a CRM receiver on this machine, for trying webhooks
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(fresh_metrics_dir(data_dir / "prometheus")))
     env["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def fresh_metrics_dir(path: Path) -> Path:
+    """An empty PROMETHEUS_MULTIPROC_DIR: prometheus-client wants last run's files gone before its
+    processes start (a new process with a reused pid would add to a dead one's gauges)."""
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink(missing_ok=True)
+    return path
 
 
 def manage(env: dict, *args: str) -> None:

@@ -107,6 +107,7 @@ class Stack:
         self.bridge_url = f"http://127.0.0.1:{self.bridge_port}"
         self.web_url = f"http://127.0.0.1:{self.web_port}"
         self.bridge_token = bridge_token
+        self.metrics_token = (env or {}).get("METRICS_TOKEN") or os.environ.get("METRICS_TOKEN") or "stack-metrics-token"
         venv_bin = ROOT / ".venv" / "bin"
         base_env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))},
@@ -134,6 +135,8 @@ class Stack:
             "PUPPETEER_SKIP_DOWNLOAD": "1",
             "WEBHOOKS_ALLOW_PRIVATE": "true",  # the tests' CRM receivers listen on 127.0.0.1
             "WEBHOOK_RETRY_SCHEDULE": "0.5,1,1",
+            "PROMETHEUS_MULTIPROC_DIR": str(self.dir / "prometheus"),
+            "METRICS_TOKEN": self.metrics_token,
             **(env or {}),
         }
         self.env = base_env
@@ -151,6 +154,9 @@ class Stack:
     # --- lifecycle -----------------------------------------------------------------------------------
 
     def start(self) -> "Stack":
+        from blazz.dev.devrun import fresh_metrics_dir
+
+        fresh_metrics_dir(Path(self.env["PROMETHEUS_MULTIPROC_DIR"]))
         self.bridge.start()
         self.web.start()
         self.worker.start()
@@ -224,6 +230,18 @@ class Stack:
 
         return httpx.Client(base_url=self.bridge_url, headers={"Authorization": f"Bearer {self.bridge_token}"},
                             timeout=15)
+
+    def metrics(self, *, bridge: bool = False) -> dict[tuple, float]:
+        """The web's (or the bridge's) /metrics as {(name, (label, value), ...): value}."""
+        import httpx
+        from prometheus_client.parser import text_string_to_metric_families
+
+        url = f"{self.bridge_url if bridge else self.web_url}/metrics"
+        response = httpx.get(url, headers={"Host": "localhost", "Authorization": f"Bearer {self.metrics_token}"},
+                             timeout=10)
+        response.raise_for_status()
+        return {(sample.name, *sorted(sample.labels.items())): sample.value
+                for family in text_string_to_metric_families(response.text) for sample in family.samples}
 
     def customer(self, session_id: str, phone: str) -> dict:
         """What a sandbox customer has received and seen."""

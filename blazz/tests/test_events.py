@@ -11,6 +11,7 @@ advances only for the events that change state, and nothing leaves before the co
 import asyncio
 import dataclasses
 import json
+import time
 import re
 import typing
 import uuid
@@ -204,7 +205,7 @@ def test_every_published_event_goes_only_to_its_own_workspace_groups(event):
     for schema in ("ws_acme", "ws_globex"):
         groups = event.groups(schema)
         assert groups and all(group.startswith(f"t.{schema}.") for group in groups)
-        channels = publisher._script_call(schema, event, None, None)[1][5:]
+        channels = publisher._script_call(schema, event, None, None)[1][6:]
         assert channels == [f"{settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}__group__{g}" for g in groups]
 
 
@@ -233,8 +234,8 @@ def test_only_events_for_the_whole_inbox_advance_seq(event):
 
 
 def test_the_frames_that_carry_the_current_seq():
-    assert {cls.type for cls in events.CATALOGUE if not cls.advances_seq} == {"typing", "presence", "chat.viewers", "hello",
-                                                                              "ping", "resync_required", "error"}
+    assert {cls.type for cls in events.CATALOGUE if not cls.advances_seq} == {
+        "typing", "presence", "chat.viewers", "chat.muted", "hello", "ping", "resync_required", "error"}
 
 
 # --- the docs say the same ---------------------------------------------------------------------------
@@ -346,7 +347,9 @@ def test_the_publisher_speaks_the_channel_layers_format(log_schema):
         await in_thread(publisher.publish_on_commit, schema, event)
         message = await received(channel_layer, channel)
 
-        assert message == {"type": events.LAYER_MESSAGE_TYPE, "text": message["text"], "seq": 1}
+        # `at`: when it was published, for blazz_event_to_frame_seconds.
+        assert message == {"type": events.LAYER_MESSAGE_TYPE, "text": message["text"], "seq": 1, "at": message["at"]}
+        assert abs(float(message["at"]) - time.time()) < 60
         assert json.loads(message["text"]) == events.frame(event, 1)
         await channel_layer.flush()
 
@@ -358,7 +361,8 @@ def test_seq_advances_only_for_events_that_change_state(log_schema):
 
     async def scenario():
         channel_layer = layer()
-        groups = [events.inbox_group(schema), events.contact_group(schema, 7), events.firehose_group(schema)]
+        groups = [events.inbox_group(schema), events.contact_group(schema, 7), events.firehose_group(schema),
+                  events.user_group(schema, sample(events.ChatMuted).user_id)]
         channel = await joined(channel_layer, *groups)
         seq = publisher.current_seq(schema)
         assert seq == 0

@@ -42,11 +42,11 @@ test('what today\'s Django does not handle is off by default; BRIDGE_OPTIONAL_EV
   assert.equal(config.metricsToken, null);
   assert.deepEqual([...config.optionalEvents], []);
   const named = (value) => [...loadConfig({ env: testEnv({ BRIDGE_OPTIONAL_EVENTS: value }), dotenvFiles: [] }).optionalEvents].sort();
-  assert.deepEqual(named('all'), ['chat.unread', 'contact.identity']);
-  // session.pairing_code is no longer optional (Django handles it): accepted, and always emitted.
-  assert.deepEqual(named(' chat.unread, session.pairing_code '), ['chat.unread']);
+  // Django handles every type now (chat.unread and contact.identity since issue 18): nothing is optional.
+  assert.deepEqual(named('all'), []);
   // A type Django handles (always emitted) is accepted and ignored: an old .env keeps working.
-  assert.deepEqual(named('message.ack,chat.unread'), ['chat.unread']);
+  assert.deepEqual(named(' chat.unread, session.pairing_code '), []);
+  assert.deepEqual(named('message.ack,contact.identity'), []);
   assert.throws(() => named('chat.read'), /BRIDGE_OPTIONAL_EVENTS: unknown chat.read/);
   assert.throws(() => loadConfig({ env: testEnv({ BRIDGE_AUTH_STORE: 's3' }), dotenvFiles: [] }), /BRIDGE_AUTH_STORE/);
 });

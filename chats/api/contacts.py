@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -85,7 +86,7 @@ class ContactDetailApi(APIView):
             services.contact_delete(contact=contact)
             return Response(status=status.HTTP_204_NO_CONTENT)
         if not IsWorkspaceAdmin().has_permission(request, self):
-            raise Forbidden(Code.ERASE_NOT_ALLOWED, "Only an owner, an admin or an API key can erase a contact.")
+            raise Forbidden(Code.ERASE_NOT_ALLOWED, _("Only an owner, an admin or an API key can erase a contact."))
         key = request.user.key if isinstance(request.user, ApiKeyPrincipal) else None
         services.contact_erase(contact=contact, user_id=None if key else request.user.pk,
                                api_key_id=key.pk if key else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -35,7 +36,7 @@ class ContactExportApi(APIView):
         contact = contact_or_404(contact_id, request)
         fmt = request.query_params.get("format", "json")
         if fmt not in EXPORT_FORMATS:
-            raise DomainError("invalid_request", "format must be json, csv or txt.", fields={"format": ["invalid"]})
+            raise DomainError("invalid_request", _("format must be json, csv or txt."), fields={"format": ["invalid"]})
         messages = selectors.message_list_for_contact(contact=contact).order_by("timestamp", "id")
         if request.query_params.get("internal") not in ("1", "true"):
             messages = messages.exclude(type__in=INBOX_ONLY_TYPES)

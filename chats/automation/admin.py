@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from blazz.admin_sites import tenant_admin
-from chats.automation.models import AutoReplyRule, BusinessHours, RuleFiring, ScheduledMessage, Template
+from chats.automation.services import config
+from chats.automation.models import AutomationSettings, AutoReplyRule, BusinessHours, RuleFiring, ScheduledMessage, Template
 
 
 @admin.register(Template, site=tenant_admin)
@@ -17,8 +18,24 @@ class BusinessHoursAdmin(admin.ModelAdmin):
     list_display = ["timezone", "updated_at"]
 
 
+class GateAware(admin.ModelAdmin):
+    """A change made here reaches the inbound path's auto-reply gate as an API change does."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        config.changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        config.changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        config.changed()
+
+
 @admin.register(AutoReplyRule, site=tenant_admin)
-class AutoReplyRuleAdmin(admin.ModelAdmin):
+class AutoReplyRuleAdmin(GateAware):
     list_display = ["name", "position", "enabled", "trigger", "match_type", "pattern", "fired_count", "error_count",
                     "last_error"]
     list_filter = ["enabled", "trigger"]
@@ -37,3 +54,8 @@ class ScheduledMessageAdmin(admin.ModelAdmin):
     list_display = ["id", "contact", "send_at", "status", "type", "sent_at"]
     list_filter = ["status"]
     raw_id_fields = ["contact", "media", "message"]
+
+
+@admin.register(AutomationSettings, site=tenant_admin)
+class AutomationSettingsAdmin(GateAware):
+    list_display = ["optout_keywords", "updated_at"]

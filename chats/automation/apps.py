@@ -5,3 +5,9 @@ class AutomationConfig(AppConfig):
     name = "chats.automation"
     label = "automation"
     verbose_name = "Automation"
+
+    def ready(self):
+        from chats import queue
+        from chats.automation.services.config import needs_autoreply
+
+        queue.autoreply_gate = needs_autoreply

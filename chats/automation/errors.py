@@ -16,3 +16,5 @@ class AutomationErrorCode(str, enum.Enum):
     BROADCAST_NOT_FOUND = "broadcast_not_found"
     BROADCAST_INVALID = "broadcast_invalid"
     BROADCAST_FINISHED = "broadcast_finished"
+    SETTINGS_INVALID = "automation_settings_invalid"
+    SEND_LIMIT_REACHED = "send_limit_reached"

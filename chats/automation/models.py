@@ -78,8 +78,10 @@ class AutoReplyRule(models.Model):
     trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.KEYWORD)
     match_type = models.CharField(max_length=12, choices=MatchType.choices, default=MatchType.CONTAINS)
     pattern = models.CharField(max_length=500, blank=True)
-    # Conditions (all must hold; empty: no condition).
-    condition_label = models.CharField(max_length=100, blank=True, help_text="The contact has this label.")
+    # Conditions (all must hold; empty: no condition). Labels are the team inbox's (chats.Label).
+    condition_statuses = models.JSONField(default=list, blank=True,
+                                          help_text="The chat's status when the message came is one of these.")
+    condition_label_ids = models.JSONField(default=list, blank=True, help_text="The chat has one of these labels.")
     condition_contact_is_new = models.BooleanField(null=True, blank=True,
                                                    help_text="True: only new contacts; False: only known ones.")
     condition_unassigned = models.BooleanField(null=True, blank=True)
@@ -88,7 +90,8 @@ class AutoReplyRule(models.Model):
     reply_text = models.TextField(blank=True, max_length=4096)
     assign_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+", db_constraint=False)
-    add_label = models.CharField(max_length=100, blank=True)
+    add_label_ids = models.JSONField(default=list, blank=True, help_text="Labels added to the chat.")
+    set_status = models.CharField(max_length=10, blank=True, help_text="open, pending or resolved.")
     cooldown_seconds = models.PositiveIntegerField(default=24 * 3600,
                                                    help_text="Per contact; outside-hours rules fire once per closed period.")
     stop_here = models.BooleanField(default=True, help_text="Later rules do not also fire.")
@@ -174,6 +177,18 @@ class SendLimits(models.Model):
 
     class Meta:
         verbose_name_plural = "send limits"
+
+
+class AutomationSettings(models.Model):
+    """The workspace's automation settings: one row (pk 1). `optout_keywords`: a message that is
+    one of these (alone, case- and accent-insensitive) opts its contact out of broadcasts."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    optout_keywords = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "automation settings"
 
 
 class OptOut(models.Model):

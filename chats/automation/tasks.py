@@ -6,9 +6,9 @@ from chats.automation.services import autoreply, broadcasts, schedules
 
 
 @app.task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
-def autoreply_evaluate_task(message_id: int):
+def autoreply_evaluate_task(message_id: int, status: str = ""):
     """The auto-reply rules for one inbound message (idempotent: see autoreply_evaluate)."""
-    return autoreply.autoreply_evaluate(message_id=message_id)
+    return autoreply.autoreply_evaluate(message_id=message_id, status=status)
 
 
 @app.task(acks_late=True, soft_time_limit=50, time_limit=60)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
@@ -22,7 +23,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
-from blazz.core import eventlog, events
+from blazz.core import eventlog, events, metrics
 from blazz.core.errors import NotFound
 from blazz.core.publisher import current_seq_async
 from chats import online, selectors, services
@@ -127,6 +128,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
             await self.close(code=close_code)
             return
         self.principal = principal
+        self.counted = True
+        metrics.sockets.inc()
         # An agent who sees only their own and unassigned chats: contact id -> assignee id, as the
         # frames and the database said (chats/selectors.py visible_only_to).
         self.viewer_id = principal.get("viewer_id")
@@ -164,6 +167,9 @@ class InboxConsumer(AsyncWebsocketConsumer):
                 logger.warning("could not record %s as online", self.channel_name, exc_info=True)
 
     async def disconnect(self, code):
+        if getattr(self, "counted", False):
+            self.counted = False
+            metrics.sockets.dec()
         if self.ping_task is not None:
             self.ping_task.cancel()
         if self.principal is not None and self.principal["kind"] == "user":
@@ -224,6 +230,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
         if self.viewer_id is not None and text is not None:
             text = await self._as_visible(text)
         await self.send(text_data=text if text is not None else events.encode(message["frame"]))
+        if message.get("at"):
+            metrics.event_to_frame.observe(max(0.0, time.time() - float(message["at"])))
 
     async def blazz_close(self, message):
         """The principal was revoked (blazz.core.publisher.close_sockets_on_commit)."""

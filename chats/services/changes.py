@@ -24,7 +24,7 @@ def message_react(*, message: Message, emoji: str, user) -> Message:
     """React as this workspace's number ("" removes). The bridge call is direct, with a short
     timeout. Emits: message.reaction."""
     if not isinstance(emoji, str) or len(emoji) > 32:
-        raise DomainError(Code.EMOJI_INVALID, "emoji: one emoji, or \"\" to remove.", fields={"emoji": ["invalid"]})
+        raise DomainError(Code.EMOJI_INVALID, _("emoji: one emoji, or \"\" to remove."), fields={"emoji": ["invalid"]})
     if not message.wa_message_id:
         raise Conflict(Code.NOT_SENT_YET, _("The message has no WhatsApp id yet."))
     session = message.session or message.contact.session
@@ -47,7 +47,7 @@ def set_reaction(*, message: Message, reactor: str, emoji: str, user=None) -> No
     before that lock (its foreign key check waits on the row) deadlocked against a webhook holding
     the row and writing the same reactor's reaction. Emits: message.reaction."""
     if not Message.objects.select_for_update().filter(pk=message.pk).exists():
-        raise NotFound(Code.MESSAGE_NOT_FOUND, "No such message.")  # deleted with its chat meanwhile
+        raise NotFound(Code.MESSAGE_NOT_FOUND, _("No such message."))  # deleted with its chat meanwhile
     if emoji:
         Reaction.objects.update_or_create(
             message=message, reactor=reactor,
@@ -104,13 +104,13 @@ def message_edit(*, message: Message, body: str, user) -> Message:
     previous text stays in `edits`. Emits: message.updated (the bridge's message.edited that
     follows changes nothing more)."""
     if not isinstance(body, str) or not body.strip():
-        raise DomainError(Code.BODY_REQUIRED, "The new text is required.", fields={"body": ["required"]})
+        raise DomainError(Code.BODY_REQUIRED, _("The new text is required."), fields={"body": ["required"]})
     if message.direction != Direction.OUT or message.type not in ("text", NOTE) or message.revoked:
-        raise Conflict(Code.NOT_EDITABLE, "Only our own text messages and notes can be edited.")
+        raise Conflict(Code.NOT_EDITABLE, _("Only our own text messages and notes can be edited."))
     if message.type != NOTE:
         sent = message.sent_at or message.timestamp
         if (timezone.now() - sent).total_seconds() > EDIT_WINDOW_SECONDS:
-            raise Conflict(Code.EDIT_WINDOW_PASSED, "WhatsApp allows edits for 15 minutes after sending.")
+            raise Conflict(Code.EDIT_WINDOW_PASSED, _("WhatsApp allows edits for 15 minutes after sending."))
         _through_bridge(message, lambda session: bridge.message_edit(session.id, message.wa_message_id, body))
     with transaction.atomic():
         locked = Message.objects.select_for_update().get(pk=message.pk)
@@ -125,7 +125,7 @@ def message_delete(*, message: Message, user) -> Message:
     if message.revoked:
         return message
     if message.direction != Direction.OUT:
-        raise Conflict(Code.NOT_OUTBOUND, "Only our own messages can be deleted for everyone.")
+        raise Conflict(Code.NOT_OUTBOUND, _("Only our own messages can be deleted for everyone."))
     if message.type != NOTE:
         _through_bridge(message, lambda session: bridge.message_revoke(session.id, message.wa_message_id))
     with transaction.atomic():
@@ -136,13 +136,13 @@ def message_delete(*, message: Message, user) -> Message:
 
 def _through_bridge(message: Message, call) -> None:
     if not message.wa_message_id:
-        raise Conflict(Code.NOT_SENT_YET, "The message has no WhatsApp id yet.")
+        raise Conflict(Code.NOT_SENT_YET, _("The message has no WhatsApp id yet."))
     session = message.session or message.contact.session
     if session is None or not session.is_connected:
-        raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, "Its WhatsApp number is not connected.")
+        raise Conflict(SessionErrorCode.SESSION_NOT_CONNECTED, _("Its WhatsApp number is not connected."))
     try:
         call(session)
     except bridge.BridgeUnavailable as exc:
-        raise DomainError(Code.BRIDGE_UNAVAILABLE, f"The bridge is unavailable: {exc}", status=503)
+        raise DomainError(Code.BRIDGE_UNAVAILABLE, _("The bridge is unavailable: %(error)s") % {"error": exc}, status=503)
     except bridge.BridgeError as exc:
         raise DomainError(exc.code, exc.message, status=502 if exc.status >= 500 else 409)

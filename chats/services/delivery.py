@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.utils.translation import gettext_noop
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from blazz.core import metrics
 from chats import queue, store
+from chats.language import said
 from chats.audio import AudioError
 from chats.models import Direction, MediaFile, Message, MessageStatus, MessageType
 from chats.phones import normalise_phone
@@ -37,20 +40,27 @@ def message_deliver(*, message_id: int) -> tuple[str, str]:
     Safe to run twice, concurrently or after a crash: it returns early once the message has moved
     on, and the bridge sends at most once per client_id, answering a repeat with the first answer.
     """
+    outcome, reason = _deliver(message_id)
+    metrics.sends.labels(outcome).inc()
+    return outcome, reason
+
+
+def _deliver(message_id: int) -> tuple[str, str]:
     message = store.message_by_id(message_id)  # its contact, media and session load when used
     if message is None or message.direction != Direction.OUT:
         return DeliveryOutcome.DONE, "gone"
     if message.status != MessageStatus.PENDING or message.wa_message_id:
         return DeliveryOutcome.DONE, "moved on"
     if message.session_id is None:
-        message_mark_failed(message_id=message.pk, reason="The number it was sent through was removed.")
+        message_mark_failed(message_id=message.pk, reason=said(gettext_noop("The number it was sent through was removed.")))
         return DeliveryOutcome.FAILED, "no session"
     message.contact = contact_get(message.contact_id)  # lean: the payload needs its WhatsApp id
     if message.type == MessageType.VOICE and message.media_id and not message.forwarded_from_id:
         try:
             media_prepare_voice(media_id=message.media_id)
         except AudioError as exc:
-            message_mark_failed(message_id=message.pk, reason=f"The voice note could not be converted: {exc}")
+            message_mark_failed(message_id=message.pk, reason=said(gettext_noop("The voice note could not be converted: %(error)s"),
+                                                                            error=exc))
             return DeliveryOutcome.FAILED, "audio"
         message.media = MediaFile.objects.get(pk=message.media_id)
     store.message_count_send_attempt(message.pk, at=timezone.now())
@@ -63,7 +73,8 @@ def message_deliver(*, message_id: int) -> tuple[str, str]:
             return DeliveryOutcome.RETRY, exc.message
         if exc.code == "send_outcome_unknown":
             # The bridge may have sent it; its message.created event will link it if so.
-            message_mark_failed(message_id=message.pk, reason="Interrupted mid-send; it may have been delivered.")
+            message_mark_failed(message_id=message.pk, reason=said(gettext_noop(
+                "Interrupted mid-send; it may have been delivered.")))
             return DeliveryOutcome.FAILED, exc.code
         message_mark_failed(message_id=message.pk, reason=f"{exc.code}: {exc.message}")
         return DeliveryOutcome.FAILED, exc.code

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from blazz.core import events
+from blazz.core import events, metrics
 from chats import queue, store
 from chats.models import ChatStatus, Contact, Direction, Message, MessageOrigin, MessageStatus, MessageType
 from chats.services import pending
 from chats.services.changes import apply_edit, apply_reaction, apply_revoke
-from chats.services.contacts import contact_get_or_create
+from chats.services.identity import contact_for_chat, contact_map_identity
 from chats.services.delivery import message_link_wa_id
 from chats.services.media import media_from_event, queue_media_fetch
-from chats.services.publish import publish_message_and_chat
+from chats.services.publish import publish_chat, publish_message_and_chat
 from chats.services.status import apply_ack
 from chats.services.team import chat_auto_assign, chat_reopen
 from chats.wire import from_epoch
@@ -40,6 +40,22 @@ def message_apply_created(*, session: WhatsAppSession, data: dict) -> Message | 
         if message_id is not None:
             return message_link_wa_id(message_id=message_id, wa_message_id=data["wa_message_id"])
     return _store_from_bridge(session, data, direction=Direction.OUT, status=MessageStatus.PENDING)
+
+
+def contact_apply_identity(*, session: WhatsAppSession, data: dict) -> None:
+    """contact.identity: a LID and a phone id are one person (chats/services/identity.py).
+    Emits: contact.merged and chat.updated when two contacts became one."""
+    contact_map_identity(lid=data["lid"], phone_id=data["phone_id"], session=session)
+
+
+def chat_apply_unread(*, session: WhatsAppSession, data: dict) -> None:
+    """chat.unread: the phone's unread count of a chat after a catch-up or a history import (whose
+    messages added none). A chat we do not know yet is left alone. Emits: chat.updated."""
+    contact = store.contact_by_wa_id(data["chat_id"])
+    if contact is None or contact.unread_count == data["unread_count"]:
+        return
+    Contact.objects.filter(pk=contact.pk).update(unread_count=data["unread_count"])
+    publish_chat(contact.pk)
 
 
 def message_apply_ack(*, session: WhatsAppSession, data: dict) -> Message | None:
@@ -90,31 +106,42 @@ def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, 
     already known by its wa_message_id (delivered before under another webhook-id, or by a
     concurrent delivery) is returned as it is, and nothing changes."""
     wa_message_id = data["wa_message_id"]
-    contact = contact_get_or_create(wa_id=data["chat_id"], push_name=push_name, session=session)
+    contact = contact_for_chat(data=data, push_name=push_name, session=session)
     media = media_from_event(session, data.get("media"))
-    message = Message(
-        contact=contact, session=session, direction=direction, type=_known_type(data.get("type")),
-        body=data.get("body") or "", caption=data.get("caption") or "", media=media,
-        location=data.get("location"), contact_card=_card(data.get("contact")), wa_message_id=wa_message_id,
-        origin=MessageOrigin.CUSTOMER if direction == Direction.IN else MessageOrigin.PHONE,
-        status=status, delivered_at=timezone.now() if status == MessageStatus.DELIVERED else None,
-        reply_to=_reply_to(data.get("reply_to")), reply_to_wa_id=data.get("reply_to") or "",
-        timestamp=from_epoch(data.get("timestamp")), forwarded=bool(data.get("forwarded")),
-    )
+    message = new_message(session, data, contact=contact, direction=direction, status=status, media=media,
+                          reply_to=_reply_to(data.get("reply_to")))
     if not store.message_insert_unless_known(message):
         if media is not None:
             media.delete()  # made for this copy of the message only
         return store.message_by_wa_id(wa_message_id)
+    metrics.messages.labels(direction, message.type).inc()
     new_chat = contact.last_message_at is None
-    _contact_after_new_message(contact, message, unread=direction == Direction.IN, push_name=push_name)
-    _announce(message)
+    # History (a catch-up, an import) adds no unread: chat.unread brings the phone's count after it.
+    _contact_after_new_message(contact, message, unread=direction == Direction.IN and not message.history,
+                               push_name=push_name)
+    announce(message)
     if direction == Direction.IN and not data.get("history"):  # an imported old message is never answered
-        _team_after_customer_message(contact, new_chat=new_chat)
-        queue.autoreply_after_commit(message.pk)
+        status_before = contact.status  # the status the message met (the rules' condition)
+        team_after_customer_message(contact, new_chat=new_chat)
+        queue.autoreply_after_commit(message.pk, text=message.body or message.caption or "", status=status_before)
     return message
 
 
-def _team_after_customer_message(contact: Contact, *, new_chat: bool) -> None:
+def new_message(session: WhatsAppSession, data: dict, *, contact: Contact, direction: str, status: str,
+                media=None, reply_to: Message | None = None) -> Message:
+    """The Message a bridge event describes, not stored yet."""
+    return Message(
+        contact=contact, session=session, direction=direction, type=_known_type(data.get("type")),
+        body=data.get("body") or "", caption=data.get("caption") or "", media=media,
+        location=data.get("location"), contact_card=_card(data.get("contact")), wa_message_id=data["wa_message_id"],
+        origin=MessageOrigin.CUSTOMER if direction == Direction.IN else MessageOrigin.PHONE,
+        status=status, delivered_at=timezone.now() if status == MessageStatus.DELIVERED else None,
+        reply_to=reply_to, reply_to_wa_id=data.get("reply_to") or "", timestamp=from_epoch(data.get("timestamp")),
+        history=bool(data.get("history")), forwarded=bool(data.get("forwarded")),
+    )
+
+
+def team_after_customer_message(contact: Contact, *, new_chat: bool) -> None:
     """A customer's message reopens a resolved or snoozed chat; a new chat without an assignee is
     auto-assigned when the workspace wants it (chats/services/team.py)."""
     if contact.status in (ChatStatus.RESOLVED, ChatStatus.SNOOZED):
@@ -131,7 +158,7 @@ def _contact_after_new_message(contact: Contact, message: Message, *, unread: bo
                                     last_message=(message.pk, message.timestamp) if latest else None)
 
 
-def _announce(message: Message) -> None:
+def announce(message: Message) -> None:
     """A message just stored from the bridge: its message.new and chat.updated (built from it
     unless events that waited for it change it in this transaction), its media fetch, then those
     waiting events."""

@@ -17,7 +17,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blazz.core import eventlog
+from blazz.core import eventlog, events
+from blazz.core.publisher import publish_on_commit
 from blazz.core.errors import NotFound
 from chats.errors import ChatErrorCode as Code
 from chats.models import Contact, ErasureRecord, MediaFile, Message, PendingMessageEvent, Reaction
@@ -60,7 +61,7 @@ def _media_delete_unreferenced(media_ids: set) -> int:
 def contact_erase(*, contact: Contact, user_id: int | None = None, api_key_id: int | None = None) -> ErasureRecord:
     """Erase a contact and everything about them: messages, reactions, media rows and their storage
     files, events kept for their messages, and the contact itself; leave an audit line with counts
-    and no content. A file something else still shows (another contact's message: one upload sent
+    and no content; emits contact.erased (open inboxes drop the chat). A file something else still shows (another contact's message: one upload sent
     to many; a template) stays. The event log's rows about them go too (CRMs already sent an
     event keep their copy: that is the CRM's to erase)."""
     with transaction.atomic():
@@ -79,6 +80,7 @@ def contact_erase(*, contact: Contact, user_id: int | None = None, api_key_id: i
         contact_id = contact.pk
         contact.delete()
         logged = eventlog.erase_contact(connection.schema_name, contact_id)
+        publish_on_commit(connection.schema_name, events.ContactErased(contact_id=contact_id))
         return ErasureRecord.objects.create(contact_id=contact_id, erased_by_user_id=user_id,
                                             erased_by_api_key_id=api_key_id, messages=message_count,
                                             media_files=media_count, reactions=reactions, events=logged)

@@ -3,13 +3,15 @@ delivery after the commit (chats/services/delivery.py hands it to the bridge).""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Callable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from blazz.core import events
+from blazz.core import events, metrics
 from blazz.core.errors import Conflict, DomainError, NotFound
 from chats import queue, store
 from chats.errors import ChatErrorCode as Code
@@ -39,15 +41,18 @@ class SendRequest:
 
 
 def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent_by=None,
-                 origin: str = MessageOrigin.AGENT) -> tuple[Message, bool]:
+                 origin: str = MessageOrigin.AGENT,
+                 pace: Callable[[WhatsAppSession], float] | None = None) -> tuple[Message, bool]:
     """Store a `pending` outbound message and, after commit, queue its delivery to the bridge.
+    `pace` (automated sends: the number's send governor) gives the seconds to wait before the
+    delivery, once the number is chosen; it may raise a DomainError (the limits are reached).
 
     Idempotent by `client_id`: the same request again returns (the same message, False); a
     different one under a used client_id is a 409. Emits: message.new, chat.updated.
     """
     client_id = (client_id or "").strip()
     if not client_id or len(client_id) > 100:
-        raise DomainError(Code.CLIENT_ID_REQUIRED, "client_id (1 to 100 characters) is required.",
+        raise DomainError(Code.CLIENT_ID_REQUIRED, _("client_id (1 to 100 characters) is required."),
                           fields={"client_id": ["required"]})
     request = SendRequest(**{**request.__dict__, "body": request.body or "", "caption": request.caption or ""})
     existing = _existing_for_client_id(client_id, contact, request)
@@ -69,6 +74,7 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
     # WhatsApp keeps whole seconds (the bridge's timestamps): so does ours, or a reply stamped in
     # the same second would sort before the message it answers. Ties go by id (arrival).
     now = timezone.now().replace(microsecond=0)
+    delay = max(0.0, pace(session)) if pace is not None else 0.0
     try:
         with transaction.atomic():
             message = Message(
@@ -76,12 +82,13 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
                 caption=request.caption, media=media, location=request.location, contact_card=request.contact_card,
                 reply_to=reply_to, reply_to_wa_id=(reply_to.wa_message_id or "") if reply_to else "",
                 status=MessageStatus.PENDING, client_id=client_id, origin=origin, sent_by=sent_by if getattr(sent_by, "pk", None) else None,
-                timestamp=now, send_queued_at=timezone.now(),
+                timestamp=now, send_queued_at=timezone.now() + dt.timedelta(seconds=delay),
             )
             store.message_insert(message)  # a client_id used meanwhile: IntegrityError, below
             store.contact_after_send(contact.pk, message_id=message.pk, at=now, session_id=session.pk)
             publish_message_and_chat(message.pk, contact.pk, events.MessageNew, written=message)
-            queue.message_send_after_commit(message.pk)
+            queue.message_send_after_commit(message.pk, countdown=delay)
+            metrics.messages.labels("out", message.type).inc()
     except IntegrityError:
         # A concurrent request with the same client_id won the insert.
         existing = _existing_for_client_id(client_id, contact, request)
@@ -138,9 +145,9 @@ def _note(*, contact: Contact, client_id: str, request: SendRequest, sent_by) ->
     from chats.services.team import mentioned_members
 
     if not request.body.strip():
-        raise DomainError(Code.BODY_REQUIRED, "A note needs a body.", fields={"body": ["required"]})
+        raise DomainError(Code.BODY_REQUIRED, _("A note needs a body."), fields={"body": ["required"]})
     if request.media_id or request.location or request.contact_card:
-        raise DomainError(Code.TYPE_INVALID, "A note is text only.", fields={"type": ["a note is text only"]})
+        raise DomainError(Code.TYPE_INVALID, _("A note is text only."), fields={"type": ["a note is text only"]})
     reply_to = _quoted(contact, request.reply_to_id)
     author = sent_by if getattr(sent_by, "pk", None) else None
     try:
@@ -170,10 +177,10 @@ def _validate(request: SendRequest) -> None:
     extra = [name for name in CONTENT_FIELDS if getattr(request, name) not in (None, "", {}) and name not in allowed]
     if extra:
         raise DomainError(Code.FIELD_NOT_ALLOWED,
-                          f"A {request.type} message does not take {', '.join(extra)}.",
+                          _("A %(type)s message does not take %(fields)s.") % {"type": request.type, "fields": ", ".join(extra)},
                           fields={name: [f"not allowed for type {request.type}"] for name in extra})
     if request.type == MessageType.TEXT and not request.body.strip():
-        raise DomainError(Code.BODY_REQUIRED, "A text message needs a body.", fields={"body": ["required"]})
+        raise DomainError(Code.BODY_REQUIRED, _("A text message needs a body."), fields={"body": ["required"]})
     if request.type in MEDIA_MESSAGE_TYPES and not request.media_id:
         raise DomainError(Code.MEDIA_REQUIRED, _("A %(type)s message needs media_id (upload it first).") % {"type": request.type},
                           fields={"media_id": ["required"]})
@@ -184,12 +191,12 @@ def _validate(request: SendRequest) -> None:
             if not (-90 <= lat <= 90 and -180 <= lng <= 180):
                 raise ValueError
         except (KeyError, TypeError, ValueError):
-            raise DomainError("invalid_request", "location needs latitude and longitude.",
+            raise DomainError("invalid_request", _("location needs latitude and longitude."),
                               fields={"location": ["invalid"]})
     if request.type == MessageType.CONTACT:
         card = request.contact_card or {}
         if not card.get("name") or not card.get("phone"):
-            raise DomainError("invalid_request", "contact_card needs name and phone.",
+            raise DomainError("invalid_request", _("contact_card needs name and phone."),
                               fields={"contact_card": ["invalid"]})
         try:
             normalise_phone(card["phone"])

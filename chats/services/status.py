@@ -19,11 +19,12 @@ import enum
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_noop
 
-from blazz.core import events
+from blazz.core import events, metrics
 from blazz.core.errors import Conflict, NotFound
 from blazz.core.publisher import publish_on_commit
+from chats.language import said
 from chats import queue
 from chats.errors import ChatErrorCode as Code
 from chats.models import Direction, Message, MessageStatus
@@ -33,7 +34,7 @@ from sessions_wa.contract import ACK_TO_STATUS, STATUS_RANK
 from sessions_wa.errors import SessionErrorCode
 
 S = MessageStatus
-ACK_ERROR_REASON = "WhatsApp reported an error sending this message."
+ACK_ERROR_REASON = gettext_noop("WhatsApp reported an error sending this message.")
 # A later tick implies the earlier ones: each tick's time, in order.
 TICK_TIMES = ((S.SENT, "sent_at"), (S.DELIVERED, "delivered_at"), (S.READ, "read_at"), (S.PLAYED, "played_at"))
 FAILURE_FIELDS = ["failure_reason", "failed_at"]
@@ -75,7 +76,7 @@ def move(message: Message, how: Move, *, ack: int | None = None, reason: str = "
         return []
     now, fields = timezone.now(), ["status"]
     if new == S.FAILED:
-        message.failure_reason, message.failed_at = (reason or ACK_ERROR_REASON)[:500], now
+        message.failure_reason, message.failed_at = (reason or said(ACK_ERROR_REASON))[:500], now
         fields += FAILURE_FIELDS
     else:
         if message.status == S.FAILED:
@@ -85,6 +86,9 @@ def move(message: Message, how: Move, *, ack: int | None = None, reason: str = "
             if STATUS_RANK[status] <= STATUS_RANK[new] and getattr(message, field) is None:
                 setattr(message, field, now)
                 fields.append(field)
+    if "sent_at" in fields and message.direction == Direction.OUT and message.send_queued_at is not None:
+        metrics.send_to_sent.observe((now - message.send_queued_at).total_seconds())
+    metrics.message_status.labels(new).inc()
     message.status = new
     publish_on_commit(schema(), status_event(message))
     publish_chat_if_last(message)
@@ -130,7 +134,7 @@ def message_retry(*, message: Message) -> Message:
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(pk=message.pk).first()
         if message is None:
-            raise NotFound(Code.MESSAGE_NOT_FOUND, "No such message.")
+            raise NotFound(Code.MESSAGE_NOT_FOUND, _("No such message."))
         if message.direction != Direction.OUT:
             raise Conflict(Code.NOT_OUTBOUND, _("Only our own messages can be retried."))
         if status_after(message.status, Move.RETRY) is None:

@@ -223,3 +223,20 @@ def test_erasing_a_contact_already_gone_is_not_found(world, chat_a):
         with pytest.raises(NotFound):
             services.contact_erase(contact=stale)
         assert ErasureRecord.objects.filter(contact_id=contact_id).count() == 1
+
+
+def test_erase_publishes_contact_erased_to_its_own_workspace_inbox(world, client_a, chat_a, monkeypatch,
+                                                                   django_capture_on_commit_callbacks):
+    from blazz.core import publisher
+
+    sent = []
+    monkeypatch.setattr(publisher, "_to_redis", lambda schema, built, origin=None, seqs=None: sent.extend(
+        (schema, event) for event in built))
+    contact_id, _media = chat_a
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_a.delete(f"/api/v1/contacts/{contact_id}/?erase=true").status_code == 204
+
+    erased = [(schema, event) for schema, event in sent if event.type == "contact.erased"]
+    assert [(schema, event.contact_id) for schema, event in erased] == [(world.ws_a.schema_name, contact_id)]
+    assert erased[0][1].groups(world.ws_a.schema_name) == [f"t.{world.ws_a.schema_name}.inbox"]
+    assert erased[0][1].payload() == {"contact_id": contact_id}

@@ -1,5 +1,5 @@
 // Issue 17: keyboard and screen readers (axe-core: no serious or critical violation on the inbox,
-// sessions and settings pages), phones (nothing wider than a 360 px screen), and Indonesian: a
+// sessions, settings and automation pages, each automation tab too), phones (nothing wider than a 360 px screen), and Indonesian: a
 // browser in id-ID gets every page in Indonesian, server errors included.
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect, newCustomer, customerWritesFirst, openChat } from './fixtures.js';
@@ -8,7 +8,9 @@ const PAGES = [
   { name: 'inbox', path: '/', ready: (page) => page.getByTestId('chat-list') },
   { name: 'sessions', path: '/sessions', ready: (page) => page.getByTestId('add-session') },
   { name: 'settings', path: '/settings', ready: (page) => page.getByTestId('preferences') },
+  { name: 'automation', path: '/automation', ready: (page) => page.getByTestId('tab-templates') },
 ];
+const AUTOMATION_TABS = ['templates', 'hours', 'rules', 'broadcasts'];
 
 async function seriousViolations(page) {
   const results = await new AxeBuilder({ page }).analyze();
@@ -42,6 +44,16 @@ for (const p of PAGES) {
     expect(wide).toEqual({ scroll: 0, wide: [] });
   });
 }
+
+test('automation: no tab has a serious or critical violation', async ({ page }) => {
+  await page.goto('/automation');
+  for (const tab of AUTOMATION_TABS) {
+    await page.getByTestId(`tab-${tab}`).click();
+    await expect(page.getByTestId(`tab-${tab}`)).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByRole('heading', { level: 2 }).first()).toBeVisible();
+    expect(await seriousViolations(page), tab).toEqual([]);
+  }
+});
 
 test('an open chat has no serious violation, and a new message is announced', async ({ inbox: page, sandbox }) => {
   const customer = await customerWritesFirst(page, sandbox, newCustomer('A11y'));
@@ -108,5 +120,19 @@ test.describe('a browser in Indonesian', () => {
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Pengaturan');
     await expect(page.getByTestId('preferences')).toContainText('Bahasa dan zona waktu');
     await expect(page.getByRole('heading', { name: 'Anggota' })).toBeVisible();
+
+    await page.goto('/automation');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Otomatisasi');
+    const tabs = { templates: 'Templat', hours: 'Jam kerja', rules: 'Balasan otomatis', broadcasts: 'Siaran' };
+    for (const [tab, name] of Object.entries(tabs)) {
+      await page.getByTestId(`tab-${tab}`).click();
+      await expect(page.getByTestId(`tab-${tab}`)).toHaveText(name);
+      await expect(page.getByRole('heading', { level: 2 }).first()).toHaveText(name);
+    }
+    await page.getByTestId('tab-hours').click();
+    await expect(page.getByText('Kosongkan semua hari agar selalu buka.')).toBeVisible();
+    await expect(page.getByLabel('Senin')).toBeVisible();
+    await page.getByTestId('tab-rules').click();
+    await expect(page.getByText('Penguji aturan')).toBeVisible();
   });
 });

@@ -40,6 +40,9 @@ function startStack() {
     execFileSync(python, ['-m', 'blazz.dev.envfile', '.env'], { cwd: REPO_ROOT, stdio: 'inherit' });
   }
   const env = { ...process.env, PORT: String(STACK.webPort), BRIDGE_PORT: String(STACK.bridgePort), BLAZZ_DATA_DIR: STACK.dataDir };
+  // The demo number is minutes old: without this, the send governor's warm-up (a quarter of the
+  // caps) would pace every spec's auto-replies and scheduled messages as a new number's.
+  env.GOVERNOR_WARMUP_DAYS = env.GOVERNOR_WARMUP_DAYS || '0';
   // Its own embedded PostgreSQL and Redis, never the ones of `make run` or `make test`.
   delete env.DATABASE_URL;
   delete env.REDIS_URL;

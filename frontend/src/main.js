@@ -7,12 +7,15 @@ import { useChatsStore } from './stores/chats.js';
 import { useMessagesStore } from './stores/messages/index.js';
 import { useSessionsStore } from './stores/sessions.js';
 import { useRealtimeStore } from './stores/connection.js';
+import { useMutesStore } from './stores/mutes.js';
 import { useTeamStore } from './stores/team.js';
 import { exposeTestHooks } from './lib/testHooks.js';
 import { i18n, currentLocale } from './i18n/index.js';
 import { useViewersStore } from './stores/viewers.js';
 import './styles/main.css';
 import './styles/team.css';
+import './styles/emoji.css';
+import { addEmojiFont } from './lib/emojiFont.js';
 import './styles/collab.css';
 
 const app = createApp(App);
@@ -28,6 +31,7 @@ const realtime = createRealtime({
     messages: useMessagesStore(pinia),
     sessions: useSessionsStore(pinia),
     connection: useRealtimeStore(pinia),
+    mutes: useMutesStore(pinia),
     team: useTeamStore(pinia),
     viewers: useViewersStore(pinia),
   },
@@ -38,4 +42,5 @@ realtime.start();
 // unless asked for (lib/testHooks.js).
 exposeTestHooks(window, { realtime, pinia });
 
+addEmojiFont(document);
 app.mount('#app');

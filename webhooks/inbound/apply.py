@@ -51,6 +51,8 @@ HANDLERS: dict[str, Callable] = {
     EventType.MESSAGE_REVOKED: lambda s, d: chats.message_apply_revoked(session=s, data=d),
     EventType.CHAT_TYPING: lambda s, d: chats.contact_apply_typing(session=s, data=d),
     EventType.CONTACT_PRESENCE: lambda s, d: chats.contact_apply_presence(session=s, data=d),
+    EventType.CONTACT_IDENTITY: lambda s, d: chats.contact_apply_identity(session=s, data=d),
+    EventType.CHAT_UNREAD: lambda s, d: chats.chat_apply_unread(session=s, data=d),
 }
 
 # The envelope's strings, and the columns or names they must fit.

@@ -6,7 +6,8 @@ breaks it is answered `rejected` with the usual error body (the bridge dead-lett
 others go on. The rest are recorded as applied in one INSERT (those recorded already answer
 `duplicate`) and applied in order through the single-event handlers (webhooks.inbound.apply.HANDLERS),
 so a batch changes, publishes and logs what the same events one by one would; the publications go
-out after the one commit. Should a handler refuse an event (DomainError: rare, the contract was
+out after the one commit. A run of plain customers' messages (no media, no quote) is applied in a
+few statements for all of them (chats/services/inbound_bulk.py). Should a handler refuse an event (DomainError: rare, the contract was
 checked), the transaction is undone and the batch applied again with a savepoint per event, so
 that event alone is rejected. Any other failure rolls the whole batch back (a 500): the bridge
 sends it again and nothing of it had been kept.
@@ -21,7 +22,8 @@ from django_tenants.utils import schema_context
 
 from blazz.core.errors import DomainError, NotFound
 from sessions_wa import store as sessions_store
-from sessions_wa.contract import NodeMessageType
+from chats import services as chats
+from sessions_wa.contract import EventType, NodeMessageType
 from webhooks import store
 from webhooks.errors import WebhookErrorCode as Code
 from webhooks.inbound import apply as single
@@ -79,22 +81,34 @@ def _rejected(event_id: str, exc: DomainError) -> dict:
 def _apply_all(session, epoch, checked: list[dict]) -> list[dict]:
     ready = [item for item in checked if "status" not in item]
     new = store.applied_webhooks_record_many([(item["id"], item["type"], session.pk) for item in ready])
-    results = []
-    for item in checked:
-        if "status" in item:
-            results.append(item)
-            continue
-        if item["id"] not in new:
-            results.append({"id": item["id"], "status": DUPLICATE})
-            continue
-        new.discard(item["id"])  # the same id twice in one batch: the second is a duplicate
-        try:
+    results, run = [], []  # run: consecutive plain messages (the customers' and the phone's), applied together
+    try:
+        for item in checked:
+            if "status" in item:
+                results.append(item)
+                continue
+            if item["id"] not in new:
+                results.append({"id": item["id"], "status": DUPLICATE})
+                continue
+            new.discard(item["id"])  # the same id twice in one batch: the second is a duplicate
+            results.append({"id": item["id"], "status": APPLIED})
+            if chats.message_received_fits_bulk(item["type"], item["data"]):
+                run.append(item)
+                continue
+            _flush(session, run)
             if not single.from_an_old_owner(item["type"], session.pk, epoch, item["data"]):
                 single.HANDLERS[item["type"]](session, item["data"])
-        except DomainError as exc:
-            raise _Refused() from exc
-        results.append({"id": item["id"], "status": APPLIED})
+        _flush(session, run)
+    except DomainError as exc:
+        raise _Refused() from exc
     return results
+
+
+def _flush(session, run: list[dict]) -> None:
+    if run:
+        chats.messages_apply_received(session=session, items=[item["data"] for item in run],
+                                      created=[item["type"] == EventType.MESSAGE_CREATED for item in run])
+        run.clear()
 
 
 def _apply_one(session, epoch, item: dict) -> dict:

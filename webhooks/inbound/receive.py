@@ -4,7 +4,9 @@ one session event (apply.py), a batch of one session's events (batch.py), or a n
 from __future__ import annotations
 
 import logging
+import time
 
+from blazz.core import metrics
 from blazz.core.errors import DomainError, error_body
 from blazz.core.parsers import json_loads
 from sessions_wa.contract import NodeMessageType
@@ -18,16 +20,30 @@ logger = logging.getLogger(__name__)
 def receive(body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
     """Apply a verified event (verify.py) in its workspace's schema: (status, JSON body). The 2xx
     goes back after the commit; a replay answers 200 with `duplicate: true`. `headers`: names in
-    lower case."""
+    lower case. Counted in blazz_bridge_webhook_apply_seconds and blazz_bridge_webhook_events."""
+    started = time.monotonic()
     try:
         payload = json_loads(body)
     except ValueError as exc:  # not JSON, NaN/Infinity, or nested past what we parse
         return 400, error_body(Code.INVALID_PAYLOAD, f"The body is not acceptable JSON: {exc}")
-    webhook_id = headers.get("webhook-id")
+    kind = {NodeMessageType.NODE_HEARTBEAT: "heartbeat", NodeMessageType.BATCH: "batch"}.get(
+        payload.get("type") if isinstance(payload, dict) else None, "event")
+    status, answer = _apply(kind, payload, headers.get("webhook-id"))
+    metrics.observe_since(metrics.webhook_apply, started, kind=kind)
+    if kind == "batch" and status == 200:
+        for result in answer["results"]:
+            metrics.webhook_events.labels(result["status"]).inc()
+    elif kind == "event":
+        metrics.webhook_events.labels("rejected" if status != 200 else
+                                      "duplicate" if answer["duplicate"] else "applied").inc()
+    return status, answer
+
+
+def _apply(kind: str, payload, webhook_id: str | None) -> tuple[int, dict]:
     try:
-        if isinstance(payload, dict) and payload.get("type") == NodeMessageType.NODE_HEARTBEAT:
+        if kind == "heartbeat":
             return 200, {"ok": True, "sessions": single.node_heartbeat_apply(payload)}
-        if isinstance(payload, dict) and payload.get("type") == NodeMessageType.BATCH:
+        if kind == "batch":
             return 200, {"ok": True, "results": batch_apply(payload)}
         applied = single.webhook_apply(webhook_id=webhook_id, payload=payload)
     except DomainError as exc:

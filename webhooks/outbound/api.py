@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -48,9 +49,9 @@ class EventListApi(APIView):
         limit = data.validated_data["limit"]
         types = [t for t in data.validated_data.get("types", "").split(",") if t] or None
         if types and set(types) - set(ADVANCING):
-            raise DomainError(message="Unknown event type.", fields={"types": [f"One of: {', '.join(ADVANCING)}."]})
+            raise DomainError(message=_("Unknown event type."), fields={"types": [f"One of: {', '.join(ADVANCING)}."]})
         if after_seq is not None and (problem := event_resume_problem(after_seq=after_seq)):
-            raise DomainError(Code.RESYNC_REQUIRED, f"Cannot resume after that seq ({problem}): refetch over REST.",
+            raise DomainError(Code.RESYNC_REQUIRED, _("Cannot resume after that seq (%(problem)s): refetch over REST.") % {"problem": problem},
                               status=410)
         found = event_list(after_seq=after_seq or 0, limit=limit, types=types)
         schema = request.tenant.schema_name

@@ -10,6 +10,7 @@ back, and the event goes again (receivers dedupe by `webhook-id`, the event's id
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 import json
 import random
 import time
@@ -22,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from blazz.core import eventlog
+from blazz.core import eventlog, metrics
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.outbound.endpoints import ALL_EVENTS, TEST_EVENT, endpoint_disable
 from webhooks.outbound.urls_guard import UrlNotAllowed, resolve_allowed
@@ -64,6 +65,7 @@ def send(endpoint: WebhookEndpoint, envelope: dict) -> dict:
         address = resolve_allowed(endpoint.url)
     except UrlNotAllowed as error:
         attempt["error"] = f"url_not_allowed: {error}"
+        metrics.crm_webhook_deliveries.labels("refused").inc()
         return attempt
     parts = urlsplit(endpoint.url)
     host = f"[{address}]" if ":" in address else address
@@ -82,6 +84,8 @@ def send(endpoint: WebhookEndpoint, envelope: dict) -> dict:
     except httpx.HTTPError as error:
         attempt["error"] = f"{type(error).__name__}: {error}"[:300] or type(error).__name__
     attempt["latency_ms"] = round((time.monotonic() - started) * 1000, 1)
+    metrics.crm_webhook_deliveries.labels("succeeded" if succeeded(attempt) else
+                                          "gone" if attempt["status_code"] == 410 else "failed").inc()
     return attempt
 
 
@@ -91,7 +95,7 @@ def succeeded(attempt: dict) -> bool:
 
 def _record(endpoint: WebhookEndpoint, logged: eventlog.LoggedEvent | None, envelope: dict, attempt: dict,
             *, final_failure: bool = False) -> WebhookDelivery:
-    delivery, _ = WebhookDelivery.objects.get_or_create(
+    delivery, _created = WebhookDelivery.objects.get_or_create(
         endpoint=endpoint, event_id=envelope["id"],
         defaults={"seq": envelope["seq"], "type": envelope["type"]})
     delivery.attempts = (delivery.attempts + [attempt])[-MAX_ATTEMPTS_KEPT:]
@@ -180,7 +184,7 @@ def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
     if not found or found[0].event_id != delivery.event_id:
         from blazz.core.errors import DomainError
 
-        raise DomainError("event_gone", "The event is older than the event log keeps.", status=410)
+        raise DomainError("event_gone", _("The event is older than the event log keeps."), status=410)
     envelope = found[0].envelope(connection.schema_name)
     attempt = send(endpoint, envelope)
     return _record(endpoint, found[0], envelope, attempt, final_failure=not succeeded(attempt))

@@ -7,6 +7,7 @@ import base64
 import secrets
 from datetime import timedelta
 
+from django.utils.translation import gettext as _
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -42,15 +43,16 @@ def check_url(url: str) -> None:
 def check_events(events: list[str]) -> None:
     unknown = sorted(set(events) - set(ADVANCING) - {ALL_EVENTS})
     if unknown or not events:
-        raise DomainError(message="Unknown event types.", fields={"events": [f"Unknown: {', '.join(unknown)}" if unknown
-                                                                            else "Name at least one event, or *."]})
+        detail = (_("Unknown: %(names)s") % {"names": ", ".join(unknown)}) if unknown \
+            else _("Name at least one event, or *.")
+        raise DomainError(message=_("Unknown event types."), fields={"events": [detail]})
 
 
 def check_headers(headers: dict) -> None:
     bad = sorted(name for name, value in headers.items()
                  if name.lower() in RESERVED_HEADERS or not isinstance(value, str) or "\n" in value or "\r" in value)
     if bad:
-        raise DomainError(message="These headers cannot be set.", fields={"headers": bad})
+        raise DomainError(message=_("These headers cannot be set."), fields={"headers": bad})
 
 
 @transaction.atomic
@@ -109,7 +111,7 @@ def endpoint_list():
 def endpoint_get(endpoint_id: int) -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
     if endpoint is None:
-        raise NotFound(Code.WEBHOOK_NOT_FOUND, "No such webhook endpoint.")
+        raise NotFound(Code.WEBHOOK_NOT_FOUND, _("No such webhook endpoint."))
     return endpoint
 
 
@@ -121,5 +123,5 @@ def delivery_list(*, endpoint: WebhookEndpoint, status: str | None = None):
 def delivery_get(delivery_id: int) -> WebhookDelivery:
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None:
-        raise NotFound(Code.DELIVERY_NOT_FOUND, "No such delivery.")
+        raise NotFound(Code.DELIVERY_NOT_FOUND, _("No such delivery."))
     return delivery

@@ -3,6 +3,7 @@ opt-out, and a number's send limits."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import CursorPagination
@@ -210,7 +211,7 @@ class SendLimitsApi(AdminWrites, APIView):
     def _session(session_id):
         session = sessions_store.session_by_id(session_id, live=True) if len(session_id) <= 64 else None
         if session is None:
-            raise NotFound("session_not_found", "No such session.")
+            raise NotFound("session_not_found", _("No such session."))
         return session
 
     @staticmethod

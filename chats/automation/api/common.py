@@ -55,8 +55,8 @@ class RuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = AutoReplyRule
         fields = ["id", "name", "position", "enabled", "session_ids", "trigger", "match_type", "pattern",
-                  "condition_label", "condition_contact_is_new", "condition_unassigned", "reply_template_id",
-                  "reply_text", "assign_to_id", "add_label", "cooldown_seconds", "stop_here", "fired_count",
+                  "condition_statuses", "condition_label_ids", "condition_contact_is_new", "condition_unassigned",
+                  "reply_template_id", "reply_text", "assign_to_id", "add_label_ids", "set_status", "cooldown_seconds", "stop_here", "fired_count",
                   "last_fired_at", "last_error", "last_error_at", "error_count", "created_at", "updated_at"]
 
 

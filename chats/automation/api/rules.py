@@ -12,6 +12,8 @@ from blazz.core.validation import StorableJson
 from chats.automation.api.common import AdminWrites, BusinessHoursSerializer, RuleSerializer
 from chats.automation.models import AutoReplyRule, MatchType, Trigger
 from chats.automation.services import hours as hours_service, rules as service
+from chats.automation.services.rules import SETTABLE_STATUSES
+from chats.models import ChatStatus
 
 
 class BusinessHoursApi(AdminWrites, APIView):
@@ -41,13 +43,19 @@ class RuleInput(serializers.Serializer):
     trigger = serializers.ChoiceField(choices=Trigger.choices, default=Trigger.KEYWORD)
     match_type = serializers.ChoiceField(choices=MatchType.choices, default=MatchType.CONTAINS)
     pattern = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    condition_label = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    condition_statuses = serializers.ListField(child=serializers.ChoiceField(choices=ChatStatus.choices), required=False,
+                                               default=list, max_length=4)
+    condition_label_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
+                                                max_length=50)
     condition_contact_is_new = serializers.BooleanField(required=False, allow_null=True, default=None)
     condition_unassigned = serializers.BooleanField(required=False, allow_null=True, default=None)
     reply_template_id = serializers.IntegerField(required=False, allow_null=True, default=None)
     reply_text = serializers.CharField(max_length=4096, required=False, allow_blank=True, default="")
     assign_to_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-    add_label = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    add_label_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
+                                          max_length=50)
+    set_status = serializers.ChoiceField(choices=[("", "—"), *[(s, s) for s in SETTABLE_STATUSES]], required=False,
+                                         allow_blank=True, default="")
     cooldown_seconds = serializers.IntegerField(min_value=0, max_value=30 * 86400, required=False, default=86400)
     stop_here = serializers.BooleanField(required=False, default=True)
 

@@ -14,14 +14,15 @@ from django.utils import timezone
 
 from blazz.core.errors import DomainError
 from chats.automation.models import AutoReplyRule, RuleFiring, Trigger
-from chats.automation.services import hours as hours_service
+from chats.automation.services import governor, hours as hours_service
+from chats.automation.services.config import is_stop_keyword
 from chats.automation.services.matching import MatchTimeout
-from chats.automation.services.optout import is_stop_keyword, optout_set
+from chats.automation.services.optout import optout_set
 from chats.automation.services.rules import rule_triggered
 from chats.automation.services.templates import template_get, template_send_request
-from chats.models import Contact, Direction, Message, MessageOrigin
+from chats.models import Contact, Direction, Label, Message, MessageOrigin
 from chats.services import SendRequest, message_send
-from chats.services.contacts import contact_update
+from chats.services.team import chat_update
 from chats.services.variables import Context, render
 
 logger = logging.getLogger(__name__)
@@ -60,10 +61,12 @@ def automated_in_last_hour(contact_id: int) -> int:
                                   created_at__gte=since).count()
 
 
-def autoreply_evaluate(*, message_id: int) -> list[int]:
-    """Run the rules for one inbound message; returns the ids of the rules that fired. Safe to run
-    twice: a rule fires at most once per message (RuleFiring is unique) and its reply's client_id
-    is derived from both, so a repeat sends nothing new."""
+def autoreply_evaluate(*, message_id: int, status: str = "") -> list[int]:
+    """Run the rules for one inbound message; returns the ids of the rules that fired. `status`:
+    the chat's status when the message came (a customer's message reopens a resolved or snoozed
+    chat before the rules run; the conditions mean the status it met). Safe to run twice: a rule
+    fires at most once per message (RuleFiring is unique) and its reply's client_id is derived
+    from both, so a repeat sends nothing new."""
     message = Message.objects.select_related("contact").filter(pk=message_id).first()
     if message is None or not answerable(message):
         return []
@@ -76,6 +79,7 @@ def autoreply_evaluate(*, message_id: int) -> list[int]:
     text = message.body or message.caption or ""
     contact_is_new = not Message.objects.filter(contact=contact, pk__lt=message.pk).exists()
     period = hours_service.closed_period(hours_service.hours_get(), message.created_at)
+    chat = {"status": status or contact.status, "labels": set(contact.labels.values_list("pk", flat=True))}
     fired = []
     for rule in rules:
         try:
@@ -84,7 +88,7 @@ def autoreply_evaluate(*, message_id: int) -> list[int]:
         except MatchTimeout as exc:
             _log_error(rule, str(exc))
             continue
-        if not _conditions_hold(rule, contact, contact_is_new) or _cooling_down(rule, contact, period):
+        if not _conditions_hold(rule, contact, contact_is_new, chat) or _cooling_down(rule, contact, period):
             continue
         if rule.reply_template_id or rule.reply_text:
             if automated_in_last_hour(contact.pk) >= settings.AUTOMATION_MAX_PER_CONTACT_PER_HOUR:
@@ -105,12 +109,14 @@ def autoreply_evaluate(*, message_id: int) -> list[int]:
     return fired
 
 
-def _conditions_hold(rule: AutoReplyRule, contact: Contact, contact_is_new: bool) -> bool:
+def _conditions_hold(rule: AutoReplyRule, contact: Contact, contact_is_new: bool, chat: dict) -> bool:
     if rule.condition_contact_is_new is not None and rule.condition_contact_is_new != contact_is_new:
         return False
     if rule.condition_unassigned is not None and rule.condition_unassigned != (contact.assignee_id is None):
         return False
-    if rule.condition_label and rule.condition_label.casefold() not in {str(t).casefold() for t in contact.tags or []}:
+    if rule.condition_statuses and chat["status"] not in rule.condition_statuses:
+        return False
+    if rule.condition_label_ids and not chat["labels"] & set(rule.condition_label_ids):
         return False
     return True
 
@@ -136,16 +142,29 @@ def _fire(rule: AutoReplyRule, message: Message, contact: Contact, period: str) 
             return False  # fired for this message already (a repeated task)
         if rule.reply_template_id or rule.reply_text:
             message_send(contact=contact, client_id=f"auto-{rule.pk}-{message.pk}",
-                         request=_reply(rule, contact, message), origin=MessageOrigin.AUTO_REPLY)
-        if rule.assign_to_id or rule.add_label:
-            tags = list(contact.tags or [])
-            if rule.add_label and rule.add_label.casefold() not in {str(t).casefold() for t in tags}:
-                tags.append(rule.add_label)
-            contact_update(contact=contact, tags=tags if rule.add_label else None,
-                           assignee_id=rule.assign_to_id, assignee_set=bool(rule.assign_to_id))
+                         request=_reply(rule, contact, message), origin=MessageOrigin.AUTO_REPLY,
+                         pace=governor.pacer(horizon_seconds=settings.AUTOMATION_MAX_SLOT_WAIT_SECONDS))
+        _team_actions(rule, contact)
         AutoReplyRule.objects.filter(pk=rule.pk).update(fired_count=F("fired_count") + 1,
                                                        last_fired_at=timezone.now())
     return True
+
+
+def _team_actions(rule: AutoReplyRule, contact: Contact) -> None:
+    """Assign, add labels, set the status: the team inbox's own change (its system lines and
+    events), by Blazz. A label deleted since the rule was saved is left out."""
+    changes = {}
+    if rule.assign_to_id:
+        changes["assignee_id"] = rule.assign_to_id
+    if rule.set_status:
+        changes["status"] = rule.set_status
+    if rule.add_label_ids:
+        current = set(contact.labels.values_list("pk", flat=True))
+        wanted = current | set(Label.objects.filter(pk__in=rule.add_label_ids).values_list("pk", flat=True))
+        if wanted != current:
+            changes["label_ids"] = sorted(wanted)
+    if changes:
+        chat_update(contact=contact, by=None, **changes)
 
 
 def _reply(rule: AutoReplyRule, contact: Contact, message: Message) -> SendRequest:

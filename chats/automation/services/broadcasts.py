@@ -5,6 +5,7 @@ is unique. A tick killed with its worker loses nothing: beat starts another (bro
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _, gettext_noop
 import csv
 import io
 import logging
@@ -16,6 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from blazz.core.errors import Conflict, DomainError, NotFound
+from chats.language import said
 from chats.automation.errors import AutomationErrorCode as Code
 from chats.automation.models import (Broadcast, BroadcastRecipient, BroadcastStatus, OptOut, RecipientStatus)
 from chats.automation.services import governor
@@ -38,7 +40,7 @@ CSV_MAX_ROWS = 50_000
 def broadcast_get(broadcast_id) -> Broadcast:
     broadcast = Broadcast.objects.select_related("template", "session").filter(pk=broadcast_id).first()
     if broadcast is None:
-        raise NotFound(Code.BROADCAST_NOT_FOUND, "No such broadcast.")
+        raise NotFound(Code.BROADCAST_NOT_FOUND, _("No such broadcast."))
     return broadcast
 
 
@@ -48,11 +50,11 @@ def broadcast_create(*, name: str, template_id: int, session_id: str | None = No
     template = template_get(template_id)
     session = sessions_store.session_by_id(session_id, live=True) if session_id else session_default()
     if session is None:
-        raise DomainError(Code.BROADCAST_INVALID, "Connect a WhatsApp number first.", fields={"session_id": ["none"]})
+        raise DomainError(Code.BROADCAST_INVALID, _("Connect a WhatsApp number first."), fields={"session_id": ["none"]})
     audience = audience or {}
     rows, bad = _csv_rows(csv_text) if csv_text else ([], [])
     if not csv_text and not (audience.get("labels") or audience.get("custom_fields") or audience.get("all")):
-        raise DomainError(Code.BROADCAST_INVALID, "Choose an audience: labels, custom fields or a CSV.",
+        raise DomainError(Code.BROADCAST_INVALID, _("Choose an audience: labels, custom fields or a CSV."),
                           fields={"audience": ["required"]})
     with transaction.atomic():
         broadcast = Broadcast.objects.create(name=name, template=template, session=session, audience=audience,
@@ -60,7 +62,7 @@ def broadcast_create(*, name: str, template_id: int, session_id: str | None = No
         opted_out = set(OptOut.objects.values_list("contact_id", flat=True))
         recipients = {}
         if not csv_text:
-            for contact in _audience(audience):
+            for contact in _audience(audience).order_by("pk"):
                 recipients[contact.pk] = (contact, {})
         for line, contact, variables in rows:
             recipients.setdefault(contact.pk, (contact, variables))
@@ -84,29 +86,51 @@ def _audience(audience: dict):
     contacts = Contact.objects.exclude(wa_id__endswith="@g.us")
     if audience.get("all"):
         return contacts
-    labels = [str(label) for label in audience.get("labels") or []]
-    if labels:
-        contacts = contacts.filter(tags__contains=[labels[0]]) if len(labels) == 1 else contacts.filter(
-            Q(*[Q(tags__contains=[label]) for label in labels], _connector=Q.OR))
+    labels = audience.get("labels") or []
+    if labels:  # the team inbox's labels, by id or by name: a contact with any of them
+        ids = [label for label in labels if isinstance(label, int)]
+        names = [str(label) for label in labels if not isinstance(label, int)]
+        contacts = contacts.filter(pk__in=Contact.labels.through.objects.filter(
+            Q(label_id__in=ids) | Q(label__name__in=names)).values("contact_id"))
     for field, value in (audience.get("custom_fields") or {}).items():
         contacts = contacts.filter(**{f"custom_fields__{field}": value})
     return contacts
 
 
+PHONE_COLUMNS, NAME_COLUMNS = ("phone", "phone_number", "number", "nomor", "telepon", "hp"), ("name", "nama")
+
+
 def _csv_rows(text: str) -> tuple[list, list[dict]]:
-    """Rows of `phone,<variable>,...`: good ones as contacts (created when new), bad ones reported."""
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip() for c in reader.fieldnames or []]
-    if "phone" not in columns:
-        raise DomainError(Code.BROADCAST_INVALID, "The CSV needs a phone column.", fields={"csv": ["no phone column"]})
+    """Rows of `phone,<variable>,...` (comma, semicolon or tab; a phone in any form phonenumbers
+    reads with the workspace's country): good ones as contacts (created when new) with their
+    variables, bad ones reported with their line and reason."""
+    text = text.lstrip("\ufeff")
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = [c.strip() for c in next(reader, [])]
+    lowered = [c.lower() for c in header]
+    phone_at = next((i for i, c in enumerate(lowered) if c in PHONE_COLUMNS), None)
+    if phone_at is None:
+        raise DomainError(Code.BROADCAST_INVALID, _("The CSV needs a phone column."), fields={"csv": ["no phone column"]})
+    name_at = next((i for i, c in enumerate(lowered) if c in NAME_COLUMNS), None)
     good, bad, seen = [], [], set()
-    for number, row in enumerate(reader, start=2):
+    for number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line
         if number > CSV_MAX_ROWS + 1:
             bad.append({"line": number, "reason": f"past the {CSV_MAX_ROWS}-row limit"})
             break
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+        row = {header[i]: cell.strip() for i, cell in enumerate(cells) if i < len(header) and header[i]}
+        phone = cells[phone_at].strip() if phone_at < len(cells) else ""
+        name = cells[name_at].strip() if name_at is not None and name_at < len(cells) else ""
+        if not phone:
+            bad.append({"line": number, "reason": "no phone number"})
+            continue
         try:
-            contact, _ = contact_create(phone=row.get("phone", ""), name=row.get("name", ""))
+            contact, _created = contact_create(phone=phone, name=name)
         except DomainError as exc:
             bad.append({"line": number, "reason": exc.message})
             continue
@@ -114,7 +138,8 @@ def _csv_rows(text: str) -> tuple[list, list[dict]]:
             bad.append({"line": number, "reason": "the same phone again"})
             continue
         seen.add(contact.pk)
-        good.append((number, contact, {k: v for k, v in row.items() if k not in ("phone", "name") and v}))
+        skip = {header[phone_at], header[name_at] if name_at is not None else None}
+        good.append((number, contact, {k: v for k, v in row.items() if k not in skip and v}))
     return good, bad
 
 
@@ -125,7 +150,7 @@ def broadcast_start(*, broadcast: Broadcast, start_at=None) -> Broadcast:
     with transaction.atomic():
         broadcast = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
         if broadcast.status in (BroadcastStatus.COMPLETED, BroadcastStatus.CANCELLED):
-            raise Conflict(Code.BROADCAST_FINISHED, f"This broadcast is {broadcast.status}.")
+            raise Conflict(Code.BROADCAST_FINISHED, _("This broadcast is %(status)s.") % {"status": broadcast.status})
         if broadcast.status == BroadcastStatus.RUNNING:
             return broadcast
         if start_at is not None and start_at > timezone.now():
@@ -154,7 +179,7 @@ def _set_status(broadcast: Broadcast, status: str, reason: str, *, allowed) -> B
     with transaction.atomic():
         broadcast = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
         if broadcast.status not in allowed:
-            raise Conflict(Code.BROADCAST_FINISHED, f"This broadcast is {broadcast.status}.")
+            raise Conflict(Code.BROADCAST_FINISHED, _("This broadcast is %(status)s.") % {"status": broadcast.status})
         broadcast.status, broadcast.pause_reason = status, reason[:300]
         if status == BroadcastStatus.CANCELLED:
             broadcast.finished_at = broadcast.finished_at or timezone.now()
@@ -172,10 +197,11 @@ def broadcast_tick(*, broadcast_id: int, budget_seconds: float = TICK_SECONDS) -
             return None
         Broadcast.objects.filter(pk=broadcast_id).update(ticked_at=timezone.now())
         if not broadcast.session.is_connected:
-            broadcast_pause(broadcast=broadcast, reason=f"The number is {broadcast.session.status}.")
+            broadcast_pause(broadcast=broadcast, reason=said(gettext_noop("The number is %(status)s."),
+                                                                       status=broadcast.session.status))
             return None
         if _failure_spike(broadcast):
-            broadcast_pause(broadcast=broadcast, reason="Paused: many recent messages failed.")
+            broadcast_pause(broadcast=broadcast, reason=said(gettext_noop("Paused: many recent messages failed.")))
             return None
         if not broadcast.recipients.filter(status=RecipientStatus.QUEUED).exists():
             Broadcast.objects.filter(pk=broadcast_id, status=BroadcastStatus.RUNNING).update(
@@ -201,7 +227,7 @@ def _send_next(broadcast: Broadcast) -> None:
                 request = template_send_request(broadcast.template, contact=recipient.contact,
                                                 workspace=getattr(connection, "tenant", None),
                                                 values=recipient.variables, session_id=broadcast.session_id)
-                message, _ = message_send(contact=recipient.contact, client_id=f"bc-{broadcast.pk}-{recipient.pk}",
+                message, _created = message_send(contact=recipient.contact, client_id=f"bc-{broadcast.pk}-{recipient.pk}",
                                           request=request, origin=MessageOrigin.BROADCAST)
         except DomainError as exc:
             recipient.status, recipient.error = RecipientStatus.FAILED, exc.message[:300]

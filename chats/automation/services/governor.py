@@ -16,7 +16,10 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from blazz.core.errors import DomainError
+from chats.automation.errors import AutomationErrorCode as Code
 from chats.automation.models import SendLimits
 
 _client: redis.Redis | None = None
@@ -80,7 +83,7 @@ def limits_for(session) -> Limits:
                   max_delay_ms=max(pick("min_delay_ms"), pick("max_delay_ms")), warming_up=bool(warming_up))
 
 
-def _redis() -> redis.Redis:
+def redis_client() -> redis.Redis:
     global _client
     if _client is None:
         _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
@@ -99,14 +102,26 @@ def reserve(session, *, horizon_seconds: float = 30.0, limits: Limits | None = N
     jitter = random.uniform(limits.min_delay_ms, limits.max_delay_ms)
     interval_ms = 60000.0 / limits.per_minute + jitter
     now_ms = int(time.time() * 1000)
-    result = _redis().eval(RESERVE, 3, *_keys(session.pk), now_ms, int(interval_ms), limits.per_hour,
+    result = redis_client().eval(RESERVE, 3, *_keys(session.pk), now_ms, int(interval_ms), limits.per_hour,
                            limits.per_day, int(horizon_seconds * 1000))
     return int(result) / 1000.0
 
 
+def pacer(*, horizon_seconds: float):
+    """For message_send's `pace`: the number's next slot (seconds from now, reserved), or a
+    DomainError when the limits put it beyond the horizon."""
+    def pace(session) -> float:
+        delay = reserve(session, horizon_seconds=horizon_seconds)
+        if delay < 0:
+            raise DomainError(Code.SEND_LIMIT_REACHED, _("The number's send limits are reached: the next slot "
+                                                         "is in %(seconds)d s.") % {"seconds": int(-delay)})
+        return delay
+    return pace
+
+
 def reset(session) -> None:
     """Forget this number's reservations (tests, and an admin who changed the limits)."""
-    client = _redis()
+    client = redis_client()
     next_key, hour_prefix, day_prefix = _keys(session.pk)
     client.delete(next_key)
     for prefix in (hour_prefix, day_prefix):

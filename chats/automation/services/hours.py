@@ -3,6 +3,7 @@ weekly schedule means hours are not set: always open (an outside-hours rule neve
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -17,7 +18,7 @@ LOOKBACK_DAYS = 14
 
 
 def hours_get() -> BusinessHours:
-    hours, _ = BusinessHours.objects.get_or_create(pk=1)
+    hours, _created = BusinessHours.objects.get_or_create(pk=1)
     return hours
 
 
@@ -32,7 +33,7 @@ def hours_save(*, timezone: str | None = None, weekly: dict | None = None,
     if closed_dates is not None:
         errors.update(_dates_errors(closed_dates))
     if errors:
-        raise DomainError(Code.HOURS_INVALID, "The business hours are not valid.", fields=errors)
+        raise DomainError(Code.HOURS_INVALID, _("The business hours are not valid."), fields=errors)
     hours = hours_get()
     if timezone is not None:
         hours.timezone = timezone

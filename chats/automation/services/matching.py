@@ -4,6 +4,7 @@ cannot hold a worker)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 import unicodedata
 from functools import lru_cache
 
@@ -35,7 +36,7 @@ def compile_pattern(pattern: str):
     try:
         return regex.compile(pattern, FLAGS)
     except regex.error as exc:
-        raise DomainError(Code.REGEX_INVALID, f"Invalid regular expression: {exc}", fields={"pattern": [str(exc)]})
+        raise DomainError(Code.REGEX_INVALID, _("Invalid regular expression: %(error)s") % {"error": exc}, fields={"pattern": [str(exc)]})
 
 
 def text_matches(match_type: str, pattern: str, text: str) -> bool:

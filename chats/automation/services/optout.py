@@ -1,19 +1,11 @@
-"""Opt-out: a contact who writes a stop keyword (AUTOMATION_OPT_OUT_KEYWORDS: STOP, BERHENTI,
-UNSUBSCRIBE) is left out of later broadcasts; agents see and change it on the contact. Replies to
-the contact's own messages are not affected."""
+"""Opt-out: a contact who writes one of the workspace's stop keywords (services/config.py) is left
+out of later broadcasts; agents see and change it on the contact. Replies to the contact's own
+messages are not affected."""
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from chats.automation.models import OptOut
-from chats.automation.services.matching import normalise
 from chats.models import Contact
-
-
-def is_stop_keyword(text: str) -> bool:
-    words = {normalise(k) for k in settings.AUTOMATION_OPT_OUT_KEYWORDS}
-    return normalise(text).strip(" .!") in words
 
 
 def optout_set(*, contact: Contact, opted_out: bool, reason: str = "") -> bool:

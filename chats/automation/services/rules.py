@@ -3,6 +3,7 @@ and asked which one a text would fire now (the tester)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -10,19 +11,22 @@ from django.utils import timezone
 from blazz.core.errors import DomainError, NotFound
 from chats.automation.errors import AutomationErrorCode as Code
 from chats.automation.models import AutoReplyRule, MatchType, Template, Trigger
-from chats.automation.services import hours as hours_service
+from chats.automation.services import config, hours as hours_service
 from chats.automation.services.matching import MatchTimeout, compile_pattern, text_matches
+from chats.models import ChatStatus, Label
 from chats.services.variables import unknown_names
 
-RULE_FIELDS = ("name", "position", "enabled", "session_ids", "trigger", "match_type", "pattern", "condition_label",
-               "condition_contact_is_new", "condition_unassigned", "reply_template_id", "reply_text", "assign_to_id",
-               "add_label", "cooldown_seconds", "stop_here")
+RULE_FIELDS = ("name", "position", "enabled", "session_ids", "trigger", "match_type", "pattern", "condition_statuses",
+               "condition_label_ids", "condition_contact_is_new", "condition_unassigned", "reply_template_id",
+               "reply_text", "assign_to_id", "add_label_ids", "set_status", "cooldown_seconds", "stop_here")
+# What an auto-reply may set (snoozed needs a time: an agent's).
+SETTABLE_STATUSES = (ChatStatus.OPEN, ChatStatus.PENDING, ChatStatus.RESOLVED)
 
 
 def rule_get(rule_id) -> AutoReplyRule:
     rule = AutoReplyRule.objects.filter(pk=rule_id).first()
     if rule is None:
-        raise NotFound(Code.RULE_NOT_FOUND, "No such auto-reply rule.")
+        raise NotFound(Code.RULE_NOT_FOUND, _("No such auto-reply rule."))
     return rule
 
 
@@ -38,11 +42,14 @@ def rule_save(*, rule: AutoReplyRule | None = None, **values) -> AutoReplyRule:
         if creating and "position" not in values:
             rule.position = (AutoReplyRule.objects.aggregate(m=Max("position"))["m"] or 0) + 10
         rule.save()
+        config.changed()
     return rule
 
 
 def rule_delete(*, rule: AutoReplyRule) -> None:
-    rule.delete()
+    with transaction.atomic():
+        rule.delete()
+        config.changed()
 
 
 def rules_reorder(*, rule_ids: list[int]) -> list[AutoReplyRule]:
@@ -51,11 +58,12 @@ def rules_reorder(*, rule_ids: list[int]) -> list[AutoReplyRule]:
         rules = {r.pk: r for r in AutoReplyRule.objects.select_for_update()}
         unknown = [i for i in rule_ids if i not in rules]
         if unknown:
-            raise NotFound(Code.RULE_NOT_FOUND, "No such auto-reply rule.", fields={"rule_ids": [str(unknown)]})
+            raise NotFound(Code.RULE_NOT_FOUND, _("No such auto-reply rule."), fields={"rule_ids": [str(unknown)]})
         order = list(dict.fromkeys(rule_ids)) + [pk for pk, r in sorted(rules.items(), key=lambda kv: (kv[1].position, kv[0]))
                                                   if pk not in rule_ids]
         for index, pk in enumerate(order):
             AutoReplyRule.objects.filter(pk=pk).update(position=(index + 1) * 10)
+        config.changed()
     return list(AutoReplyRule.objects.all())
 
 
@@ -68,8 +76,19 @@ def _check(rule: AutoReplyRule) -> None:
             errors["pattern"] = ["required for a keyword trigger"]
         elif rule.match_type == MatchType.REGEX:
             compile_pattern(rule.pattern)  # raises regex_invalid
-    if not (rule.reply_template_id or (rule.reply_text or "").strip() or rule.assign_to_id or rule.add_label):
-        errors["actions"] = ["a rule needs an action: a reply (template or text), an assignee or a label"]
+    if not (rule.reply_template_id or (rule.reply_text or "").strip() or rule.assign_to_id or rule.add_label_ids
+            or rule.set_status):
+        errors["actions"] = ["a rule needs an action: a reply (template or text), an assignee, a label or a status"]
+    if rule.set_status and rule.set_status not in SETTABLE_STATUSES:
+        errors["set_status"] = [f"one of {', '.join(SETTABLE_STATUSES)}"]
+    if not _is_list_of(rule.condition_statuses, str) or not set(rule.condition_statuses) <= set(ChatStatus.values):
+        errors["condition_statuses"] = [f"a list of: {', '.join(ChatStatus.values)}"]
+    for name in ("condition_label_ids", "add_label_ids"):
+        ids = getattr(rule, name)
+        if not _is_list_of(ids, int):
+            errors[name] = ["a list of label ids"]
+        elif Label.objects.filter(pk__in=ids).count() != len(set(ids)):
+            errors[name] = ["unknown label"]
     if rule.reply_template_id and not Template.objects.filter(pk=rule.reply_template_id).exists():
         errors["reply_template_id"] = ["not found"]
     unknown = unknown_names(rule.reply_text or "")
@@ -85,7 +104,11 @@ def _check(rule: AutoReplyRule) -> None:
     if not isinstance(rule.session_ids, list) or not all(isinstance(s, str) for s in rule.session_ids):
         errors["session_ids"] = ["a list of session ids"]
     if errors:
-        raise DomainError(Code.RULE_INVALID, "The rule is not valid.", fields=errors)
+        raise DomainError(Code.RULE_INVALID, _("The rule is not valid."), fields=errors)
+
+
+def _is_list_of(value, kind) -> bool:
+    return isinstance(value, list) and all(isinstance(v, kind) and not isinstance(v, bool) for v in value)
 
 
 def rule_triggered(rule: AutoReplyRule, *, text: str, contact_is_new: bool, closed_period: str) -> bool:

@@ -4,15 +4,18 @@ go; sent once when due. The sent message carries the schedule's client_id, so a 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from blazz.core.errors import Conflict, DomainError, NotFound
 from chats.automation.errors import AutomationErrorCode as Code
 from chats.automation.models import ScheduledMessage, ScheduledStatus
+from chats.automation.services import governor
 from chats.automation.services.templates import template_get, template_send_request
 from chats.models import Contact, MessageOrigin
 from chats.services import SendRequest, message_send
@@ -32,7 +35,7 @@ def scheduled_create(*, contact: Contact, client_id: str, send_at: dt.datetime, 
     existing = ScheduledMessage.objects.filter(client_id=client_id).first()
     if existing is not None:
         if existing.contact_id != contact.pk:
-            raise Conflict("client_id_conflict", "This client_id was used for a different message.",
+            raise Conflict("client_id_conflict", _("This client_id was used for a different message."),
                            fields={"client_id": ["used for a different message"]})
         return existing, False
     scheduled = ScheduledMessage(contact=contact, client_id=client_id, send_at=send_at, type=request.type,
@@ -49,7 +52,7 @@ def scheduled_update(*, scheduled: ScheduledMessage, **values) -> ScheduledMessa
     with transaction.atomic():
         scheduled = ScheduledMessage.objects.select_for_update().get(pk=scheduled.pk)
         if scheduled.status != ScheduledStatus.SCHEDULED:
-            raise Conflict(Code.SCHEDULED_NOT_EDITABLE, f"This message is {scheduled.status}: it cannot change.")
+            raise Conflict(Code.SCHEDULED_NOT_EDITABLE, _("This message is %(status)s: it cannot change.") % {"status": scheduled.status})
         for name, value in values.items():
             if name in EDITABLE and value is not None:
                 setattr(scheduled, name, value)
@@ -67,7 +70,7 @@ def scheduled_cancel(*, scheduled: ScheduledMessage) -> ScheduledMessage:
         if scheduled.status == ScheduledStatus.CANCELLED:
             return scheduled
         if scheduled.status != ScheduledStatus.SCHEDULED:
-            raise Conflict(Code.SCHEDULED_NOT_EDITABLE, f"This message is {scheduled.status}: it cannot be cancelled.")
+            raise Conflict(Code.SCHEDULED_NOT_EDITABLE, _("This message is %(status)s: it cannot be cancelled.") % {"status": scheduled.status})
         scheduled.status = ScheduledStatus.CANCELLED
         scheduled.save(update_fields=["status"])
     return scheduled
@@ -79,7 +82,7 @@ def scheduled_get(scheduled_id, *, contact: Contact | None = None) -> ScheduledM
         rows = rows.filter(contact=contact)
     scheduled = rows.first()
     if scheduled is None:
-        raise NotFound(Code.SCHEDULED_NOT_FOUND, "No such scheduled message.")
+        raise NotFound(Code.SCHEDULED_NOT_FOUND, _("No such scheduled message."))
     return scheduled
 
 
@@ -94,24 +97,29 @@ def scheduled_send_due(*, now: dt.datetime | None = None, limit: int = 200) -> i
                          .filter(status=ScheduledStatus.SCHEDULED, send_at__lte=now).order_by("send_at", "id").first())
             if scheduled is None:
                 break
-            _send_one(scheduled)
+            if not _send_one(scheduled):
+                break  # the send limits are reached: it stays scheduled, the next sweep asks again
             sent += 1
     return sent
 
 
-def _send_one(scheduled: ScheduledMessage) -> None:
+def _send_one(scheduled: ScheduledMessage) -> bool:
     try:
         with transaction.atomic():
+            pace = governor.pacer(horizon_seconds=settings.AUTOMATION_MAX_SLOT_WAIT_SECONDS)
             message, _created = message_send(contact=scheduled.contact, client_id=scheduled.client_id,
                                              request=_request_for(scheduled), sent_by=scheduled.created_by,
-                                             origin=MessageOrigin.SCHEDULE)
-    except DomainError as exc:  # the number is gone, the template lost a variable: the agent sees why
+                                             origin=MessageOrigin.SCHEDULE, pace=pace)
+    except DomainError as exc:
+        if exc.code == Code.SEND_LIMIT_REACHED:
+            return False  # the number is gone, the template lost a variable: the agent sees why
         scheduled.status, scheduled.error = ScheduledStatus.FAILED, exc.message[:500]
         scheduled.save(update_fields=["status", "error"])
         logger.warning("scheduled message %s failed: %s", scheduled.pk, exc.message)
-        return
+        return True
     scheduled.status, scheduled.message, scheduled.sent_at = ScheduledStatus.SENT, message, timezone.now()
     scheduled.save(update_fields=["status", "message", "sent_at"])
+    return True
 
 
 def _request_for(scheduled: ScheduledMessage) -> SendRequest:
@@ -127,6 +135,6 @@ def _request_for(scheduled: ScheduledMessage) -> SendRequest:
 def _check_send_at(send_at: dt.datetime) -> None:
     now = timezone.now()
     if send_at > now + MAX_AHEAD:
-        raise DomainError(Code.SEND_AT_INVALID, "send_at is more than a year ahead.", fields={"send_at": ["too far"]})
+        raise DomainError(Code.SEND_AT_INVALID, _("send_at is more than a year ahead."), fields={"send_at": ["too far"]})
     if send_at < now - dt.timedelta(minutes=1):
-        raise DomainError(Code.SEND_AT_INVALID, "send_at is in the past.", fields={"send_at": ["in the past"]})
+        raise DomainError(Code.SEND_AT_INVALID, _("send_at is in the past."), fields={"send_at": ["in the past"]})

@@ -3,6 +3,7 @@ through the one `{{variable}}` renderer (chats/services/variables.py)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django.db import IntegrityError, transaction
 
 from blazz.core.errors import Conflict, DomainError, NotFound
@@ -24,17 +25,17 @@ def media_message_type(media: MediaFile) -> str:
 def _check(values: dict) -> None:
     unknown = unknown_names(values.get("body", ""))
     if unknown:
-        raise DomainError(Code.TEMPLATE_VARIABLE_UNKNOWN, f"Unknown variables: {', '.join(unknown)}.",
+        raise DomainError(Code.TEMPLATE_VARIABLE_UNKNOWN, _("Unknown variables: %(names)s.") % {"names": ", ".join(unknown)},
                           fields={"body": [f"unknown variable: {name}" for name in unknown]})
     fallbacks = values.get("fallbacks") or {}
     if not isinstance(fallbacks, dict) or not all(isinstance(v, str) for v in fallbacks.values()):
-        raise DomainError(Code.TEMPLATE_VARIABLE_UNKNOWN, "fallbacks maps variable names to text.",
+        raise DomainError(Code.TEMPLATE_VARIABLE_UNKNOWN, _("fallbacks maps variable names to text."),
                           fields={"fallbacks": ["invalid"]})
     media_id = values.get("media_id")
     if media_id:
         media = MediaFile.objects.filter(pk=media_id).first()
         if media is None or media.status != MediaStatus.READY:
-            raise DomainError(Code.TEMPLATE_MEDIA_INVALID, "No such media, or it is not ready.",
+            raise DomainError(Code.TEMPLATE_MEDIA_INVALID, _("No such media, or it is not ready."),
                               fields={"media_id": ["not found"]})
 
 
@@ -53,7 +54,7 @@ def template_save(*, template: Template | None = None, user=None, **values) -> T
         with transaction.atomic():
             template.save()
     except IntegrityError:
-        raise Conflict(Code.TEMPLATE_NAME_TAKEN, "A template with this name exists.", fields={"name": ["taken"]})
+        raise Conflict(Code.TEMPLATE_NAME_TAKEN, _("A template with this name exists."), fields={"name": ["taken"]})
     return template
 
 
@@ -64,7 +65,7 @@ def template_delete(*, template: Template) -> None:
 def template_get(template_id) -> Template:
     template = Template.objects.select_related("media").filter(pk=template_id).first() if template_id else None
     if template is None:
-        raise NotFound(Code.TEMPLATE_NOT_FOUND, "No such template.", fields={"template_id": ["not found"]})
+        raise NotFound(Code.TEMPLATE_NOT_FOUND, _("No such template."), fields={"template_id": ["not found"]})
     return template
 
 

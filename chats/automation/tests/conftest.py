@@ -26,3 +26,12 @@ def customer_writes(acme, body, phone="6281234500001", **extra):
             "from_name": "Budi Santoso", "to": "628000000009@c.us", "type": "text", "body": body,
             "timestamp": int(time.time()), **extra}
     return services.message_apply_received(session=acme.session, data=data)
+
+
+def labelled(contact, *names):
+    """The team inbox's labels on a chat (created when new); returns them."""
+    from chats.models import Label
+
+    labels = [Label.objects.get_or_create(name=name)[0] for name in names]
+    contact.labels.add(*labels)
+    return labels

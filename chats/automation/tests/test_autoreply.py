@@ -4,14 +4,13 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
-from chats.automation.models import AutoReplyRule, MatchType, RuleFiring, Trigger
+from chats.automation.models import MatchType, RuleFiring, Trigger
 from chats.automation.services import hours, rules
 from chats.automation.services.autoreply import autoreply_evaluate
 from chats.automation.services.matching import normalise, text_matches
 from chats.automation.tests.conftest import customer_writes
-from chats.models import Contact, Message, MessageOrigin
+from chats.models import Contact, Label, Message, MessageOrigin
 
 pytestmark = pytest.mark.django_db
 
@@ -117,15 +116,19 @@ def test_business_hours_open_and_closed_periods(acme):
 
 def test_conditions_label_and_actions_assign_and_label(acme):
     owner = acme.world.owner_a
-    tagged = rule(name="vip", pattern="promo", condition_label="VIP", reply_text="", add_label="promo-asked",
+    vip, asked = Label.objects.create(name="VIP"), Label.objects.create(name="promo-asked")
+    tagged = rule(name="vip", pattern="promo", condition_label_ids=[vip.pk], reply_text="", add_label_ids=[asked.pk],
                   assign_to_id=owner.pk)
     message = customer_writes(acme, "promo?", phone="6281234500005")
     assert autoreply_evaluate(message_id=message.pk) == []  # no VIP label
-    Contact.objects.filter(pk=message.contact_id).update(tags=["vip"])
+    Contact.objects.filter(pk=message.contact_id).update(tags=["VIP"])  # a contact tag is not a label
+    assert autoreply_evaluate(message_id=customer_writes(acme, "promo?", phone="6281234500005").pk) == []
+    Contact.objects.get(pk=message.contact_id).labels.add(vip)
     again = customer_writes(acme, "promo?", phone="6281234500005")
     assert autoreply_evaluate(message_id=again.pk) == [tagged.pk]
     contact = Contact.objects.get(pk=message.contact_id)
-    assert contact.tags == ["vip", "promo-asked"] and contact.assignee_id == owner.pk
+    assert set(contact.labels.values_list("name", flat=True)) == {"VIP", "promo-asked"}
+    assert contact.assignee_id == owner.pk
 
 
 def test_a_failing_rule_is_logged_on_it_and_the_next_rule_still_runs(acme):

@@ -4,7 +4,7 @@ from django_tenants.utils import schema_context
 from chats.automation.models import Broadcast, BroadcastRecipient, OptOut
 from chats.automation.services import broadcasts, governor
 from chats.automation.services.autoreply import autoreply_evaluate
-from chats.automation.tests.conftest import customer_writes
+from chats.automation.tests.conftest import customer_writes, labelled
 from chats.models import Contact, Message, MessageOrigin
 from chats.services import contact_create
 
@@ -19,13 +19,18 @@ def template(acme):
 
 
 def test_audience_by_label_skips_opted_out_and_csv_reports_bad_rows(acme, template):
-    vip, _ = contact_create(phone="+6281234500201", name="Ani", tags=["vip"])
-    gone, _ = contact_create(phone="+6281234500202", name="Budi", tags=["vip"])
-    contact_create(phone="+6281234500203", name="Cici", tags=["other"])
+    vip, _ = contact_create(phone="+6281234500201", name="Ani", tags=["other"])
+    gone, _ = contact_create(phone="+6281234500202", name="Budi")
+    other, _ = contact_create(phone="+6281234500203", name="Cici", tags=["vip"])  # a contact tag is not a label
+    [vip_label] = labelled(vip, "vip")
+    labelled(gone, "vip", "b2b")
+    labelled(other, "other")
     OptOut.objects.create(contact=gone)
     broadcast, bad = broadcasts.broadcast_create(name="b", template_id=template.pk, audience={"labels": ["vip"]})
     rows = {r.contact_id: r for r in broadcast.recipients.all()}
     assert set(rows) == {vip.pk, gone.pk} and rows[gone.pk].status == "skipped" and bad == []
+    by_id, _ = broadcasts.broadcast_create(name="b2", template_id=template.pk, audience={"labels": [vip_label.pk]})
+    assert {r.contact_id for r in by_id.recipients.all()} == {vip.pk, gone.pk}
     csv_text = "phone,name,1\n+6281234500210,Dedi,diskon 50%\nnot-a-phone,X,y\n+6281234500210,Dedi,again\n"
     from_csv, bad = broadcasts.broadcast_create(name="c", template_id=template.pk, csv_text=csv_text)
     assert [r.variables for r in from_csv.recipients.all()] == [{"1": "diskon 50%"}]
@@ -38,7 +43,7 @@ def test_a_tick_sends_each_recipient_once_marked_broadcast(acme, template, setti
     settings.GOVERNOR_WARMUP_DAYS = 0
     governor.reset(acme.session)
     for n in range(3):
-        contact_create(phone=f"+62812345003{n:02d}", name=f"C{n}", tags=["promo"])
+        labelled(contact_create(phone=f"+62812345003{n:02d}", name=f"C{n}")[0], "promo")
     broadcast, _ = broadcasts.broadcast_create(name="b", template_id=template.pk, session_id=acme.session.pk,
                                                audience={"labels": ["promo"]})
     Broadcast.objects.filter(pk=broadcast.pk).update(status="running")
@@ -60,7 +65,7 @@ def test_the_governor_spaces_slots_and_holds_the_hourly_cap(acme):
 
 
 def test_a_disconnected_number_pauses_the_broadcast_with_the_reason(acme, template):
-    contact_create(phone="+6281234500401", tags=["x"])
+    labelled(contact_create(phone="+6281234500401")[0], "x")
     broadcast, _ = broadcasts.broadcast_create(name="b", template_id=template.pk, session_id=acme.session.pk,
                                                audience={"labels": ["x"]})
     Broadcast.objects.filter(pk=broadcast.pk).update(status="running")

@@ -30,6 +30,9 @@ export const api = {
   createContact: ({ phone, name }) => post('/contacts/', name ? { phone, name } : { phone }),
   updateContact: (id, changes) => patch(`/contacts/${id}/`, changes),
   markRead: (contactId) => post(`/contacts/${contactId}/read/`),
+  mutes: () => get('/mutes/'),
+  mute: (contactId, until = null) => request('PUT', `/contacts/${contactId}/mute/`, { body: { until } }),
+  unmute: (contactId) => del(`/contacts/${contactId}/mute/`),
   exportUrl: (contactId, format) => `/api/v1/contacts/${contactId}/export/?format=${encodeURIComponent(format)}`,
 
   messages: (contactId, { cursor, pageSize } = {}) =>
@@ -75,6 +78,14 @@ export const api = {
   broadcasts: () => get('/broadcasts/'),
   createBroadcast: (body) => post('/broadcasts/', body),
   broadcastAction: (id, action, body = {}) => post(`/broadcasts/${id}/${action}/`, body),
+  automationSettings: () => get('/automation-settings/'),
+  saveAutomationSettings: (body) => request('PUT', '/automation-settings/', { body }),
+  sendLimits: (sessionId) => get(`/sessions/${encodeURIComponent(sessionId)}/send-limits/`),
+  saveSendLimits: (sessionId, body) => request('PUT', `/sessions/${encodeURIComponent(sessionId)}/send-limits/`, { body }),
+  scheduleMessage: (contactId, body) => post(`/contacts/${contactId}/messages/`, body),
+  scheduled: (contactId) => get(`/contacts/${contactId}/scheduled/`),
+  updateScheduled: (id, body) => patch(`/scheduled-messages/${id}/`, body),
+  cancelScheduled: (id) => del(`/scheduled-messages/${id}/`),
 
   webhooks: () => get('/webhooks/'),
   createWebhook: (body) => post('/webhooks/', body),

@@ -16,16 +16,19 @@ export const SERVER_EVENTS = Object.freeze({
   CHAT_STATUS: 'chat.status',
   CHAT_ASSIGNED: 'chat.assigned',
   NOTE_MENTION: 'note.mention',
+  CHAT_MUTED: 'chat.muted',
   SESSION_STATUS: 'session.status',
   HELLO: 'hello',
   PING: 'ping',
   RESYNC_REQUIRED: 'resync_required',
   ERROR: 'error',
   CHAT_HIDDEN: 'chat.hidden',
+  CONTACT_ERASED: 'contact.erased',
+  CONTACT_MERGED: 'contact.merged',
 });
 
 /** The frame types that advance the workspace's seq; the others carry its current value. */
-export const SEQ_ADVANCING = Object.freeze(['message.new', 'message.status', 'message.updated', 'message.reaction', 'message.revoked', 'chat.updated', 'chat.status', 'chat.assigned', 'note.mention', 'session.status', 'chat.hidden']);
+export const SEQ_ADVANCING = Object.freeze(['message.new', 'message.status', 'message.updated', 'message.reaction', 'message.revoked', 'chat.updated', 'chat.status', 'chat.assigned', 'note.mention', 'session.status', 'chat.hidden', 'contact.erased', 'contact.merged']);
 
 /** Client -> server frame types of the inbox socket. */
 export const CLIENT_FRAMES = Object.freeze({

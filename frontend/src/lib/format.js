@@ -59,6 +59,12 @@ export function formatLastSeen(value, now = new Date()) {
   return t('day.lastSeenOn', { day: formatDay(date, now), time });
 }
 
+/** When a mute ends: "Today, 22:10" / "Kamis, 10.00" / a date, in the shown zone. */
+export function formatMuteEnd(value, now = new Date()) {
+  const date = toDate(value);
+  return date ? `${formatDay(date, now)}, ${formatTime(date)}` : '';
+}
+
 /** "12 KB", "3.4 MB" (id: "3,4 MB") */
 export function formatSize(bytes) {
   if (bytes == null || Number.isNaN(Number(bytes))) return '';

@@ -1,28 +1,16 @@
-// Chats whose desktop notifications and chime are off, per workspace, kept in this browser
-// (localStorage): muting is an agent's own choice on their own screen, like WhatsApp's.
-import { reactive } from 'vue';
+// Mutes used to be this browser's own (localStorage, per workspace); they are the server's now
+// (stores/mutes.js). What a browser still holds is handed over once and forgotten.
 import { readItem, writeItem } from './storage.js';
 
-const muted = reactive(new Set());
-let key = 'blazz.muted.default';
-
-/** Load the muted chats of `workspace` (its slug). */
-export function loadMuted(workspace, storage) {
-  key = `blazz.muted.${workspace || 'default'}`;
-  muted.clear();
+/** The contact ids muted in this browser for `workspace` (its slug); the entry is removed. */
+export function takeLocalMutes(workspace, storage) {
+  const key = `blazz.muted.${workspace || 'default'}`;
+  let ids = [];
   try {
-    for (const id of JSON.parse(readItem(key, storage) || '[]')) muted.add(Number(id));
+    ids = JSON.parse(readItem(key, storage) || '[]').map(Number).filter(Number.isInteger);
   } catch {
-    /* a damaged entry: nothing muted */
+    /* a damaged entry: nothing to hand over */
   }
-}
-
-export function isMuted(contactId) {
-  return muted.has(Number(contactId));
-}
-
-export function setMuted(contactId, value, storage) {
-  if (value) muted.add(Number(contactId));
-  else muted.delete(Number(contactId));
-  writeItem(key, muted.size ? JSON.stringify([...muted]) : '', storage);
+  if (ids.length) writeItem(key, '', storage);
+  return ids;
 }

@@ -17,11 +17,11 @@ const GAP_DEBOUNCE_MS = 250;
 
 /**
  * @param {object} deps
- * @param {{chats, messages, sessions, connection, viewers}} deps.stores
+ * @param {{chats, messages, sessions, connection, mutes?, viewers}} deps.stores
  * @param {(frame: object) => boolean} deps.send a client frame; false when the socket is not open
  */
 export function createRouter({ stores, send = () => false }) {
-  const { chats, messages, sessions, connection, viewers } = stores;
+  const { chats, messages, sessions, connection, mutes, viewers } = stores;
   let refetching = null;
   let refetchAgain = false;
   let reconnected = false;
@@ -77,6 +77,12 @@ export function createRouter({ stores, send = () => false }) {
     [E.CHAT_STATUS]: () => chats.scheduleCounts(),
     [E.CHAT_ASSIGNED]: () => chats.scheduleCounts(),
     [E.CHAT_HIDDEN]: (frame) => chats.applyHidden(frame),
+    // Erased with its messages: the row goes, and an open thread closes (stores/chats.js).
+    [E.CONTACT_ERASED]: (frame) => chats.applyHidden(frame),
+    // Merged into another contact (a LID learnt its phone): that one's chat.updated follows.
+    [E.CONTACT_MERGED]: (frame) => chats.applyHidden(frame),
+    // This agent muted or unmuted a chat in another tab or on another device.
+    [E.CHAT_MUTED]: (frame) => mutes?.applyFrame(frame),
     [E.NOTE_MENTION]: (frame) => stores.team?.applyMention(frame),
     [E.SESSION_STATUS]: ({ session }) => sessions.applySessionStatus(session),
     [E.PING]: () => {},
@@ -151,6 +157,7 @@ export function createRouter({ stores, send = () => false }) {
         const jobs = [chats.refresh()];
         if (chats.openId != null) jobs.push(messages.refreshThread(chats.openId));
         if (sessions.loaded) jobs.push(sessions.fetchSessions());
+        if (mutes?.loaded) jobs.push(mutes.refresh()); // chat.muted frames missed while away
         await Promise.allSettled(jobs);
       } while (refetchAgain);
     })().finally(() => {

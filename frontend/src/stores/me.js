@@ -4,7 +4,7 @@ import { ref, computed } from 'vue';
 import { api } from '../api/index.js';
 import { mediaMaxUploadBytes } from '../lib/limits.js';
 import { pickLocale, setLocale, setTimeZone } from '../i18n/index.js';
-import { loadMuted } from '../lib/mute.js';
+import { useMutesStore } from './mutes.js';
 
 export const useMeStore = defineStore('me', () => {
   const workspace = ref(null);
@@ -26,7 +26,8 @@ export const useMeStore = defineStore('me', () => {
     role.value = me.role;
     limits.value = me.limits ?? null;
     applyPreferences(me.preferences);
-    loadMuted(me.workspace?.slug);
+    // The agent's muted chats (their own, on every device): the inbox works without them.
+    useMutesStore().load(me.workspace?.slug).catch(() => {});
     loaded.value = true;
     return me;
   }

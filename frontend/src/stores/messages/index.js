@@ -106,7 +106,8 @@ export const useMessagesStore = defineStore('messages', () => {
   function applyMessageNew(message) {
     const known = message && byKey[messageKey(message)];
     const key = applyLive(message, { addToThread: true });
-    if (key && !known && message.direction === 'in') lastInbound.value = byKey[key];
+    // A message fetched after the fact (catch-up, history import) is shown, never notified.
+    if (key && !known && message.direction === 'in' && !message.history) lastInbound.value = byKey[key];
     return key;
   }
 

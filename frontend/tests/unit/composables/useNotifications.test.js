@@ -1,7 +1,7 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { ref, nextTick, effectScope } from 'vue';
 import { useNotifications } from '../../../src/composables/useNotifications.js';
-import { isMuted, loadMuted, setMuted } from '../../../src/lib/mute.js';
+import { takeLocalMutes } from '../../../src/lib/mute.js';
 
 describe('useNotifications', () => {
   afterEach(() => {
@@ -43,18 +43,18 @@ describe('useNotifications', () => {
   });
 
   it('test_a_muted_chat_stays_silent_and_others_still_notify', async () => {
-    loadMuted('acme');
-    setMuted(7, true);
-    const { shown, lastInbound } = setup('granted', 'hidden', isMuted);
+    const { shown, lastInbound } = setup('granted', 'hidden', (id) => id === 7);
     lastInbound.value = { contact_id: 7, body: 'muted one' };
     await nextTick();
     lastInbound.value = { contact_id: 8, body: 'loud one' };
     await nextTick();
     expect(shown.map((n) => n.body)).toEqual(['loud one']);
-    expect(JSON.parse(localStorage.getItem('blazz.muted.acme'))).toEqual([7]);
-    loadMuted('acme');
-    expect(isMuted(7)).toBe(true);
-    setMuted(7, false);
+  });
+
+  it('test_mutes_this_browser_kept_are_handed_over_once', () => {
+    localStorage.setItem('blazz.muted.acme', JSON.stringify([7, '9', 'x']));
+    expect(takeLocalMutes('acme')).toEqual([7, 9]);
     expect(localStorage.getItem('blazz.muted.acme')).toBe(null);
+    expect(takeLocalMutes('acme')).toEqual([]);
   });
 });

@@ -28,6 +28,7 @@ const { useChatsStore } = await import('../../../src/stores/chats.js');
 const { useMessagesStore } = await import('../../../src/stores/messages/index.js');
 const { useSessionsStore } = await import('../../../src/stores/sessions.js');
 const { useRealtimeStore } = await import('../../../src/stores/connection.js');
+const { useMutesStore } = await import('../../../src/stores/mutes.js');
 
 class FakeSocket {
   static instances = [];
@@ -85,7 +86,7 @@ describe('realtime module', () => {
     setActivePinia(createPinia());
     vi.clearAllMocks();
     FakeSocket.instances = [];
-    stores = { chats: useChatsStore(), messages: useMessagesStore(), sessions: useSessionsStore(), connection: useRealtimeStore() };
+    stores = { chats: useChatsStore(), messages: useMessagesStore(), sessions: useSessionsStore(), connection: useRealtimeStore(), mutes: useMutesStore() };
     env = fakeEnv();
     clock = 1_000_000;
     rt = createRealtime({ stores, url: 'ws://demo.localhost/ws/inbox/', WebSocketImpl: FakeSocket, env, random: () => 0.5, now: () => clock });
@@ -123,6 +124,19 @@ describe('realtime module', () => {
     last().receive({ type: E.SESSION_STATUS, seq: 15, session: { id: 's1', status: 'qr', qr: 'data:image/png;base64,AA', updated_at: '2026-11-25T10:00:00Z' } });
     expect(stores.sessions.byId.s1.status).toBe('qr');
     expect(stores.connection.lastSeq).toBe(15);
+    last().receive({ type: E.CHAT_MUTED, seq: 15, contact_id: 12, user_id: 1, muted: true, muted_until: null });
+    expect(stores.mutes.isMuted(12)).toBe(true); // another device of this agent muted it
+    expect(stores.connection.lastSeq).toBe(15);
+  });
+
+  it('test_an_erased_or_merged_contact_leaves_the_chat_list', async () => {
+    connect();
+    stores.chats.applyChatUpdated(makeChat({ id: 21, last_message_at: '2026-01-01T00:00:00Z' }));
+    stores.chats.applyChatUpdated(makeChat({ id: 22, last_message_at: '2026-01-01T00:00:00Z' }));
+    last().receive({ type: E.CONTACT_ERASED, seq: 11, contact_id: 21 });
+    last().receive({ type: E.CONTACT_MERGED, seq: 12, contact_id: 22, into_contact_id: 12 });
+    expect(stores.chats.byId[21]).toBeUndefined();
+    expect(stores.chats.byId[22]).toBeUndefined();
   });
 
   it('test_a_duplicate_frame_changes_nothing', async () => {

@@ -130,5 +130,12 @@ describe('messages store', () => {
       expect(store.lastInbound).toBe(first);
       expect(first.id).toBe(13);
     });
+
+    it('test_history_message_is_shown_but_not_announced', async () => {
+      await openThread(store, []);
+      store.applyMessageNew(makeMessage({ id: 14, direction: 'in', history: true }));
+      expect(store.byKey['m:14']).toBeTruthy();
+      expect(store.lastInbound).toBe(null);
+    });
   });
 });

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chats', '0010_custom_fields_and_system_lines'),
+        ('chats', '0013_identities_and_history'),
     ]
 
     operations = [

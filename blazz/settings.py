@@ -314,6 +314,10 @@ SPECTACULAR_SETTINGS = {
         "MediaStatusEnum": "chats.models.MediaStatus",
         "SessionStatusEnum": "sessions_wa.contract.SessionStatus",
     },
+    # Relative: the workspace host the description was fetched from ({slug}.BASE_DOMAIN).
+    "SERVERS": [{"url": "/", "description": "The workspace host this description was fetched from"}],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "blazz.core.openapi.lint_clean"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -3,7 +3,7 @@ payload shapes of the event catalogue (blazz/core/payloads.py), so both say the 
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from blazz.core.payloads import (
@@ -16,9 +16,68 @@ def media_url(media: MediaFile) -> str:
     return f"/api/v1/media/{media.pk}/"
 
 
+# The JSON columns, typed for the OpenAPI description (they serialise as stored).
+
+class LocationSerializer(serializers.Serializer):
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class ContactCardSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    phone = serializers.CharField(max_length=40)
+
+
+@extend_schema_serializer(component_name="ContactCard")
+class StoredContactCardSerializer(ContactCardSerializer):
+    """A message's card as stored: what was sent, or what came in (with its vCard)."""
+
+    vcard = serializers.CharField(required=False, help_text="The vCard as received (inbound cards).")
+
+
+class EditSerializer(serializers.Serializer):
+    body = serializers.CharField(help_text="The text before this edit.")
+    edited_at = serializers.DateTimeField()
+
+
+@extend_schema_field(LocationSerializer)
+class LocationField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(StoredContactCardSerializer)
+class ContactCardField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(EditSerializer(many=True))
+class EditsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field({"type": "array", "items": {"type": "number"},
+                      "description": "Voice notes: the loudness of the recording in bars, 0 to 1."})
+class WaveformField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {}})
+class SystemDataField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {},
+                      "description": "The CRM's own fields: string keys, any JSON values."})
+class CustomFieldsField(serializers.JSONField):
+    pass
+
+
 class MediaSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     ready = serializers.SerializerMethodField()
+    waveform = WaveformField(read_only=True, allow_null=True)
 
     class Meta:
         model = MediaFile
@@ -103,6 +162,10 @@ class MessageSerializer(serializers.ModelSerializer):
     reactions = serializers.SerializerMethodField()
     edited = serializers.SerializerMethodField()
     sent_by = UserRefSerializer(read_only=True, allow_null=True)
+    location = LocationField(read_only=True, allow_null=True)
+    contact_card = ContactCardField(read_only=True, allow_null=True)
+    edits = EditsField(read_only=True, help_text="Earlier texts, oldest first.")
+    system_data = SystemDataField(read_only=True, allow_null=True, help_text=Message._meta.get_field("system_data").help_text)
 
     class Meta:
         model = Message
@@ -136,6 +199,7 @@ class ContactSerializer(serializers.ModelSerializer):
     assignee = UserRefSerializer(read_only=True, allow_null=True)
     session_id = serializers.CharField(read_only=True, allow_null=True)
     labels = LabelSerializer(many=True, read_only=True)
+    custom_fields = CustomFieldsField(read_only=True)
 
     class Meta:
         model = Contact

@@ -74,7 +74,8 @@ class SessionPairingCodeApi(APIView):
         return [IsWorkspaceAdmin()]
 
     @extend_schema(operation_id="sessions_pairing_code", request=InputSerializer,
-                   responses={200: SessionSerializer, **error_responses(400, 401, 403, 404, 409, 502, 503)})
+                   responses={200: SessionSerializer, **error_responses(400, 401, 403, 404, 409, 502, 503, codes={
+                       409: [Code.NOT_WAITING_FOR_SCAN], 502: [Code.BRIDGE_ERROR], 503: [Code.BRIDGE_UNAVAILABLE]})})
     def post(self, request, session_id: str):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

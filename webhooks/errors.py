@@ -13,3 +13,4 @@ class WebhookErrorCode(str, enum.Enum):
     URL_NOT_ALLOWED = "url_not_allowed"
     WEBHOOK_NOT_FOUND = "webhook_not_found"
     DELIVERY_NOT_FOUND = "delivery_not_found"
+    EVENT_GONE = "event_gone"

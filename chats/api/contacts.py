@@ -40,7 +40,8 @@ class ContactListApi(APIView):
         return paginate(request, self, selectors.contact_list(**list_query(request)), ContactSerializer)
 
     @extend_schema(operation_id="contacts_create", request=InputSerializer,
-                   responses={201: ChatSerializer, 200: ChatSerializer, **error_responses(400, 401, 403)})
+                   responses={201: ChatSerializer, 200: ChatSerializer,
+                              **error_responses(400, 401, 403, codes={400: [Code.PHONE_INVALID]})})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -13,6 +13,7 @@ from blazz.core.errors import NotFound
 from blazz.core.openapi import error_responses
 from blazz.core.validation import StrictCharField
 from chats import selectors, services
+from chats.errors import ChatErrorCode as Code
 from chats.api.common import (MessageCursor, Q_PARAM, actor, contact_or_404, message_or_404, origin_of, paginate,
                               search_text, viewer)
 from chats.automation.api.common import ScheduledMessageSerializer
@@ -20,20 +21,22 @@ from chats.automation.services import schedules, templates
 from chats.errors import ChatErrorCode as Code
 from chats.models import NOTE, MessageOrigin, MessageType
 from chats.services import forward
-from chats.serializers import MessageSerializer, SearchResultSerializer, message_data, without_reactions
+from chats.serializers import (ContactCardSerializer, LocationSerializer, MessageSerializer, SearchResultSerializer,
+                               message_data, without_reactions)
 from sessions_wa.contract import UNSENDABLE_MESSAGE_TYPES
+from sessions_wa.errors import SessionErrorCode
 
 
-class LocationSerializer(serializers.Serializer):
-    latitude = serializers.FloatField(min_value=-90, max_value=90)
-    longitude = serializers.FloatField(min_value=-180, max_value=180)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+# The codes a send answers besides the generic ones (chats/services/send.py).
+SEND_ERROR_CODES = {
+    400: [Code.CLIENT_ID_REQUIRED, Code.BODY_REQUIRED, Code.MEDIA_REQUIRED, Code.TYPE_INVALID, Code.FIELD_NOT_ALLOWED],
+    404: [Code.MEDIA_NOT_FOUND, Code.REPLY_TO_NOT_FOUND, SessionErrorCode.SESSION_NOT_FOUND],
+    409: [Code.CLIENT_ID_CONFLICT, Code.MEDIA_NOT_READY, SessionErrorCode.NO_SESSION, SessionErrorCode.SESSION_NOT_CONNECTED],
+}
 
-
-class ContactCardSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    phone = serializers.CharField(max_length=40)
+# An edit, delete or reaction calls the bridge (chats/services/changes.py): a 502 carries the
+# bridge's own code.
+BRIDGE_CALL_CODES = {503: [Code.BRIDGE_UNAVAILABLE]}
 
 
 class ContactMessagesApi(APIView):
@@ -85,7 +88,7 @@ class ContactMessagesApi(APIView):
         operation_id="messages_send", request=InputSerializer,
         responses={201: MessageSerializer, 200: OpenApiResponse(MessageSerializer, description="Same client_id again"),
                    202: OpenApiResponse(ScheduledMessageSerializer, description="With send_at: scheduled"),
-                   **error_responses(400, 401, 403, 404, 409)},
+                   **error_responses(400, 401, 403, 404, 409, codes=SEND_ERROR_CODES)},
         description="Store a pending message and send it (or, with send_at, schedule it). Idempotent by client_id.",
     )
     def post(self, request, contact_id: int):
@@ -151,7 +154,7 @@ class MessageReactionApi(APIView):
         emoji = StrictCharField(max_length=32, allow_blank=True, trim_whitespace=False)
 
     @extend_schema(operation_id="messages_react", request=InputSerializer,
-                   responses={200: MessageSerializer, **error_responses(400, 401, 403, 404, 409, 502, 503)})
+                   responses={200: MessageSerializer, **error_responses(400, 401, 403, 404, 409, 502, 503, codes=BRIDGE_CALL_CODES)})
     def post(self, request, message_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -207,7 +210,7 @@ class MessageDetailApi(APIView):
         return Response(MessageSerializer(message_or_404(message_id, request)).data)
 
     @extend_schema(operation_id="messages_edit", request=EditSerializer,
-                   responses={200: MessageSerializer, **error_responses(400, 401, 403, 404, 409, 502, 503)},
+                   responses={200: MessageSerializer, **error_responses(400, 401, 403, 404, 409, 502, 503, codes=BRIDGE_CALL_CODES)},
                    description="Our own text within 15 minutes (the customer's phone shows the edit), or a note. "
                                "The earlier texts stay in `edits`.")
     def patch(self, request, message_id: int):
@@ -218,7 +221,7 @@ class MessageDetailApi(APIView):
         return Response(MessageSerializer(message_or_404(message.pk)).data)
 
     @extend_schema(operation_id="messages_delete", request=None,
-                   responses={200: MessageSerializer, **error_responses(401, 403, 404, 409, 502, 503)},
+                   responses={200: MessageSerializer, **error_responses(401, 403, 404, 409, 502, 503, codes=BRIDGE_CALL_CODES)},
                    description="Delete for everyone (idempotent); agents still see the content, marked deleted.")
     def delete(self, request, message_id: int):
         message = services.message_delete(message=message_or_404(message_id, request), user=actor(request))

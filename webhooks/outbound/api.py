@@ -41,7 +41,7 @@ class EventListApi(APIView):
         has_more = serializers.BooleanField()
 
     @extend_schema(operation_id="events_list", parameters=[InputSerializer],
-                   responses={200: OutputSerializer, **error_responses(400, 401, 403, 410)})
+                   responses={200: OutputSerializer, **error_responses(400, 401, 403, 410, codes={410: [Code.RESYNC_REQUIRED]})})
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)

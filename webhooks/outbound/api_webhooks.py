@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from blazz.core.openapi import error_responses
+from webhooks.errors import WebhookErrorCode as Code
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.outbound import delivery as deliveries, endpoints as services
 from webhooks.outbound.trigger import ENDPOINTS_CACHE_SECONDS, forget, pump_soon
@@ -62,7 +63,8 @@ class EndpointListApi(APIView):
         return Response(EndpointSerializer(services.endpoint_list(), many=True).data)
 
     @extend_schema(operation_id="webhooks_create", request=EndpointInput,
-                   responses={201: EndpointWithSecretSerializer, **error_responses(400, 401, 403)})
+                   responses={201: EndpointWithSecretSerializer,
+                              **error_responses(400, 401, 403, codes={400: [Code.URL_NOT_ALLOWED]})})
     def post(self, request):
         data = EndpointInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -85,7 +87,8 @@ class EndpointDetailApi(APIView):
         return Response(EndpointSerializer(services.endpoint_get(webhook_id)).data)
 
     @extend_schema(operation_id="webhooks_update", request=EndpointInput,
-                   responses={200: EndpointSerializer, **error_responses(400, 401, 403, 404)})
+                   responses={200: EndpointSerializer,
+                              **error_responses(400, 401, 403, 404, codes={400: [Code.URL_NOT_ALLOWED]})})
     def patch(self, request, webhook_id: int):
         endpoint = services.endpoint_get(webhook_id)
         data = self.PatchInput(data=request.data)
@@ -187,6 +190,6 @@ class DeliveryReplayApi(APIView):
     permission_classes = [IsWorkspaceAdmin]
 
     @extend_schema(operation_id="webhook_deliveries_replay", request=None,
-                   responses={200: DeliverySerializer, **error_responses(401, 403, 404, 410)})
+                   responses={200: DeliverySerializer, **error_responses(401, 403, 404, 410, codes={410: [Code.EVENT_GONE]})})
     def post(self, request, delivery_id: int):
         return Response(DeliverySerializer(deliveries.delivery_replay(delivery=services.delivery_get(delivery_id))).data)

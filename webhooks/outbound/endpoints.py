@@ -80,7 +80,9 @@ def endpoint_update(*, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
         changes.update(disabled_reason="", failing_since=None, retry_attempt=0, next_attempt_at=None)
     for name, value in changes.items():
         setattr(endpoint, name, value)
-    endpoint.save()
+    # Only the fields changed: `delivered_seq` and the retry state belong to the pump, which may be
+    # moving them meanwhile (it holds a lease, not this row's lock).
+    endpoint.save(update_fields=[*changes, "updated_at"])
     return endpoint
 
 

@@ -18,6 +18,7 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive: the sender reuses its connection
+            wbufsize = 65536
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))

@@ -40,6 +40,7 @@ urlpatterns = [
     path("messages/", messages.MessageListApi.as_view(), name="messages"),
     path("messages/search/", messages.MessageSearchApi.as_view(), name="message-search"),
     path("messages/<int:message_id>/", messages.MessageDetailApi.as_view(), name="message-detail"),
+    path("messages/<int:message_id>/forward/", messages.MessageForwardApi.as_view(), name="message-forward"),
     path("messages/<int:message_id>/retry/", messages.MessageRetryApi.as_view(), name="message-retry"),
     path("messages/<int:message_id>/reactions/", messages.MessageReactionApi.as_view(), name="message-reactions"),
     path("media/", media.MediaUploadApi.as_view(), name="media-upload"),

@@ -30,6 +30,7 @@ class ChatErrorCode(str, enum.Enum):
     SHORTCUT_TAKEN = "shortcut_taken"
     NOT_EDITABLE = "not_editable"
     EDIT_WINDOW_PASSED = "edit_window_passed"
+    NOT_FORWARDABLE = "not_forwardable"
     VARIABLES_UNKNOWN = "variables_unknown"
     CANNED_REPLY_NOT_FOUND = "canned_reply_not_found"
     BRIDGE_UNAVAILABLE = "bridge_unavailable"

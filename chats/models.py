@@ -230,6 +230,9 @@ class Message(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False, help_text="Deleted by the sender; the content is kept for agents.")
     revoked_at = models.DateTimeField(null=True, blank=True)
+    forwarded = models.BooleanField(default=False, db_default=False, help_text="WhatsApp's \"Forwarded\" mark.")
+    forwarded_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                       help_text="Our forward's source (its WhatsApp id goes to the bridge).")
 
     origin = models.CharField(max_length=12, choices=MessageOrigin.choices, default=MessageOrigin.AGENT,
                               db_default=MessageOrigin.AGENT)

@@ -192,11 +192,14 @@ def message_get(message_id) -> Message | None:
     return _messages().select_related("contact", "session").filter(pk=message_id).first()
 
 
-def message_search(*, q: str, viewer_id: int | None = None) -> QuerySet[Message]:
+def message_search(*, q: str, viewer_id: int | None = None, contact_id: int | None = None) -> QuerySet[Message]:
+    """Every visible chat's messages matching `q`, newest first; `contact_id`: one chat's only."""
     query = prefix_query(q)
     if query is None:
         return Message.objects.none()
     messages = _messages().select_related("contact").filter(search=query)
+    if contact_id is not None:
+        messages = messages.filter(contact_id=contact_id)
     return visible(messages, viewer_id, field="contact__").order_by("-timestamp", "-id")
 
 

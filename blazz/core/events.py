@@ -15,10 +15,7 @@ order (blazz/core/eventlog.py); the socket delivers those in seq order, each onc
 them after a `resume`. The other frames (typing, presence, hello, ping) carry the current value
 without advancing it. `error` answers one socket's frame and carries 0.
 
-Groups (the schema is in every name, so a socket of one workspace can never be in another's):
-`t.{schema}.inbox` (every agent socket and API-key socket of the workspace),
-`t.{schema}.contact.{id}` (sockets viewing that contact), `t.{schema}.firehose` (API-key sockets,
-which receive the per-contact events of every contact).
+Who receives what: the groups of blazz/core/groups.py.
 """
 
 from __future__ import annotations
@@ -177,15 +174,27 @@ class Typing(Event):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Presence(Event):
-    """Goes only to the sockets viewing the contact, so it carries the current seq: were it to
-    advance the workspace's counter, every other socket would see a gap and refetch."""
+    """A customer online or not: to the whole inbox (the chat list shows a dot) and the firehose.
+    Ephemeral, it carries the current seq: it changes no REST row's order, and the contact's
+    `online` in a fetched row is as fresh as the last frame."""
 
     type: ClassVar[str] = "presence"
-    audience: ClassVar[str] = CONTACT
     advances_seq: ClassVar[bool] = False
     contact_id: int
     online: bool
     last_seen: str | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChatViewers(Event):
+    """The agents who have a chat open now (chats/viewers.py), sent to the sockets viewing it
+    whenever one opens or leaves it. Ephemeral: nothing is stored but the Redis set."""
+
+    type: ClassVar[str] = "chat.viewers"
+    audience: ClassVar[str] = CONTACT
+    advances_seq: ClassVar[bool] = False
+    contact_id: int
+    viewers: list[SocketUser]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -342,19 +351,18 @@ class Error(Event):
 
 CATALOGUE: tuple[type[Event], ...] = (
     MessageNew, MessageStatusChanged, MessageUpdated, MessageReactionChanged, MessageRevoked, Typing,
-    Presence, ChatUpdated, ChatStatusChanged, ChatAssigned, NoteMentioned, ChatMuted, SessionStatusChanged,
+    Presence, ChatViewers, ChatUpdated, ChatStatusChanged, ChatAssigned, NoteMentioned, ChatMuted, SessionStatusChanged,
     Hello, Ping, ResyncRequired, Error, ChatHidden, ContactErased, ContactMerged, MessageReceived, MessageSent,
     ContactCreated, ContactUpdated, ContactDeleted,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE)
 BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in CATALOGUE}
-# Each frame's payload fields (wire name -> Python type), besides type and seq: the schema that
-# tests check every frame against.
+# Each frame's payload fields (wire name -> Python type) besides type and seq, and their names:
+# the schema tests and clients check every frame against.
 FRAME_SCHEMA: dict[str, dict[str, Any]] = {
     cls.type: {cls.wire_names.get(f.name, f.name): typing.get_type_hints(cls)[f.name] for f in dataclasses.fields(cls)}
     for cls in CATALOGUE
 }
-# The fields each frame carries besides type and seq (for schema checks in tests and clients).
 FRAME_FIELDS: dict[str, frozenset[str]] = {name: frozenset(fields) for name, fields in FRAME_SCHEMA.items()}
 ADVANCING: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE if cls.advances_seq)
 

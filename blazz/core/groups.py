@@ -1,5 +1,10 @@
 """Channels group names (docs/realtime.md "Groups"): the schema is in every name, so a socket of one
-workspace can never be in another's. blazz/core/events.py re-exports them (`events.inbox_group`)."""
+workspace can never be in another's. blazz/core/events.py re-exports them (`events.inbox_group`).
+
+`t.{schema}.inbox` (every agent socket and API-key socket of the workspace), `t.{schema}.contact.{id}`
+(sockets viewing that contact), `t.{schema}.firehose` (API-key sockets, which receive the
+per-contact events of every contact), and one group per member, login session and API key (what
+a revocation closes)."""
 
 from __future__ import annotations
 

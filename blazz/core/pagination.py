@@ -105,6 +105,26 @@ class KeysetCursor(CursorPagination):
         self.has_previous = (cursor is not None) if not reverse else more
         return rows
 
+    def paginate_around(self, queryset, request, anchor, view=None):
+        """A page centred on `anchor` (a row of `queryset`): about half a page on each side of it,
+        in the list's order, with the usual links on both sides, so a client opened at a search
+        hit pages older and newer from there. The links drop `around`."""
+        self.request = request
+        self.base_url = remove_query_param(request.build_absolute_uri(), "around")
+        self.page_size = self.get_page_size(request)
+        self.ordering = list(self.get_ordering(request, queryset, view))
+        values = [getattr(anchor, _field(item)[0]) for item in self.ordering]
+        before = (self.page_size - 1) // 2
+        newer = list(queryset.filter(after(inverted(self.ordering), values)).order_by(*inverted(self.ordering))[: before + 1])
+        self.has_previous = len(newer) > before
+        newer = newer[:before]
+        newer.reverse()
+        rest = self.page_size - 1 - len(newer)
+        older = list(queryset.filter(after(self.ordering, values)).order_by(*self.ordering)[: rest + 1])
+        self.has_next = len(older) > rest
+        self.page = [*newer, anchor, *older[:rest]]
+        return self.page
+
     def _values(self, row) -> list:
         out = []
         for item in self.ordering:

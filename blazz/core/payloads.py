@@ -84,6 +84,7 @@ class MessagePayload(TypedDict):
     edited_at: str | None
     revoked: bool
     revoked_at: str | None
+    forwarded: bool
     origin: str
     history: bool
     sent_by: UserRef | None

@@ -210,12 +210,13 @@ def test_every_published_event_goes_only_to_its_own_workspace_groups(event):
 
 
 def test_contact_scoped_events_reach_the_contact_and_the_firehose_never_the_inbox():
-    presence = sample(events.Presence, contact_id=12)
+    viewers = sample(events.ChatViewers, contact_id=12)
     agent_typing = sample(events.Typing, contact_id=12, sender="agent")
     contact_typing = sample(events.Typing, contact_id=12, sender="contact")
+    presence = sample(events.Presence, contact_id=12)
 
-    assert presence.groups("s") == agent_typing.groups("s") == ["t.s.contact.12", "t.s.firehose"]
-    assert contact_typing.groups("s") == ["t.s.inbox"]
+    assert viewers.groups("s") == agent_typing.groups("s") == ["t.s.contact.12", "t.s.firehose"]
+    assert contact_typing.groups("s") == presence.groups("s") == ["t.s.inbox"]  # the chat list shows them
 
 
 @pytest.mark.parametrize("cls", [c for c in events.CATALOGUE if c.audience == events.SOCKET], ids=lambda c: c.type)
@@ -234,7 +235,7 @@ def test_only_events_for_the_whole_inbox_advance_seq(event):
 
 def test_the_frames_that_carry_the_current_seq():
     assert {cls.type for cls in events.CATALOGUE if not cls.advances_seq} == {
-        "typing", "presence", "chat.muted", "hello", "ping", "resync_required", "error"}
+        "typing", "presence", "chat.viewers", "chat.muted", "hello", "ping", "resync_required", "error"}
 
 
 # --- the docs say the same ---------------------------------------------------------------------------

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.db import connection
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from blazz.core.errors import DomainError
+from blazz.core.errors import DomainError, NotFound
 from blazz.core.openapi import error_responses
 from blazz.core.validation import StrictCharField
 from chats import selectors, services
@@ -17,8 +18,8 @@ from chats.api.common import (MessageCursor, Q_PARAM, actor, contact_or_404, mes
                               search_text, viewer)
 from chats.automation.api.common import ScheduledMessageSerializer
 from chats.automation.services import schedules, templates
-from chats.errors import ChatErrorCode
 from chats.models import NOTE, MessageOrigin, MessageType
+from chats.services import forward
 from chats.serializers import (ContactCardSerializer, LocationSerializer, MessageSerializer, SearchResultSerializer,
                                message_data, without_reactions)
 from sessions_wa.contract import UNSENDABLE_MESSAGE_TYPES
@@ -75,11 +76,26 @@ class ContactMessagesApi(APIView):
         send_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
                                             help_text="Schedule it: stored as a scheduled message, sent then.")
 
-    @extend_schema(operation_id="messages_list",
+    class AroundSerializer(serializers.Serializer):
+        around = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, help_text=(
+            "A message id of this chat: the page centred on it (older and newer links from there)."))
+
+    @extend_schema(operation_id="messages_list", parameters=[AroundSerializer],
                    responses={200: MessageSerializer(many=True), **error_responses(400, 401, 403, 404)})
     def get(self, request, contact_id: int):
         contact = contact_or_404(contact_id, request)
-        return paginate(request, self, selectors.message_list_for_contact(contact=contact), MessageSerializer)
+        query = self.AroundSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        messages = selectors.message_list_for_contact(contact=contact)
+        around = query.validated_data.get("around")
+        if around is None:
+            return paginate(request, self, messages, MessageSerializer)
+        anchor = messages.filter(pk=around).first()
+        if anchor is None:
+            raise NotFound(Code.MESSAGE_NOT_FOUND, _("No such message in this chat."), fields={"around": ["not found"]})
+        paginator = self.pagination_class()
+        page = paginator.paginate_around(messages, request, anchor, view=self)
+        return paginator.get_paginated_response(MessageSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="messages_send", request=InputSerializer,
@@ -106,10 +122,10 @@ class ContactMessagesApi(APIView):
                 workspace=getattr(connection, "tenant", None), values=variables,
                 reply_to_id=values["reply_to_id"], session_id=values["session_id"])
         if send_at is not None and (values["media_url"] or values["media_base64"]):
-            raise DomainError(ChatErrorCode.FIELD_NOT_ALLOWED, "A scheduled message takes an uploaded file (media_id).",
+            raise DomainError(Code.FIELD_NOT_ALLOWED, _("A scheduled message takes an uploaded file (media_id)."),
                               fields={"send_at": ["not with media_url or media_base64"]})
         if send_at is not None:
-            scheduled, _ = schedules.scheduled_create(
+            scheduled, _created = schedules.scheduled_create(
                 contact=contact, client_id=client_id, send_at=send_at, request=send_request, template_id=template_id,
                 variables=variables, user=actor(request), by_api=origin_of(request) == MessageOrigin.API)
             return Response(ScheduledMessageSerializer(scheduled).data, status=status.HTTP_202_ACCEPTED)
@@ -128,6 +144,29 @@ class MessageRetryApi(APIView):
     def post(self, request, message_id: int):
         message = services.message_retry(message=message_or_404(message_id, request))
         return Response(MessageSerializer(message_or_404(message.pk)).data)
+
+
+class MessageForwardApi(APIView):
+    api_key_scopes = {"POST": Scope.SEND}
+
+    class InputSerializer(serializers.Serializer):
+        contact_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The chat to forward it to.")
+        client_id = StrictCharField(max_length=100, help_text="The forward's idempotency key: a repeat returns it.")
+
+    @extend_schema(operation_id="messages_forward", request=InputSerializer,
+                   responses={201: MessageSerializer, 200: OpenApiResponse(MessageSerializer, description="Same client_id again"),
+                              **error_responses(400, 401, 403, 404, 409)},
+                   description="Forward this message to another chat of the workspace (WhatsApp marks it forwarded). "
+                               "Idempotent by client_id.")
+    def post(self, request, message_id: int):
+        source = message_or_404(message_id, request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        to = contact_or_404(data.validated_data["contact_id"], request)
+        message, created = forward.message_forward(message=source, to=to, client_id=data.validated_data["client_id"],
+                                                   sent_by=actor(request), origin=origin_of(request))
+        return Response(MessageSerializer(message_or_404(message.pk)).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class MessageReactionApi(APIView):
@@ -151,11 +190,20 @@ class MessageSearchApi(APIView):
 
     pagination_class = MessageCursor
 
-    @extend_schema(operation_id="messages_search", parameters=[Q_PARAM],
-                   responses={200: SearchResultSerializer(many=True), **error_responses(400, 401, 403)})
+    class InChatSerializer(serializers.Serializer):
+        contact_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
+                                              help_text="Search one chat only (the thread's search, next/prev).")
+
+    @extend_schema(operation_id="messages_search", parameters=[Q_PARAM, InChatSerializer],
+                   responses={200: SearchResultSerializer(many=True), **error_responses(400, 401, 403, 404)})
     def get(self, request):
-        return paginate(request, self, selectors.message_search(q=search_text(request), viewer_id=viewer(request)),
-                         SearchResultSerializer)
+        query = self.InChatSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        contact_id = query.validated_data.get("contact_id")
+        if contact_id is not None:
+            contact_or_404(contact_id, request)  # another workspace's, or a chat this agent may not see
+        return paginate(request, self, selectors.message_search(q=search_text(request), viewer_id=viewer(request),
+                                                                contact_id=contact_id), SearchResultSerializer)
 
 
 class MessageListApi(APIView):

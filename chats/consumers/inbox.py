@@ -26,14 +26,13 @@ from django_tenants.utils import tenant_context
 from blazz.core import eventlog, events, metrics
 from blazz.core.errors import NotFound
 from blazz.core.publisher import current_seq_async
-from chats import online, selectors, services
+from chats import online, services
+from chats.consumers.principal import authenticate, principal_groups, still_valid
 from chats.consumers.typing_relay import TypingRelay
+from chats.consumers.viewing import Viewing
 from chats.models import Contact
 from sessions_wa.contract import TYPING_STATES
-from workspaces import selectors as workspace_selectors
-from workspaces.asgi import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, origin_allowed
-from workspaces.authentication import authenticate_api_key
-from workspaces.middleware import SESSION_WORKSPACE_KEY
+from workspaces.asgi import CLOSE_UNAUTHENTICATED
 from workspaces.scopes import SOCKET_SEND_FRAMES, Scope
 
 logger = logging.getLogger(__name__)
@@ -45,60 +44,6 @@ PING_SECONDS = float(getattr(settings, "REALTIME_PING_SECONDS", 20))
 MAX_SUBSCRIPTIONS = 100
 # Events read from the log per query while replaying a resume or filling a gap.
 REPLAY_PAGE = 500
-
-
-def _api_key_from_scope(scope) -> str:
-    for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            parts = value.decode("latin-1").split()
-            if len(parts) == 2 and parts[0].lower() == "bearer":  # schemes are case-insensitive (RFC 7235)
-                return parts[1]
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    return (query.get("api_key") or [""])[0]
-
-
-@database_sync_to_async
-def _authenticate(scope):
-    """Returns (principal dict, close code). principal: {"kind": "user"|"api_key", "user": {...}}."""
-    tenant = scope["tenant"]
-    raw_key = _api_key_from_scope(scope)
-    if raw_key:
-        key = authenticate_api_key(raw_key, tenant)
-        if key is None or not key.has_scope(Scope.READ):  # the socket streams the workspace's events: `read`
-            return None, CLOSE_UNAUTHENTICATED if key is None else CLOSE_FORBIDDEN
-        return {"kind": "api_key", "key_id": key.pk, "scopes": key.scopes,
-                "user": {"id": None, "name": f"api-key:{key.prefix}"}}, None
-    if not origin_allowed(scope):
-        # A page of another host opening this socket with a member's cookie: refused whoever
-        # the cookie names (an API key is a credential the page had to hold, so it may).
-        return None, CLOSE_FORBIDDEN
-    user = scope.get("user")
-    if user is None or not user.is_authenticated:
-        return None, CLOSE_UNAUTHENTICATED
-    session = scope.get("session")
-    if session is None or session.get(SESSION_WORKSPACE_KEY) != tenant.schema_name:
-        return None, CLOSE_UNAUTHENTICATED  # a login made on another host
-    membership = workspace_selectors.membership_for(user=user, workspace=tenant)
-    if membership is None:
-        return None, CLOSE_FORBIDDEN
-    with tenant_context(tenant):
-        viewer_id = selectors.visible_only_to(user_id=user.pk, role=membership.role)
-    return {"kind": "user", "session_key": session.session_key, "viewer_id": viewer_id,
-            "user": {"id": user.pk, "name": user.get_full_name() or user.email}}, None
-
-
-@database_sync_to_async
-def _still_valid(tenant, principal) -> bool:
-    return workspace_selectors.socket_principal_still_valid(
-        workspace=tenant, user_id=principal["user"]["id"], session_key=principal.get("session_key"),
-        key_id=principal.get("key_id"))
-
-
-def _principal_groups(schema: str, principal) -> list[str]:
-    """The groups a revocation of this socket's principal closes (blazz_close)."""
-    if principal["kind"] == "api_key":
-        return [events.api_key_group(schema, principal["key_id"])]
-    return [events.user_group(schema, principal["user"]["id"]), events.session_group(schema, principal["session_key"])]
 
 
 def _int_or_none(text: str):
@@ -115,6 +60,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
         self.contacts: dict[int, tuple[str, str | None]] = {}  # known: id -> (wa_id, session id)
         self.groups_joined: list[str] = []
         self.typing: TypingRelay | None = None
+        self.viewing: Viewing | None = None  # an agent's open chats ("Budi is viewing")
         # The highest logged seq this socket has been given: logged frames go out in seq order,
         # each once (a lower or equal one is dropped, a gap is filled from the log first).
         self.cursor = 0
@@ -123,7 +69,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
         # connects queues up in the one database thread, and a refused socket needs to be open
         # for its close code to reach the client. Frames that arrive meanwhile wait for connect().
         await self.accept()
-        principal, close_code = await _authenticate(self.scope)
+        principal, close_code = await authenticate(self.scope)
         if principal is None:
             await self.close(code=close_code)
             return
@@ -135,11 +81,13 @@ class InboxConsumer(AsyncWebsocketConsumer):
         self.viewer_id = principal.get("viewer_id")
         self.assignees: dict[int, int | None] = {}
         self.typing = TypingRelay(schema=self.schema, user=principal["user"], origin=self.channel_name)
+        if principal["kind"] == "user":
+            self.viewing = Viewing(schema=self.schema, user=principal["user"], socket=self.channel_name)
         # The principal's groups first: a revocation from now on closes this socket; one that came
         # before is caught by the check after joining.
-        for group in _principal_groups(self.schema, principal):
+        for group in principal_groups(self.schema, principal):
             await self._join(group)
-        if not await _still_valid(self.tenant, principal):
+        if not await still_valid(self.tenant, principal):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         groups = [events.inbox_group(self.schema)]
@@ -175,6 +123,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
                 await online.gone(self.schema, self.principal["user"]["id"], self.channel_name)
             except Exception:
                 logger.warning("could not record %s as gone", self.channel_name, exc_info=True)
+        if getattr(self, "viewing", None) is not None:
+            await self.viewing.closed_all()
         for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -187,6 +137,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
             await asyncio.sleep(PING_SECONDS)
             await self._send_local(events.Ping())
             await self._online()
+            if self.viewing is not None:
+                await self.viewing.refresh()
 
     async def _send_local(self, event: events.Event):
         """A frame for this socket only (hello, ping): it carries the current seq."""
@@ -318,7 +270,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
             return await self._error("unknown_type", f"Unknown frame type {shown}.")
         # Re-checked before acting on every frame: a revocation whose close is still on its way (or
         # was lost with a Redis hiccup) must not replay the log, mark chats read or send typing.
-        if not await _still_valid(self.tenant, self.principal):
+        if not await still_valid(self.tenant, self.principal):
             self.principal = None
             return await self.close(code=CLOSE_UNAUTHENTICATED)
         if kind == events.RESUME:
@@ -363,6 +315,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
         if self.principal["kind"] == "api_key":
             return  # the firehose brings every contact's events already
         await self._join(group)
+        await self.viewing.opened(contact_id)
 
     async def _unsubscribe(self, contact_id: int, content: dict):
         self.contacts.pop(contact_id, None)
@@ -371,6 +324,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
         if group in self.groups_joined:
             self.groups_joined.remove(group)
             await self.channel_layer.group_discard(group, self.channel_name)
+        if self.viewing is not None:
+            await self.viewing.closed(contact_id)
 
     async def _typing(self, contact_id: int, content: dict):
         state = content.get("state")

@@ -38,7 +38,7 @@ from chats.services.inbound import (
 from chats.services.inbound_bulk import fits as message_received_fits_bulk
 from chats.services.inbound_bulk import messages_apply_received
 from chats.services.media import media_fetch_from_bridge, media_mark_failed, media_prepare_voice, media_upload
-from chats.services.presence import agent_typing_relay, contact_apply_presence, contact_apply_typing, contact_mark_read
+from chats.services.presence import agent_typing_relay, chat_viewers_changed, contact_apply_presence, contact_apply_typing, contact_mark_read
 from chats.services.retention import contact_erase, messages_prune_old
 from chats.services.send import SendRequest, message_send
 from chats.services.status import message_mark_failed, message_retry
@@ -48,7 +48,7 @@ from chats.services.team import (
 )
 
 __all__ = [
-    "DeliveryOutcome", "SendRequest", "agent_typing_relay", "contact_apply_presence", "contact_apply_typing",
+    "DeliveryOutcome", "SendRequest", "agent_typing_relay", "chat_viewers_changed", "contact_apply_presence", "contact_apply_typing",
     "contact_create", "contact_delete", "contact_erase", "contact_get_or_create", "contact_mark_read", "contact_update",
     "media_fetch_from_bridge", "media_mark_failed", "media_prepare_voice", "media_upload", "message_apply_ack",
     "message_apply_created",

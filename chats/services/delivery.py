@@ -62,7 +62,7 @@ def _deliver(message_id: int) -> tuple[str, str]:
     if waiting is not None:
         message_mark_failed(message_id=message.pk, reason=waiting)
         return DeliveryOutcome.FAILED, "no file"
-    if message.type == MessageType.VOICE and message.media_id:
+    if message.type == MessageType.VOICE and message.media_id and not message.forwarded_from_id:
         try:
             media_prepare_voice(media_id=message.media_id)
         except AudioError as exc:
@@ -90,6 +90,9 @@ def _deliver(message_id: int) -> tuple[str, str]:
 
 
 def _bridge_payload(message: Message) -> dict:
+    forward_of = _forward_source(message)
+    if forward_of:  # the bridge forwards WhatsApp's own copy (Message.forward()): no content of ours
+        return {"to": message.contact.wa_id, "client_id": message.client_id, "forward_of": forward_of}
     payload = {"to": message.contact.wa_id, "type": message.type, "client_id": message.client_id}
     if message.body:
         payload["body"] = message.body
@@ -109,6 +112,14 @@ def _bridge_payload(message: Message) -> dict:
     if message.reply_to_wa_id:
         payload["reply_to"] = message.reply_to_wa_id
     return payload
+
+
+def _forward_source(message: Message) -> str | None:
+    """A forward's source's WhatsApp id (None: not a forward, or its source was deleted since:
+    then its content, copied when it was stored, is sent as a new message)."""
+    if not message.forwarded_from_id:
+        return None
+    return Message.objects.filter(pk=message.forwarded_from_id).values_list("wa_message_id", flat=True).first()
 
 
 def message_link_wa_id(*, message_id: int, wa_message_id: str) -> Message | None:

@@ -137,7 +137,7 @@ def new_message(session: WhatsAppSession, data: dict, *, contact: Contact, direc
         origin=MessageOrigin.CUSTOMER if direction == Direction.IN else MessageOrigin.PHONE,
         status=status, delivered_at=timezone.now() if status == MessageStatus.DELIVERED else None,
         reply_to=reply_to, reply_to_wa_id=data.get("reply_to") or "", timestamp=from_epoch(data.get("timestamp")),
-        history=bool(data.get("history")),
+        history=bool(data.get("history")), forwarded=bool(data.get("forwarded")),
     )
 
 

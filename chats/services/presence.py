@@ -61,8 +61,15 @@ def agent_typing_relay(*, schema: str, contact_id: int, user: dict, state: str, 
                       origin=origin)
 
 
+def chat_viewers_changed(*, schema: str, contact_id: int, viewers: list[dict]) -> None:
+    """Who has the chat open now (chats/viewers.py), to the sockets viewing it: no database, no
+    seq bump. Called by the inbox socket from a thread. Emits: chat.viewers."""
+    publish_on_commit(schema, events.ChatViewers(contact_id=contact_id, viewers=viewers))
+
+
 def contact_apply_presence(*, session: WhatsAppSession, data: dict) -> None:
-    """contact.presence: online / last seen, kept on the contact. Emits: presence."""
+    """contact.presence: online / last seen, kept on the contact; every inbox hears it (the list's
+    green dot). Emits: presence."""
     contact = Contact.objects.filter(wa_id=data["chat_id"]).first()
     if contact is None:
         return

@@ -66,7 +66,7 @@ def message_send(*, contact: Contact, client_id: str, request: SendRequest, sent
     if request.type == NOTE:
         return _note(contact=contact, client_id=client_id, request=request, sent_by=sent_by)
     _validate(request)
-    session = _choose_session(contact=contact, session_id=request.session_id)
+    session = choose_session(contact=contact, session_id=request.session_id)
     media = None
     if request.media_url:
         from chats.services.remote_media import media_pending_from_url
@@ -225,7 +225,7 @@ def _validate(request: SendRequest) -> None:
             raise DomainError(error.code, error.message, fields={"contact_card": [error.message]}) from None
 
 
-def _choose_session(*, contact: Contact, session_id: str | None) -> WhatsAppSession:
+def choose_session(*, contact: Contact, session_id: str | None) -> WhatsAppSession:
     if session_id:
         session = sessions_store.session_by_id(session_id, live=True)
         if session is None:

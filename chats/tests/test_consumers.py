@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from chats.consumers import inbox, typing_relay
+from chats.consumers import inbox, principal, typing_relay
 from chats.services import presence
 from sessions_wa import bridge
 from workspaces.asgi import origin_allowed
@@ -51,7 +51,7 @@ class Harness:
         async def still_valid(tenant, principal):  # the database's answer: a member, logged in
             return True
 
-        monkeypatch.setattr(inbox, "_still_valid", still_valid)
+        monkeypatch.setattr(inbox, "still_valid", still_valid)
         consumer = inbox.InboxConsumer()
         consumer.tenant = None
         consumer.schema = "ws_x"
@@ -216,7 +216,7 @@ def test_origin_must_name_the_host_of_the_socket(host, origin, allowed):
 def test_the_socket_reads_an_api_key_whatever_the_case_of_the_bearer_scheme(scheme):
     scope = {"headers": [(b"authorization", f"{scheme} blz_key".encode())], "query_string": b""}
 
-    assert inbox._api_key_from_scope(scope) == "blz_key"
+    assert principal.api_key_from_scope(scope) == "blz_key"
 
 
 def test_a_restricted_agent_gets_chat_hidden_in_place_of_frames_about_another_agents_chat(monkeypatch):

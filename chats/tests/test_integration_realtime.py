@@ -526,7 +526,7 @@ def test_a_message_typed_on_the_phone_reaches_every_inbox_with_its_ticks(stack, 
     run(scenario)
 
 
-def test_customer_typing_reaches_the_inbox_and_presence_the_viewers(stack, stack_a, stack_b, people):
+def test_customer_typing_and_presence_reach_the_inbox(stack, stack_a, stack_b, people):
     contact = new_contact(stack_a)
     phone = contact["phone"].lstrip("+")
 
@@ -552,7 +552,7 @@ def test_customer_typing_reaches_the_inbox_and_presence_the_viewers(stack, stack
 
         assert online["online"] is True and online["last_seen"] is None
         assert offline["last_seen"] is not None
-        assert other.got("presence") == []  # not viewing that contact
+        assert other.got("presence", about(contact["id"]))  # the chat list's green dot
         assert b.stream() == []
         for socket in (viewer, other):
             advancing_seqs_are_contiguous(socket)
@@ -767,7 +767,8 @@ def test_each_event_reaches_exactly_its_recipients_and_never_another_workspace(s
             assert receivers(kind) == everyone_of_a, kind
         assert receivers("typing", lambda f: f["from"] == "contact") == everyone_of_a
         assert receivers("typing", lambda f: f["from"] == "agent") == {"viewer", "crm"}
-        assert receivers("presence") == {"viewer", "typing-sender", "crm"}
+        assert receivers("presence") == everyone_of_a
+        assert receivers("chat.viewers", lambda f: len(f["viewers"]) == 2) == {"viewer", "typing-sender", "crm"}
         # B's sockets got nothing of A's (whatever its ids), A's nothing of B's.
         def b_own(frame):
             if frame is refusal:

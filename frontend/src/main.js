@@ -11,10 +11,12 @@ import { useMutesStore } from './stores/mutes.js';
 import { useTeamStore } from './stores/team.js';
 import { exposeTestHooks } from './lib/testHooks.js';
 import { i18n, currentLocale } from './i18n/index.js';
+import { useViewersStore } from './stores/viewers.js';
 import './styles/main.css';
 import './styles/team.css';
 import './styles/emoji.css';
 import { addEmojiFont } from './lib/emojiFont.js';
+import './styles/collab.css';
 
 const app = createApp(App);
 const pinia = createPinia();
@@ -31,6 +33,7 @@ const realtime = createRealtime({
     connection: useRealtimeStore(pinia),
     mutes: useMutesStore(pinia),
     team: useTeamStore(pinia),
+    viewers: useViewersStore(pinia),
   },
 });
 app.provide(REALTIME_KEY, realtime);

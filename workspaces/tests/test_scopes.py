@@ -48,6 +48,7 @@ POLICY = {
     "messages/search/": "GET: read",
     "messages/<int:message_id>/": "GET: read, PATCH: send, DELETE: send",
     "messages/<int:message_id>/retry/": "POST: send",
+    "messages/<int:message_id>/forward/": "POST: send",
     "messages/<int:message_id>/reactions/": "POST: send",
     "media/": "POST: send",
     "media/<str:media_id>/": "GET: read",

@@ -37,12 +37,15 @@ export const api = {
 
   messages: (contactId, { cursor, pageSize } = {}) =>
     cursor ? get(cursor) : get(`/contacts/${contactId}/messages/`, { query: { page_size: pageSize } }),
+  messagesAround: (contactId, messageId, { pageSize } = {}) =>
+    get(`/contacts/${contactId}/messages/`, { query: { around: messageId, page_size: pageSize } }),
+  forwardMessage: (messageId, contactId, clientId) => post(`/messages/${messageId}/forward/`, { contact_id: contactId, client_id: clientId }),
   sendMessage: (contactId, body) => post(`/contacts/${contactId}/messages/`, body),
   retryMessage: (messageId) => post(`/messages/${messageId}/retry/`),
   editMessage: (messageId, body) => patch(`/messages/${messageId}/`, { body }),
   deleteMessage: (messageId) => del(`/messages/${messageId}/`),
   react: (messageId, emoji) => post(`/messages/${messageId}/reactions/`, { emoji }),
-  searchMessages: ({ q, cursor } = {}) => (cursor ? get(cursor) : get('/messages/search/', { query: { q } })),
+  searchMessages: ({ q, cursor, contactId } = {}) => (cursor ? get(cursor) : get('/messages/search/', { query: { q, contact_id: contactId } })),
 
   uploadMedia: (file, opts) => upload('/media/', file, opts),
 

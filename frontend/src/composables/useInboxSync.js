@@ -10,6 +10,9 @@ export function useInboxSync(openId) {
   const chats = useChatsStore();
   const messages = useMessagesStore();
   const realtime = useRealtime();
+  // Where the unread started when the agent last came to the open chat ({id, n}): the thread
+  // shows an "N unread messages" divider there (the read receipt clears the count at once).
+  const unreadMark = ref({ id: null, n: 0 });
   const visible = ref(typeof document === 'undefined' ? true : document.visibilityState !== 'hidden');
 
   function onVisibility() {
@@ -38,7 +41,10 @@ export function useInboxSync(openId) {
   watch(
     () => [openId.value, openId.value != null ? chats.byId[openId.value]?.unread_count : 0, visible.value],
     ([id, unread, isVisible]) => {
-      if (id != null && unread > 0 && isVisible) realtime.sendRead(id);
+      if (id != null && unread > 0 && isVisible) {
+        unreadMark.value = { id, n: unread };
+        realtime.sendRead(id);
+      }
     },
     { immediate: true },
   );
@@ -50,5 +56,5 @@ export function useInboxSync(openId) {
     });
   }
 
-  return { visible };
+  return { visible, unreadMark };
 }

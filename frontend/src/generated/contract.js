@@ -11,6 +11,7 @@ export const SERVER_EVENTS = Object.freeze({
   MESSAGE_REVOKED: 'message.revoked',
   TYPING: 'typing',
   PRESENCE: 'presence',
+  CHAT_VIEWERS: 'chat.viewers',
   CHAT_UPDATED: 'chat.updated',
   CHAT_STATUS: 'chat.status',
   CHAT_ASSIGNED: 'chat.assigned',

@@ -17,11 +17,11 @@ const GAP_DEBOUNCE_MS = 250;
 
 /**
  * @param {object} deps
- * @param {{chats, messages, sessions, connection, mutes?}} deps.stores
+ * @param {{chats, messages, sessions, connection, mutes?, viewers}} deps.stores
  * @param {(frame: object) => boolean} deps.send a client frame; false when the socket is not open
  */
 export function createRouter({ stores, send = () => false }) {
-  const { chats, messages, sessions, connection, mutes } = stores;
+  const { chats, messages, sessions, connection, mutes, viewers } = stores;
   let refetching = null;
   let refetchAgain = false;
   let reconnected = false;
@@ -71,6 +71,7 @@ export function createRouter({ stores, send = () => false }) {
     },
     [E.TYPING]: (frame) => chats.applyTyping(frame),
     [E.PRESENCE]: (frame) => chats.applyPresence(frame),
+    [E.CHAT_VIEWERS]: (frame) => viewers?.applyViewers(frame),
     [E.CHAT_UPDATED]: ({ chat }) => chats.applyChatUpdated(chat),
     // The row itself comes with the chat.updated that follows; the views' counts move.
     [E.CHAT_STATUS]: () => chats.scheduleCounts(),

@@ -9,6 +9,7 @@ import { nextStatus } from '../../lib/status.js';
 import { createFreshness } from '../../lib/freshness.js';
 import { messageKey, compareMessages, mergeMessage, mergeCopy, withStatus, ALL_GROUPS } from './merge.js';
 import { createPaging } from './paging.js';
+import { createAround } from './around.js';
 import { createSending } from './send.js';
 
 export const useMessagesStore = defineStore('messages', () => {
@@ -38,7 +39,7 @@ export const useMessagesStore = defineStore('messages', () => {
     if (!threads[contactId]) {
       // fetching / arrived: the newest page is being fetched, and the live messages that came
       // meanwhile (a page asked for before them does not hold them; they are placed with it).
-      threads[contactId] = shallowReactive({ keys: [], next: null, loading: false, loadingOlder: false, loaded: false, error: null, fetching: 0, arrived: [] });
+      threads[contactId] = shallowReactive({ keys: [], next: null, newer: null, loadingNewer: false, loading: false, loadingOlder: false, loaded: false, error: null, fetching: 0, arrived: [] });
     }
     return threads[contactId];
   }
@@ -160,6 +161,7 @@ export const useMessagesStore = defineStore('messages', () => {
   const internals = { byKey, threads, lastSentKey, ensureThread, ingest, placeInThread, currentStamp, freshness };
   const { send, sendMedia, retry, recoveryOf, replaceFile, discard, restoreUnsent, react } = createSending(internals);
   const { loadThread, refreshThread, loadOlder, threadMessages } = createPaging({ ...internals, restoreUnsent });
+  const { loadAround, loadNewer } = createAround({ ...internals, keyFor });
 
   function $reset() {
     for (const k of Object.keys(byKey)) delete byKey[k];
@@ -186,6 +188,8 @@ export const useMessagesStore = defineStore('messages', () => {
     loadThread,
     refreshThread,
     loadOlder,
+    loadAround,
+    loadNewer,
     send,
     sendMedia,
     retry,

@@ -81,6 +81,7 @@ export function createPaging({ byKey, threads, ensureThread, ingest, placeInThre
     const unsent = t.keys.filter((k) => raw[k] && raw[k].id == null);
     t.keys = [];
     t.next = page.next;
+    t.newer = null; // a window opened around a message (around.js) is left for the newest
     placeInThread(contactId, keys.concat(arrived, unsent), { resort: true });
   }
 

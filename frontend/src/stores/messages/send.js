@@ -16,7 +16,7 @@ import { t } from '../../i18n/index.js';
 // A restored message whose POST was still on its way when the page went away.
 const INTERRUPTED = 'the page was closed or reloaded before it was sent.';
 
-function newClientId() {
+export function newClientId() {
   if (globalThis.crypto && typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID();
   // Older browsers (non-secure context): RFC 4122 v4 from getRandomValues.
   const bytes = new Uint8Array(16);

@@ -141,3 +141,17 @@ def test_only_services_publish():
 
     assert {caller for caller in callers if "services" not in Path(caller).parts
             and not caller.endswith("services.py")} == {"blazz/core/publisher.py"}
+
+
+def test_git_holds_no_installs_builds_data_or_secrets():
+    """What make install, a build or a run makes stays out of git, a symlink to it included (a
+    worktree's link to another checkout's node_modules once came in with a merge)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\n")
+    kept_out = ("node_modules", ".venv", "venv", ".data", ".env", "dist", "staticfiles", "test-results")
+    found = [path for path in tracked if any(part in kept_out for part in Path(path).parts)]
+    assert found == []

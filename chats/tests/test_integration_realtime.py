@@ -1037,7 +1037,9 @@ def test_a_socket_that_resumes_gets_what_it_missed_then_live_in_order_without_ga
         # The replayed frames are the logged events, frame for frame.
         logged = {e["seq"]: e for e in logged_events(stack_a, last)}
         for frame in replayed[start:]:
-            assert {"type": logged[frame["seq"]]["type"], "seq": frame["seq"], **logged[frame["seq"]]["data"]} == frame
+            envelope = logged[frame["seq"]]
+            assert {"type": envelope["type"], "id": envelope["id"], "workspace": envelope["workspace"],
+                    "occurred_at": envelope["occurred_at"], "seq": frame["seq"], **envelope["data"]} == frame
 
         await again.send({"type": "resume", "after_seq": 2**62})
         resync = await again.wait("resync_required")

@@ -29,7 +29,7 @@ def test_forward_stores_a_pending_forwarded_copy_and_emits_its_frames(acme, othe
     forward = Message.objects.get(client_id="fw-1")
     assert (forward.contact_id, forward.status, forward.forwarded, forward.forwarded_from_id, forward.body) == (
         other.pk, "pending", True, source.pk, "hi")
-    assert [e.type for e in frames] == ["message.new", "chat.updated"]
+    assert [e.type for e in frames] == ["message.new", "message.sent", "chat.updated"]  # message.sent: the CRM's name
     assert frames[0].message["forwarded"] is True and frames[0].message["contact_id"] == other.pk
 
 

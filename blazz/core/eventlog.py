@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
+from django.utils import timezone
 
 EVENT_ID_PREFIX = "evt_"
 # Called with the schema after a transaction that logged events committed (the webhooks app
@@ -41,14 +42,30 @@ class LoggedEvent:
     occurred_at: datetime
     data: dict
 
-    def frame(self) -> dict:
-        """As the socket carries it: `{type, seq, ...data}`."""
-        return {"type": self.type, "seq": self.seq, **self.data}
+    def frame(self, schema: str) -> dict:
+        """As the inbox socket carries it: `{type, id, workspace, occurred_at, seq, ...data}`."""
+        return {"type": self.type, "id": self.event_id, "workspace": schema, "occurred_at": iso(self.occurred_at),
+                "seq": self.seq, **self.data}
 
     def envelope(self, schema: str) -> dict:
-        """As REST and the webhooks carry it."""
+        """As REST, the webhooks and an envelope socket carry it."""
         return {"id": self.event_id, "type": self.type, "workspace": schema, "seq": self.seq,
-                "occurred_at": self.occurred_at.isoformat().replace("+00:00", "Z"), "data": self.data}
+                "occurred_at": iso(self.occurred_at), "data": self.data}
+
+
+ENVELOPE_KEYS = ("id", "type", "workspace", "seq", "occurred_at")
+
+
+def envelope_of_frame(frame: dict, schema: str) -> dict:
+    """A socket frame as the envelope (`?format=envelope` sockets): a frame that is not logged
+    (typing, presence, hello, ping, error) has no id, and occurred now."""
+    return {"id": frame.get("id"), "type": frame["type"], "workspace": schema, "seq": frame["seq"],
+            "occurred_at": frame.get("occurred_at") or iso(timezone.now()),
+            "data": {key: value for key, value in frame.items() if key not in ENVELOPE_KEYS}}
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def new_event_id() -> str:

@@ -9,11 +9,12 @@ spells an event name or a group name. The frontend's copy is generated from it
 and the table in docs/api.md is checked against it (blazz/tests/test_events.py). docs/realtime.md
 tells the whole story.
 
-Wire frame: `{"type": <name>, "seq": <n>, ...payload}`. An event that changes what REST returns
-advances the workspace's seq: it is written to the event log, which hands out the seq in commit
-order (blazz/core/eventlog.py); the socket delivers those in seq order, each once, and replays
-them after a `resume`. The other frames (typing, presence, hello, ping) carry the current value
-without advancing it. `error` answers one socket's frame and carries 0.
+Wire frame: `{"type": <name>, "seq": <n>, ...payload}`; a logged event's also carries the envelope's
+`id`, `workspace` and `occurred_at` (an `?format=envelope` socket gets the envelope itself). An
+event that changes what REST returns advances the workspace's seq: it is written to the event log,
+which hands out the seq in commit order (blazz/core/eventlog.py); the socket delivers those in seq
+order, each once, and replays them after a `resume`. The other frames (typing, presence, hello,
+ping) carry the current value without advancing it. `error` answers one socket's frame and carries 0.
 
 Who receives what: the groups of blazz/core/groups.py.
 """
@@ -50,10 +51,7 @@ LAYER_CLOSE_TYPE = "blazz.close"
 TYPING_EXPIRES_SECONDS = 6
 
 # Client -> server frame types of the inbox socket (each `{"type", "contact_id", ...}`).
-SUBSCRIBE = "subscribe"
-UNSUBSCRIBE = "unsubscribe"
-TYPING = "typing"
-READ = "read"
+SUBSCRIBE, UNSUBSCRIBE, TYPING, READ = "subscribe", "unsubscribe", "typing", "read"
 RESUME = "resume"  # {"type": "resume", "after_seq": N}: no contact_id
 CLIENT_FRAMES: tuple[str, ...] = (SUBSCRIBE, UNSUBSCRIBE, TYPING, READ, RESUME)
 
@@ -385,7 +383,9 @@ def frame_problems(frame: dict) -> list[str]:
     if kind not in FRAME_SCHEMA:
         return [f"unknown frame type {kind!r}"]
     found = payloads.problems(frame.get("seq"), int, f"{kind}.seq")
-    fields = set(frame) - {"type", "seq"}
+    stamp = {"id", "workspace", "occurred_at"} & set(frame) if kind in ADVANCING else set()  # a logged event's
+    found += [f"{kind}.{name} is not a string" for name in stamp if not isinstance(frame[name], str)]
+    fields = set(frame) - {"type", "seq"} - stamp
     if fields != FRAME_FIELDS[kind]:
         found.append(f"{kind}: fields {sorted(fields)} != {sorted(FRAME_FIELDS[kind])}")
     for name, hint in FRAME_SCHEMA[kind].items():

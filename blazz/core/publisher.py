@@ -71,6 +71,7 @@ class _Batch:
         self.schema, self.sources, self.origin = schema, sources, origin
         self.built: list[Event] | None = None
         self.seqs: list[int | None] = []
+        self.stamps: list[tuple[str, str] | None] = []  # each logged event's (id, occurred_at)
 
     def before_commit(self) -> None:
         if self.built is not None:
@@ -82,7 +83,7 @@ class _Batch:
             logger.exception("could not build events after a change in %s", self.schema)
             self.built = []
         # A failure to write the log is raised: the change must not commit without its events.
-        self.seqs = _log(self.schema, self.built)
+        self.seqs, self.stamps = _log(self.schema, self.built)
 
     def _may_log(self) -> bool:
         return any(not isinstance(source, Event) or source.advances_seq for source in self.sources)
@@ -93,13 +94,14 @@ class _Batch:
                 # Frames that are never logged (typing, presence): no database at all, as the
                 # typing relay's threads have no connection to give back.
                 self.built, self.seqs = list(self.sources), [None] * len(self.sources)
+                self.stamps = [None] * len(self.sources)
             elif self.built is None:
                 # No COMMIT ran our hook (outside a transaction, or a test's transaction that never
                 # commits): logged now, in a transaction of its own.
                 with transaction.atomic():
                     self.before_commit()
             if self.built:
-                _to_redis(self.schema, self.built, self.origin, self.seqs)
+                _to_redis(self.schema, self.built, self.origin, self.seqs, self.stamps)
         except Exception:
             names = ", ".join(event.type for event in self.built or ()) or "events built after commit"
             logger.exception("could not publish %s to %s", names, self.schema)
@@ -108,15 +110,19 @@ class _Batch:
                 hook(self.schema)
 
 
-def _log(schema: str, built: list[Event]) -> list[int | None]:
-    """Each event's seq: from the log for the events that advance it, None for the others."""
+def _log(schema: str, built: list[Event]) -> tuple[list[int | None], list[tuple[str, str] | None]]:
+    """Each event's seq and (event id, occurred_at) from the log for the events that advance it,
+    None for the others."""
     logged = [event for event in built if event.advances_seq]
     if not logged:
-        return [None] * len(built)
+        return [None] * len(built), [None] * len(built)
     now = timezone.now()
-    seqs = iter(eventlog.append(schema, [(eventlog.new_event_id(), event.type, now, event.payload())
-                                         for event in logged]))
-    return [next(seqs) if event.advances_seq else None for event in built]
+    ids = [eventlog.new_event_id() for _event in logged]
+    seqs = iter(eventlog.append(schema, [(event_id, event.type, now, event.payload())
+                                         for event_id, event in zip(ids, logged)]))
+    stamps = iter((event_id, eventlog.iso(now)) for event_id in ids)
+    return ([next(seqs) if event.advances_seq else None for event in built],
+            [next(stamps) if event.advances_seq else None for event in built])
 
 
 def close_sockets_on_commit(groups: Iterable[str], code: int) -> None:
@@ -212,16 +218,24 @@ def _check_layer_format() -> None:
                                    "format; change the publisher with the layer's configuration")
 
 
-def _script_call(schema: str, event: Event, origin: str | None, seq: int | None) -> tuple[list[str], list[str], dict]:
+def _script_call(schema: str, event: Event, origin: str | None, seq: int | None,
+                 stamp: tuple[str, str] | None = None) -> tuple[list[str], list[str], dict]:
     payload = event.payload()
-    # `{"type":"x","seq":` + seq + `,...payload}`: the payload's JSON without its opening brace.
-    head = '{"type":' + json.dumps(event.type) + ',"seq":'
+    # `{"type":"x",["id","workspace","occurred_at" of a logged event,]"seq":` + seq + `,...payload}`:
+    # the payload's JSON without its opening brace.
+    head = '{"type":' + json.dumps(event.type) + _stamp_json(schema, stamp) + ',"seq":'
     tail = ("," + encode(payload)[1:]) if payload else "}"
     channels = [group_channel(group) for group in event.groups(schema)]
     # ARGV[6]: when it was published (epoch seconds as text), for blazz_event_to_frame_seconds.
     args = ["" if seq is None else str(seq), LAYER_MESSAGE_TYPE, head, tail, origin or "", repr(time.time()),
             *channels]
     return [seq_key(schema)], args, payload
+
+
+def _stamp_json(schema: str, stamp: tuple[str, str] | None) -> str:
+    if stamp is None:
+        return ""
+    return ',"id":' + json.dumps(stamp[0]) + ',"workspace":' + json.dumps(schema) + ',"occurred_at":' + json.dumps(stamp[1])
 
 
 _sync: tuple[redis.Redis, Any] | None = None
@@ -258,17 +272,24 @@ async def current_seq_async(schema: str) -> int:
 
 
 def _to_redis(schema: str, events: list[Event], origin: str | None = None,
-              seqs: list[int | None] | None = None) -> list[dict]:
+              seqs: list[int | None] | None = None, stamps: list[tuple[str, str] | None] | None = None) -> list[dict]:
     """Send events to their groups at once, in order, in one round trip; returns their frames.
-    `seqs`: each event's seq from the log (None: the frame carries the current seq)."""
+    `seqs`: each event's seq from the log (None: the frame carries the current seq); `stamps`:
+    each logged event's (id, occurred_at), which its frame carries as the envelope does."""
     client, script = _sync_client()
     seqs = seqs or [None] * len(events)
-    calls = [_script_call(schema, event, origin, seq) for event, seq in zip(events, seqs)]
+    stamps = stamps or [None] * len(events)
+    calls = [_script_call(schema, event, origin, seq, stamp) for event, seq, stamp in zip(events, seqs, stamps)]
     if len(calls) == 1:
         seqs = [script(keys=calls[0][0], args=calls[0][1])]
     else:
         seqs = _pipelined(client, script, calls)
-    return [{"type": event.type, "seq": seq, **call[2]} for event, seq, call in zip(events, seqs, calls)]
+    return [{"type": event.type, **_stamp(schema, stamp), "seq": seq, **call[2]}
+            for event, seq, stamp, call in zip(events, seqs, stamps, calls)]
+
+
+def _stamp(schema: str, stamp: tuple[str, str] | None) -> dict:
+    return {} if stamp is None else {"id": stamp[0], "workspace": schema, "occurred_at": stamp[1]}
 
 
 def _pipelined(client, script, calls) -> list:

@@ -53,6 +53,7 @@ def _int_or_none(text: str):
 class InboxConsumer(AsyncWebsocketConsumer):
     principal = None
     viewer_id = None
+    envelope = False  # `?format=envelope` (connect)
 
     async def connect(self):
         self.tenant = self.scope["tenant"]
@@ -65,6 +66,10 @@ class InboxConsumer(AsyncWebsocketConsumer):
         # each once (a lower or equal one is dropped, a gap is filled from the log first).
         self.cursor = 0
         self.ping_task = None
+        # `?format=envelope` (a CRM's stream): every frame as the webhooks' envelope
+        # `{id, type, workspace, seq, occurred_at, data}`; the inbox's frames are flat.
+        self.query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        self.envelope = self.query.get("format") == ["envelope"]
         # Accept first: the handshake must finish within daphne's 5 s even when a burst of
         # connects queues up in the one database thread, and a refused socket needs to be open
         # for its close code to reach the client. Frames that arrive meanwhile wait for connect().
@@ -98,8 +103,8 @@ class InboxConsumer(AsyncWebsocketConsumer):
         # Read after joining: every event with a higher seq commits later, so it is published to
         # the groups we are in; every event up to it is committed, so REST returns it.
         self.cursor = await self._log_last()
-        await self.send(text_data=events.encode(events.frame(events.Hello(user=principal["user"]), self.cursor)))
-        after_seq = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("after_seq")
+        await self._out(events.encode(events.frame(events.Hello(user=principal["user"]), self.cursor)))
+        after_seq = self.query.get("after_seq")
         if after_seq:
             await self._resume_frame({"after_seq": _int_or_none(after_seq[0])})
         await self._online()
@@ -140,14 +145,19 @@ class InboxConsumer(AsyncWebsocketConsumer):
             if self.viewing is not None:
                 await self.viewing.refresh()
 
+    async def _out(self, text: str):
+        if self.envelope:
+            text = events.encode(eventlog.envelope_of_frame(json.loads(text), self.schema))
+        await self.send(text_data=text)
+
     async def _send_local(self, event: events.Event):
         """A frame for this socket only (hello, ping): it carries the current seq."""
         seq = await current_seq_async(self.schema)
-        await self.send(text_data=events.encode(events.frame(event, seq)))
+        await self._out(events.encode(events.frame(event, seq)))
 
     async def _error(self, code: str, message: str):
         # An answer to this socket's own frame, outside the workspace's stream: seq 0.
-        await self.send(text_data=events.encode(events.frame(events.Error(code=code, message=message), 0)))
+        await self._out(events.encode(events.frame(events.Error(code=code, message=message), 0)))
 
     async def dispatch(self, message):
         # Channels' dispatch also closes stale database connections before every handler: a hop to
@@ -175,7 +185,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
         text = message.get("text")
         if self.viewer_id is not None and text is not None:
             text = await self._as_visible(text)
-        await self.send(text_data=text if text is not None else events.encode(message["frame"]))
+        await self._out(text if text is not None else events.encode(message["frame"]))
         if message.get("at"):
             metrics.event_to_frame.observe(max(0.0, time.time() - float(message["at"])))
 
@@ -204,10 +214,10 @@ class InboxConsumer(AsyncWebsocketConsumer):
             limit = REPLAY_PAGE if until is None else min(REPLAY_PAGE, until - self.cursor)
             page = await self._log_page(self.cursor, limit)
             for logged in page:
-                text = events.encode(logged.frame())
+                text = events.encode(logged.frame(self.schema))
                 if self.viewer_id is not None:
                     text = await self._as_visible(text)
-                await self.send(text_data=text)
+                await self._out(text)
                 self.cursor = logged.seq
             if len(page) < limit:
                 return
@@ -223,7 +233,7 @@ class InboxConsumer(AsyncWebsocketConsumer):
         if problem is not None:
             self.cursor = await self._log_last()
             frame = events.ResyncRequired(reason=problem)
-            return await self.send(text_data=events.encode(events.frame(frame, self.cursor)))
+            return await self._out(events.encode(events.frame(frame, self.cursor)))
         self.cursor = after_seq
         await self._replay()
 

@@ -23,7 +23,7 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from blazz.core import events, payloads, publisher
+from blazz.core import eventlog, events, payloads, publisher
 from blazz.dev.realstack import wait_until
 from sessions_wa.contract import TYPING_STATES
 
@@ -350,7 +350,11 @@ def test_the_publisher_speaks_the_channel_layers_format(log_schema):
         # `at`: when it was published, for blazz_event_to_frame_seconds.
         assert message == {"type": events.LAYER_MESSAGE_TYPE, "text": message["text"], "seq": 1, "at": message["at"]}
         assert abs(float(message["at"]) - time.time()) < 60
-        assert json.loads(message["text"]) == events.frame(event, 1)
+        # A logged event's frame carries its envelope's id, workspace and occurred_at (as the log has them).
+        frame = json.loads(message["text"])
+        [logged] = await in_thread(eventlog.after, schema, 0, limit=1)
+        assert frame == {**events.frame(event, 1), "id": logged.event_id, "workspace": schema,
+                         "occurred_at": eventlog.iso(logged.occurred_at)}
         await channel_layer.flush()
 
     asyncio.run(scenario())

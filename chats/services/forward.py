@@ -28,7 +28,7 @@ def message_forward(*, message: Message, to: Contact, client_id: str, sent_by=No
     message, False); the client_id used for anything else is a 409. Emits: message.new, chat.updated."""
     client_id = (client_id or "").strip()
     if not client_id or len(client_id) > 100:
-        raise DomainError(Code.CLIENT_ID_REQUIRED, "client_id (1 to 100 characters) is required.",
+        raise DomainError(Code.CLIENT_ID_REQUIRED, _("client_id (1 to 100 characters) is required."),
                           fields={"client_id": ["required"]})
     existing = _existing(client_id, message, to)
     if existing is not None:

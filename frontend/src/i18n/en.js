@@ -240,6 +240,8 @@ export default {
     scheduledFor: 'Scheduled for {time}',
     cancel: 'Cancel sending',
     text: 'Message',
+    template: 'Template: {name}',
+    kinds: { image: 'Photo', video: 'Video', audio: 'Audio', document: 'Document' },
   },
   automation: {
     title: 'Automation',

@@ -240,6 +240,8 @@ export default {
     scheduledFor: 'Dijadwalkan {time}',
     cancel: 'Batalkan pengiriman',
     text: 'Pesan',
+    template: 'Templat: {name}',
+    kinds: { image: 'Foto', video: 'Video', audio: 'Audio', document: 'Dokumen' },
   },
   automation: {
     title: 'Otomatisasi',

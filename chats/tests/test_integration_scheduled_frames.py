@@ -7,9 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import pytest
+
 from blazz.dev.realstack import Process
 from chats.tests.test_integration_contact_frames import customer
 from chats.tests.test_integration_realtime import connect, run
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 RAN: set[str] = set()
 

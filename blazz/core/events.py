@@ -24,23 +24,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
-from functools import cache
 from typing import Any, ClassVar
 
 from blazz.core import payloads
+from blazz.core.event_base import (  # noqa: F401  their home; re-exported: events.INBOX, events.Event
+    CONTACT, INBOX, SOCKET, USER, Event, _shaped_fields,
+)
 from blazz.core.groups import (  # noqa: F401  their home; re-exported: events.inbox_group(...)
     api_key_group, contact_group, firehose_group, inbox_group, session_group, user_group,
 )
 from blazz.core.payloads import (
-    ChatPayload, ContactPayload, MessagePayload, ReactionPayload, SessionPayload, SocketUser, UserRef, check, shape_of,
+    ChatPayload, ContactPayload, MessagePayload, ReactionPayload, ScheduledPayload, SessionPayload, SocketUser, UserRef,
 )
-
-# Audiences: the whole inbox of the workspace, the sockets viewing one contact (and the firehose),
-# or the one socket the consumer is talking to (never published).
-INBOX = "inbox"
-CONTACT = "contact"
-SOCKET = "socket"
-USER = "user"  # every socket of one member (`user_id`): their own settings, on all their devices
 
 # What a consumer's channel-layer handler is called for every catalogue event ("blazz.event").
 LAYER_MESSAGE_TYPE = "blazz.event"
@@ -54,43 +49,6 @@ TYPING_EXPIRES_SECONDS = 6
 SUBSCRIBE, UNSUBSCRIBE, TYPING, READ = "subscribe", "unsubscribe", "typing", "read"
 RESUME = "resume"  # {"type": "resume", "after_seq": N}: no contact_id
 CLIENT_FRAMES: tuple[str, ...] = (SUBSCRIBE, UNSUBSCRIBE, TYPING, READ, RESUME)
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class Event:
-    type: ClassVar[str]
-    audience: ClassVar[str] = INBOX
-    # False for frames that change nothing REST returns: they carry the current seq. True: the
-    # event is written to the workspace's event log (blazz/core/eventlog.py), which hands out its
-    # seq, and is replayed by a resume, `GET /api/v1/events/` and the outgoing webhooks.
-    advances_seq: ClassVar[bool] = True
-    # Python field name -> wire name, where the wire name is not a valid identifier.
-    wire_names: ClassVar[dict[str, str]] = {}
-
-    def __post_init__(self):
-        for name, how, shape in _shaped_fields(type(self)):
-            value = getattr(self, name)
-            if how == "list":
-                for index, item in enumerate(value):
-                    check(shape, item, f"{self.type}.{name}.{index}")
-            elif value is not None or how == "one":
-                check(shape, value, f"{self.type}.{name}")
-
-    def payload(self) -> dict[str, Any]:
-        # Shallow: the fields are JSON-ready values an event does not share.
-        data = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
-        for name, wire in self.wire_names.items():
-            data[wire] = data.pop(name)
-        return data
-
-    def groups(self, schema: str) -> list[str]:
-        if self.audience == INBOX:
-            return [inbox_group(schema)]
-        if self.audience == CONTACT:
-            return [contact_group(schema, self.contact_id), firehose_group(schema)]
-        if self.audience == USER:
-            return [user_group(schema, self.user_id)]
-        raise TypeError(f"{self.type} frames go to one socket; they are not published")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -310,6 +268,32 @@ class SessionStatusChanged(Event):
     session: SessionPayload
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ScheduledCreated(Event):
+    """A message was scheduled for a chat (chats/automation/services/schedules.py); its siblings
+    below: edited (or failed when due: `scheduled.status` "failed", `error` why), cancelled, sent.
+    The thread's scheduled list follows them."""
+
+    type: ClassVar[str] = "scheduled.created"
+    contact_id: int
+    scheduled: ScheduledPayload
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ScheduledUpdated(ScheduledCreated):
+    type: ClassVar[str] = "scheduled.updated"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ScheduledCancelled(ScheduledCreated):
+    type: ClassVar[str] = "scheduled.cancelled"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ScheduledSent(ScheduledCreated):
+    type: ClassVar[str] = "scheduled.sent"
+
+
 # Frames the consumer itself sends to one socket (not published to groups).
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Hello(Event):
@@ -351,7 +335,7 @@ CATALOGUE: tuple[type[Event], ...] = (
     MessageNew, MessageStatusChanged, MessageUpdated, MessageReactionChanged, MessageRevoked, Typing,
     Presence, ChatViewers, ChatUpdated, ChatStatusChanged, ChatAssigned, NoteMentioned, ChatMuted, SessionStatusChanged,
     Hello, Ping, ResyncRequired, Error, ChatHidden, ContactErased, ContactMerged, MessageReceived, MessageSent,
-    ContactCreated, ContactUpdated, ContactDeleted,
+    ContactCreated, ContactUpdated, ContactDeleted, ScheduledCreated, ScheduledUpdated, ScheduledCancelled, ScheduledSent,
 )
 EVENT_TYPES: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE)
 BY_TYPE: dict[str, type[Event]] = {cls.type: cls for cls in CATALOGUE}
@@ -363,13 +347,6 @@ FRAME_SCHEMA: dict[str, dict[str, Any]] = {
 }
 FRAME_FIELDS: dict[str, frozenset[str]] = {name: frozenset(fields) for name, fields in FRAME_SCHEMA.items()}
 ADVANCING: tuple[str, ...] = tuple(cls.type for cls in CATALOGUE if cls.advances_seq)
-
-
-@cache
-def _shaped_fields(cls: type[Event]) -> tuple:
-    """(field, how, shape) for each field of `cls` typed with a payload shape."""
-    hints = typing.get_type_hints(cls)
-    return tuple((f.name, *found) for f in dataclasses.fields(cls) if (found := shape_of(hints[f.name])))
 
 
 def frame(event: Event, seq: int) -> dict:

@@ -151,6 +151,30 @@ class SessionPayload(TypedDict):
     connected_at: str | None
 
 
+class ScheduledPayload(TypedDict):
+    """A scheduled message (chats/automation): what it will send and when."""
+
+    id: int
+    contact_id: int
+    client_id: str
+    send_at: str
+    status: str  # scheduled | sent | cancelled | failed
+    type: str
+    body: str
+    caption: str
+    media_id: str | None
+    media_mimetype: str | None  # the attachment's, for the bubble
+    media_filename: str | None
+    template_id: int | None
+    template_name: str | None
+    variables: dict
+    session_id: str
+    message_id: int | None
+    error: str
+    created_at: str
+    sent_at: str | None
+
+
 def fields_of(shape) -> list[str]:
     """A shape's field names, in declaration order (what a serializer lists)."""
     return list(shape.__annotations__)

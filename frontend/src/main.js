@@ -12,6 +12,7 @@ import { useTeamStore } from './stores/team.js';
 import { exposeTestHooks } from './lib/testHooks.js';
 import { i18n, currentLocale } from './i18n/index.js';
 import { useViewersStore } from './stores/viewers.js';
+import { useScheduledStore } from './stores/scheduled.js';
 import './styles/main.css';
 import './styles/team.css';
 import './styles/emoji.css';
@@ -34,6 +35,7 @@ const realtime = createRealtime({
     mutes: useMutesStore(pinia),
     team: useTeamStore(pinia),
     viewers: useViewersStore(pinia),
+    scheduled: useScheduledStore(pinia),
   },
 });
 app.provide(REALTIME_KEY, realtime);

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from chats.automation.models import AutoReplyRule, BusinessHours, ScheduledMessage, Template
+from chats.automation.models import AutoReplyRule, BusinessHours, Template
+from chats.automation.serializers import ScheduledMessageSerializer  # noqa: F401  its home; the views' import
 from chats.services.variables import names_in
 from workspaces.permissions import IsWorkspaceAdmin, IsWorkspaceMember
 
@@ -58,15 +59,3 @@ class RuleSerializer(serializers.ModelSerializer):
                   "condition_statuses", "condition_label_ids", "condition_contact_is_new", "condition_unassigned",
                   "reply_template_id", "reply_text", "assign_to_id", "add_label_ids", "set_status", "cooldown_seconds", "stop_here", "fired_count",
                   "last_fired_at", "last_error", "last_error_at", "error_count", "created_at", "updated_at"]
-
-
-class ScheduledMessageSerializer(serializers.ModelSerializer):
-    contact_id = serializers.IntegerField(read_only=True)
-    message_id = serializers.IntegerField(read_only=True, allow_null=True)
-    template_id = serializers.IntegerField(read_only=True, allow_null=True)
-    media_id = serializers.UUIDField(read_only=True, allow_null=True)
-
-    class Meta:
-        model = ScheduledMessage
-        fields = ["id", "contact_id", "client_id", "send_at", "status", "type", "body", "caption", "media_id",
-                  "template_id", "variables", "session_id", "message_id", "error", "created_at", "sent_at"]

@@ -128,6 +128,8 @@ class RuleTestApi(APIView):
         text = serializers.CharField(max_length=65536, allow_blank=True, trim_whitespace=False)
         contact_is_new = serializers.BooleanField(required=False, default=False)
         session_id = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
+        contact_id = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None,
+                                             help_text="A chat whose status, labels and assignee meet the conditions.")
 
     class OutputSerializer(serializers.Serializer):
         open_now = serializers.BooleanField()
@@ -137,7 +139,8 @@ class RuleTestApi(APIView):
 
     @extend_schema(operation_id="auto_replies_test", request=InputSerializer,
                    responses={200: OutputSerializer, **error_responses(400, 401, 403)},
-                   description="Which rule this text would fire now (and any that would also fire before a stop).")
+                   description="Which rule this text would fire now (and any that would also fire before a stop); "
+                               "with contact_id, in that chat (its status, labels, assignee and newness).")
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -18,7 +18,7 @@ from chats.automation.services import governor, hours as hours_service
 from chats.automation.services.config import is_stop_keyword
 from chats.automation.services.matching import MatchTimeout
 from chats.automation.services.optout import optout_set
-from chats.automation.services.rules import rule_triggered
+from chats.automation.services.rules import conditions_hold, rule_triggered
 from chats.automation.services.templates import template_get, template_send_request
 from chats.models import Contact, Direction, Label, Message, MessageOrigin
 from chats.services import SendRequest, message_send
@@ -88,7 +88,7 @@ def autoreply_evaluate(*, message_id: int, status: str = "") -> list[int]:
         except MatchTimeout as exc:
             _log_error(rule, str(exc))
             continue
-        if not _conditions_hold(rule, contact, contact_is_new, chat) or _cooling_down(rule, contact, period):
+        if not conditions_hold(rule, contact, contact_is_new, chat) or _cooling_down(rule, contact, period):
             continue
         if rule.reply_template_id or rule.reply_text:
             if automated_in_last_hour(contact.pk) >= settings.AUTOMATION_MAX_PER_CONTACT_PER_HOUR:
@@ -107,18 +107,6 @@ def autoreply_evaluate(*, message_id: int, status: str = "") -> list[int]:
         if rule.stop_here:
             break
     return fired
-
-
-def _conditions_hold(rule: AutoReplyRule, contact: Contact, contact_is_new: bool, chat: dict) -> bool:
-    if rule.condition_contact_is_new is not None and rule.condition_contact_is_new != contact_is_new:
-        return False
-    if rule.condition_unassigned is not None and rule.condition_unassigned != (contact.assignee_id is None):
-        return False
-    if rule.condition_statuses and chat["status"] not in rule.condition_statuses:
-        return False
-    if rule.condition_label_ids and not chat["labels"] & set(rule.condition_label_ids):
-        return False
-    return True
 
 
 def _cooling_down(rule: AutoReplyRule, contact: Contact, period: str) -> bool:

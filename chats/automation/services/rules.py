@@ -13,7 +13,8 @@ from chats.automation.errors import AutomationErrorCode as Code
 from chats.automation.models import AutoReplyRule, MatchType, Template, Trigger
 from chats.automation.services import config, hours as hours_service
 from chats.automation.services.matching import MatchTimeout, compile_pattern, text_matches
-from chats.models import ChatStatus, Label
+from chats.errors import ChatErrorCode
+from chats.models import ChatStatus, Contact, Label, Message
 from chats.services.variables import unknown_names
 
 RULE_FIELDS = ("name", "position", "enabled", "session_ids", "trigger", "match_type", "pattern", "condition_statuses",
@@ -120,11 +121,34 @@ def rule_triggered(rule: AutoReplyRule, *, text: str, contact_is_new: bool, clos
     return text_matches(rule.match_type, rule.pattern, text)
 
 
-def rules_test(*, text: str, contact_is_new: bool = False, session_id: str | None = None, at=None) -> dict:
-    """Which enabled rules this text would fire now, in order, as a new message (no cooldowns,
-    no conditions on a contact): the first is the one that answers; `stop_here` ends the list."""
+def conditions_hold(rule: AutoReplyRule, contact: Contact, contact_is_new: bool, chat: dict) -> bool:
+    """The rule's conditions on this chat: `chat` is {"status", "labels": set of label ids}."""
+    if rule.condition_contact_is_new is not None and rule.condition_contact_is_new != contact_is_new:
+        return False
+    if rule.condition_unassigned is not None and rule.condition_unassigned != (contact.assignee_id is None):
+        return False
+    if rule.condition_statuses and chat["status"] not in rule.condition_statuses:
+        return False
+    if rule.condition_label_ids and not chat["labels"] & set(rule.condition_label_ids):
+        return False
+    return True
+
+
+def rules_test(*, text: str, contact_is_new: bool = False, session_id: str | None = None, contact_id: int | None = None,
+               at=None) -> dict:
+    """Which enabled rules this text would fire now, in order (no cooldowns): the first is the one
+    that answers; `stop_here` ends the list. With a chat (`contact_id`), its status, labels and
+    assignee meet the conditions and "new" means it has no messages yet; without one, conditions
+    on a chat are not checked."""
     at = at or timezone.now()
     period = hours_service.closed_period(hours_service.hours_get(), at)
+    contact = chat = None
+    if contact_id is not None:
+        contact = Contact.objects.filter(pk=contact_id).first()
+        if contact is None:
+            raise NotFound(ChatErrorCode.CONTACT_NOT_FOUND, _("No such contact."))
+        contact_is_new = not Message.objects.filter(contact=contact).exists()
+        chat = {"status": contact.status, "labels": set(contact.labels.values_list("pk", flat=True))}
     fired = []
     for rule in AutoReplyRule.objects.filter(enabled=True):
         if session_id and rule.session_ids and session_id not in rule.session_ids:
@@ -133,6 +157,8 @@ def rules_test(*, text: str, contact_is_new: bool = False, session_id: str | Non
             if not rule_triggered(rule, text=text, contact_is_new=contact_is_new, closed_period=period):
                 continue
         except MatchTimeout:
+            continue
+        if contact is not None and not conditions_hold(rule, contact, contact_is_new, chat):
             continue
         fired.append(rule)
         if rule.stop_here:

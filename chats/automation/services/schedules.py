@@ -12,10 +12,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from blazz.core import events
 from blazz.core.errors import Conflict, DomainError, NotFound
+from blazz.core.publisher import publish_on_commit
 from chats.automation.errors import AutomationErrorCode as Code
 from chats.automation.models import ScheduledMessage, ScheduledStatus
 from chats.automation.services import governor
+from chats.automation.serializers import scheduled_data
 from chats.automation.services.templates import template_get, template_send_request
 from chats.models import Contact, MessageOrigin
 from chats.services import SendRequest, message_send
@@ -45,6 +48,7 @@ def scheduled_create(*, contact: Contact, client_id: str, send_at: dt.datetime, 
                                  created_by=user if getattr(user, "pk", None) else None)
     _request_for(scheduled)  # renders the template: missing variables are a 400 now
     scheduled.save()
+    _publish(events.ScheduledCreated, scheduled)
     return scheduled, True
 
 
@@ -60,6 +64,7 @@ def scheduled_update(*, scheduled: ScheduledMessage, **values) -> ScheduledMessa
             _check_send_at(values["send_at"])
         _request_for(scheduled)
         scheduled.save()
+        _publish(events.ScheduledUpdated, scheduled)
     return scheduled
 
 
@@ -73,6 +78,7 @@ def scheduled_cancel(*, scheduled: ScheduledMessage) -> ScheduledMessage:
             raise Conflict(Code.SCHEDULED_NOT_EDITABLE, _("This message is %(status)s: it cannot be cancelled.") % {"status": scheduled.status})
         scheduled.status = ScheduledStatus.CANCELLED
         scheduled.save(update_fields=["status"])
+        _publish(events.ScheduledCancelled, scheduled)
     return scheduled
 
 
@@ -115,11 +121,19 @@ def _send_one(scheduled: ScheduledMessage) -> bool:
             return False  # the number is gone, the template lost a variable: the agent sees why
         scheduled.status, scheduled.error = ScheduledStatus.FAILED, exc.message[:500]
         scheduled.save(update_fields=["status", "error"])
+        _publish(events.ScheduledUpdated, scheduled)
         logger.warning("scheduled message %s failed: %s", scheduled.pk, exc.message)
         return True
     scheduled.status, scheduled.message, scheduled.sent_at = ScheduledStatus.SENT, message, timezone.now()
     scheduled.save(update_fields=["status", "message", "sent_at"])
+    _publish(events.ScheduledSent, scheduled)
     return True
+
+
+def _publish(event_class: type[events.ScheduledCreated], scheduled: ScheduledMessage) -> None:
+    """To the inbox once the change commits (the thread's scheduled list follows it)."""
+    publish_on_commit(connection.schema_name, event_class(contact_id=scheduled.contact_id,
+                                                          scheduled=scheduled_data(scheduled)))
 
 
 def _request_for(scheduled: ScheduledMessage) -> SendRequest:

@@ -74,7 +74,7 @@ export const api = {
   autoReplies: () => get('/auto-replies/'),
   saveAutoReply: (body, id) => (id ? patch(`/auto-replies/${id}/`, body) : post('/auto-replies/', body)),
   deleteAutoReply: (id) => del(`/auto-replies/${id}/`),
-  testAutoReplies: (text) => post('/auto-replies/test/', { text }),
+  testAutoReplies: (text, contactId = null) => post('/auto-replies/test/', contactId ? { text, contact_id: contactId } : { text }),
   broadcasts: () => get('/broadcasts/'),
   createBroadcast: (body) => post('/broadcasts/', body),
   broadcastAction: (id, action, body = {}) => post(`/broadcasts/${id}/${action}/`, body),

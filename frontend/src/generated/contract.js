@@ -30,10 +30,14 @@ export const SERVER_EVENTS = Object.freeze({
   CONTACT_CREATED: 'contact.created',
   CONTACT_UPDATED: 'contact.updated',
   CONTACT_DELETED: 'contact.deleted',
+  SCHEDULED_CREATED: 'scheduled.created',
+  SCHEDULED_UPDATED: 'scheduled.updated',
+  SCHEDULED_CANCELLED: 'scheduled.cancelled',
+  SCHEDULED_SENT: 'scheduled.sent',
 });
 
 /** The frame types that advance the workspace's seq; the others carry its current value. */
-export const SEQ_ADVANCING = Object.freeze(['message.new', 'message.status', 'message.updated', 'message.reaction', 'message.revoked', 'chat.updated', 'chat.status', 'chat.assigned', 'note.mention', 'session.status', 'chat.hidden', 'contact.erased', 'contact.merged', 'message.received', 'message.sent', 'contact.created', 'contact.updated', 'contact.deleted']);
+export const SEQ_ADVANCING = Object.freeze(['message.new', 'message.status', 'message.updated', 'message.reaction', 'message.revoked', 'chat.updated', 'chat.status', 'chat.assigned', 'note.mention', 'session.status', 'chat.hidden', 'contact.erased', 'contact.merged', 'message.received', 'message.sent', 'contact.created', 'contact.updated', 'contact.deleted', 'scheduled.created', 'scheduled.updated', 'scheduled.cancelled', 'scheduled.sent']);
 
 /** Client -> server frame types of the inbox socket. */
 export const CLIENT_FRAMES = Object.freeze({

@@ -1,9 +1,11 @@
 // English copy of the SPA. Every key here exists in id.js too (tests/unit/i18n/keys.test.js).
 // Plurals: "one | other" (vue-i18n's pipe syntax); {n} is the count.
+import rules from './en.rules.js';
 import team from './en.team.js';
 
 export default {
   ...team,
+  ...rules,
   app: {
     actions: 'Actions',
     title: '{workspace} · Blazz inbox',
@@ -238,6 +240,8 @@ export default {
     scheduledFor: 'Scheduled for {time}',
     cancel: 'Cancel sending',
     text: 'Message',
+    template: 'Template: {name}',
+    kinds: { image: 'Photo', video: 'Video', audio: 'Audio', document: 'Document' },
   },
   automation: {
     title: 'Automation',

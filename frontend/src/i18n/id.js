@@ -1,9 +1,11 @@
 // Salinan bahasa Indonesia. Setiap kunci di sini juga ada di en.js (tests/unit/i18n/keys.test.js).
 // Bahasa Indonesia tidak membedakan bentuk jamak: satu bentuk untuk semua jumlah.
+import rules from './id.rules.js';
 import team from './id.team.js';
 
 export default {
   ...team,
+  ...rules,
   app: {
     actions: 'Tindakan',
     title: '{workspace} · Kotak masuk Blazz',
@@ -238,6 +240,8 @@ export default {
     scheduledFor: 'Dijadwalkan {time}',
     cancel: 'Batalkan pengiriman',
     text: 'Pesan',
+    template: 'Templat: {name}',
+    kinds: { image: 'Foto', video: 'Video', audio: 'Audio', document: 'Dokumen' },
   },
   automation: {
     title: 'Otomatisasi',

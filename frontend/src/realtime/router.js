@@ -17,11 +17,11 @@ const GAP_DEBOUNCE_MS = 250;
 
 /**
  * @param {object} deps
- * @param {{chats, messages, sessions, connection, mutes?, viewers}} deps.stores
+ * @param {{chats, messages, sessions, connection, mutes?, viewers, scheduled?}} deps.stores
  * @param {(frame: object) => boolean} deps.send a client frame; false when the socket is not open
  */
 export function createRouter({ stores, send = () => false }) {
-  const { chats, messages, sessions, connection, mutes, viewers } = stores;
+  const { chats, messages, sessions, connection, mutes, viewers, scheduled } = stores;
   let refetching = null;
   let refetchAgain = false;
   let reconnected = false;
@@ -85,6 +85,11 @@ export function createRouter({ stores, send = () => false }) {
     [E.CHAT_MUTED]: (frame) => mutes?.applyFrame(frame),
     [E.NOTE_MENTION]: (frame) => stores.team?.applyMention(frame),
     [E.SESSION_STATUS]: ({ session }) => sessions.applySessionStatus(session),
+    // The thread's scheduled list: a new one shows, an edit moves, a cancelled or sent one leaves.
+    [E.SCHEDULED_CREATED]: (frame) => scheduled?.applyFrame(frame),
+    [E.SCHEDULED_UPDATED]: (frame) => scheduled?.applyFrame(frame),
+    [E.SCHEDULED_CANCELLED]: (frame) => scheduled?.applyFrame(frame),
+    [E.SCHEDULED_SENT]: (frame) => scheduled?.applyFrame(frame),
     [E.PING]: () => {},
     [E.RESYNC_REQUIRED]: () => refetch('resync_required'),
     [E.ERROR]: (frame) => {
@@ -158,6 +163,7 @@ export function createRouter({ stores, send = () => false }) {
         if (chats.openId != null) jobs.push(messages.refreshThread(chats.openId));
         if (sessions.loaded) jobs.push(sessions.fetchSessions());
         if (mutes?.loaded) jobs.push(mutes.refresh()); // chat.muted frames missed while away
+        if (scheduled) jobs.push(scheduled.refresh()); // scheduled.* frames missed while away
         await Promise.allSettled(jobs);
       } while (refetchAgain);
     })().finally(() => {

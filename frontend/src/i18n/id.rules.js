@@ -1,0 +1,30 @@
+// Salinan bahasa Indonesia ringkasan satu baris di tabel aturan dan obrolan penguji (disebar ke id.js).
+export default {
+  ruleSummary: {
+    heading: 'Yang dilakukan',
+    when: 'Saat {trigger}',
+    keyword: 'teks {match} “{pattern}”',
+    firstMessage: 'kontak baru menulis pertama kali',
+    outsideHours: 'pesan datang di luar jam kerja',
+    only: 'hanya jika {conditions}',
+    status: 'obrolan berstatus {statuses}',
+    labels: 'berlabel {labels}',
+    isNew: 'kontak baru',
+    notNew: 'kontak bukan baru',
+    unassigned: 'belum ditugaskan',
+    assigned: 'sudah ditugaskan',
+    replyTemplate: 'balas dengan templat {name}',
+    replyText: 'balas “{text}”',
+    assign: 'tugaskan ke {name}',
+    addLabels: 'tambah label {labels}',
+    setStatus: 'ubah status ke {status}',
+    then: 'lalu {actions}',
+    stop: 'berhenti',
+    or: ' atau ',
+    unknown: '#{id}',
+  },
+  ruleTester: {
+    chat: 'Di obrolan',
+    anyChat: 'Obrolan mana saja (kondisi tidak diperiksa)',
+  },
+};

@@ -6,6 +6,10 @@ from sessions_wa import demo
 class Command(BaseCommand):
     help = "Create (or refresh) the demo workspace `demo` with its member demo@example.com / demo."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--language", choices=sorted(demo.DEMO_GREETINGS),
+                            help="The workspace's language, which its demo customers speak (default: as it is, en).")
+
     def handle(self, *args, **options):
-        workspace = demo.ensure_demo_workspace()
+        workspace = demo.ensure_demo_workspace(options.get("language"))
         self.stdout.write(f"demo workspace ready at {workspace.url}/")

@@ -1,7 +1,8 @@
 """A CRM's client, generated from the live `/api/schema/` with openapi-python-client (as a CRM
 developer would), runs a CRM flow against the real stack (daphne, a Celery worker, the bridge with
-the sandbox engine): paginate the chats, find or create a contact, send a text, poll the message
-until the sandbox customer has read it, export the chat as JSON and as CSV.
+the sandbox engine): paginate the chats, find or create a contact, send a text and an image by URL
+(served from 127.0.0.1), poll the message until the sandbox customer has read it, export the chat
+as JSON and as CSV.
 
 The export's three formats share one operation (`?format=`), and a generated client parses the
 first content type an operation declares (JSON): the CSV comes through the generated client's own
@@ -19,6 +20,7 @@ import httpx
 import pytest
 
 from blazz.dev.realstack import wait_until
+from chats.tests.test_remote_media import PNG, FileServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -75,6 +77,20 @@ def send_text(client, contact_id: int, text: str):
     return module("api.contacts.messages_send").sync(contact_id, client=client, body=body)
 
 
+def send_image_by_url(client, contact_id: int, url: str):
+    models = module("models")
+    body = models.ContactMessagesInputRequest(client_id=f"crm-{uuid.uuid4()}", media_url=url, caption="by url",
+                                              type_=models.ContactMessagesInputTypeEnum.IMAGE)
+    return module("api.contacts.messages_send").sync(contact_id, client=client, body=body)
+
+
+@pytest.fixture
+def files():
+    served = FileServer({"/catalogue/dot.png": (200, "image/png", PNG, {})})
+    yield served
+    served.close()
+
+
 def all_chats(client, page_size: int) -> list:
     chats_list = module("api.chats.chats_list")
     rows, cursor = [], module("types").UNSET
@@ -86,7 +102,7 @@ def all_chats(client, page_size: int) -> list:
         cursor = parse_qs(urlsplit(page.next_).query)["cursor"][0]
 
 
-def test_a_generated_client_runs_a_crm_flow(generated, stack, stack_a):
+def test_a_generated_client_runs_a_crm_flow(generated, stack, stack_a, files):
     client = api(generated, stack, stack_a)
     models = module("models")
 
@@ -96,6 +112,9 @@ def test_a_generated_client_runs_a_crm_flow(generated, stack, stack_a):
 
     sent = [send_text(client, contact.id, f"Hello from the CRM {n}") for n, contact in enumerate(contacts)]
     assert all(isinstance(m, models.Message) and m.status == models.MessageStatusEnum.PENDING for m in sent)
+
+    image = send_image_by_url(client, contacts[1].id, f"{files.url}/catalogue/dot.png")
+    assert image.status == models.MessageStatusEnum.PENDING
 
     # Paginate the chats two by two: every chat once, ours among them.
     chats = all_chats(client, page_size=2)
@@ -110,6 +129,16 @@ def test_a_generated_client_runs_a_crm_flow(generated, stack, stack_a):
 
     read = wait_until(read_message, 20, message="the message to be read")
     assert read.wa_message_id and read.read_at and read.location is None
+
+    # The image: fetched by the worker, then sent; the customer has it as a picture.
+    def image_sent():
+        message = retrieve.sync(image.id, client=client)
+        return message if message.wa_message_id else None
+
+    sent_image = wait_until(image_sent, 30, message="the image by URL to be sent")
+    assert sent_image.media.mimetype == "image/png" and sent_image.caption == "by url"
+    received = stack.customer(stack_a.session.id, CUSTOMERS[1])["received"]
+    assert any(m["wa_message_id"] == sent_image.wa_message_id and m["type"] == "image" for m in received)
 
     # Export: JSON through the typed operation; CSV with its own content type.
     export = module("api.contacts.contacts_export")

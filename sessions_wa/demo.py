@@ -15,7 +15,8 @@ DEMO_PASSWORD = "demo"  # a demo login on a dev machine: deliberately simple, pr
 # language (`seed_demo --language id|en`), as the sandbox's replies and history then do.
 DEMO_GREETINGS = {
     "en": [
-        {"from": "6281100000001", "body": "Hi! I ordered the blue dress on Monday. Has it shipped yet?", "after_ms": 1500},
+        {"from": "6281100000001", "body": "Hi! I ordered the blue dress on Monday. Has it shipped yet?",
+         "after_ms": 1500},
         {"from": "6281100000002", "body": "Good morning, do you deliver to Bandung?", "after_ms": 4000},
     ],
     "id": [

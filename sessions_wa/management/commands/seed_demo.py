@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand
 
 from sessions_wa import demo
@@ -8,7 +10,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--language", choices=sorted(demo.DEMO_GREETINGS),
-                            help="The workspace's language, which its demo customers speak (default: as it is, en).")
+                            default=os.environ.get("DEMO_LANGUAGE") or None,
+                            help="The workspace's language, which its demo customers speak (default: $DEMO_LANGUAGE, "
+                                 "else as it is, en for a new one).")
 
     def handle(self, *args, **options):
         workspace = demo.ensure_demo_workspace(options.get("language"))

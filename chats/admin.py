@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from blazz.admin_sites import tenant_admin
 from chats.models import Contact, MediaFile, Message, PendingMessageEvent, Reaction
@@ -6,10 +7,14 @@ from chats.models import Contact, MediaFile, Message, PendingMessageEvent, React
 
 @admin.register(Contact, site=tenant_admin)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "phone", "unread_count", "last_message_at", "session"]
+    list_display = ["name_shown", "phone", "unread_count", "last_message_at", "session"]
     search_fields = ["name", "push_name", "phone", "wa_id"]
     readonly_fields = ["last_message", "created_at", "updated_at"]
     raw_id_fields = ["last_message"]
+
+    @admin.display(description=_("name"))
+    def name_shown(self, obj):
+        return obj.display_name
 
 
 class ReactionInline(admin.TabularInline):
@@ -27,7 +32,7 @@ class MessageAdmin(admin.ModelAdmin):
     exclude = ["search"]
     inlines = [ReactionInline]
 
-    @admin.display(description="Body")
+    @admin.display(description=_("body"))
     def short_body(self, obj):
         return (obj.body or obj.caption)[:60]
 

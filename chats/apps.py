@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ChatsConfig(AppConfig):
     name = "chats"
-    verbose_name = "Chats"
+    verbose_name = _("Chats")

@@ -3,7 +3,11 @@ streamed (never the whole thread in memory). chats/api/export.py serves it.
 
 Times: CSV and TXT in the reader's time zone (their own, else the workspace's), ISO 8601 with the
 offset (`2026-12-03T14:05:00+07:00`), the zone named in the header; JSON keeps the API's objects
-(UTC) and names the zone beside them."""
+(UTC) and names the zone beside them.
+
+Language: TXT is for people and reads in the reader's language; the CSV's column names are a
+machine contract (spreadsheet and CRM imports map them) and never change with it, as the codes in
+its cells (direction, type, status) do not."""
 
 from __future__ import annotations
 

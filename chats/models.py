@@ -7,6 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from sessions_wa.contract import MessageStatus, MessageType
 
@@ -27,6 +28,8 @@ class Label(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
         ordering = ["name", "id"]
 
     def __str__(self):
@@ -45,6 +48,8 @@ class CannedReply(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
         ordering = ["shortcut"]
 
     def __str__(self):
@@ -70,6 +75,8 @@ class CustomField(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
         ordering = ["position", "id"]
 
     def __str__(self):
@@ -85,6 +92,10 @@ class InboxSettings(models.Model):
     auto_assign_cap = models.PositiveIntegerField(default=20, help_text="At most this many open chats per agent.")
     last_auto_assignee_id = models.IntegerField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("inbox settings")
+        verbose_name_plural = _("inbox settings")
+
 
 class Contact(models.Model):
     """A customer: one WhatsApp id per workspace. Chats are contacts with messages."""
@@ -94,18 +105,19 @@ class Contact(models.Model):
                                        "WhatsApp has not told us their phone (docs/bridge.md \"LID identities\").")
     lid = models.CharField(max_length=100, unique=True, null=True, blank=True,
                            help_text="Their LID (<digits>@lid) when known: the same person as wa_id.")
-    phone = models.CharField(max_length=32, db_index=True, help_text="E.164, e.g. +6281234567890")
+    phone = models.CharField(_("phone"), max_length=32, db_index=True, help_text="E.164, e.g. +6281234567890")
     name = models.CharField(max_length=200, blank=True, help_text="Set by agents or the CRM.")
     push_name = models.CharField(max_length=200, blank=True, help_text="What the customer calls themselves.")
     avatar_url = models.URLField(max_length=500, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     tags = models.JSONField(default=list, blank=True)
-    unread_count = models.PositiveIntegerField(default=0)
-    last_message_at = models.DateTimeField(null=True, blank=True)
+    unread_count = models.PositiveIntegerField(_("unread"), default=0)
+    last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
     last_message = models.ForeignKey("Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+", db_constraint=False)
-    session = models.ForeignKey("sessions_wa.WhatsAppSession", null=True, blank=True, on_delete=models.SET_NULL,
+    session = models.ForeignKey("sessions_wa.WhatsAppSession", verbose_name=_("session"), null=True, blank=True,
+                                on_delete=models.SET_NULL,
                                 related_name="contacts", help_text="The number this conversation goes through.")
     status = models.CharField(max_length=10, choices=ChatStatus.choices, default=ChatStatus.OPEN,
                               db_default=ChatStatus.OPEN)
@@ -117,6 +129,8 @@ class Contact(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         indexes = [
             # The chat list (selectors.chat_list): contacts with messages, in exactly its ORDER BY
             # (selectors.CHAT_ORDER; DESC is NULLS FIRST in PostgreSQL, as Django writes it), so a page
@@ -180,14 +194,14 @@ class MediaFile(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     file = models.FileField(upload_to="media/%Y/%m/", blank=True)
-    mimetype = models.CharField(max_length=100)
-    filename = models.CharField(max_length=255, blank=True)
-    size = models.PositiveBigIntegerField(default=0)
+    mimetype = models.CharField(_("MIME type"), max_length=100)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
     # Known when stored (chats.media_files.probe): a picture's pixels, a sound's or video's seconds.
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     duration = models.FloatField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=MediaStatus.choices, default=MediaStatus.READY)
+    status = models.CharField(_("status"), max_length=10, choices=MediaStatus.choices, default=MediaStatus.READY)
     error = models.CharField(max_length=300, blank=True)
     bridge_media_id = models.CharField(max_length=200, blank=True)
     session = models.ForeignKey("sessions_wa.WhatsAppSession", null=True, blank=True, on_delete=models.SET_NULL,
@@ -196,25 +210,29 @@ class MediaFile(models.Model):
     waveform = models.JSONField(null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", db_constraint=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("media file")
+        verbose_name_plural = _("media files")
 
     def __str__(self):
         return self.filename or str(self.id)
 
 
 class Message(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messages")
+    contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="messages")
     session = models.ForeignKey("sessions_wa.WhatsAppSession", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="messages")
-    direction = models.CharField(max_length=3, choices=Direction.choices)
-    type = models.CharField(max_length=10, choices=MESSAGE_TYPE_CHOICES, default=MessageType.TEXT)
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    type = models.CharField(_("type"), max_length=10, choices=MESSAGE_TYPE_CHOICES, default=MessageType.TEXT)
     body = models.TextField(blank=True)
     caption = models.TextField(blank=True)
     media = models.ForeignKey(MediaFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
     location = models.JSONField(null=True, blank=True)
     contact_card = models.JSONField(null=True, blank=True)
 
-    status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING)
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING)
     failure_reason = models.CharField(max_length=500, blank=True)
     wa_message_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
     client_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
@@ -228,7 +246,8 @@ class Message(models.Model):
                                    help_text="A system line's facts ({kind, by, to, status...}): each viewer's "
                                              "language renders them; `body` keeps the English.")
     edited_at = models.DateTimeField(null=True, blank=True)
-    revoked = models.BooleanField(default=False, help_text="Deleted by the sender; the content is kept for agents.")
+    revoked = models.BooleanField(_("deleted by sender"), default=False,
+                                  help_text="Deleted by the sender; the content is kept for agents.")
     revoked_at = models.DateTimeField(null=True, blank=True)
     forwarded = models.BooleanField(default=False, db_default=False, help_text="WhatsApp's \"Forwarded\" mark.")
     forwarded_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -245,7 +264,7 @@ class Message(models.Model):
     send_queued_at = models.DateTimeField(null=True, blank=True)
     send_attempted_at = models.DateTimeField(null=True, blank=True)
 
-    timestamp = models.DateTimeField(help_text="When it happened on WhatsApp: a thread's order.")
+    timestamp = models.DateTimeField(_("time"), help_text="When it happened on WhatsApp: a thread's order.")
     created_at = models.DateTimeField(auto_now_add=True)
     # Moved by a database trigger on every UPDATE, whichever path writes (chats/migrations/0005):
     # `GET /api/v1/messages/?updated_since=`.
@@ -265,6 +284,8 @@ class Message(models.Model):
     )
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         indexes = [
             models.Index("contact", models.F("timestamp").desc(), models.F("id").desc(), name="message_thread_idx"),
             GinIndex(fields=["search"], name="message_search_idx"),
@@ -290,6 +311,8 @@ class Reaction(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
         constraints = [models.UniqueConstraint(fields=["message", "reactor"], name="reaction_one_per_reactor")]
 
     def __str__(self):
@@ -300,13 +323,15 @@ class PendingMessageEvent(models.Model):
     """A bridge event about a message not known yet (an ack that overtook its message). Kept, and
     applied when the message appears: never dropped."""
 
-    wa_message_id = models.CharField(max_length=200, db_index=True)
-    type = models.CharField(max_length=40)
+    wa_message_id = models.CharField(_("WhatsApp message id"), max_length=200, db_index=True)
+    type = models.CharField(_("type"), max_length=40)
     data = models.JSONField()
     session_id = models.CharField(max_length=64)
-    received_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("pending message event")
+        verbose_name_plural = _("pending message events")
         ordering = ["received_at", "id"]
 
 
@@ -324,6 +349,8 @@ class ErasureRecord(models.Model):
     events = models.PositiveIntegerField(default=0, help_text="Event log rows about them deleted.")
 
     class Meta:
+        verbose_name = _("erasure record")
+        verbose_name_plural = _("erasure records")
         ordering = ["-erased_at", "-id"]
 
     def __str__(self):
@@ -343,6 +370,8 @@ class ChatMute(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("chat mute")
+        verbose_name_plural = _("chat mutes")
         constraints = [models.UniqueConstraint(fields=["user", "contact"], name="chat_mute_one_per_agent")]
 
     def __str__(self):

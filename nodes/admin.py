@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from blazz.admin_sites import public_admin
 from nodes.models import BridgeNode, SessionPlacement
@@ -13,27 +14,27 @@ class BridgeNodeAdmin(admin.ModelAdmin):
                        "created_at"]
     actions = ["drain", "undrain"]
 
-    @admin.display(boolean=True, description="live")
+    @admin.display(boolean=True, description=_("live"))
     def is_live(self, node):
         from django.conf import settings
 
         return bool(node.last_heartbeat_at) and \
             (timezone.now() - node.last_heartbeat_at).total_seconds() <= settings.BRIDGE_NODE_TIMEOUT
 
-    @admin.display(description="sessions placed")
+    @admin.display(description=_("sessions placed"))
     def placed(self, node):
         return node.placements.filter(active=True).count()
 
-    @admin.display(description="RSS (MB)")
+    @admin.display(description=_("RSS (MB)"))
     def rss_mb(self, node):
         return round(node.rss_bytes / 2**20)
 
-    @admin.action(description="Drain: move their sessions to other nodes, place none on them")
+    @admin.action(description=_("Drain: move their sessions to other nodes, place none on them"))
     def drain(self, request, queryset):
         count = queryset.update(draining=True)
         messages.info(request, f"{count} node(s) draining: beat moves their sessions within a failover interval.")
 
-    @admin.action(description="Stop draining")
+    @admin.action(description=_("Stop draining"))
     def undrain(self, request, queryset):
         queryset.update(draining=False)
 

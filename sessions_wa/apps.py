@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SessionsWaConfig(AppConfig):
     name = "sessions_wa"
-    verbose_name = "WhatsApp sessions"
+    verbose_name = _("WhatsApp sessions")
 
     def ready(self):
         from workspaces.signals import workspace_suspension_changed

@@ -59,6 +59,13 @@ def test_failure_reasons_and_the_txt_export_speak_their_readers_language(world, 
     english = host_client(world.ws_a, world.owner_a, HTTP_ACCEPT_LANGUAGE="en").get(
         f"/api/v1/contacts/{contact_id}/export/?format=txt")
     assert b"".join(english.streaming_content).decode().startswith("Chat with Budi")
+    # The CSV's header row is a machine contract (spreadsheet and CRM imports map columns by name):
+    # the same in every language; only the zone in the time column's name follows the reader.
+    headers = {language: b"".join(host_client(world.ws_a, world.owner_a, HTTP_ACCEPT_LANGUAGE=language).get(
+        f"/api/v1/contacts/{contact_id}/export/?format=csv").streaming_content).decode().splitlines()[0]
+        for language in ("id", "en")}
+    assert headers["id"] == headers["en"] == ("timestamp (Asia/Jakarta),direction,sender,type,body,caption,status,"
+                                              "edited,revoked,wa_message_id")
 
 
 def test_the_invitation_email_is_in_the_workspaces_language(world, client_a, settings,

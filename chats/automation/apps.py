@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AutomationConfig(AppConfig):
     name = "chats.automation"
     label = "automation"
-    verbose_name = "Automation"
+    verbose_name = _("Automation")
 
     def ready(self):
         from chats import queue

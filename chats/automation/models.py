@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 
@@ -20,17 +21,20 @@ class Template(models.Model):
     """A reusable message: a body with `{{variables}}` (chats/services/variables.py), optionally
     a file (image, video, document) the body captions."""
 
-    name = models.CharField(max_length=100)
-    category = models.CharField(max_length=20, choices=TemplateCategory.choices, default=TemplateCategory.OTHER)
+    name = models.CharField(_("name"), max_length=100)
+    category = models.CharField(_("category"), max_length=20, choices=TemplateCategory.choices,
+                                default=TemplateCategory.OTHER)
     body = models.TextField(max_length=4096)
     media = models.ForeignKey("chats.MediaFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     fallbacks = models.JSONField(default=dict, blank=True, help_text="Per variable: the value used when it has none.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", db_constraint=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("template")
+        verbose_name_plural = _("templates")
         ordering = ["name", "id"]
         constraints = [models.UniqueConstraint(Lower("name"), name="template_name_unique_ci")]
 
@@ -43,13 +47,14 @@ class BusinessHours(models.Model):
     (a day missing or empty is closed); `closed_dates`: ["2026-12-25", ...] in the timezone."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    timezone = models.CharField(max_length=64, default=DEFAULT_TIMEZONE)
+    timezone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIMEZONE)
     weekly = models.JSONField(default=dict, blank=True)
     closed_dates = models.JSONField(default=list, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name_plural = "business hours"
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
 
     def __str__(self):
         return f"Business hours ({self.timezone})"
@@ -71,13 +76,13 @@ class MatchType(models.TextChoices):
 class AutoReplyRule(models.Model):
     """One ordered rule: a trigger, optional conditions, actions, a cooldown per contact."""
 
-    name = models.CharField(max_length=100)
-    position = models.PositiveIntegerField(default=0, help_text="Lower runs first.")
-    enabled = models.BooleanField(default=True)
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveIntegerField(_("position"), default=0, help_text="Lower runs first.")
+    enabled = models.BooleanField(_("enabled"), default=True)
     session_ids = models.JSONField(default=list, blank=True, help_text="Numbers it answers on; empty: all.")
-    trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.KEYWORD)
-    match_type = models.CharField(max_length=12, choices=MatchType.choices, default=MatchType.CONTAINS)
-    pattern = models.CharField(max_length=500, blank=True)
+    trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices, default=Trigger.KEYWORD)
+    match_type = models.CharField(_("match type"), max_length=12, choices=MatchType.choices, default=MatchType.CONTAINS)
+    pattern = models.CharField(_("pattern"), max_length=500, blank=True)
     # Conditions (all must hold; empty: no condition). Labels are the team inbox's (chats.Label).
     condition_statuses = models.JSONField(default=list, blank=True,
                                           help_text="The chat's status when the message came is one of these.")
@@ -95,15 +100,17 @@ class AutoReplyRule(models.Model):
     cooldown_seconds = models.PositiveIntegerField(default=24 * 3600,
                                                    help_text="Per contact; outside-hours rules fire once per closed period.")
     stop_here = models.BooleanField(default=True, help_text="Later rules do not also fire.")
-    fired_count = models.PositiveIntegerField(default=0)
+    fired_count = models.PositiveIntegerField(_("times fired"), default=0)
     last_fired_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
-    error_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("auto-reply rule")
+        verbose_name_plural = _("auto-reply rules")
         ordering = ["position", "id"]
 
     def __str__(self):
@@ -113,13 +120,16 @@ class AutoReplyRule(models.Model):
 class RuleFiring(models.Model):
     """A rule fired for one inbound message: once (unique), and the cooldown's memory."""
 
-    rule = models.ForeignKey(AutoReplyRule, on_delete=models.CASCADE, related_name="firings")
-    contact = models.ForeignKey("chats.Contact", on_delete=models.CASCADE, related_name="+")
-    message = models.ForeignKey("chats.Message", on_delete=models.CASCADE, related_name="+")
-    period = models.CharField(max_length=40, blank=True, help_text="The closed period it answered (outside hours).")
-    fired_at = models.DateTimeField(auto_now_add=True)
+    rule = models.ForeignKey(AutoReplyRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="firings")
+    contact = models.ForeignKey("chats.Contact", verbose_name=_("contact"), on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey("chats.Message", verbose_name=_("message"), on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(_("period"), max_length=40, blank=True,
+                              help_text="The closed period it answered (outside hours).")
+    fired_at = models.DateTimeField(_("fired at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("rule firing")
+        verbose_name_plural = _("rule firings")
         constraints = [models.UniqueConstraint(fields=["rule", "message"], name="rule_fires_once_per_message")]
         indexes = [models.Index(fields=["rule", "contact", "-fired_at"], name="rule_firing_cooldown_idx")]
 
@@ -135,11 +145,13 @@ class ScheduledMessage(models.Model):
     """A message to send at `send_at`: editable and cancellable while `scheduled`; sent once (its
     client_id is the sent message's, so a second attempt finds the first)."""
 
-    contact = models.ForeignKey("chats.Contact", on_delete=models.CASCADE, related_name="scheduled_messages")
+    contact = models.ForeignKey("chats.Contact", verbose_name=_("contact"), on_delete=models.CASCADE,
+                                related_name="scheduled_messages")
     client_id = models.CharField(max_length=100, unique=True)
-    send_at = models.DateTimeField(db_index=True)
-    status = models.CharField(max_length=10, choices=ScheduledStatus.choices, default=ScheduledStatus.SCHEDULED)
-    type = models.CharField(max_length=10, default="text")
+    send_at = models.DateTimeField(_("send at"), db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=ScheduledStatus.choices,
+                              default=ScheduledStatus.SCHEDULED)
+    type = models.CharField(_("type"), max_length=10, default="text")
     body = models.TextField(blank=True)
     caption = models.TextField(blank=True)
     media = models.ForeignKey("chats.MediaFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -152,9 +164,11 @@ class ScheduledMessage(models.Model):
                                    related_name="+", db_constraint=False)
     origin_api = models.BooleanField(default=False, help_text="Scheduled through the API (not an agent).")
     created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("scheduled message")
+        verbose_name_plural = _("scheduled messages")
         ordering = ["send_at", "id"]
         indexes = [models.Index(fields=["status", "send_at"], name="scheduled_due_idx")]
 
@@ -176,7 +190,8 @@ class SendLimits(models.Model):
     warmup_days = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "send limits"
+        verbose_name = _("send limits")
+        verbose_name_plural = _("send limits")
 
 
 class AutomationSettings(models.Model):
@@ -184,11 +199,12 @@ class AutomationSettings(models.Model):
     one of these (alone, case- and accent-insensitive) opts its contact out of broadcasts."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    optout_keywords = models.JSONField(default=list, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    optout_keywords = models.JSONField(_("opt-out keywords"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name_plural = "automation settings"
+        verbose_name = _("automation settings")
+        verbose_name_plural = _("automation settings")
 
 
 class OptOut(models.Model):
@@ -198,6 +214,10 @@ class OptOut(models.Model):
     contact = models.OneToOneField("chats.Contact", on_delete=models.CASCADE, primary_key=True, related_name="+")
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("opt-out")
+        verbose_name_plural = _("opt-outs")
 
 
 class BroadcastStatus(models.TextChoices):
@@ -227,6 +247,8 @@ class Broadcast(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
@@ -253,6 +275,8 @@ class BroadcastRecipient(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("broadcast recipient")
+        verbose_name_plural = _("broadcast recipients")
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["broadcast", "contact"], name="broadcast_contact_once")]
         indexes = [models.Index(fields=["broadcast", "status", "id"], name="broadcast_recipient_queue_idx")]

@@ -106,6 +106,24 @@ def test_seed_demo_is_idempotent(db):
     assert Membership.objects.filter(workspace=demo).count() == 1
 
 
+@pytest.mark.parametrize("language, greeting", [("id", "Selamat pagi, bisa kirim ke Bandung?"),
+                                                 ("en", "Good morning, do you deliver to Bandung?")])
+def test_the_demo_customers_speak_the_demo_workspace_s_language(db, language, greeting):
+    from django_tenants.utils import schema_context
+
+    from sessions_wa.models import WhatsAppSession
+
+    call_command("seed_demo", "--language", language, stdout=StringIO())
+
+    demo = Workspace.objects.get(slug="demo")
+    assert demo.language == language
+    with schema_context(demo.schema_name):
+        options = WhatsAppSession.objects.get(id=f"{demo.schema_name}.demo").options
+    # The sandbox's customers greet, reply and fill history in this language (bridge: sandbox/phrases.js).
+    assert options["language"] == language
+    assert greeting in [g["body"] for g in options["greetings"]]
+
+
 @pytest.fixture
 def superuser(db):
     return get_user_model().objects.create_superuser("root@blazz.test", "root@blazz.test", "a-long-enough-passphrase")

@@ -2,6 +2,7 @@
 // profile, remembered in localStorage), else the browser's first language we speak, else English.
 // Dates, times and numbers go through the same instance (datetimeFormats / numberFormats), in the
 // agent's time zone when one is set (setTimeZone), else the browser's.
+import { ref } from 'vue';
 import { createI18n } from 'vue-i18n';
 import en from './en.js';
 import id from './id.js';
@@ -54,6 +55,9 @@ export const i18n = createI18n({
 });
 
 let zone = null;
+// Bumped when the shown zone changes: what groups by day (an open thread's separators) depends on
+// it and regroups live.
+export const zoneEpoch = ref(0);
 
 /** The IANA zone times are shown in (null: the browser's). */
 export function timeZone() {
@@ -62,15 +66,18 @@ export function timeZone() {
 
 /** Show times in `tz` (an IANA name from the agent's profile); an unknown name is ignored. */
 export function setTimeZone(tz) {
-  if (!tz) {
-    zone = null;
-    return;
+  let next = null;
+  if (tz) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      next = tz;
+    } catch {
+      next = null;
+    }
   }
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    zone = tz;
-  } catch {
-    zone = null;
+  if (next !== zone) {
+    zone = next;
+    zoneEpoch.value += 1;
   }
 }
 

@@ -1,6 +1,6 @@
 // Formatting helpers for times, days, sizes and names, in the agent's language and time zone
 // (i18n/index.js). Unit tested.
-import { t, d, n, dayOf } from '../i18n/index.js';
+import { t, d, n, dayOf, zoneEpoch } from '../i18n/index.js';
 
 const pad = (value) => String(value).padStart(2, '0');
 
@@ -22,6 +22,17 @@ const DAY = 86400000;
 export function dayKey(value) {
   const date = toDate(value);
   return date ? dayOf(date) : '';
+}
+
+/** A stored message's day key, kept on it (`_day`) and redone when the shown zone changed since;
+ * reads `zoneEpoch`, so a computed that groups by it regroups when the agent's zone changes. */
+export function messageDay(message) {
+  const epoch = zoneEpoch.value;
+  if (message._dayEpoch !== epoch) {
+    message._day = dayKey(message._t);
+    message._dayEpoch = epoch;
+  }
+  return message._day;
 }
 
 /** Whole days from `date` to `now`, counted in the shown zone (0: same day). */

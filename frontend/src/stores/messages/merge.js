@@ -17,7 +17,7 @@
 // a status asked for after the last status frame may even lift `failed` back to pending (a retry
 // elsewhere).
 import { nextStatus } from '../../lib/status.js';
-import { dayKey } from '../../lib/format.js';
+import { messageDay } from '../../lib/format.js';
 
 export function messageKey(message) {
   if (message.client_id) return `c:${message.client_id}`;
@@ -51,7 +51,7 @@ export function mergeMessage(existing, incoming, { explicit = false, authoritati
     const message = { ...incoming };
     message._key = messageKey(message);
     message._t = timeOf(message);
-    message._day = dayKey(message._t);
+    messageDay(message);
     return message;
   }
   const merged = { ...existing, ...incoming, _local: existing._local };
@@ -72,7 +72,8 @@ export function mergeMessage(existing, incoming, { explicit = false, authoritati
   if (incoming.media === undefined) merged.media = existing.media;
   merged._key = existing._key;
   merged._t = incoming.timestamp || incoming.created_at ? timeOf(merged) : existing._t;
-  merged._day = dayKey(merged._t);
+  merged._dayEpoch = undefined;
+  messageDay(merged);
   return merged;
 }
 
@@ -110,6 +111,7 @@ export function mergeCopy(existing, incoming, stale) {
       for (const field of Object.keys(incoming)) if (!GROUPED.has(field)) keep(field);
       merged._t = existing._t;
       merged._day = existing._day;
+      merged._dayEpoch = existing._dayEpoch;
     } else {
       for (const field of FIELD_GROUPS[group]) keep(field);
     }

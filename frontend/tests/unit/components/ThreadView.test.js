@@ -17,6 +17,7 @@ const { default: Composer } = await import('../../../src/components/Composer.vue
 const { useChatsStore } = await import('../../../src/stores/chats.js');
 const { REALTIME_KEY } = await import('../../../src/realtime/index.js');
 const { api } = await import('../../../src/api/index.js');
+const { setTimeZone } = await import('../../../src/i18n/index.js');
 
 describe('ThreadView', () => {
   let pinia;
@@ -56,6 +57,30 @@ describe('ThreadView', () => {
     const bubble = w.findAll('[data-testid=message]').find((b) => b.text().includes('where is my parcel?') && !b.find('[data-testid=quote]').exists());
     await bubble.find('[data-testid=reply]').trigger('click');
     expect(w.find('[data-testid=reply-preview] [data-testid=quote-author]').text()).toBe('Budi Santoso');
+    w.unmount();
+  });
+
+  it('test_day_separators_of_an_open_thread_regroup_when_the_time_zone_changes', async () => {
+    // 16:30 and 18:00 UTC on 2 December: one day in UTC, two in Jakarta (23:30 and 01:00 the next day).
+    const late = makeMessage({ id: 1, contact_id: 12, timestamp: '2026-12-02T16:30:00Z', created_at: '2026-12-02T16:30:00Z' });
+    const later = makeMessage({ id: 2, contact_id: 12, timestamp: '2026-12-02T18:00:00Z', created_at: '2026-12-02T18:00:00Z' });
+    setTimeZone('UTC');
+    api.messages.mockResolvedValueOnce({ next: null, results: [later, late] });
+    const w = mountThread();
+    await flushPromises();
+    expect(w.findAll('[data-testid=day-separator]')).toHaveLength(1);
+
+    setTimeZone('Asia/Jakarta');
+    await flushPromises();
+    const separators = w.findAll('[data-testid=day-separator]');
+    expect(separators).toHaveLength(2);
+    const rows = w.html();
+    expect(rows.indexOf('message 1')).toBeLessThan(rows.lastIndexOf('data-testid="day-separator"'));
+    expect(rows.indexOf('message 2')).toBeGreaterThan(rows.lastIndexOf('data-testid="day-separator"'));
+
+    setTimeZone('UTC');
+    await flushPromises();
+    expect(w.findAll('[data-testid=day-separator]')).toHaveLength(1);
     w.unmount();
   });
 });

@@ -111,6 +111,60 @@ def test_concurrent_writers_never_let_a_reader_miss_a_lower_seq_that_commits_lat
     assert ids == sorted(i * 1000 + n for i in range(writers) for n in range(per_writer))
 
 
+def test_a_commit_whose_foreign_key_row_another_writer_holds_does_not_deadlock_on_the_counter(acme_log, monkeypatch):
+    """A inserts a contact of number S and publishes; B holds S FOR UPDATE, then publishes. If A's
+    deferred foreign-key check ran at COMMIT, after A locked the counter row, A would wait for S
+    while B waits for the counter: a deadlock PostgreSQL breaks by failing one of them."""
+    from chats.models import Contact
+    from sessions_wa.models import WhatsAppSession
+
+    monkeypatch.setattr(publisher, "_to_redis", lambda *args: [])
+    with schema_context(acme_log):
+        WhatsAppSession.objects.create(id="ws_acme.lockorder", engine="sandbox")
+    b_holds_s, errors = threading.Event(), []
+
+    def blocked_on_a_lock() -> bool:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            return cursor.fetchone()[0] > 0
+
+    def writer_a():
+        try:
+            b_holds_s.wait(10)
+            with schema_context(acme_log), transaction.atomic():
+                Contact.objects.create(wa_id="6281200000991@c.us", phone="+6281200000991",
+                                       session_id="ws_acme.lockorder")
+                publisher.publish_on_commit(acme_log, chat_event(1))
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def writer_b():
+        try:
+            with schema_context(acme_log), transaction.atomic():
+                WhatsAppSession.objects.select_for_update().get(pk="ws_acme.lockorder")
+                b_holds_s.set()
+                deadline = time.monotonic() + 10
+                while not blocked_on_a_lock():  # A is committing and waits for S
+                    assert time.monotonic() < deadline, "A never waited for the session row"
+                    time.sleep(0.01)
+                publisher.publish_on_commit(acme_log, chat_event(2))
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer_b), threading.Thread(target=writer_a)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert sorted(e.data["chat"]["id"] for e in eventlog.after(acme_log, 0, limit=10)) == [1, 2]
+
+
 def test_retention_deletes_old_events_and_a_resume_from_before_them_must_resync(acme_log, settings):
     long_ago, now = timezone.now() - timedelta(days=8), timezone.now()
     with transaction.atomic():

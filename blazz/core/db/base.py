@@ -15,8 +15,14 @@ from django_tenants.postgresql_backend import base
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def commit(self):
-        for _savepoints, callback, _robust in list(self.run_on_commit):
-            before_commit = getattr(callback, "before_commit", None)
-            if before_commit is not None:
-                before_commit()
+        hooks = [hook for _savepoints, callback, _robust in list(self.run_on_commit)
+                 if (hook := getattr(callback, "before_commit", None)) is not None]
+        if hooks:
+            # The deferred foreign-key checks run now, before the hooks lock the counter row: at
+            # COMMIT they would take row locks after it, and a writer that locked such a row FOR
+            # UPDATE and then waits for the counter deadlocks with us.
+            with self.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for before_commit in hooks:
+            before_commit()
         super().commit()

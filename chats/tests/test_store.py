@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from chats import store
-from chats.models import Contact, Message
+from chats.models import Contact, Message, PendingMessageEvent
 from sessions_wa.models import SessionStatus, WhatsAppSession
 
 
@@ -46,15 +46,32 @@ def test_every_statement_of_the_chats_store_runs_against_the_schema(world):
         call("message_count_send_attempt", message.pk, at=now)
         assert Message.objects.get(pk=message.pk).send_attempts == 1
         assert call("pending_events_exist", "wa-store") is False
+        PendingMessageEvent.objects.create(wa_message_id="wa-early", type="message.ack", data={}, session_id=session.pk)
+        assert call("pending_events_among", ["wa-early", "wa-store", "wa-none"]) == {"wa-early"}
+        batch = [Message(contact=contact, session=session, direction="in", wa_message_id=wa_id, timestamp=now)
+                 for wa_id in ("wa-batch-1", "wa-store", "wa-batch-2")]
+        assert call("messages_insert_unless_known", batch) == [True, False, True]
 
         assert call("contact_by_id", contact.pk).wa_id == contact.wa_id
         assert call("contact_by_wa_id", contact.wa_id).pk == contact.pk
+        Contact.objects.filter(pk=contact.pk).update(lid="111222333@lid")
+        found = call("contacts_by_wa_ids", [contact.wa_id, "111222333@lid", "6289999999999@c.us"])
+        assert {key: c.pk for key, c in found.items()} == {contact.wa_id: contact.pk, "111222333@lid": contact.pk}
+        assert [c.pk for c in call("contacts_by_ids", [contact.pk, 0])] == [contact.pk]
         assert call("user_by_id", world.agent_a.pk).email == world.agent_a.email
         call("contact_after_send", contact.pk, message_id=message.pk, at=now, session_id=session.pk)
         call("contact_after_new_message", contact.pk, session_id=session.pk, unread=True, push_name="Ana",
              last_message=(again.pk, now))
         contact.refresh_from_db()
         assert (contact.last_message_id, contact.unread_count, contact.push_name) == (again.pk, 1, "Ana")
+        older = now - timezone.timedelta(minutes=1)
+        call("contacts_after_new_messages", [(contact.pk, session.pk, 2, "", batch[0].pk, older)])
+        contact.refresh_from_db()  # an older message adds unread but does not become the last one
+        assert (contact.last_message_id, contact.unread_count, contact.push_name) == (again.pk, 3, "Ana")
+        call("contacts_after_new_messages", [(contact.pk, session.pk, 0, "Ana B", batch[2].pk, now)])
+        contact.refresh_from_db()
+        assert (contact.last_message_id, contact.unread_count, contact.push_name) == (batch[2].pk, 3, "Ana B")
+        call("contacts_after_new_messages", [])
         transaction.set_rollback(True)
 
     assert called == public_functions(store)

@@ -45,6 +45,7 @@ def test_every_webhook_type_replayed_three_times_concurrently_has_one_effect(sta
     chat = "6281100009001@c.us"
     wa_in = f"false_{chat}_{uuid.uuid4().hex}"
     wa_out = f"true_{chat}_{uuid.uuid4().hex}"
+    lid = f"{uuid.uuid4().int % 10**15}@lid"
     message = {"chat_id": chat, "from": chat, "from_name": "Replay", "to": "x@c.us", "type": "text", "caption": None,
                "media": None, "reply_to": None, "timestamp": time.time(), "client_id": None}
     events = [
@@ -54,6 +55,8 @@ def test_every_webhook_type_replayed_three_times_concurrently_has_one_effect(sta
         ("message.reaction", {"wa_message_id": wa_in, "from": chat, "emoji": "🔥"}),
         ("message.edited", {"wa_message_id": wa_in, "body": "in, edited"}),
         ("message.revoked", {"wa_message_id": wa_out}),
+        ("chat.unread", {"chat_id": chat, "unread_count": 3}),  # the phone's count: set, not added
+        ("contact.identity", {"lid": lid, "phone_id": chat}),
         ("chat.typing", {"chat_id": chat, "from": chat, "state": "typing"}),
         ("contact.presence", {"chat_id": chat, "online": True, "last_seen": None}),
         ("session.qr", {"qr": "2@replayed-qr", "qr_data_url": None}),
@@ -89,7 +92,7 @@ def test_every_webhook_type_replayed_three_times_concurrently_has_one_effect(sta
 
     with schema_context(stack_a.schema):
         contact = Contact.objects.get(wa_id=chat)
-        assert contact.unread_count == 1 and contact.online
+        assert contact.unread_count == 3 and contact.online and contact.lid == lid
         inbound = Message.objects.get(wa_message_id=wa_in)
         assert inbound.body == "in, edited" and len(inbound.edits) == 1
         assert Reaction.objects.filter(message=inbound).count() == 1

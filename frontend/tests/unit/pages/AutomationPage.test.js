@@ -30,7 +30,7 @@ describe('automation settings', () => {
     await w.find('[data-testid=rule-tester] input').setValue('Berapa HARGA?');
     await w.find('[data-testid=rule-tester]').trigger('submit');
     await flushPromises();
-    expect(api.testAutoReplies).toHaveBeenCalledWith('Berapa HARGA?');
+    expect(api.testAutoReplies).toHaveBeenCalledWith('Berapa HARGA?', null); // no chat chosen: text only
     expect(w.find('[data-testid=tester-result]').text()).toContain('Price');
   });
 

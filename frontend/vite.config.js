@@ -7,7 +7,11 @@ export default defineConfig({
   base: '/static/',
   plugins: [vue()],
   // vue-i18n's bundler flags: Composition API only (the legacy API is tree-shaken away).
+  // Vue's: every component is <script setup>, so the Options API is tree-shaken away too.
   define: {
+    __VUE_OPTIONS_API__: false,
+    __VUE_PROD_DEVTOOLS__: false,
+    __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: false,
     __VUE_I18N_FULL_INSTALL__: true,
     __VUE_I18N_LEGACY_API__: false,
     __INTLIFY_PROD_DEVTOOLS__: false,
@@ -17,6 +21,9 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2020',
     sourcemap: false,
+    // dist/.vite/manifest.json: which chunk is which source (the bundle bench finds each
+    // language's chunk by it).
+    manifest: true,
   },
   server: {
     // `npm run dev` against `make run`: proxy the API and the socket to daphne.

@@ -10,7 +10,7 @@ import { useRealtimeStore } from './stores/connection.js';
 import { useMutesStore } from './stores/mutes.js';
 import { useTeamStore } from './stores/team.js';
 import { exposeTestHooks } from './lib/testHooks.js';
-import { i18n, currentLocale } from './i18n/index.js';
+import { i18n, currentLocale, loadLocale } from './i18n/index.js';
 import { useViewersStore } from './stores/viewers.js';
 import { useScheduledStore } from './stores/scheduled.js';
 import './styles/main.css';
@@ -45,4 +45,5 @@ realtime.start();
 exposeTestHooks(window, { realtime, pinia });
 
 addEmojiFont(document);
-app.mount('#app');
+// The first paint is in the agent's language: its copy is fetched before the app mounts.
+loadLocale(currentLocale()).catch(() => {}).then(() => app.mount('#app'));

@@ -4,10 +4,11 @@
 // agent's time zone when one is set (setTimeZone), else the browser's.
 import { ref } from 'vue';
 import { createI18n } from 'vue-i18n';
-import en from './en.js';
-import id from './id.js';
 
 export const LOCALES = ['en', 'id'];
+// Each language's copy is a chunk of its own, fetched the first time it is shown: a browser
+// downloads only the language it uses (the bundle budget: bench/frontend_bundle_size.mjs).
+const CATALOGUES = { en: () => import('./en.js'), id: () => import('./id.js') };
 const STORAGE_KEY = 'blazz.locale';
 
 const datetime = {
@@ -45,7 +46,7 @@ export const i18n = createI18n({
   globalInjection: true,
   locale: pickLocale(),
   fallbackLocale: 'en',
-  messages: { en, id },
+  messages: {},
   // Indonesian has one form for every count (a message may add a zero form: "zero | other");
   // English keeps vue-i18n's "one | other" and "zero | one | other".
   pluralRules: { id: (choice, forms) => (forms === 2 && choice !== 0 ? 1 : 0) },
@@ -85,14 +86,33 @@ export function currentLocale() {
   return i18n.global.locale.value;
 }
 
-/** Switch the language (remembered for the next visit when `remember`). */
+const loaded = new Set();
+let switches = 0;
+
+/** Fetch a language's copy once; resolves when vue-i18n has it. */
+export async function loadLocale(tag) {
+  const locale = localeOf(tag) || 'en';
+  if (loaded.has(locale)) return;
+  const catalogue = await CATALOGUES[locale]();
+  i18n.global.setLocaleMessage(locale, catalogue.default);
+  loaded.add(locale);
+}
+
+/** Switch the language (remembered for the next visit when `remember`): at once when its copy is
+ * here, else once it is fetched, unless another switch came since. */
 export function setLocale(tag, { remember = true } = {}) {
   const locale = localeOf(tag) || 'en';
-  i18n.global.locale.value = locale;
+  const serial = ++switches;
+  const apply = () => {
+    if (serial !== switches) return;
+    i18n.global.locale.value = locale;
+    if (globalThis.document) document.documentElement.lang = locale;
+  };
   if (remember) {
     try { globalThis.localStorage?.setItem(STORAGE_KEY, locale); } catch { /* private mode */ }
   }
-  if (globalThis.document) document.documentElement.lang = locale;
+  if (loaded.has(locale)) apply();
+  else loadLocale(locale).then(apply, () => {}); // offline: the shown language stays
   return locale;
 }
 

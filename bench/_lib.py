@@ -149,22 +149,22 @@ def django_setup(database_url: str, *, stack=None) -> None:
     django.setup()
 
 
-def make_stack(database_url: str, redis_url: str, *, env: dict | None = None):
+def make_stack(database_url: str, redis_url: str, *, env: dict | None = None, beat: bool = False):
     from blazz.dev.realstack import Stack
 
     keys = bench_secrets()
     return Stack(database_url=database_url, redis_url=redis_url, secret_key=keys["secret_key"],
-                 bridge_token=keys["bridge_token"], webhook_secret=keys["webhook_secret"],
+                 bridge_token=keys["bridge_token"], webhook_secret=keys["webhook_secret"], beat=beat,
                  env={"LOG_LEVEL": "WARNING", **(env or {})})
 
 
 @contextmanager
-def running_stack(database_url: str, redis_url: str, *, env: dict | None = None):
-    """daphne, a Celery worker and the bridge against `database_url`, with Django in this process
-    configured to talk to them (`django_setup`). Stops them afterwards; their logs are removed
-    unless something failed or the benchmark set `stack.keep_logs` (then they are kept, and their
-    tails go to stderr)."""
-    stack = make_stack(database_url, redis_url, env=env)
+def running_stack(database_url: str, redis_url: str, *, env: dict | None = None, beat: bool = False):
+    """daphne, a Celery worker (and, given `beat`, Celery beat) and the bridge against
+    `database_url`, with Django in this process configured to talk to them (`django_setup`). Stops
+    them afterwards; their logs are removed unless something failed or the benchmark set
+    `stack.keep_logs` (then they are kept, and their tails go to stderr)."""
+    stack = make_stack(database_url, redis_url, env=env, beat=beat)
     stack.keep_logs = False
     django_setup(database_url, stack=stack)
     purge_celery_queue()
@@ -184,7 +184,7 @@ def running_stack(database_url: str, redis_url: str, *, env: dict | None = None)
         if ok and not stack.keep_logs:
             shutil.rmtree(stack.dir, ignore_errors=True)
         else:
-            for process in (stack.web, stack.worker, stack.bridge):
+            for process in filter(None, (stack.web, stack.worker, stack.beat, stack.bridge)):
                 tail = process.tail(15)
                 if tail:
                     log(f"--- {process.name} log ({process.log_path}) ---\n{tail}")

@@ -8,6 +8,29 @@ from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "blazz.settings")
 
+
+
+def _closed_broker_connection_is_a_connection_error():
+    """kombu's Redis channel, closed after Redis went away with tasks delivered and not acked
+    (acks_late), restores them with a new client, built from its transport's connection, which
+    kombu has set to None by then: an AttributeError that no `ignore_errors` catches, so the
+    worker's consumer died instead of reconnecting. A closed connection raises what it is, a
+    connection error: the close is then ignored as kombu means it to be; the unacked messages come
+    back by the visibility timeout, and lost sends by the send sweep."""
+    from kombu.transport import redis as kombu_redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    connparams = kombu_redis.Channel._connparams
+
+    def _connparams_of_an_open_connection(self, asynchronous=False):
+        if self.connection.client is None:
+            raise RedisConnectionError("the broker connection is closed")
+        return connparams(self, asynchronous=asynchronous)
+
+    kombu_redis.Channel._connparams = _connparams_of_an_open_connection
+
+
+_closed_broker_connection_is_a_connection_error()
 app = CeleryApp("blazz")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -18,7 +18,7 @@ MESSAGES = int(os.environ.get("MESSAGES", "300"))
 def main() -> None:
     with bench_database("autoreply_eval") as url:
         django_setup(url)
-        from django.db import connection
+        from django.db import connection, transaction
         from django.test.utils import CaptureQueriesContext
         from django_tenants.utils import schema_context
 
@@ -40,9 +40,11 @@ def main() -> None:
                 rule_save(name=f"rule {n}", match_type=kind, pattern=pattern, reply_text="ok", stop_here=False)
             timings, queries = [], []
             for i in range(MESSAGES):
-                message = services.message_apply_received(session=session, data={
-                    "wa_message_id": f"bench-{i}", "chat_id": f"62811{i % 50:08d}@c.us", "from": "x", "type": "text",
-                    "body": f"Halo kak, saya mau tanya soal pesanan nomor {i} yang kemarin ya", "timestamp": time.time()})
+                with transaction.atomic():  # as the webhook applies it
+                    message = services.message_apply_received(session=session, data={
+                        "wa_message_id": f"bench-{i}", "chat_id": f"62811{i % 50:08d}@c.us", "from": "x",
+                        "type": "text", "body": f"Halo kak, saya mau tanya soal pesanan nomor {i} yang kemarin ya",
+                        "timestamp": time.time()})
                 with CaptureQueriesContext(connection) as captured:
                     started = time.perf_counter()
                     assert autoreply_evaluate(message_id=message.pk) == []

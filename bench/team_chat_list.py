@@ -57,9 +57,9 @@ def seed(workspace):
             cursor.execute("""
                 INSERT INTO chats_message (contact_id, session_id, direction, type, body, caption, status,
                     failure_reason, reply_to_wa_id, edits, revoked, origin, send_attempts, timestamp, created_at,
-                    wa_message_id)
+                    updated_at, wa_message_id, history)
                 SELECT c.id, %s, 'in', 'text', 'hello from ' || c.push_name, '', 'delivered', '', '', '[]', false,
-                    'customer', 0, to_timestamp(%s + c.id * 60), now(), 'bench-' || c.id
+                    'customer', 0, to_timestamp(%s + c.id * 60), now(), now(), 'bench-' || c.id, false
                 FROM chats_contact c""", [session.pk, start])
             cursor.execute("""
                 UPDATE chats_contact c SET last_message_id = m.id, last_message_at = m.timestamp

@@ -215,6 +215,23 @@ def stack(django_db_setup, django_db_blocker):
     running.stop()
 
 
+@pytest.fixture
+def sweeping_beat(stack):
+    """Celery beat beside the stack for one test, as `make run` runs it, with the send sweep every
+    second (the product's default is 5 s): what a test leaves to beat's sweeps happens for real."""
+    import uuid
+    from pathlib import Path
+
+    from blazz.dev.realstack import Process
+
+    celery = Path(__file__).resolve().parent / ".venv" / "bin" / "celery"
+    beat = Process("beat-sweep", [str(celery), "-A", "blazz", "beat", "-l", "WARNING",
+                                  "-s", str(stack.dir / f"beat-{uuid.uuid4().hex}")],
+                   {**stack.env, "SEND_SWEEP_SECONDS": "1"}, stack.dir).start()
+    yield beat
+    beat.stop()
+
+
 @pytest.fixture(scope="session")
 def live(stack, django_db_blocker):
     """Database access outside any test transaction: what a test writes here is committed."""

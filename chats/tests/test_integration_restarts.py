@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from blazz.dev.realstack import Process, wait_until
+from blazz.dev.realstack import wait_until
 from chats.tests.test_integration_send_receive import get_message, new_contact
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -31,16 +29,6 @@ def suite_redis():
     yield server
     if not server.is_running():
         server.start()
-
-
-@pytest.fixture
-def sweeping_beat(stack):
-    """Celery beat with the send sweep every second (the product's default is 5 s)."""
-    beat = Process("beat-sweep", [str(ROOT / ".venv" / "bin" / "celery"), "-A", "blazz", "beat", "-l", "WARNING",
-                                  "-s", str(stack.dir / f"beat-{uuid.uuid4().hex}")],
-                   {**stack.env, "SEND_SWEEP_SECONDS": "1"}, stack.dir).start()
-    yield beat
-    beat.stop()
 
 
 def delivered(stack, ws, phone: str, client_ids: set[str]) -> dict[str, int]:

@@ -2,7 +2,6 @@
 by the number's cap, and a worker SIGKILL mid-way loses and doubles nobody."""
 
 import datetime as dt
-import time
 
 import pytest
 from django_tenants.utils import schema_context
@@ -35,7 +34,7 @@ def bc_ws(stack, live):
     return ws
 
 
-def test_a_broadcast_to_300_customers_is_paced_and_survives_a_worker_sigkill(stack, bc_ws):
+def test_a_broadcast_to_300_customers_is_paced_and_survives_a_worker_sigkill(stack, bc_ws, sweeping_beat):
     from chats.automation.models import BroadcastRecipient
     from chats.models import Message
     phones = PHONES
@@ -62,18 +61,10 @@ def test_a_broadcast_to_300_customers_is_paced_and_survives_a_worker_sigkill(sta
     stack.worker.start()
     stack.wait_worker()
     # The killed tick comes back the way it does in production: beat's sweep (broadcasts_kick)
-    # gives a running broadcast whose heartbeat went silent a new tick. The stack runs no beat, so
-    # the test sends beat's task itself. (Left to the broker's redelivery of the killed task alone,
-    # the test waited on kombu's unacked restore, which a SIGKILL landing while the worker holds its
-    # restore mutex blocks for 5 minutes.)
-    from blazz.celery import app
-
-    seen, kicked = [], [0.0]
+    # gives a running broadcast whose heartbeat went silent a new tick.
+    seen = []
 
     def completed():
-        if time.monotonic() - kicked[0] > 5:
-            kicked[0] = time.monotonic()
-            app.send_task("workspaces.tasks.for_each_workspace", args=["chats.automation.tasks.broadcasts_kick_task"])
         seen[:] = [progress()]  # what it was when the wait gave up: status, pause reason, counts
         return seen[0]["status"] == "completed" and seen[0]
 
@@ -93,14 +84,8 @@ def test_a_broadcast_to_300_customers_is_paced_and_survives_a_worker_sigkill(sta
     most = max(sum(1 for t in sent_at[i:] if t < start + window) for i, start in enumerate(sent_at))
     assert most <= PER_MINUTE // 6 + 1
 
-    swept = [0.0]
-
     def each_received_once():
-        # A send task the SIGKILL took goes again by beat's stuck-send sweep (a minute after it
-        # was queued), as in production: the stack runs no beat, so the test sends the sweep.
-        if time.monotonic() - swept[0] > 5:
-            swept[0] = time.monotonic()
-            app.send_task("workspaces.tasks.for_each_workspace", args=["chats.tasks.messages_requeue_stuck_task"])
+        # A send task the SIGKILL took goes again by beat's stuck-send sweep, as in production.
         bodies = {}
         for n, phone in enumerate(phones):
             received = [m for m in stack.customer(bc_ws.session.id, phone)["received"] if "toko baru" in m["body"]]

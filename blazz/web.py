@@ -2,14 +2,20 @@
 
     python -m blazz.web [--bind 127.0.0.1] [--port 8000] [--processes N] [daphne options...]
 
-One daphne process runs Python on one core. This binds the socket once, starts WEB_PROCESSES
-daphne processes that all accept on it (`daphne --fd`, the way daphne's docs run it under a
-process manager), and supervises them: SIGTERM or SIGINT stops them all, and when one of them
+One daphne process runs Python on one core. This binds the port once per process and starts
+WEB_PROCESSES daphne processes, each accepting on its own socket (`daphne --fd`, the way daphne's
+docs run it under a process manager), and supervises them: SIGTERM or SIGINT stops them all, and when one of them
 exits the others are stopped and its exit code is ours, so honcho (or a test's Stack) sees a web
 that died instead of one that silently serves at half strength. With one process, daphne is
 exec'd in our place, as before.
 
-Nothing in a daphne process is shared with the others but the socket: WebSocket groups, the
+The sockets share the port with SO_REUSEPORT, so the kernel spreads new connections over the
+processes. On one shared socket, the process that happens to be waiting in accept() takes every
+connection that arrives together (the bridge's and a CRM's keep-alive pools open theirs at
+once), and one process does all the work while the others idle (seen: 96% of the requests on
+one of two). Where SO_REUSEPORT is missing, they share one socket as before.
+
+Nothing in a daphne process is shared with the others but the port: WebSocket groups, the
 event `seq` and the typing relay go through Redis (channels-redis), so a socket on one process
 receives what a webhook applied on another publishes.
 """
@@ -41,14 +47,26 @@ def default_processes() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
+def listening_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(socket.SOMAXCONN)
     sock.set_inheritable(True)
     return sock
+
+
+def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    """One socket per process on one port (SO_REUSEPORT: the kernel balances connections), or
+    one shared socket where the platform has no SO_REUSEPORT."""
+    if not hasattr(socket, "SO_REUSEPORT"):
+        return [listening_socket(host, port)] * count
+    first = listening_socket(host, port, reuse_port=True)
+    port = first.getsockname()[1]  # port 0: the others bind the one the first got
+    return [first, *(listening_socket(host, port, reuse_port=True) for _ in range(count - 1))]
 
 
 def _daphne(*args: str) -> list[str]:
@@ -115,18 +133,22 @@ def main(argv: list[str] | None = None) -> int:
     if processes == 1:
         command = _daphne("-b", args.bind, "-p", str(args.port), *daphne_args, APPLICATION)
         os.execv(command[0], command)
-    sock = listening_socket(args.bind, args.port)
+    sockets = listening_sockets(args.bind, args.port, processes)
     supervisor = Supervisor()  # its signal handlers first: a stop during the forks stops what started
-    for index in range(processes):
+    for index, sock in enumerate(sockets):
         command = _daphne("--fd", str(sock.fileno()), *daphne_args, APPLICATION)
         pid = os.fork()
         if pid == 0:
             try:
+                for other in sockets:  # each child keeps only its own socket
+                    if other is not sock:
+                        other.close()
                 os.execv(command[0], command)
             finally:
                 os._exit(127)
         supervisor.children[pid] = index
-    sock.close()
+    for sock in set(sockets):
+        sock.close()
     print(f"[web] {processes} daphne processes on {args.bind}:{args.port}", file=sys.stderr, flush=True)
     return supervisor.wait()
 

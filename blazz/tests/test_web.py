@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 
@@ -73,6 +74,31 @@ def test_the_processes_share_one_port_and_stop_together(web):
     psutil.wait_procs(daphnes, timeout=10)
     assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in daphnes)
     assert port_is_free(server.port)
+
+
+def test_connections_opened_together_are_spread_over_the_processes(web):
+    """The bridge's keep-alive pool opens its connections at once: on one shared socket the process
+    that woke first accepted them all. Each process has its own socket (SO_REUSEPORT)."""
+    server = web(2)
+    wait_until(lambda: len(server.daphnes()) == 2 and server.answers(), 60, 0.2, "two daphne processes answering")
+    # Connected in a burst (the kernel completes each handshake; daphne accepts them after).
+    sockets = [socket.create_connection(("127.0.0.1", server.port), timeout=5) for _ in range(16)]
+    try:
+        for sock in sockets:
+            sock.sendall(b"GET /hooks/bridge/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        for sock in sockets:
+            assert sock.recv(64).startswith(b"HTTP/1.1 405")
+
+        def held(process):
+            return sum(1 for c in process.net_connections(kind="tcp")
+                       if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == server.port)
+
+        counts = [held(process) for process in server.daphnes()]
+        assert sum(counts) == 16
+        assert min(counts) >= 1, counts  # all 16 on one process by chance: 2 in 65,536
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def test_one_process_dying_stops_the_rest_with_an_error(web):

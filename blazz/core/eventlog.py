@@ -77,28 +77,35 @@ def _table(schema: str, name: str) -> str:
     return f"{quote(schema)}.{quote(name)}"
 
 
-def append(schema: str, items: list[tuple[str, str, datetime, dict]]) -> list[int]:
+def append(schema: str, items: list[tuple[str, str, datetime, dict | str]]) -> list[int]:
     """Write (event_id, type, occurred_at, data) rows in the caller's transaction; returns their
-    seqs in the same order. Locks the workspace's counter row until the transaction ends: call
-    it as late as possible (the publisher calls it right before COMMIT)."""
+    seqs in the same order. `data`: the payload, or its JSON text (the publisher encodes it once
+    for the log and the frame). Locks the workspace's counter row until the transaction ends:
+    call it as late as possible (the publisher calls it right before COMMIT).
+
+    One statement whatever the count, its text always the same (parsed once): the counter's
+    upsert, and the rows from one JSON array parameter (`[[id, type, occurred_at, data], ...]`);
+    a text array of JSON documents would be escaped element by element on the way."""
     if not items:
         return []
     counter, log = _table(schema, "webhooks_eventcounter"), _table(schema, "webhooks_eventlog")
+    rows = ",".join(
+        f'[{json.dumps(event_id)},{json.dumps(kind)},"{iso(occurred_at)}",'
+        f'{data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))}]'
+        for event_id, kind, occurred_at, data in items)
     with connection.cursor() as cursor:
         # An upsert: a table emptied by hand (or by a test's flush) gets its row back.
-        cursor.execute(f"INSERT INTO {counter} AS c (id, value, pruned_through) VALUES (1, %s, 0) "
-                       "ON CONFLICT (id) DO UPDATE SET value = c.value + EXCLUDED.value RETURNING value",
-                       [len(items)])
-        last = cursor.fetchone()[0]
-        first = last - len(items) + 1
-        seqs = list(range(first, last + 1))
         cursor.execute(
-            f"INSERT INTO {log} (seq, event_id, type, occurred_at, data) "
-            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::jsonb[])",
-            [seqs, [item[0] for item in items], [item[1] for item in items], [item[2] for item in items],
-             [json.dumps(item[3], separators=(",", ":")) for item in items]],
+            f"WITH c AS (INSERT INTO {counter} AS c (id, value, pruned_through) VALUES (1, %s, 0) "
+            "ON CONFLICT (id) DO UPDATE SET value = c.value + EXCLUDED.value RETURNING value), "
+            f"l AS (INSERT INTO {log} (seq, event_id, type, occurred_at, data) "
+            "SELECT c.value - %s + e.n, e.row->>0, e.row->>1, (e.row->>2)::timestamptz, e.row->3 "
+            "FROM c, jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS e(row, n)) "
+            "SELECT value FROM c",
+            [len(items), len(items), f"[{rows}]"],
         )
-    return seqs
+        last = cursor.fetchone()[0]
+    return list(range(last - len(items) + 1, last + 1))
 
 
 def after(schema: str, after_seq: int, *, limit: int, types: list[str] | None = None) -> list[LoggedEvent]:

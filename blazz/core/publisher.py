@@ -72,6 +72,7 @@ class _Batch:
         self.built: list[Event] | None = None
         self.seqs: list[int | None] = []
         self.stamps: list[tuple[str, str] | None] = []  # each logged event's (id, occurred_at)
+        self.texts: list[str] | None = None  # each built event's payload as JSON, encoded once
 
     def before_commit(self) -> None:
         if self.built is not None:
@@ -83,7 +84,8 @@ class _Batch:
             logger.exception("could not build events after a change in %s", self.schema)
             self.built = []
         # A failure to write the log is raised: the change must not commit without its events.
-        self.seqs, self.stamps = _log(self.schema, self.built)
+        self.texts = [encode(event.payload()) for event in self.built]
+        self.seqs, self.stamps = _log(self.schema, self.built, self.texts)
 
     def _may_log(self) -> bool:
         return any(not isinstance(source, Event) or source.advances_seq for source in self.sources)
@@ -101,7 +103,7 @@ class _Batch:
                 with transaction.atomic():
                     self.before_commit()
             if self.built:
-                _to_redis(self.schema, self.built, self.origin, self.seqs, self.stamps)
+                _to_redis(self.schema, self.built, self.origin, self.seqs, self.stamps, self.texts)
         except Exception:
             names = ", ".join(event.type for event in self.built or ()) or "events built after commit"
             logger.exception("could not publish %s to %s", names, self.schema)
@@ -110,16 +112,16 @@ class _Batch:
                 hook(self.schema)
 
 
-def _log(schema: str, built: list[Event]) -> tuple[list[int | None], list[tuple[str, str] | None]]:
+def _log(schema: str, built: list[Event], texts: list[str]) -> tuple[list[int | None], list[tuple[str, str] | None]]:
     """Each event's seq and (event id, occurred_at) from the log for the events that advance it,
-    None for the others."""
-    logged = [event for event in built if event.advances_seq]
+    None for the others. `texts`: each event's payload as JSON."""
+    logged = [(event, text) for event, text in zip(built, texts) if event.advances_seq]
     if not logged:
         return [None] * len(built), [None] * len(built)
     now = timezone.now()
     ids = [eventlog.new_event_id() for _event in logged]
-    seqs = iter(eventlog.append(schema, [(event_id, event.type, now, event.payload())
-                                         for event_id, event in zip(ids, logged)]))
+    seqs = iter(eventlog.append(schema, [(event_id, event.type, now, text)
+                                         for event_id, (event, text) in zip(ids, logged)]))
     stamps = iter((event_id, eventlog.iso(now)) for event_id in ids)
     return ([next(seqs) if event.advances_seq else None for event in built],
             [next(stamps) if event.advances_seq else None for event in built])
@@ -219,12 +221,12 @@ def _check_layer_format() -> None:
 
 
 def _script_call(schema: str, event: Event, origin: str | None, seq: int | None,
-                 stamp: tuple[str, str] | None = None) -> tuple[list[str], list[str], dict]:
+                 stamp: tuple[str, str] | None = None, text: str | None = None) -> tuple[list[str], list[str], dict]:
     payload = event.payload()
     # `{"type":"x",["id","workspace","occurred_at" of a logged event,]"seq":` + seq + `,...payload}`:
-    # the payload's JSON without its opening brace.
+    # the payload's JSON (`text`, when the caller has it) without its opening brace.
     head = '{"type":' + json.dumps(event.type) + _stamp_json(schema, stamp) + ',"seq":'
-    tail = ("," + encode(payload)[1:]) if payload else "}"
+    tail = ("," + (text or encode(payload))[1:]) if payload else "}"
     channels = [group_channel(group) for group in event.groups(schema)]
     # ARGV[6]: when it was published (epoch seconds as text), for blazz_event_to_frame_seconds.
     args = ["" if seq is None else str(seq), LAYER_MESSAGE_TYPE, head, tail, origin or "", repr(time.time()),
@@ -272,14 +274,17 @@ async def current_seq_async(schema: str) -> int:
 
 
 def _to_redis(schema: str, events: list[Event], origin: str | None = None,
-              seqs: list[int | None] | None = None, stamps: list[tuple[str, str] | None] | None = None) -> list[dict]:
+              seqs: list[int | None] | None = None, stamps: list[tuple[str, str] | None] | None = None,
+              texts: list[str] | None = None) -> list[dict]:
     """Send events to their groups at once, in order, in one round trip; returns their frames.
     `seqs`: each event's seq from the log (None: the frame carries the current seq); `stamps`:
     each logged event's (id, occurred_at), which its frame carries as the envelope does."""
     client, script = _sync_client()
     seqs = seqs or [None] * len(events)
     stamps = stamps or [None] * len(events)
-    calls = [_script_call(schema, event, origin, seq, stamp) for event, seq, stamp in zip(events, seqs, stamps)]
+    texts = texts or [None] * len(events)
+    calls = [_script_call(schema, event, origin, seq, stamp, text)
+             for event, seq, stamp, text in zip(events, seqs, stamps, texts)]
     if len(calls) == 1:
         seqs = [script(keys=calls[0][0], args=calls[0][1])]
     else:

@@ -27,7 +27,7 @@ def sent(monkeypatch):
     """The events published (to Redis) after each commit, with their groups."""
     frames = []
     monkeypatch.setattr(publisher, "_to_redis",
-                        lambda schema, built, origin=None, seqs=None, stamps=None: frames.extend((e, e.groups(schema)) for e in built))
+                        lambda schema, built, *_frame: frames.extend((e, e.groups(schema)) for e in built))
     return frames
 
 

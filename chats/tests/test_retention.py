@@ -229,7 +229,7 @@ def test_erase_publishes_contact_erased_to_its_own_workspace_inbox(world, client
     from blazz.core import publisher
 
     sent = []
-    monkeypatch.setattr(publisher, "_to_redis", lambda schema, built, origin=None, seqs=None, stamps=None: sent.extend(
+    monkeypatch.setattr(publisher, "_to_redis", lambda schema, built, *_frame: sent.extend(
         (schema, event) for event in built))
     contact_id, _media = chat_a
     with django_capture_on_commit_callbacks(execute=True):

@@ -44,7 +44,7 @@ def published(monkeypatch, django_capture_on_commit_callbacks):
     """Run a service, commit, and return the events it published, in order. Every one of them,
     built from real rows, must hold to the catalogue's schema."""
     sent = []
-    monkeypatch.setattr(publisher, "_to_redis", lambda schema, built, origin=None, seqs=None, stamps=None: sent.extend(built))
+    monkeypatch.setattr(publisher, "_to_redis", lambda schema, built, *_frame: sent.extend(built))
 
     def run(fn, **kwargs):
         sent.clear()

@@ -161,9 +161,9 @@ def contact_list(*, q: str = "", updated_since=None) -> QuerySet[Contact]:
 
 
 def contact_get(contact_id) -> Contact | None:
-    """The contact and its assignee (its session loads if asked for). Read lean (chats.store): every
-    send and every event's chat row starts here."""
-    contact = store.contact_by_id(contact_id)
+    """The contact, its assignee and its labels (its session loads if asked for). Read lean
+    (chats.store): every send and every event's chat row starts here."""
+    contact = store.contact_with_labels(contact_id)
     if contact is not None and contact.assignee_id is not None:
         contact.assignee = store.user_by_id(contact.assignee_id)
     return contact

@@ -15,8 +15,8 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from blazz.core.rows import fetch_row, fetch_rows, fetch_value, insert_row, insert_rows
-from chats.models import Contact, Message
+from blazz.core.rows import fetch_row, fetch_rows, fetch_value, insert_row, insert_rows, set_prefetched
+from chats.models import Contact, Label, Message
 
 # --- messages -------------------------------------------------------------------------------------
 
@@ -49,11 +49,17 @@ def message_insert(message: Message) -> None:
     insert_row(message)
 
 
+# Set on a message message_insert_unless_known stored: whether events about it came first.
+_PENDING_EXIST = {"pending_events_exist": "EXISTS (SELECT 1 FROM chats_pendingmessageevent p "
+                                          "WHERE p.wa_message_id = chats_message.wa_message_id)"}
+
+
 def message_insert_unless_known(message: Message) -> bool:
     """Store a new message unless one with its wa_message_id is there (or is being stored by a
     transaction that then commits): then nothing is stored and False comes back, with no error to
-    roll back to a savepoint."""
-    return insert_row(message, unless_exists="wa_message_id")
+    roll back to a savepoint. A stored one comes back with `pending_events_exist`
+    (pending_events_exist's answer, from the same statement)."""
+    return insert_row(message, unless_exists="wa_message_id", extra=_PENDING_EXIST)
 
 
 # Rows per INSERT of messages_insert_unless_known: a fixed size keeps the statement's text the same,
@@ -95,6 +101,19 @@ def pending_events_among(wa_message_ids: list[str]) -> set[str]:
 
 def contact_by_id(contact_id: int) -> Contact | None:
     return fetch_row(Contact, "id = %s", [contact_id])
+
+
+_LABEL_IDS = {"label_ids": "ARRAY(SELECT label_id FROM chats_contact_labels WHERE contact_id = chats_contact.id)"}
+
+
+def contact_with_labels(contact_id: int) -> Contact | None:
+    """The contact with its labels loaded (`contact.labels.all()` reads no more): their ids come
+    with the row, and the labels themselves in a second statement only when it has any."""
+    contact = fetch_row(Contact, "id = %s", [contact_id], extra=_LABEL_IDS)
+    if contact is not None:
+        labels = fetch_rows(Label, "id = ANY(%s) ORDER BY name, id", [contact.label_ids]) if contact.label_ids else []
+        set_prefetched(contact, "labels", labels)
+    return contact
 
 
 def contacts_by_wa_ids(wa_ids: list[str]) -> dict[str, Contact]:

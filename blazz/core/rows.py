@@ -37,22 +37,43 @@ def _select(model: type[Model]) -> tuple[str, list[str], list[tuple[int, list, o
             converters)
 
 
-def fetch_row(model: type[Model], where: str, params: list, *, for_update: bool = False) -> Model | None:
+def fetch_row(model: type[Model], where: str, params: list, *, for_update: bool = False,
+              extra: dict[str, str] | None = None) -> Model | None:
     """The first row of `model` matching `where` (SQL on its columns, %s placeholders), or None.
-    `for_update`: locked until the transaction ends (SELECT ... FOR UPDATE)."""
+    `for_update`: locked until the transaction ends (SELECT ... FOR UPDATE). `extra`: attribute
+    name -> an SQL expression over the row (a subquery, say), each set on the instance; their
+    placeholders come first in `params`, before the WHERE's."""
     select, attnames, converters = _select(model)
+    if extra:
+        head, _from, tail = select.partition(" FROM ")
+        select = f"{head}, {', '.join(extra.values())} FROM {tail}"
     sql = f"{select} WHERE {where} LIMIT 1{' FOR UPDATE' if for_update else ''}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
+    row, computed = row[:len(attnames)], row[len(attnames):]
     if converters:
         row = list(row)
         for index, functions, column in converters:
             for function in functions:
                 row[index] = function(row[index], column, connection)
-    return model.from_db(connection.alias, attnames, row)
+    instance = model.from_db(connection.alias, attnames, row)
+    for name, value in zip(extra or (), computed):
+        setattr(instance, name, value)
+    return instance
+
+
+def set_prefetched(instance: Model, relation: str, rows: list[Model]) -> None:
+    """Leave a many-to-many relation as `prefetch_related` would: `instance.<relation>.all()` gives
+    `rows` without a query (anything filtered further queries, as after a prefetch)."""
+    manager = getattr(instance, relation)
+    queryset = manager.get_queryset()
+    queryset._result_cache, queryset._prefetch_done = list(rows), True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[manager.prefetch_cache_name] = queryset
 
 
 def fetch_rows(model: type[Model], where: str, params: list) -> list[Model]:
@@ -95,20 +116,25 @@ def _insert(model: type[Model], conflict_column: str | None) -> tuple[str, list]
     return sql, fields
 
 
-def insert_row(instance: Model, *, unless_exists: str | None = None) -> bool:
+def insert_row(instance: Model, *, unless_exists: str | None = None, extra: dict[str, str] | None = None) -> bool:
     """Store a new instance as `Model.save()` would (defaults, auto_now, JSON and every other field
     prepared by the field itself), in one statement. `unless_exists`: a unique column; when a row
     with the same value is there already (or is being inserted by a transaction that then
     commits), nothing is stored and False comes back, with no error to roll back to a savepoint.
-    No model signals are sent (none are connected to the models this is used for)."""
+    `extra`: attribute name -> an SQL expression over the stored row, returned with it and set on
+    the instance. No model signals are sent (none are connected to the models this is used for)."""
     model = type(instance)
     sql, fields = _insert(model, unless_exists)
+    if extra:
+        sql = f"{sql}, {', '.join(extra.values())}"
     params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return False
+    for name, value in zip(extra or (), row[1:]):
+        setattr(instance, name, value)
     setattr(instance, model._meta.pk.attname, row[0])
     instance._state.adding = False
     instance._state.db = connection.alias

@@ -19,7 +19,10 @@ def keep_for_later(session: WhatsAppSession, event_type: str, data: dict) -> Non
 
 def pending_events(message: Message) -> list[PendingMessageEvent]:
     """The events that came before this message was known, in arrival order, locked."""
-    if not message.wa_message_id or not store.pending_events_exist(message.wa_message_id):
+    if not message.wa_message_id:
+        return []
+    known = getattr(message, "pending_events_exist", None)  # told by the INSERT that stored it
+    if not (store.pending_events_exist(message.wa_message_id) if known is None else known):
         return []  # the usual case, answered without the ORM
     return list(PendingMessageEvent.objects.select_for_update().filter(wa_message_id=message.wa_message_id))
 

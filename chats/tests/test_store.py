@@ -4,12 +4,13 @@ fails if one is added without being called here."""
 
 import inspect
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from chats import store
-from chats.models import Contact, Message, PendingMessageEvent
+from chats.models import Contact, Label, Message, PendingMessageEvent
 from sessions_wa.models import SessionStatus, WhatsAppSession
 
 
@@ -34,6 +35,7 @@ def test_every_statement_of_the_chats_store_runs_against_the_schema(world):
         call("message_insert", message)
         again = Message(contact=contact, session=session, direction="in", wa_message_id="wa-store", timestamp=now)
         assert call("message_insert_unless_known", again) is True
+        assert again.pending_events_exist is False
         assert call("message_insert_unless_known", Message(contact=contact, direction="in", wa_message_id="wa-store",
                                                            timestamp=now)) is False
 
@@ -48,11 +50,23 @@ def test_every_statement_of_the_chats_store_runs_against_the_schema(world):
         assert call("pending_events_exist", "wa-store") is False
         PendingMessageEvent.objects.create(wa_message_id="wa-early", type="message.ack", data={}, session_id=session.pk)
         assert call("pending_events_among", ["wa-early", "wa-store", "wa-none"]) == {"wa-early"}
+        early = Message(contact=contact, session=session, direction="in", wa_message_id="wa-early", timestamp=now)
+        assert call("message_insert_unless_known", early) is True and early.pending_events_exist is True
         batch = [Message(contact=contact, session=session, direction="in", wa_message_id=wa_id, timestamp=now)
                  for wa_id in ("wa-batch-1", "wa-store", "wa-batch-2")]
         assert call("messages_insert_unless_known", batch) == [True, False, True]
 
         assert call("contact_by_id", contact.pk).wa_id == contact.wa_id
+        with CaptureQueriesContext(connection) as read:
+            bare = call("contact_with_labels", contact.pk)
+            assert list(bare.labels.all()) == []
+        assert len(read) == 1  # the row; no labels, no second statement
+        contact.labels.add(Label.objects.create(name="vip"), Label.objects.create(name="b2b"))
+        with CaptureQueriesContext(connection) as read:
+            labelled = call("contact_with_labels", contact.pk)
+            assert [label.name for label in labelled.labels.all()] == ["b2b", "vip"]  # the model's order
+        assert len(read) == 2
+        assert [label.name for label in labelled.labels.filter(name="vip")] == ["vip"]  # filtered: a query
         assert call("contact_by_wa_id", contact.wa_id).pk == contact.pk
         Contact.objects.filter(pk=contact.pk).update(lid="111222333@lid")
         found = call("contacts_by_wa_ids", [contact.wa_id, "111222333@lid", "6289999999999@c.us"])

@@ -18,13 +18,12 @@ from django_tenants.utils import schema_context
 from blazz.core.errors import DomainError, NotFound
 from blazz.core.validation import text_errors
 from chats import services as chats
-from sessions_wa import placement, services as sessions, store as sessions_store
+from sessions_wa import placement, services as sessions
 from sessions_wa.contract import RELEASED_REASON_CODE, EventType, NodeMessageType
 from webhooks import store
 from webhooks.errors import WebhookErrorCode as Code
 from webhooks.inbound.schemas import event_data_problems, node_message_problems
 from webhooks.models import AppliedWebhook
-from workspaces.models import PUBLIC_SCHEMA
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +62,10 @@ def webhook_apply(*, webhook_id: str, payload) -> bool:
     """Apply a verified bridge event. Returns False when this webhook-id was applied already.
     A refused event (DomainError) leaves nothing behind, its webhook-id included."""
     event_type, session_id, schema, data = validate(webhook_id, payload)
-    if schema == PUBLIC_SCHEMA or not store.workspace_exists(schema):
-        raise NotFound(Code.UNKNOWN_WORKSPACE, f"No workspace {schema!r}.")
-    with schema_context(schema):
-        session = sessions_store.session_by_id(session_id)
+    with schema_context(schema):  # entered first: the thread's connection usually has its search path
+        workspace_known, session = store.event_session(schema, session_id)
+        if not workspace_known:
+            raise NotFound(Code.UNKNOWN_WORKSPACE, f"No workspace {schema!r}.")
         if session is None:
             raise NotFound(Code.UNKNOWN_SESSION, f"No session {session_id!r} in this workspace.")
         with transaction.atomic():

@@ -11,10 +11,10 @@ for a bad signature, 405 for another method, 413 past DATA_UPLOAD_MAX_MEMORY_SIZ
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connection
 from django.http.request import split_domain_port
@@ -51,7 +51,11 @@ def _apply_in_thread(body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
         close_old_connections()  # request_finished: the connection goes back to the pool
 
 
-_apply = sync_to_async(_apply_in_thread, thread_sensitive=False)
+async def _apply(body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+    # The loop's thread pool, as sync_to_async(thread_sensitive=False) would use, without its
+    # per-call context machinery: nothing here reads the request's context variables, and
+    # Django's connections are per thread (each pool thread has its own).
+    return await asyncio.get_running_loop().run_in_executor(None, _apply_in_thread, body, headers)
 
 
 async def _read_body(receive, limit: int) -> bytes | None:

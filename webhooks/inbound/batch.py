@@ -21,14 +21,12 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from blazz.core.errors import DomainError, NotFound
-from sessions_wa import store as sessions_store
 from chats import services as chats
 from sessions_wa.contract import EventType, NodeMessageType
 from webhooks import store
 from webhooks.errors import WebhookErrorCode as Code
 from webhooks.inbound import apply as single
 from webhooks.inbound.schemas import node_message_problems
-from workspaces.models import PUBLIC_SCHEMA
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +45,11 @@ def batch_apply(payload: dict) -> list[dict]:
         raise DomainError(Code.INVALID_PAYLOAD, f"batch breaks its contract: {', '.join(problems)}.",
                           fields=problems, status=422)
     schema, session_id, epoch = payload["workspace"], payload["session_id"], payload.get("epoch")
-    if schema == PUBLIC_SCHEMA or not store.workspace_exists(schema):
-        raise NotFound(Code.UNKNOWN_WORKSPACE, f"No workspace {schema!r}.")
     checked = [_check(event, session_id, schema) for event in payload["data"]["events"]]
-    with schema_context(schema):
-        session = sessions_store.session_by_id(session_id)
+    with schema_context(schema):  # entered first: the thread's connection usually has its search path
+        workspace_known, session = store.event_session(schema, session_id)
+        if not workspace_known:
+            raise NotFound(Code.UNKNOWN_WORKSPACE, f"No workspace {schema!r}.")
         if session is None:
             raise NotFound(Code.UNKNOWN_SESSION, f"No session {session_id!r} in this workspace.")
         try:

@@ -75,6 +75,9 @@ def pump_starting(schema: str, endpoint_id: int) -> None:
 
 
 def on_logged(schema: str) -> None:
+    cached = _endpoints.get(schema)
+    if cached is not None and not cached[1] and cached[0] >= time.monotonic():
+        return  # no endpoint, known without entering the schema
     try:
         with schema_context(schema):
             for endpoint_id in _enabled_endpoints(schema):

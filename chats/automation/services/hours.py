@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from blazz.core.errors import DomainError
 from chats.automation.errors import AutomationErrorCode as Code
 from chats.automation.models import BusinessHours
+from chats.automation.services import config
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -42,6 +43,7 @@ def hours_save(*, timezone: str | None = None, weekly: dict | None = None,
     if closed_dates is not None:
         hours.closed_dates = sorted(set(closed_dates))
     hours.save()
+    config.changed()  # the inbound gate keeps the schedule (services/gate.py)
     return hours
 
 

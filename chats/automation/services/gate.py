@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from django.db import connection
 
 from chats.automation.models import AutoReplyRule, BusinessHours, Trigger
-from chats.automation.services import config, hours as hours_service
+from chats.automation.services import config
+from chats.automation.services import hours as hours_service
 from chats.automation.services.matching import Matcher, matcher, normalise
 
 

@@ -43,7 +43,7 @@ class Matcher:
     """A rule's pattern made ready once to meet many texts: its normalised needle, or its
     compiled regular expression (None when it does not compile: it matches nothing)."""
 
-    __slots__ = ("match_type", "needle", "compiled")
+    __slots__ = ("compiled", "match_type", "needle")
 
     def __init__(self, match_type: str, pattern: str):
         self.match_type, self.needle, self.compiled = match_type, normalise(pattern), None

@@ -20,8 +20,8 @@ from chats.models import Contact, Message
 pytestmark = pytest.mark.django_db
 
 EVERY_DAY_9_TO_5 = {day: [["09:00", "17:00"]] for day in hours.DAYS}
-MONDAY_NOON = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.timezone.utc)
-MONDAY_NIGHT = dt.datetime(2026, 1, 5, 20, 0, tzinfo=dt.timezone.utc)
+MONDAY_NOON = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
+MONDAY_NIGHT = dt.datetime(2026, 1, 5, 20, 0, tzinfo=dt.UTC)
 
 
 def rule(**kw):

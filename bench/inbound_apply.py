@@ -7,12 +7,14 @@ REPLAY_FRACTION of the events (at most REPLAY_MAX) under their original `webhook
 twice at once, changes nothing and answers `duplicate: true`. Deliveries refused at first (a 5xx)
 are delivered again, as the bridge does, before counting.
 
-The load generator shares the machine's cores with daphne; its own CPU time is reported.
+The load generator shares the machine's cores with daphne; its own CPU time is reported, and the
+Celery worker's (the auto-reply tasks the receive path queued run there, on the same cores).
 Prints one JSON line. Aim (issue 4): >= 300 applied/s on the 2-core machine.
 
-RULES=100 runs it with that many enabled auto-reply rules in the workspace (none matching the
-bench's text): the receive path then also queues each message's auto-reply task (the rules run in
-the worker). RULES=0 (the default): no rules, so the path queues nothing for automation.
+RULES=100 runs it with that many enabled keyword auto-reply rules in the workspace, none matching
+the bench's text: the receive path's gate (chats/automation/services/gate.py) checks each
+message against them and queues no auto-reply task. RULES=0 (the default): no rules, so the gate
+only checks the opt-out keywords.
 """
 
 from __future__ import annotations
@@ -161,7 +163,7 @@ def main() -> None:
         rounds, latencies, errors, failed, statuses = [], [], warm["errors"], warm["failed"], dict(warm["statuses"])
         measured_events, measured_seconds = 0, 0.0
         client_cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-        web_cpu_before = cpu_seconds(stack.web)
+        web_cpu_before, worker_cpu_before = cpu_seconds(stack.web), cpu_seconds(stack.worker)
         offset = WARMUP
         for r in range(ROUNDS):
             outcome = asyncio.run(sender.blast((sender.event(i) for i in itertools.count(offset)), ROUND_SECONDS))
@@ -178,6 +180,7 @@ def main() -> None:
             log(f"round {r + 1}: {outcome['applied']} applied, {outcome['duplicate']} duplicate, "
                 f"{outcome['errors']} errors in {outcome['seconds']:.1f}s = {rate:.0f}/s")
         web_cpu_s = cpu_seconds(stack.web) - web_cpu_before
+        worker_cpu_s = cpu_seconds(stack.worker) - worker_cpu_before
         client_cpu = resource.getrusage(resource.RUSAGE_SELF)
         client_cpu_s = (client_cpu.ru_utime + client_cpu.ru_stime) - (client_cpu_before.ru_utime
                                                                        + client_cpu_before.ru_stime)
@@ -222,6 +225,7 @@ def main() -> None:
         "replay_changed_rows": int(after != before),
         "unread_total": after["unread_total"],
         "web_cpu_ms_per_event": rounded(web_cpu_s * 1000 / max(1, measured_events), 2),
+        "worker_cpu_ms_per_event": rounded(worker_cpu_s * 1000 / max(1, measured_events), 2),
         "client_cpu_share_of_one_core": rounded(client_cpu_s / max(measured_seconds, 1e-9), 2),
         "samples": len(rounds),
     })

@@ -76,21 +76,23 @@ def media_fetch_after_commit(media_id: str) -> None:
     transaction.on_commit(lambda: task(MEDIA_FETCH_TASK).delay(media_id))
 
 
-# Set by the automation app when it loads (chats does not import it): whether an inbound message
-# with this text can concern automation at all (the workspace has enabled rules, or the text is one
-# of its opt-out keywords). None: always queue.
-autoreply_gate: Callable[[str], bool] | None = None
+# Set by the automation app when it loads (chats does not import it): whether the worker could do
+# anything with an inbound message (automation/services/gate.py). None: always queue.
+autoreply_gate: Callable[..., bool] | None = None
 
 
-def autoreply_after_commit(message_id: int, *, text: str = "", status: str = "") -> None:
-    """The auto-reply rules run in a worker, after the message is stored and published; a
-    workspace without rules queues nothing (unless the text is an opt-out keyword). `status`: the
-    chat's status when the message came (before the message reopened it)."""
+def autoreply_after_commit(message: Message, *, status: str, new_chat: bool) -> None:
+    """The auto-reply rules run in a worker, after the message is stored and published; a message
+    no rule could answer (and not an opt-out keyword) queues nothing. `status`: the chat's status
+    when the message came (before the message reopened it); `new_chat`: the chat had no message
+    before this one."""
     gate = autoreply_gate
     if gate is not None:
         try:
-            if not gate(text):
+            if not gate(message.body or message.caption or "", session_id=message.session_id, new_chat=new_chat,
+                        at=message.created_at):
                 return
         except Exception:  # the gate's Redis or database away: queue, as without it
             logger.warning("the auto-reply gate failed; queueing", exc_info=True)
+    message_id = message.pk
     transaction.on_commit(lambda: task(AUTOREPLY_TASK).delay(message_id, status))

@@ -13,11 +13,6 @@ class TemplateAdmin(admin.ModelAdmin):
     raw_id_fields = ["media"]
 
 
-@admin.register(BusinessHours, site=tenant_admin)
-class BusinessHoursAdmin(admin.ModelAdmin):
-    list_display = ["timezone", "updated_at"]
-
-
 class GateAware(admin.ModelAdmin):
     """A change made here reaches the inbound path's auto-reply gate as an API change does."""
 
@@ -41,6 +36,11 @@ class AutoReplyRuleAdmin(GateAware):
     list_filter = ["enabled", "trigger"]
     search_fields = ["name", "pattern"]
     readonly_fields = ["fired_count", "last_fired_at", "last_error", "last_error_at", "error_count"]
+
+
+@admin.register(BusinessHours, site=tenant_admin)
+class BusinessHoursAdmin(GateAware):
+    list_display = ["timezone", "updated_at"]
 
 
 @admin.register(RuleFiring, site=tenant_admin)

@@ -9,6 +9,6 @@ class AutomationConfig(AppConfig):
 
     def ready(self):
         from chats import queue
-        from chats.automation.services.config import needs_autoreply
+        from chats.automation.services.gate import needs_autoreply
 
         queue.autoreply_gate = needs_autoreply

@@ -123,7 +123,7 @@ def _store_from_bridge(session: WhatsAppSession, data: dict, *, direction: str, 
     if direction == Direction.IN and not data.get("history"):  # an imported old message is never answered
         status_before = contact.status  # the status the message met (the rules' condition)
         team_after_customer_message(contact, new_chat=new_chat)
-        queue.autoreply_after_commit(message.pk, text=message.body or message.caption or "", status=status_before)
+        queue.autoreply_after_commit(message, status=status_before, new_chat=new_chat)
     return message
 
 

@@ -61,9 +61,10 @@ def messages_apply_received(*, session: WhatsAppSession, items: list[dict], crea
         if live:
             status_before = contact.status  # the status the messages met (the rules' condition)
             team_after_customer_message(contact, new_chat=new_chat)
+            # new_chat is the chat's before the run, for each of its messages: the later ones then
+            # ask the gate as new (it may queue one more; the worker knows which came first)
             for message in live:
-                queue.autoreply_after_commit(message.pk, text=message.body or message.caption or "",
-                                             status=status_before)
+                queue.autoreply_after_commit(message, status=status_before, new_chat=new_chat)
 
 
 def _contacts(session: WhatsAppSession, items: list[dict]) -> dict[str, Contact]:

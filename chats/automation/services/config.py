@@ -1,10 +1,6 @@
-"""The workspace's automation settings (opt-out keywords), and the gate the inbound path asks
-before it queues the auto-reply task: a workspace with no enabled rule queues nothing for a
-message that is not an opt-out keyword.
-
-The gate keeps, per process and workspace, whether there are enabled rules and the keywords,
-valid while the workspace's version token in Redis is unchanged: one Redis GET per inbound
-message, a reload only after a rule or the settings changed (every write sets a new token)."""
+"""The workspace's automation settings (opt-out keywords), and its automation version: a token in
+Redis that every write the inbound path's gate depends on (rules, settings, business hours) sets
+anew, so each process knows when what it keeps is stale (services/gate.py)."""
 
 from __future__ import annotations
 
@@ -16,13 +12,15 @@ from django.utils.translation import gettext as _
 
 from blazz.core.errors import DomainError
 from chats.automation.errors import AutomationErrorCode as Code
-from chats.automation.models import AutoReplyRule, AutomationSettings
+from chats.automation.models import AutomationSettings
 from chats.automation.services.governor import redis_client
 from chats.automation.services.matching import normalise
 
 MAX_KEYWORDS, MAX_KEYWORD_LENGTH = 50, 50
 
-_gate_cache: dict[str, tuple[bytes | None, bool, frozenset[str]]] = {}
+# Per schema: how many times this process changed it, so it sees its own change at once (before
+# the commit sets the token, and in a test's transaction, which never commits).
+_local_changes: dict[str, int] = {}
 
 
 def settings_get() -> AutomationSettings:
@@ -48,28 +46,28 @@ def optout_keywords() -> frozenset[str]:
 
 
 def is_stop_keyword(text: str, keywords: frozenset[str] | None = None) -> bool:
-    keywords = optout_keywords() if keywords is None else keywords
-    return normalise(text).strip(" .!") in keywords
+    return is_stop_normalised(normalise(text), optout_keywords() if keywords is None else keywords)
 
 
-def _key() -> str:
-    return f"automation:{connection.schema_name}:version"
+def is_stop_normalised(normalised: str, keywords: frozenset[str]) -> bool:
+    """The text (normalised) is one of the keywords, alone, trailing dots or exclamation marks aside."""
+    return normalised.strip(" .!") in keywords
+
+
+def _key(schema: str) -> str:
+    return f"automation:{schema}:version"
 
 
 def changed() -> None:
-    """A rule or the settings changed: every process reloads what the gate keeps (this one at once,
-    the others after the commit, when the token changes)."""
-    _gate_cache.pop(connection.schema_name, None)
-    token = uuid.uuid4().hex
-    transaction.on_commit(lambda: redis_client().set(_key(), token))
-
-
-def needs_autoreply(text: str) -> bool:
-    """Whether an inbound message with this text can concern automation (queue.autoreply_gate)."""
+    """A rule, the settings or the business hours changed: every process reloads what its gate
+    keeps (this one at once, the others after the commit, when the token changes)."""
     schema = connection.schema_name
-    version = redis_client().get(_key())
-    cached = _gate_cache.get(schema)
-    if cached is None or cached[0] != version:
-        has_rules = AutoReplyRule.objects.filter(enabled=True).exists()
-        cached = _gate_cache[schema] = (version, has_rules, optout_keywords())
-    return cached[1] or is_stop_keyword(text, cached[2])
+    _local_changes[schema] = _local_changes.get(schema, 0) + 1
+    key, token = _key(schema), uuid.uuid4().hex
+    transaction.on_commit(lambda: redis_client().set(key, token))
+
+
+def version() -> tuple:
+    """The workspace's automation version as this process knows it: one Redis GET."""
+    schema = connection.schema_name
+    return redis_client().get(_key(schema)), _local_changes.get(schema, 0)

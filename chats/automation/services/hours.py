@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from blazz.core.errors import DomainError
 from chats.automation.errors import AutomationErrorCode as Code
 from chats.automation.models import BusinessHours
+from chats.automation.services import config
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -20,6 +21,12 @@ LOOKBACK_DAYS = 14
 def hours_get() -> BusinessHours:
     hours, _created = BusinessHours.objects.get_or_create(pk=1)
     return hours
+
+
+def hours_read() -> BusinessHours:
+    """The schedule as hours_get gives it, without storing the default row (for the receive path,
+    which must not write it)."""
+    return BusinessHours.objects.filter(pk=1).first() or BusinessHours(pk=1)
 
 
 def hours_save(*, timezone: str | None = None, weekly: dict | None = None,
@@ -42,6 +49,7 @@ def hours_save(*, timezone: str | None = None, weekly: dict | None = None,
     if closed_dates is not None:
         hours.closed_dates = sorted(set(closed_dates))
     hours.save()
+    config.changed()  # the inbound gate keeps the schedule (services/gate.py)
     return hours
 
 

@@ -39,24 +39,42 @@ def compile_pattern(pattern: str):
         raise DomainError(Code.REGEX_INVALID, _("Invalid regular expression: %(error)s") % {"error": exc}, fields={"pattern": [str(exc)]})
 
 
+class Matcher:
+    """A rule's pattern made ready once to meet many texts: its normalised needle, or its
+    compiled regular expression (None when it does not compile: it matches nothing)."""
+
+    __slots__ = ("compiled", "match_type", "needle")
+
+    def __init__(self, match_type: str, pattern: str):
+        self.match_type, self.needle, self.compiled = match_type, normalise(pattern), None
+        if match_type == MatchType.REGEX:
+            try:
+                self.compiled = regex.compile(pattern, FLAGS)
+            except regex.error:
+                pass
+
+    def matches(self, haystack: str) -> bool:
+        """`haystack`: the text, normalised. A regular expression past its time bound raises MatchTimeout."""
+        if self.match_type == MatchType.EXACT:
+            return haystack == self.needle
+        if self.match_type == MatchType.CONTAINS:
+            return bool(self.needle) and self.needle in haystack
+        if self.match_type == MatchType.STARTS_WITH:
+            return bool(self.needle) and haystack.startswith(self.needle)
+        if self.match_type == MatchType.REGEX and self.compiled is not None:
+            try:
+                return self.compiled.search(haystack, timeout=REGEX_TIMEOUT_SECONDS) is not None
+            except TimeoutError:
+                raise MatchTimeout(f"The regular expression took longer than {REGEX_TIMEOUT_SECONDS}s")
+            except regex.error:
+                return False
+        return False
+
+
+@lru_cache(maxsize=1024)  # the worker meets the same rules' patterns on every message
+def matcher(match_type: str, pattern: str) -> Matcher:
+    return Matcher(match_type, pattern)
+
+
 def text_matches(match_type: str, pattern: str, text: str) -> bool:
-    needle, haystack = normalise(pattern), normalise(text)
-    if match_type == MatchType.EXACT:
-        return haystack == needle
-    if match_type == MatchType.CONTAINS:
-        return bool(needle) and needle in haystack
-    if match_type == MatchType.STARTS_WITH:
-        return bool(needle) and haystack.startswith(needle)
-    if match_type == MatchType.REGEX:
-        try:
-            return _compiled(pattern).search(haystack, timeout=REGEX_TIMEOUT_SECONDS) is not None
-        except TimeoutError:
-            raise MatchTimeout(f"The regular expression took longer than {REGEX_TIMEOUT_SECONDS}s")
-        except regex.error:
-            return False
-    return False
-
-
-@lru_cache(maxsize=1024)
-def _compiled(pattern: str):
-    return regex.compile(pattern, FLAGS)
+    return matcher(match_type, pattern).matches(normalise(text))

@@ -63,7 +63,8 @@ def rules_reorder(*, rule_ids: list[int]) -> list[AutoReplyRule]:
         order = list(dict.fromkeys(rule_ids)) + [pk for pk, r in sorted(rules.items(), key=lambda kv: (kv[1].position, kv[0]))
                                                   if pk not in rule_ids]
         for index, pk in enumerate(order):
-            AutoReplyRule.objects.filter(pk=pk).update(position=(index + 1) * 10)
+            # updated_at too: the worker reloads its rules when their latest change moves (autoreply.enabled_rules)
+            AutoReplyRule.objects.filter(pk=pk).update(position=(index + 1) * 10, updated_at=timezone.now())
         config.changed()
     return list(AutoReplyRule.objects.all())
 

@@ -1,12 +1,15 @@
-"""The automation world: acme's connected number and a helper for a customer writing in."""
+"""The automation world: acme's connected number, a helper for a customer writing in, and the
+auto-reply tasks the inbound path queues."""
 
 import itertools
 import time
+from types import SimpleNamespace
 
 import pytest
 from django_tenants.utils import schema_context
 
-from chats import services
+from chats import queue, services
+from chats.automation.services import gate
 from sessions_wa.models import SessionStatus, WhatsAppSession
 
 _ids = itertools.count(1)
@@ -18,6 +21,33 @@ def acme(world):
         session = WhatsAppSession.objects.create(id="ws_acme.auto", engine="sandbox", status=SessionStatus.CONNECTED,
                                                  phone="+628000000009")
         yield type("Acme", (), {"session": session, "world": world})
+
+
+@pytest.fixture(autouse=True)
+def _gate_forgets_other_tests():
+    """The gate keeps each workspace's rules per process; a test's rules roll back with it, and the
+    version the gate compares does not (nothing committed sets a new token)."""
+    gate._summaries.clear()
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The auto-reply tasks the inbound path queues, as (message_id, status), at once."""
+    calls = []
+
+    class Task:
+        def __init__(self, name):
+            self.name = name
+
+        def delay(self, *args):
+            if self.name == queue.AUTOREPLY_TASK:
+                calls.append(args)
+
+        apply_async = delay
+
+    monkeypatch.setattr(queue, "task", Task)
+    monkeypatch.setattr(queue, "transaction", SimpleNamespace(on_commit=lambda fn, *a, **k: fn()))
+    return calls
 
 
 def customer_writes(acme, body, phone="6281234500001", **extra):

@@ -179,3 +179,12 @@ def test_business_hours_api_checks_what_it_saves(client_a):
                         content_type="application/json")
     assert good.status_code == 200 and good.json()["timezone"] == "Asia/Jakarta"
     assert good.json()["weekly"] == {"sat": [["08:00", "12:00"]]}
+
+
+def test_a_reorder_reaches_the_worker_that_kept_the_old_order(acme):
+    first, second = rule(name="a", reply_text="A"), rule(name="b", reply_text="B")
+    message = customer_writes(acme, "harga?")
+    assert autoreply_evaluate(message_id=message.pk) == [first.pk]  # both match; the first stops here
+    rules.rules_reorder(rule_ids=[second.pk, first.pk])
+    again = customer_writes(acme, "harga lagi?", phone="6281255500001")
+    assert autoreply_evaluate(message_id=again.pk) == [second.pk]

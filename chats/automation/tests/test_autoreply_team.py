@@ -1,15 +1,13 @@
 """Auto-replies wired to the team inbox (status and label conditions, status/assign/label actions),
-the gate that queues nothing for a workspace without rules, and the governor on every automated
-send (auto-replies and scheduled messages too)."""
+the opt-out keywords, and the governor on every automated send (auto-replies and scheduled
+messages too)."""
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from chats import queue
 from chats.automation.models import MatchType, ScheduledMessage, SendLimits, Trigger
 from chats.automation.services import config, governor, rules
 from chats.automation.services.autoreply import autoreply_evaluate
@@ -25,27 +23,6 @@ def rule(**kw):
     values = {"name": "r", "trigger": Trigger.KEYWORD, "match_type": MatchType.CONTAINS, "pattern": "halo",
               "reply_text": "Hai", "cooldown_seconds": 0, **kw}
     return rules.rule_save(**values)
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    """The auto-reply tasks the inbound path queues, as (message_id, status), at once."""
-    calls = []
-
-    class Task:
-        def __init__(self, name):
-            self.name = name
-
-        def delay(self, *args):
-            if self.name == queue.AUTOREPLY_TASK:
-                calls.append(args)
-
-        apply_async = delay
-
-    monkeypatch.setattr(queue, "task", Task)
-    monkeypatch.setattr(queue, "transaction", SimpleNamespace(on_commit=lambda fn, *a, **k: fn()))
-    config._gate_cache.clear()
-    return calls
 
 
 @pytest.fixture
@@ -97,26 +74,6 @@ def test_rules_with_unknown_labels_or_statuses_are_400s(client_a, world):
     made = client_a.post("/api/v1/auto-replies/", {**body, "reply_text": "", "add_label_ids": [label.pk],
                                                    "set_status": "resolved"}, content_type="application/json")
     assert made.status_code == 201 and made.json()["add_label_ids"] == [label.pk]
-
-
-def test_a_workspace_without_rules_queues_nothing_but_its_stop_keywords(acme, queued):
-    customer_writes(acme, "halo", phone="6281234500703")
-    stop = customer_writes(acme, "Berhenti", phone="6281234500703")
-    assert [message_id for message_id, _ in queued] == [stop.pk]
-    # Another process's change: a new token in Redis makes this process reload.
-    from chats.automation.models import AutoReplyRule
-    AutoReplyRule.objects.create(name="from elsewhere", pattern="x", reply_text="y")
-    config.redis_client().set(config._key(), "another-token")
-    elsewhere = customer_writes(acme, "apa saja", phone="6281234500703")
-    assert queued[-1][0] == elsewhere.pk
-    AutoReplyRule.objects.all().delete()
-    config.changed()
-    made = rule()  # this process sees it at once; the others when the commit sets a new token
-    with_rules = customer_writes(acme, "apa saja", phone="6281234500703")
-    assert queued[-1][0] == with_rules.pk
-    rules.rule_save(rule=made, enabled=False)
-    customer_writes(acme, "apa saja", phone="6281234500703")
-    assert queued[-1][0] == with_rules.pk
 
 
 def test_custom_opt_out_keywords_replace_the_defaults(acme, client_a, client_b):

@@ -66,7 +66,7 @@ def test_history_adds_no_unread_and_chat_unread_sets_the_phones_count(acme, publ
     from chats import queue
 
     autoreplies = []
-    monkeypatch.setattr(queue, "autoreply_after_commit", lambda pk, **_facts: autoreplies.append(pk))
+    monkeypatch.setattr(queue, "autoreply_after_commit", lambda message, **_facts: autoreplies.append(message.pk))
     for n in range(3):
         services.message_apply_received(session=acme.session, data=received(PHONE_ID, n, history=True))
     contact = Contact.objects.get(wa_id=PHONE_ID)

@@ -19,7 +19,7 @@ def test_a_run_stores_each_message_once_with_unread_counts_and_last_messages_rig
     from chats import queue
 
     autoreplies = []
-    monkeypatch.setattr(queue, "autoreply_after_commit", lambda pk, **_facts: autoreplies.append(pk))
+    monkeypatch.setattr(queue, "autoreply_after_commit", lambda message, **_facts: autoreplies.append(message.pk))
     items = [received(CHATS[n % 5], n) for n in range(20)]
     items.append(dict(items[3]))  # the same message again in the run
 
@@ -46,7 +46,7 @@ def test_history_is_stored_without_auto_replies(acme, published, monkeypatch):
     from chats import queue
 
     autoreplies = []
-    monkeypatch.setattr(queue, "autoreply_after_commit", lambda pk, **_facts: autoreplies.append(pk))
+    monkeypatch.setattr(queue, "autoreply_after_commit", lambda message, **_facts: autoreplies.append(message.pk))
 
     published(services.messages_apply_received, session=acme.session,
               items=[received(CHATS[0], n, history=True) for n in range(3)])

@@ -77,8 +77,11 @@ def server_urls() -> tuple[str, str]:
 
 
 def with_database(database_url: str, name: str) -> str:
+    """The same server's database `name`. Only the last path segment is the database: the
+    embedded server's URL carries its socket directory before it (`postgres://postgres@/%2F...%2Frun/blazz`);
+    without it, libpq connects to the default socket: another server, or none."""
     parts = urlsplit(database_url)
-    return urlunsplit(parts._replace(path="/" + name))
+    return urlunsplit(parts._replace(path=parts.path.rpartition("/")[0] + "/" + name))
 
 
 def _connect_admin(database_url: str):

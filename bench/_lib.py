@@ -12,6 +12,7 @@ and the database are cleaned up either way.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -208,6 +209,46 @@ def cpu_seconds(process) -> float:
         return total
     except psutil.Error:
         return 0.0
+
+
+def database_cpu_seconds() -> float | None:
+    """CPU time used so far by the PostgreSQL server Django in this process talks to: its
+    postmaster, the backends alive now and those that have exited. None when the server is not a
+    process this machine can see."""
+    import psutil
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            postmaster = psutil.Process(cursor.fetchone()[0]).parent()
+        times = postmaster.cpu_times()
+        total = times.user + times.system + times.children_user + times.children_system
+        for backend in postmaster.children():
+            with contextlib.suppress(psutil.Error):
+                backend_times = backend.cpu_times()
+                total += backend_times.user + backend_times.system
+        return total
+    except (psutil.Error, AttributeError):  # another machine's server, or no parent to see
+        return None
+
+
+def redis_cpu_seconds() -> float | None:
+    """CPU time used so far by the Redis server (its INFO), or None when it does not answer."""
+    import redis
+
+    try:
+        info = redis.Redis.from_url(server_urls()[1]).info("cpu")
+    except redis.RedisError:
+        return None
+    return info["used_cpu_user"] + info["used_cpu_sys"]
+
+
+def per_event_ms(before: float | None, after: float | None, events: int):
+    """Milliseconds of CPU per event between two readings (None when either is missing)."""
+    if before is None or after is None:
+        return None
+    return rounded((after - before) * 1000 / max(1, events), 2)
 
 
 def purge_celery_queue() -> None:

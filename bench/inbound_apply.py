@@ -7,8 +7,11 @@ REPLAY_FRACTION of the events (at most REPLAY_MAX) under their original `webhook
 twice at once, changes nothing and answers `duplicate: true`. Deliveries refused at first (a 5xx)
 are delivered again, as the bridge does, before counting.
 
-The load generator shares the machine's cores with daphne; its own CPU time is reported, and the
-Celery worker's (the auto-reply tasks the receive path queued run there, on the same cores).
+The load generator shares the machine's cores with daphne; it posts over CONCURRENCY keep-alive
+connections of its own (bench/_http.py: httpx cost about 2 ms of CPU per post, a third of a core
+taken from the server). Its CPU time is reported, and per event the CPU of the web processes, the
+PostgreSQL server, Redis and the Celery worker (the auto-reply tasks the receive path queued run
+there, on the same cores).
 Prints one JSON line. Aim (issue 4): >= 300 applied/s on the 2-core machine.
 
 RULES=100 runs it with that many enabled keyword auto-reply rules in the workspace, none matching
@@ -28,8 +31,10 @@ import secrets
 import time
 from datetime import datetime, timezone
 
-from _lib import (bench_database, cpu_seconds, emit, log, median, percentile, rounded, running_stack,
-                  server_urls, wait_session_connected, workspace_with_session)
+from _http import HTTPError, KeepAliveConnection
+from _lib import (bench_database, cpu_seconds, database_cpu_seconds, emit, log, median, per_event_ms, percentile,
+                  redis_cpu_seconds, rounded, running_stack, server_urls, wait_session_connected,
+                  workspace_with_session)
 
 ROUND_SECONDS = float(os.environ.get("ROUND_SECONDS", "15"))
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
@@ -58,7 +63,7 @@ class Sender:
     def __init__(self, stack, workspace, session):
         from standardwebhooks.webhooks import Webhook
 
-        self.url = f"{stack.web_url}/hooks/bridge/"
+        self.base_url, self.path = stack.web_url, "/hooks/bridge/"
         self.signer = Webhook(stack.env["BRIDGE_WEBHOOK_SECRET"])
         self.schema = workspace.schema_name
         self.session_id = session.pk
@@ -77,28 +82,28 @@ class Sender:
         })
         return f"evt_{self.run}_{i}", body
 
-    async def post(self, client, webhook_id: str, body: str):
+    async def post(self, connection, webhook_id: str, body: str):
         at = datetime.now(tz=timezone.utc)
         signature = self.signer.sign(webhook_id, at, body)
         started = time.perf_counter()
-        response = await client.post(self.url, content=body, headers={
-            "Host": "localhost", "Content-Type": "application/json", "webhook-id": webhook_id,
+        status, answer = await connection.post(self.path, body.encode(), {
+            "Content-Type": "application/json", "webhook-id": webhook_id,
             "webhook-timestamp": str(int(at.timestamp())), "webhook-signature": signature,
         })
-        return response, (time.perf_counter() - started) * 1000
+        return status, answer, (time.perf_counter() - started) * 1000
 
     async def blast(self, items, seconds: float | None = None) -> dict:
-        """POST (webhook-id, body) pairs from `items`, CONCURRENCY at a time, until they run out or,
-        given `seconds`, no new one starts after that long. Counts the outcomes."""
-        import httpx
-
+        """POST (webhook-id, body) pairs from `items`, CONCURRENCY at a time (each on its own
+        keep-alive connection), until they run out or, given `seconds`, no new one starts after that
+        long. Counts the outcomes."""
         outcome = {"applied": 0, "duplicate": 0, "errors": 0, "latency_ms": [], "failed": [], "statuses": {},
                    "posted": 0}
         items = iter(items)
         deadline = None if seconds is None else time.perf_counter() + seconds
-        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-            async def worker():
+
+        async def worker():
+            connection = KeepAliveConnection(self.base_url, "localhost")
+            try:
                 while deadline is None or time.perf_counter() < deadline:
                     item = next(items, None)
                     if item is None:
@@ -106,29 +111,30 @@ class Sender:
                     webhook_id, body = item
                     outcome["posted"] += 1
                     try:
-                        response, ms = await self.post(client, webhook_id, body)
-                    except httpx.HTTPError as exc:
-                        log(f"{webhook_id}: {type(exc).__name__} {exc}")
+                        status, answer, ms = await self.post(connection, webhook_id, body)
+                    except HTTPError as exc:
+                        log(f"{webhook_id}: {exc}")
                         outcome["errors"] += 1
                         outcome["failed"].append((webhook_id, body))
                         continue
                     outcome["latency_ms"].append(ms)
-                    if response.status_code != 200:
+                    if status != 200:
                         if outcome["errors"] < 3:
-                            log(f"{webhook_id}: {response.status_code} {response.text[:120]!r}")
+                            log(f"{webhook_id}: {status} {answer[:120]!r}")
                         outcome["errors"] += 1
                         outcome["failed"].append((webhook_id, body))
-                        key = str(response.status_code)
-                        outcome["statuses"][key] = outcome["statuses"].get(key, 0) + 1
-                    elif response.json().get("duplicate"):
+                        outcome["statuses"][str(status)] = outcome["statuses"].get(str(status), 0) + 1
+                    elif json.loads(answer).get("duplicate"):
                         outcome["duplicate"] += 1
                     else:
                         outcome["applied"] += 1
                         self.sent[webhook_id] = body
+            finally:
+                await connection.close()
 
-            started = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-            outcome["seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        outcome["seconds"] = time.perf_counter() - started
         return outcome
 
 
@@ -164,6 +170,7 @@ def main() -> None:
         measured_events, measured_seconds = 0, 0.0
         client_cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         web_cpu_before, worker_cpu_before = cpu_seconds(stack.web), cpu_seconds(stack.worker)
+        database_cpu_before, redis_cpu_before = database_cpu_seconds(), redis_cpu_seconds()
         offset = WARMUP
         for r in range(ROUNDS):
             outcome = asyncio.run(sender.blast((sender.event(i) for i in itertools.count(offset)), ROUND_SECONDS))
@@ -180,6 +187,8 @@ def main() -> None:
             log(f"round {r + 1}: {outcome['applied']} applied, {outcome['duplicate']} duplicate, "
                 f"{outcome['errors']} errors in {outcome['seconds']:.1f}s = {rate:.0f}/s")
         web_cpu_s = cpu_seconds(stack.web) - web_cpu_before
+        database_cpu_ms = per_event_ms(database_cpu_before, database_cpu_seconds(), measured_events)
+        redis_cpu_ms = per_event_ms(redis_cpu_before, redis_cpu_seconds(), measured_events)
         worker_cpu_s = cpu_seconds(stack.worker) - worker_cpu_before
         client_cpu = resource.getrusage(resource.RUSAGE_SELF)
         client_cpu_s = (client_cpu.ru_utime + client_cpu.ru_stime) - (client_cpu_before.ru_utime
@@ -225,6 +234,8 @@ def main() -> None:
         "replay_changed_rows": int(after != before),
         "unread_total": after["unread_total"],
         "web_cpu_ms_per_event": rounded(web_cpu_s * 1000 / max(1, measured_events), 2),
+        "database_cpu_ms_per_event": database_cpu_ms,
+        "redis_cpu_ms_per_event": redis_cpu_ms,
         "worker_cpu_ms_per_event": rounded(worker_cpu_s * 1000 / max(1, measured_events), 2),
         "client_cpu_share_of_one_core": rounded(client_cpu_s / max(measured_seconds, 1e-9), 2),
         "samples": len(rounds),
